@@ -1,0 +1,157 @@
+// Package topo models an emulated Internet: autonomous systems in tiers with
+// customer, provider and peer relations, routers and hosts with addressed
+// interfaces, links, per-router behaviours, and the forwarding tables that
+// valley-free (Gao–Rexford) routing with hot-potato exits and intra-AS ECMP
+// produces. From the tables it derives the ground truth: the true
+// router-level and AS-level path between any two hosts, in either direction,
+// for a given flow.
+//
+// The same Topology is realised by lab/ in Linux network namespaces and by
+// sim/ in memory; both forward exactly as the tables and Forward say, so the
+// ground truth holds for both.
+package topo
+
+import (
+	"fmt"
+	"net/netip"
+)
+
+// NodeID indexes Topology.Nodes.
+type NodeID int
+
+// Kind says whether a node forwards (router) or ends paths (host).
+type Kind uint8
+
+// Node kinds.
+const (
+	Router Kind = iota
+	Host
+)
+
+func (k Kind) String() string {
+	if k == Host {
+		return "host"
+	}
+	return "router"
+}
+
+// Relation is the business relation of a neighbour AS, seen from one AS.
+type Relation uint8
+
+// AS relations (Gao–Rexford).
+const (
+	Customer Relation = iota // the neighbour pays us
+	Peer                     // settlement-free
+	Provider                 // we pay the neighbour
+)
+
+func (r Relation) String() string {
+	switch r {
+	case Customer:
+		return "customer"
+	case Peer:
+		return "peer"
+	case Provider:
+		return "provider"
+	}
+	return fmt.Sprintf("relation(%d)", uint8(r))
+}
+
+// AS is an autonomous system. Every address of its routers and hosts lies in
+// Prefix (IPv4) and Prefix6 (IPv6), except for inter-AS link addresses, which
+// come from one side's prefix as on the Internet.
+type AS struct {
+	Number    uint32
+	Tier      int // 1 is the clique at the top
+	Prefix    netip.Prefix
+	Prefix6   netip.Prefix
+	Neighbors map[uint32]Relation
+	Routers   []NodeID
+}
+
+// Behaviour is how a router treats probes. The zero value is a well-behaved
+// Linux router: stamps Record Route, answers TTL expiry, no ICMP rate limit.
+type Behaviour struct {
+	NoRRStamp      bool // forwards packets with Record Route without stamping
+	DropOptions    bool // drops every packet carrying IP options
+	NoTimeExceeded bool // never sends ICMP time exceeded
+	// ICMPRateLimitMS is the kernel's per-destination ICMP error rate limit
+	// (net.ipv4.icmp_ratelimit) in milliseconds; 0 disables it.
+	ICMPRateLimitMS int
+}
+
+// HostRole says what a host is used for in measurements.
+type HostRole struct {
+	Source       bool // a source S toward which reverse paths are measured
+	VantagePoint bool // may send probes for sources
+	CanSpoof     bool // its first-hop router lets spoofed source addresses through
+	Destination  bool // a target whose reverse path is measured
+	NoEcho       bool // ignores ICMP echo requests
+	DropOptions  bool // drops packets carrying IP options (no RR answers)
+}
+
+// Node is a router or a host.
+type Node struct {
+	ID        NodeID
+	Name      string // short, unique, usable as a namespace suffix: "r12", "h3"
+	Kind      Kind
+	AS        uint32
+	Ifaces    []Iface
+	Routes    []Route // the IPv4 and IPv6 forwarding table
+	Behaviour Behaviour
+	Role      HostRole // hosts only
+}
+
+// Iface is an interface of a node, attached to one link.
+type Iface struct {
+	Name  string       // interface name inside the node ("e0", "e1", ...)
+	Addr  netip.Prefix // IPv4 address with the link's prefix length
+	Addr6 netip.Prefix // IPv6 address with the link's prefix length
+	Link  LinkID
+	Peer  Endpoint // the other end of the link
+}
+
+// LinkID indexes Topology.Links.
+type LinkID int
+
+// Endpoint names one interface of one node.
+type Endpoint struct {
+	Node  NodeID
+	Iface int
+}
+
+// Link is a point-to-point link between two interfaces.
+type Link struct {
+	A, B Endpoint
+	// InterAS is true when the two ends are in different ASes.
+	InterAS bool
+}
+
+// Route is one forwarding entry: packets to Dst leave through one of
+// NextHops. With more than one next hop the route is ECMP and the next hop is
+// chosen per flow by ECMPIndex.
+type Route struct {
+	Dst      netip.Prefix
+	NextHops []NextHop // sorted by interface index; never empty
+}
+
+// NextHop is an outgoing interface and the neighbour's address on it.
+type NextHop struct {
+	Iface   int
+	Gateway netip.Addr
+}
+
+// Topology is a whole emulated Internet. It is built once by Generate (or
+// by hand in tests) and read-only afterwards: safe for concurrent readers.
+type Topology struct {
+	Seed   int64
+	Params Params
+	ASes   []AS
+	Nodes  []Node
+	Links  []Link
+	// HashSeed seeds the per-flow ECMP hash (see ECMPIndex); lab/ programs
+	// the same seed into each router's nftables hash.
+	HashSeed uint32
+
+	idx index
+}
