@@ -231,3 +231,45 @@ type Prober interface {
 	RecordRoute(ctx context.Context, req RRRequest) (RRPing, error)
 	Traceroute(ctx context.Context, req TraceRequest) (Trace, error)
 }
+
+// MultipathRequest asks for a multipath traceroute (MDA, Diamond-Miner
+// stopping rule) from Src to Dst: every next hop of every hop is enumerated
+// with failure probability at most Epsilon per hop.
+type MultipathRequest struct {
+	Src, Dst netip.Addr
+	Proto    Proto
+	Epsilon  float64       // 0 means 0.05
+	FirstTTL int           // 0 means 1
+	MaxTTL   int           // 0 means 30
+	GapLimit int           // 0 means 3
+	Timeout  time.Duration // per probe; 0 means the prober's default
+}
+
+// Interface is one address seen at one TTL of a multipath traceroute.
+type Interface struct {
+	TTL  int
+	Addr netip.Addr
+}
+
+// MPLink is an edge of the multipath graph: a flow saw From at TTL and To at
+// TTL+1.
+type MPLink struct {
+	TTL      int
+	From, To netip.Addr
+}
+
+// Multipath is the result of a MultipathRequest: the load-balanced path graph
+// and what it cost.
+type Multipath struct {
+	Src, Dst   netip.Addr
+	Proto      Proto
+	Interfaces []Interface // sorted by TTL, then address
+	Links      []MPLink    // sorted by TTL, then From, then To
+	Probes     int         // probes sent
+	Stop       StopReason
+}
+
+// MultipathProber performs multipath traceroutes.
+type MultipathProber interface {
+	Multipath(ctx context.Context, req MultipathRequest) (Multipath, error)
+}

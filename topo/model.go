@@ -14,6 +14,7 @@ package topo
 import (
 	"fmt"
 	"net/netip"
+	"time"
 )
 
 // NodeID indexes Topology.Nodes.
@@ -125,6 +126,9 @@ type Link struct {
 	A, B Endpoint
 	// InterAS is true when the two ends are in different ASes.
 	InterAS bool
+	// Delay is the one-way propagation delay sim/ charges for the link.
+	// lab/ cannot emulate it: this kernel has no netem.
+	Delay time.Duration
 }
 
 // Route is one forwarding entry: packets to Dst leave through one of
