@@ -129,11 +129,18 @@ type Link struct {
 	// Delay is the one-way propagation delay sim/ charges for the link.
 	// lab/ cannot emulate it: this kernel has no netem.
 	Delay time.Duration
+	// Cost is the link's IGP metric (intra-AS shortest paths); at least 1.
+	// Inter-AS links carry no IGP cost and keep 0.
+	Cost int
 }
 
 // Route is one forwarding entry: packets to Dst leave through one of
 // NextHops. With more than one next hop the route is ECMP and the next hop is
 // chosen per flow by ECMPIndex.
+//
+// Node.Routes holds no route for a node's own link subnets: the kernel adds
+// those itself when an interface address is configured, so lab/ installs
+// Routes as they are, and Lookup consults the connected subnets first.
 type Route struct {
 	Dst      netip.Prefix
 	NextHops []NextHop // sorted by interface index; never empty

@@ -4,32 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
-	"sync"
 )
-
-// index maps addresses to their owners; built once on first use.
-type index struct {
-	once  sync.Once
-	owner map[netip.Addr]Endpoint
-}
-
-func (t *Topology) owners() map[netip.Addr]Endpoint {
-	t.idx.once.Do(func() {
-		t.idx.owner = make(map[netip.Addr]Endpoint)
-		for _, n := range t.Nodes {
-			for i, ifc := range n.Ifaces {
-				ep := Endpoint{Node: n.ID, Iface: i}
-				if ifc.Addr.IsValid() {
-					t.idx.owner[ifc.Addr.Addr()] = ep
-				}
-				if ifc.Addr6.IsValid() {
-					t.idx.owner[ifc.Addr6.Addr()] = ep
-				}
-			}
-		}
-	})
-	return t.idx.owner
-}
 
 // Owner returns the node and interface that own addr. It is the ground
 // truth for alias resolution: two addresses are aliases when their owners
@@ -47,17 +22,6 @@ func (t *Topology) Node(name string) (*Node, bool) {
 		}
 	}
 	return nil, false
-}
-
-// Lookup returns the longest-prefix-match route for dst in node n's table.
-func (t *Topology) Lookup(n NodeID, dst netip.Addr) (Route, bool) {
-	best, found := Route{}, false
-	for _, r := range t.Nodes[n].Routes {
-		if r.Dst.Contains(dst) && (!found || r.Dst.Bits() > best.Dst.Bits()) {
-			best, found = r, true
-		}
-	}
-	return best, found
 }
 
 // Local reports whether dst is an address of node n.
@@ -97,8 +61,9 @@ type Path []PathHop
 
 // Errors of Path.
 var (
-	ErrNoRoute = errors.New("no route")
-	ErrLoop    = errors.New("forwarding loop")
+	ErrUnknownNode = errors.New("unknown node")
+	ErrNoRoute     = errors.New("no route")
+	ErrLoop        = errors.New("forwarding loop")
 )
 
 // maxPathLen bounds path walks; generated paths stay far below it.
@@ -108,12 +73,18 @@ const maxPathLen = 64
 // to k.Dst, following the forwarding tables hop by hop with the per-flow
 // ECMP choice that lab/ and sim/ make.
 func (t *Topology) Path(src NodeID, k FlowKey) (Path, error) {
+	if src < 0 || int(src) >= len(t.Nodes) {
+		return nil, fmt.Errorf("path from node %d: %w", src, ErrUnknownNode)
+	}
 	p := Path{{Node: src, In: -1, Out: -1}}
 	for !t.Local(p[len(p)-1].Node, k.Dst) {
 		if len(p) > maxPathLen {
 			return p, fmt.Errorf("path %s to %s: %w", t.Nodes[src].Name, k.Dst, ErrLoop)
 		}
 		cur := &p[len(p)-1]
+		if len(p) > 1 && t.Nodes[cur.Node].Kind == Host {
+			return p, fmt.Errorf("path %s to %s: host %s does not forward: %w", t.Nodes[src].Name, k.Dst, t.Nodes[cur.Node].Name, ErrNoRoute)
+		}
 		out, next, ok := t.NextHop(cur.Node, k, len(p) > 1)
 		if !ok {
 			return p, fmt.Errorf("path %s to %s at %s: %w", t.Nodes[src].Name, k.Dst, t.Nodes[cur.Node].Name, ErrNoRoute)
@@ -144,4 +115,119 @@ func (t *Topology) ASPath(p Path) []uint32 {
 		}
 	}
 	return as
+}
+
+// Reverse returns the key of the packets that answer k: addresses and
+// ports swapped, same protocol.
+func (k FlowKey) Reverse() FlowKey {
+	return FlowKey{Src: k.Dst, Dst: k.Src, Proto: k.Proto, SrcPort: k.DstPort, DstPort: k.SrcPort}
+}
+
+// FlowPath returns the path of flow k from the node owning k.Src to the
+// node owning k.Dst.
+func (t *Topology) FlowPath(k FlowKey) (Path, error) {
+	src, ok := t.Owner(k.Src)
+	if !ok {
+		return nil, fmt.Errorf("path from %s: no node owns the address: %w", k.Src, ErrUnknownNode)
+	}
+	if _, ok := t.Owner(k.Dst); !ok {
+		return nil, fmt.Errorf("path to %s: no node owns the address: %w", k.Dst, ErrUnknownNode)
+	}
+	return t.Path(src.Node, k)
+}
+
+// ReversePath returns the path of the answers to flow k: from the node
+// owning k.Dst back to k.Src, with the reversed flow key. The answering
+// node originates the packet, so it takes its route's first next hop.
+func (t *Topology) ReversePath(k FlowKey) (Path, error) {
+	return t.FlowPath(k.Reverse())
+}
+
+// IfaceAddr returns the IPv4 (v6 false) or IPv6 address of an interface;
+// the zero Addr if ep does not exist.
+func (t *Topology) IfaceAddr(ep Endpoint, v6 bool) netip.Addr {
+	if ep.Node < 0 || int(ep.Node) >= len(t.Nodes) || ep.Iface < 0 || ep.Iface >= len(t.Nodes[ep.Node].Ifaces) {
+		return netip.Addr{}
+	}
+	ifc := t.Nodes[ep.Node].Ifaces[ep.Iface]
+	if v6 {
+		return ifc.Addr6.Addr()
+	}
+	return ifc.Addr.Addr()
+}
+
+// HostAddr returns the address of a host (its only interface).
+func (t *Topology) HostAddr(n NodeID, v6 bool) netip.Addr {
+	return t.IfaceAddr(Endpoint{Node: n}, v6)
+}
+
+// TraceAddrs returns, for every hop after the first, the address a
+// traceroute shows for it: the interface the packet arrived on, since
+// routers answer from their inbound interface
+// (icmp_errors_use_inbound_ifaddr=1). The last entry is the destination's
+// interface that received the packet.
+func (t *Topology) TraceAddrs(p Path, v6 bool) []netip.Addr {
+	var out []netip.Addr
+	for _, h := range p[min(1, len(p)):] {
+		out = append(out, t.IfaceAddr(Endpoint{Node: h.Node, Iface: h.In}, v6))
+	}
+	return out
+}
+
+// RRAddrs returns what the routers of a path write into an IPv4 Record
+// Route option: the outgoing interface of every router between the two
+// ends that stamps (Behaviour.NoRRStamp false), in path order. It is the
+// truth of the path only: the end hosts' own stamps, the 9-slot limit and
+// routers that drop options are the measurement's business (sim/, lab/).
+func (t *Topology) RRAddrs(p Path) []netip.Addr {
+	var out []netip.Addr
+	for i := 1; i+1 < len(p); i++ {
+		n := &t.Nodes[p[i].Node]
+		if n.Kind == Router && !n.Behaviour.NoRRStamp {
+			out = append(out, t.IfaceAddr(Endpoint{Node: p[i].Node, Iface: p[i].Out}, false))
+		}
+	}
+	return out
+}
+
+// Interdomain reports whether the link from hop i to hop i+1 of a path
+// joins two ASes.
+func (t *Topology) Interdomain(p Path, i int) bool {
+	if i < 0 || i+1 >= len(p) {
+		return false
+	}
+	return t.Nodes[p[i].Node].AS != t.Nodes[p[i+1].Node].AS
+}
+
+// SameAS reports whether the owners of two addresses are in one AS; ok is
+// false when either address belongs to no node. Two consecutive hops of a
+// measured path are joined by an interdomain link exactly when they are
+// not in the same AS.
+func (t *Topology) SameAS(a, b netip.Addr) (same, ok bool) {
+	ea, oka := t.Owner(a)
+	eb, okb := t.Owner(b)
+	if !oka || !okb {
+		return false, false
+	}
+	return t.Nodes[ea.Node].AS == t.Nodes[eb.Node].AS, true
+}
+
+// Alias reports whether two addresses belong to the same node (alias
+// ground truth); ok is false when either belongs to no node.
+func (t *Topology) Alias(a, b netip.Addr) (same, ok bool) {
+	ea, oka := t.Owner(a)
+	eb, okb := t.Owner(b)
+	if !oka || !okb {
+		return false, false
+	}
+	return ea.Node == eb.Node, true
+}
+
+// NodeAS returns the AS number of the node owning addr.
+func (t *Topology) NodeAS(addr netip.Addr) (uint32, bool) {
+	ep, ok := t.Owner(addr)
+	if !ok {
+		return 0, false
+	}
+	return t.Nodes[ep.Node].AS, true
 }
