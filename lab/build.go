@@ -1,0 +1,128 @@
+package lab
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/google/nftables"
+	"github.com/revtr/revtr/topo"
+	"github.com/vishvananda/netlink"
+	"github.com/vishvananda/netns"
+	"golang.org/x/sync/errgroup"
+)
+
+// builder realises one topology; each phase runs over all nodes in
+// parallel, each node with its own netlink and nftables sockets.
+type builder struct {
+	t       *topo.Topology
+	lab     string
+	workers int
+	ns      []netns.NsHandle // by NodeID
+}
+
+// build creates namespaces (with their namespace-wide sysctls), then links,
+// then configures every node. It leaves what it built on failure; the caller
+// tears it down.
+func build(ctx context.Context, t *topo.Topology, lab string, workers int) error {
+	b := &builder{t: t, lab: lab, workers: workers, ns: make([]netns.NsHandle, len(t.Nodes))}
+	for i := range b.ns {
+		b.ns[i] = netns.None()
+	}
+	defer b.close()
+	for _, phase := range []struct {
+		name string
+		fn   func(topo.NodeID) error
+	}{
+		{"create namespaces", b.createNode},
+		{"create links", b.createLinks},
+		{"configure nodes", b.configure},
+	} {
+		if err := b.each(ctx, phase.fn); err != nil {
+			return fmt.Errorf("%s: %w", phase.name, err)
+		}
+	}
+	return nil
+}
+
+func (b *builder) close() {
+	for _, h := range b.ns {
+		if h.IsOpen() {
+			h.Close()
+		}
+	}
+}
+
+// each runs fn for every node, at most b.workers at a time, and stops
+// early on the first error or when ctx ends.
+func (b *builder) each(ctx context.Context, fn func(topo.NodeID) error) error {
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(b.workers)
+	for i := range b.t.Nodes {
+		if gctx.Err() != nil {
+			break
+		}
+		id := topo.NodeID(i)
+		g.Go(func() error {
+			if err := gctx.Err(); err != nil {
+				return err
+			}
+			return fn(id)
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return err
+	}
+	return ctx.Err()
+}
+
+func (b *builder) createNode(id topo.NodeID) error {
+	n := &b.t.Nodes[id]
+	h, err := createNS(nsName(b.lab, n.Name), func() error {
+		return writeSysctls(nsSysctls(n))
+	})
+	if err != nil {
+		return fmt.Errorf("node %s: %w", n.Name, err)
+	}
+	b.ns[id] = h
+	return nil
+}
+
+func (b *builder) createLinks(id topo.NodeID) error {
+	h, err := netlink.NewHandleAt(b.ns[id])
+	if err != nil {
+		return fmt.Errorf("node %s: netlink: %w", b.t.Nodes[id].Name, err)
+	}
+	defer h.Close()
+	return createVeths(h, b.t, id, func(p topo.NodeID) netns.NsHandle { return b.ns[p] })
+}
+
+// configure brings node id's interfaces up with their addresses, sets its
+// per-interface sysctls, routes, policy rules and nftables rules.
+func (b *builder) configure(id topo.NodeID) error {
+	n := &b.t.Nodes[id]
+	h, err := netlink.NewHandleAt(b.ns[id])
+	if err != nil {
+		return fmt.Errorf("node %s: netlink: %w", n.Name, err)
+	}
+	defer h.Close()
+	ifindex, err := upIfaces(h, n)
+	if err != nil {
+		return err
+	}
+	if ss := ifaceSysctls(b.t, n); len(ss) > 0 {
+		if err := inNS(b.ns[id], func() error { return writeSysctls(ss) }); err != nil {
+			return fmt.Errorf("node %s: %w", n.Name, err)
+		}
+	}
+	if err := addRoutes(h, n, ifindex); err != nil {
+		return err
+	}
+	if !needsNft(n) {
+		return nil
+	}
+	c, err := nftables.New(nftables.WithNetNSFd(int(b.ns[id])))
+	if err != nil {
+		return fmt.Errorf("node %s: nftables: %w", n.Name, err)
+	}
+	return addNft(c, b.t, n)
+}

@@ -1,0 +1,72 @@
+package lab
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os/exec"
+	"path/filepath"
+
+	"github.com/vishvananda/netns"
+)
+
+// openNS opens a node's namespace.
+func (l *Lab) openNS(node string) (netns.NsHandle, error) {
+	if _, err := l.Node(node); err != nil {
+		return netns.None(), err
+	}
+	h, err := netns.GetFromPath(filepath.Join(nsDir, nsName(l.name, node)))
+	if err != nil {
+		return netns.None(), fmt.Errorf("lab %s: open namespace of %s: %w", l.name, node, err)
+	}
+	return h, nil
+}
+
+// Do runs fn on a locked OS thread inside node's network namespace and
+// returns its error. Sockets fn opens stay in that namespace after Do
+// returns (this is how probers get their raw sockets). fn must not start
+// goroutines that expect to be in the namespace: they run on other threads.
+func (l *Lab) Do(node string, fn func() error) error {
+	h, err := l.openNS(node)
+	if err != nil {
+		return err
+	}
+	defer h.Close()
+	return inNS(h, fn)
+}
+
+// Stdio connects a command's standard streams; nil means /dev/null.
+type Stdio struct {
+	Stdin          io.Reader
+	Stdout, Stderr io.Writer
+}
+
+// Exec runs the user's command argv inside node's network namespace and
+// waits for it; ctx kills it. The command sees the namespace's interfaces,
+// routes and /proc/sys/net, and the host's file system. A command that
+// exits non-zero yields an *exec.ExitError.
+func (l *Lab) Exec(ctx context.Context, node string, argv []string, stdio Stdio) error {
+	if len(argv) == 0 {
+		return fmt.Errorf("lab exec on %s: empty command: %w", node, ErrBadName)
+	}
+	path, err := exec.LookPath(argv[0])
+	if err != nil {
+		return fmt.Errorf("lab exec on %s: %w", node, err)
+	}
+	cmd := exec.CommandContext(ctx, path, argv[1:]...)
+	cmd.Args = argv
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = stdio.Stdin, stdio.Stdout, stdio.Stderr
+	// A child inherits the namespaces of the thread that forks it.
+	if err := l.Do(node, cmd.Start); err != nil {
+		return fmt.Errorf("lab exec %s on %s: %w", argv[0], node, err)
+	}
+	if err := cmd.Wait(); err != nil {
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			return err
+		}
+		return fmt.Errorf("lab exec %s on %s: %w", argv[0], node, err)
+	}
+	return nil
+}

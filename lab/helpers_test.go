@@ -1,0 +1,129 @@
+package lab
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net/netip"
+	"os"
+	"os/exec"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/revtr/revtr/topo"
+)
+
+func needRoot(t testing.TB) {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Skip("needs root: creates network namespaces")
+	}
+}
+
+func needTool(t testing.TB, name string) {
+	t.Helper()
+	if _, err := exec.LookPath(name); err != nil {
+		t.Fatalf("reference tool %s missing: apt-get install -y iputils-ping traceroute nftables (%v)", name, err)
+	}
+}
+
+var labSeq atomic.Int64
+
+// uniqueName is a lab name no other test (or test process) uses.
+func uniqueName() string {
+	return fmt.Sprintf("t%d_%d", os.Getpid(), labSeq.Add(1))
+}
+
+// upLab builds tp as a fresh lab and removes it when the test ends,
+// checking that nothing is left.
+func upLab(t testing.TB, tp *topo.Topology) *Lab {
+	t.Helper()
+	needRoot(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	l, err := Up(ctx, tp, uniqueName())
+	if err != nil {
+		t.Fatalf("Up: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := l.Down(); err != nil {
+			t.Errorf("Down: %v", err)
+		}
+		if left, _ := listNS(labPrefix(l.Name())); len(left) > 0 {
+			t.Errorf("after Down, %d namespaces remain: %v", len(left), left)
+		}
+	})
+	return l
+}
+
+// run runs argv in node's namespace through `ip netns exec`, the reference
+// way, and returns its output; failure is returned, not fatal.
+func run(t testing.TB, l *Lab, node string, argv ...string) (string, error) {
+	t.Helper()
+	ns, err := l.Namespace(node)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, "ip", append([]string{"netns", "exec", ns}, argv...)...).CombinedOutput()
+	return string(out), err
+}
+
+// exe runs argv in node's namespace through Lab.Exec.
+func exe(t testing.TB, l *Lab, node string, argv ...string) (string, error) {
+	t.Helper()
+	var out bytes.Buffer
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	err := l.Exec(ctx, node, argv, Stdio{Stdout: &out, Stderr: &out})
+	return out.String(), err
+}
+
+func mustAddr(t testing.TB, l *Lab, node string) netip.Addr {
+	t.Helper()
+	a, err := l.Addr(node)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+// ifaceAddr is the IPv4 address of interface i of node id.
+func ifaceAddr(tp *topo.Topology, id topo.NodeID, i int) netip.Addr {
+	return tp.Nodes[id].Ifaces[i].Addr.Addr()
+}
+
+// traceHops parses `traceroute -n` output into one address (or "*") per
+// hop, in order.
+func traceHops(out string) []string {
+	var hops []string
+	for _, line := range strings.Split(out, "\n")[1:] {
+		f := strings.Fields(line)
+		if len(f) < 2 {
+			continue
+		}
+		hops = append(hops, f[1])
+	}
+	return hops
+}
+
+// rrHops parses the RR: block of `ping -R` output (first reply only).
+func rrHops(out string) []string {
+	var hops []string
+	in := false
+	for _, line := range strings.Split(out, "\n") {
+		switch {
+		case strings.HasPrefix(line, "RR:"):
+			in = true
+			hops = append(hops, strings.TrimSpace(strings.TrimPrefix(line, "RR:")))
+		case in && strings.HasPrefix(line, "\t") && strings.TrimSpace(line) != "":
+			hops = append(hops, strings.TrimSpace(line))
+		case in:
+			return hops
+		}
+	}
+	return hops
+}

@@ -1,0 +1,114 @@
+package lab
+
+import (
+	"fmt"
+	"net/netip"
+
+	"github.com/revtr/revtr/topo"
+	"github.com/vishvananda/netlink"
+	"golang.org/x/sys/unix"
+)
+
+// Policy routing for ECMP (see the package doc): a router's prerouting hook
+// writes a flow's bucket k in 1..ECMPSlots into the mark's low byte, and rule
+// "fwmark k/markMask lookup ecmpTableBase+k" selects the table holding next
+// hop (k-1) mod n of every ECMP route.
+const (
+	ecmpTableBase = 100
+	ecmpRulePrio  = 1000 // + k; after "local" (0), before "main" (32766)
+	markMask      = 0xff
+	mainTable     = unix.RT_TABLE_MAIN
+)
+
+// routeSpec is one kernel route: a single next hop in one table.
+type routeSpec struct {
+	dst   netip.Prefix
+	gw    netip.Addr // invalid for a directly connected route
+	iface int        // index into the node's Ifaces
+	table int
+}
+
+// routePlan turns node n's forwarding table into kernel routes: NextHops[0]
+// in the main table (what the node's own packets use), and for ECMP routes
+// one entry per bucket table. It also says which families need the ECMP
+// policy rules. Routes to the node's own link prefixes are left to the
+// kernel, which adds them with the addresses.
+func routePlan(n *topo.Node) (rs []routeSpec, ecmp4, ecmp6 bool) {
+	connected := map[netip.Prefix]bool{}
+	for _, ifc := range n.Ifaces {
+		connected[ifc.Addr.Masked()] = true
+		connected[ifc.Addr6.Masked()] = true
+	}
+	for _, r := range n.Routes {
+		dst := r.Dst.Masked()
+		if connected[dst] {
+			continue
+		}
+		nh := r.NextHops
+		rs = append(rs, routeSpec{dst: dst, gw: nh[0].Gateway, iface: nh[0].Iface, table: mainTable})
+		if len(nh) < 2 {
+			continue
+		}
+		if dst.Addr().Is4() {
+			ecmp4 = true
+		} else {
+			ecmp6 = true
+		}
+		for k := 1; k <= topo.ECMPSlots; k++ {
+			h := nh[(k-1)%len(nh)]
+			rs = append(rs, routeSpec{dst: dst, gw: h.Gateway, iface: h.Iface, table: ecmpTableBase + k})
+		}
+	}
+	return rs, ecmp4, ecmp6
+}
+
+// addRoutes installs node n's routes and ECMP policy rules; ifindex maps
+// n's interfaces to kernel interface indexes.
+func addRoutes(h *netlink.Handle, n *topo.Node, ifindex []int) error {
+	rs, ecmp4, ecmp6 := routePlan(n)
+	for _, r := range rs {
+		if err := h.RouteAdd(kernelRoute(r, ifindex)); err != nil {
+			return fmt.Errorf("node %s: route %s via %s table %d: %w", n.Name, r.dst, r.gw, r.table, err)
+		}
+	}
+	for fam, on := range map[int]bool{unix.AF_INET: ecmp4, unix.AF_INET6: ecmp6} {
+		if !on {
+			continue
+		}
+		if err := addECMPRules(h, fam); err != nil {
+			return fmt.Errorf("node %s: %w", n.Name, err)
+		}
+	}
+	return nil
+}
+
+func kernelRoute(r routeSpec, ifindex []int) *netlink.Route {
+	kr := &netlink.Route{
+		Dst:       ipNet(r.dst),
+		LinkIndex: ifindex[r.iface],
+		Table:     r.table,
+		Protocol:  unix.RTPROT_STATIC,
+	}
+	if r.gw.IsValid() {
+		kr.Gw = r.gw.AsSlice()
+	} else {
+		kr.Scope = netlink.SCOPE_LINK
+	}
+	return kr
+}
+
+func addECMPRules(h *netlink.Handle, family int) error {
+	for k := 1; k <= topo.ECMPSlots; k++ {
+		r := netlink.NewRule()
+		r.Family = family
+		r.Mark = uint32(k)
+		mask := uint32(markMask)
+		r.Mask = &mask
+		r.Table = ecmpTableBase + k
+		r.Priority = ecmpRulePrio + k
+		if err := h.RuleAdd(r); err != nil {
+			return fmt.Errorf("rule fwmark %d/%#x lookup %d: %w", k, markMask, r.Table, err)
+		}
+	}
+	return nil
+}

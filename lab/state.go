@@ -1,0 +1,194 @@
+package lab
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/revtr/revtr/topo"
+)
+
+// StateDir holds one JSON file per running lab, named after the lab, so
+// that later invocations can Open it.
+const StateDir = "/run/revtr"
+
+// state is what a lab's state file holds.
+type state struct {
+	Name     string         `json:"name"`
+	Created  time.Time      `json:"created"`
+	Topology *topo.Topology `json:"topology"`
+}
+
+func statePath(dir, name string) string { return filepath.Join(dir, name+".json") }
+
+// saveState writes the state file atomically (write, then rename).
+func saveState(dir, name string, t *topo.Topology) error {
+	b, err := json.Marshal(state{Name: name, Created: time.Now().UTC(), Topology: t})
+	if err != nil {
+		return fmt.Errorf("encode lab state: %w", err)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("save lab state: %w", err)
+	}
+	tmp := statePath(dir, name) + ".tmp"
+	if err := os.WriteFile(tmp, b, 0o644); err != nil {
+		return fmt.Errorf("save lab state: %w", err)
+	}
+	if err := os.Rename(tmp, statePath(dir, name)); err != nil {
+		return fmt.Errorf("save lab state: %w", err)
+	}
+	return nil
+}
+
+func loadState(dir, name string) (*state, error) {
+	b, err := os.ReadFile(statePath(dir, name))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("lab %s: no state file: %w", name, ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load lab state: %w", err)
+	}
+	var s state
+	if err := json.Unmarshal(b, &s); err != nil {
+		return nil, fmt.Errorf("decode lab state %s: %w", statePath(dir, name), err)
+	}
+	if s.Topology == nil {
+		return nil, fmt.Errorf("lab state %s: no topology: %w", statePath(dir, name), ErrBadTopology)
+	}
+	return &s, nil
+}
+
+func removeState(dir, name string) error {
+	if err := os.Remove(statePath(dir, name)); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("remove lab state: %w", err)
+	}
+	return nil
+}
+
+// Open returns a running lab by name, from its state file. It fails with
+// ErrNotFound when the lab has no state file or lost namespaces.
+func Open(name string) (*Lab, error) {
+	if err := checkLabName(name); err != nil {
+		return nil, err
+	}
+	s, err := loadState(StateDir, name)
+	if err != nil {
+		return nil, err
+	}
+	l, err := newLab(s.Topology, name)
+	if err != nil {
+		return nil, fmt.Errorf("open lab %s: %w", name, err)
+	}
+	for _, n := range s.Topology.Nodes {
+		if _, err := os.Stat(filepath.Join(nsDir, nsName(name, n.Name))); err != nil {
+			return nil, fmt.Errorf("open lab %s: namespace of node %s: %w", name, n.Name, ErrNotFound)
+		}
+	}
+	return l, nil
+}
+
+// LabStatus describes one lab found on the machine.
+type LabStatus struct {
+	Name       string
+	Namespaces int       // namespaces present
+	Routers    int       // from the state file; 0 without one
+	Hosts      int       // from the state file; 0 without one
+	Created    time.Time // zero without a state file
+	// Complete is true when a state file exists and every node of its
+	// topology has a namespace; false for leftovers of a crash.
+	Complete bool
+}
+
+// Status lists the labs on this machine, by name: those with namespaces and
+// those with only a state file.
+func Status() ([]LabStatus, error) {
+	names, err := labNames("")
+	if err != nil {
+		return nil, err
+	}
+	out := make([]LabStatus, 0, len(names))
+	for _, name := range names {
+		st, err := labStatus(name)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, st)
+	}
+	return out, nil
+}
+
+func labStatus(name string) (LabStatus, error) {
+	st := LabStatus{Name: name}
+	ns, err := listNS(labPrefix(name))
+	if err != nil {
+		return st, err
+	}
+	st.Namespaces = len(ns)
+	s, err := loadState(StateDir, name)
+	if errors.Is(err, ErrNotFound) {
+		return st, nil
+	}
+	if err != nil {
+		return st, err
+	}
+	st.Created = s.Created
+	for _, n := range s.Topology.Nodes {
+		if n.Kind == topo.Host {
+			st.Hosts++
+		} else {
+			st.Routers++
+		}
+	}
+	st.Complete = st.Namespaces == len(s.Topology.Nodes)
+	return st, nil
+}
+
+// labNames returns the names of labs starting with prefix, found from
+// namespaces and state files, sorted.
+func labNames(prefix string) ([]string, error) {
+	seen := map[string]bool{}
+	ns, err := listNS(NSPrefix + prefix)
+	if err != nil {
+		return nil, err
+	}
+	for _, n := range ns {
+		lab, _, ok := strings.Cut(strings.TrimPrefix(n, NSPrefix), "-")
+		if ok && checkLabName(lab) == nil {
+			seen[lab] = true
+		}
+	}
+	files, err := filepath.Glob(filepath.Join(StateDir, "*.json"))
+	if err != nil {
+		return nil, fmt.Errorf("list lab states: %w", err)
+	}
+	for _, f := range files {
+		lab := strings.TrimSuffix(filepath.Base(f), ".json")
+		if strings.HasPrefix(lab, prefix) && checkLabName(lab) == nil {
+			seen[lab] = true
+		}
+	}
+	names := make([]string, 0, len(seen))
+	for n := range seen {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names, nil
+}
+
+// removeNamespaces deletes every namespace of lab name.
+func removeNamespaces(name string) error {
+	ns, err := listNS(labPrefix(name))
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, n := range ns {
+		errs = append(errs, deleteNS(n))
+	}
+	return errors.Join(errs...)
+}
