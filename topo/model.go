@@ -30,10 +30,34 @@ const (
 )
 
 func (k Kind) String() string {
-	if k == Host {
+	switch k {
+	case Router:
+		return "router"
+	case Host:
 		return "host"
 	}
-	return "router"
+	return fmt.Sprintf("kind(%d)", uint8(k))
+}
+
+// MarshalText encodes a kind as "router" or "host".
+func (k Kind) MarshalText() ([]byte, error) {
+	if k > Host {
+		return nil, fmt.Errorf("marshal node kind %d: unknown", uint8(k))
+	}
+	return []byte(k.String()), nil
+}
+
+// UnmarshalText decodes "router" or "host".
+func (k *Kind) UnmarshalText(b []byte) error {
+	switch string(b) {
+	case "router":
+		*k = Router
+	case "host":
+		*k = Host
+	default:
+		return fmt.Errorf("unmarshal node kind %q: want router or host", b)
+	}
+	return nil
 }
 
 // Relation is the business relation of a neighbour AS, seen from one AS.
@@ -56,6 +80,25 @@ func (r Relation) String() string {
 		return "provider"
 	}
 	return fmt.Sprintf("relation(%d)", uint8(r))
+}
+
+// MarshalText encodes a relation as "customer", "peer" or "provider".
+func (r Relation) MarshalText() ([]byte, error) {
+	if r > Provider {
+		return nil, fmt.Errorf("marshal AS relation %d: unknown", uint8(r))
+	}
+	return []byte(r.String()), nil
+}
+
+// UnmarshalText decodes "customer", "peer" or "provider".
+func (r *Relation) UnmarshalText(b []byte) error {
+	for _, c := range []Relation{Customer, Peer, Provider} {
+		if string(b) == c.String() {
+			*r = c
+			return nil
+		}
+	}
+	return fmt.Errorf("unmarshal AS relation %q: want customer, peer or provider", b)
 }
 
 // AS is an autonomous system. Every address of its routers and hosts lies in
@@ -98,7 +141,7 @@ type Node struct {
 	Kind      Kind
 	AS        uint32
 	Ifaces    []Iface
-	Routes    []Route // the IPv4 and IPv6 forwarding table
+	Routes    []Route `json:",omitempty"` // the IPv4 and IPv6 forwarding table
 	Behaviour Behaviour
 	Role      HostRole // hosts only
 }

@@ -9,6 +9,14 @@ import (
 // ErrInvalid is wrapped by every error Validate returns.
 var ErrInvalid = errors.New("invalid topology")
 
+// asInvalid makes err wrap ErrInvalid.
+func asInvalid(err error) error {
+	if errors.Is(err, ErrInvalid) {
+		return err
+	}
+	return fmt.Errorf("%w: %w", ErrInvalid, err)
+}
+
 func invalid(format string, args ...any) error {
 	return fmt.Errorf("%w: %s", ErrInvalid, fmt.Sprintf(format, args...))
 }
@@ -25,10 +33,7 @@ func (t *Topology) Validate() error {
 		t.validateRoutes, t.checkHierarchy, t.validatePaths,
 	} {
 		if err := check(); err != nil {
-			if !errors.Is(err, ErrInvalid) {
-				err = fmt.Errorf("%w: %w", ErrInvalid, err)
-			}
-			return err
+			return asInvalid(err)
 		}
 	}
 	return nil
@@ -39,6 +44,7 @@ func (t *Topology) validateASes() error {
 		return invalid("no AS")
 	}
 	seen := make(map[uint32]bool)
+	listed := make(map[NodeID]bool)
 	for _, as := range t.ASes {
 		if as.Number == 0 || seen[as.Number] {
 			return invalid("AS number %d zero or repeated", as.Number)
@@ -52,6 +58,10 @@ func (t *Topology) validateASes() error {
 			if r < 0 || int(r) >= len(t.Nodes) || t.Nodes[r].Kind != Router || t.Nodes[r].AS != as.Number {
 				return invalid("AS %d lists node %d, which is not one of its routers", as.Number, r)
 			}
+			if listed[r] {
+				return invalid("AS %d lists router %d twice", as.Number, r)
+			}
+			listed[r] = true
 		}
 	}
 	for _, as := range t.ASes {
