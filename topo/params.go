@@ -43,7 +43,7 @@ type Params struct {
 	// Hosts: sources, vantage points (CanSpoofShare of them may spoof) and
 	// destinations (NoEchoShare ignore pings, DropOptionsDstShare drop
 	// packets with options).
-	Sources, VantagePoints, Destinations int
+	Sources, VantagePoints, Destinations            int
 	CanSpoofShare, NoEchoShare, DropOptionsDstShare float64
 	// One-way link delays inside and between ASes.
 	IntraDelay, InterDelay DelayRange
