@@ -200,12 +200,7 @@ func (t *Topology) validateRoutes() error {
 // validatePaths walks, for every ordered host pair and both families, the
 // path of one ICMP flow.
 func (t *Topology) validatePaths() error {
-	var hosts []NodeID
-	for _, n := range t.Nodes {
-		if n.Kind == Host {
-			hosts = append(hosts, n.ID)
-		}
-	}
+	hosts := t.hosts()
 	for _, s := range hosts {
 		for _, d := range hosts {
 			if s == d {
