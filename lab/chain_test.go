@@ -9,7 +9,7 @@ import (
 
 func TestChainPing(t *testing.T) {
 	needTool(t, "ping")
-	tp := chainTopo(3).route()
+	tp := chain(t, 3)
 	l := upLab(t, tp)
 	// Every host pings every address of every node, both families.
 	for _, src := range []string{"h0", "h1"} {
@@ -28,7 +28,7 @@ func TestChainPing(t *testing.T) {
 
 func TestChainTraceroute(t *testing.T) {
 	needTool(t, "traceroute")
-	tp := chainTopo(3).route()
+	tp := chain(t, 3)
 	l := upLab(t, tp)
 	for _, pair := range [][2]string{{"h0", "h1"}, {"h1", "h0"}} {
 		src, _ := tp.Node(pair[0])

@@ -91,6 +91,27 @@ func mustAddr(t testing.TB, l *Lab, node string) netip.Addr {
 	return a
 }
 
+// chain is topo.Chain(n): h0 - r0 - ... - r(n-1) - h1.
+func chain(t testing.TB, n int) *topo.Topology {
+	t.Helper()
+	tp, err := topo.Chain(n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tp
+}
+
+// node returns a node of tp by name, for the test to adjust behaviours
+// (they do not change routing).
+func node(t testing.TB, tp *topo.Topology, name string) *topo.Node {
+	t.Helper()
+	n, ok := tp.Node(name)
+	if !ok {
+		t.Fatalf("no node %s", name)
+	}
+	return n
+}
+
 // ifaceAddr is the IPv4 address of interface i of node id.
 func ifaceAddr(tp *topo.Topology, id topo.NodeID, i int) netip.Addr {
 	return tp.Nodes[id].Ifaces[i].Addr.Addr()

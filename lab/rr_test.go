@@ -50,8 +50,7 @@ func pingRR(t *testing.T, l *Lab, src, dst string) ([]string, string, error) {
 
 func TestRecordRoute(t *testing.T) {
 	needTool(t, "ping")
-	b := chainTopo(3)
-	tp := b.route()
+	tp := chain(t, 3)
 	l := upLab(t, tp)
 	for _, pair := range [][2]string{{"h0", "h1"}, {"h1", "h0"}} {
 		got, out, err := pingRR(t, l, pair[0], pair[1])
@@ -67,11 +66,10 @@ func TestRecordRoute(t *testing.T) {
 func TestNoRRStamp(t *testing.T) {
 	needTool(t, "ping")
 	needTool(t, "traceroute")
-	b := chainTopo(3)
-	b.get("r1").Behaviour.NoRRStamp = true
-	tp := b.route()
+	tp := chain(t, 3)
+	r1 := node(t, tp, "r1")
+	r1.Behaviour.NoRRStamp = true
 	l := upLab(t, tp)
-	r1 := b.get("r1")
 	for _, pair := range [][2]string{{"h0", "h1"}, {"h1", "h0"}} {
 		got, out, err := pingRR(t, l, pair[0], pair[1])
 		if err != nil {

@@ -1,6 +1,7 @@
 package lab
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -17,18 +18,33 @@ import (
 // that later invocations can Open it.
 const StateDir = "/run/revtr"
 
-// state is what a lab's state file holds.
+// state is what a lab's state file holds; the topology is in topo's JSON
+// format (topo.WriteJSON).
 type state struct {
-	Name     string         `json:"name"`
-	Created  time.Time      `json:"created"`
-	Topology *topo.Topology `json:"topology"`
+	Name     string          `json:"name"`
+	Created  time.Time       `json:"created"`
+	Routers  int             `json:"routers"`
+	Hosts    int             `json:"hosts"`
+	Topology json.RawMessage `json:"topology"`
 }
 
 func statePath(dir, name string) string { return filepath.Join(dir, name+".json") }
 
 // saveState writes the state file atomically (write, then rename).
 func saveState(dir, name string, t *topo.Topology) error {
-	b, err := json.Marshal(state{Name: name, Created: time.Now().UTC(), Topology: t})
+	var tj bytes.Buffer
+	if err := t.WriteJSON(&tj); err != nil {
+		return fmt.Errorf("save lab state: %w", err)
+	}
+	s := state{Name: name, Created: time.Now().UTC(), Topology: tj.Bytes()}
+	for _, n := range t.Nodes {
+		if n.Kind == topo.Host {
+			s.Hosts++
+		} else {
+			s.Routers++
+		}
+	}
+	b, err := json.Marshal(s)
 	if err != nil {
 		return fmt.Errorf("encode lab state: %w", err)
 	}
@@ -45,6 +61,7 @@ func saveState(dir, name string, t *topo.Topology) error {
 	return nil
 }
 
+// loadState reads a lab's state file.
 func loadState(dir, name string) (*state, error) {
 	b, err := os.ReadFile(statePath(dir, name))
 	if errors.Is(err, os.ErrNotExist) {
@@ -56,9 +73,6 @@ func loadState(dir, name string) (*state, error) {
 	var s state
 	if err := json.Unmarshal(b, &s); err != nil {
 		return nil, fmt.Errorf("decode lab state %s: %w", statePath(dir, name), err)
-	}
-	if s.Topology == nil {
-		return nil, fmt.Errorf("lab state %s: no topology: %w", statePath(dir, name), ErrBadTopology)
 	}
 	return &s, nil
 }
@@ -80,11 +94,16 @@ func Open(name string) (*Lab, error) {
 	if err != nil {
 		return nil, err
 	}
-	l, err := newLab(s.Topology, name)
+	// ReadJSON recomputes the forwarding tables and validates.
+	t, err := topo.ReadJSON(bytes.NewReader(s.Topology))
 	if err != nil {
 		return nil, fmt.Errorf("open lab %s: %w", name, err)
 	}
-	for _, n := range s.Topology.Nodes {
+	l, err := newLab(t, name)
+	if err != nil {
+		return nil, fmt.Errorf("open lab %s: %w", name, err)
+	}
+	for _, n := range t.Nodes {
 		if _, err := os.Stat(filepath.Join(nsDir, nsName(name, n.Name))); err != nil {
 			return nil, fmt.Errorf("open lab %s: namespace of node %s: %w", name, n.Name, ErrNotFound)
 		}
@@ -136,15 +155,8 @@ func labStatus(name string) (LabStatus, error) {
 	if err != nil {
 		return st, err
 	}
-	st.Created = s.Created
-	for _, n := range s.Topology.Nodes {
-		if n.Kind == topo.Host {
-			st.Hosts++
-		} else {
-			st.Routers++
-		}
-	}
-	st.Complete = st.Namespaces == len(s.Topology.Nodes)
+	st.Created, st.Routers, st.Hosts = s.Created, s.Routers, s.Hosts
+	st.Complete = st.Namespaces == s.Routers+s.Hosts
 	return st, nil
 }
 
