@@ -47,13 +47,20 @@ func (e *Echo) AppendBinary(b []byte) ([]byte, error) {
 // ErrType.
 func (e *Echo) Decode(b []byte) error {
 	const op = "decode ICMP echo"
-	v6, err := icmpHeader(op, b, uint8(ICMPv4Echo), uint8(ICMPv6Echo), ICMPHeaderLen)
-	reply := false
-	if err != nil {
-		if v6, err = icmpHeader(op, b, uint8(ICMPv4EchoReply), uint8(ICMPv6EchoReply), ICMPHeaderLen); err != nil {
-			return err
-		}
+	if len(b) < ICMPHeaderLen {
+		return short(op, len(b), ICMPHeaderLen)
+	}
+	var v6, reply bool
+	switch b[0] {
+	case uint8(ICMPv4Echo):
+	case uint8(ICMPv4EchoReply):
 		reply = true
+	case uint8(ICMPv6Echo):
+		v6 = true
+	case uint8(ICMPv6EchoReply):
+		v6, reply = true, true
+	default:
+		return errf(op, ErrType, "ICMP type %d, want 8 or 0 (ICMPv4), 128 or 129 (ICMPv6)", b[0])
 	}
 	e.V6, e.Reply, e.Code = v6, reply, b[1]
 	e.Checksum = binary.BigEndian.Uint16(b[2:])
