@@ -1,0 +1,85 @@
+package sim_test
+
+import (
+	"net/netip"
+	"slices"
+	"testing"
+
+	"github.com/revtr/revtr/meas"
+	"github.com/revtr/revtr/sim"
+	"github.com/revtr/revtr/topo"
+)
+
+// build returns a function that fails the test if a topology did not
+// build: build(t)(topo.Chain(3)).
+func build(t testing.TB) func(*topo.Topology, error) *topo.Topology {
+	return func(tp *topo.Topology, err error) *topo.Topology {
+		t.Helper()
+		if err != nil {
+			t.Fatalf("build topology: %v", err)
+		}
+		return tp
+	}
+}
+
+func network(t testing.TB, tp *topo.Topology, cfg sim.Config) *sim.Network {
+	t.Helper()
+	n, err := sim.New(tp, cfg)
+	if err != nil {
+		t.Fatalf("sim.New: %v", err)
+	}
+	return n
+}
+
+// host returns the IPv4 address of a named host.
+func host(t testing.TB, tp *topo.Topology, name string) netip.Addr {
+	t.Helper()
+	nd, ok := tp.Node(name)
+	if !ok || nd.Kind != topo.Host {
+		t.Fatalf("no host %s", name)
+	}
+	return tp.HostAddr(nd.ID, false)
+}
+
+// ifaddr returns the IPv4 address of the interface of router a facing node b.
+func ifaddr(t testing.TB, tp *topo.Topology, a, b string) netip.Addr {
+	t.Helper()
+	na, _ := tp.Node(a)
+	nb, _ := tp.Node(b)
+	for _, ifc := range na.Ifaces {
+		if ifc.Peer.Node == nb.ID {
+			return ifc.Addr.Addr()
+		}
+	}
+	t.Fatalf("%s has no link to %s", a, b)
+	return netip.Addr{}
+}
+
+// wantRR is the ground truth of a Record Route ping sent by node from with
+// source src: the stamping routers out (topo.RRAddrs), the destination
+// twice, the stamping routers back, the source, cut at 9 slots.
+func wantRR(t testing.TB, tp *topo.Topology, from topo.NodeID, src, dst netip.Addr) []netip.Addr {
+	t.Helper()
+	k := topo.FlowKey{Src: src, Dst: dst, Proto: 1}
+	fwd, err := tp.Path(from, k)
+	if err != nil {
+		t.Fatalf("path: %v", err)
+	}
+	rev, err := tp.ReversePath(k)
+	if err != nil {
+		t.Fatalf("reverse path: %v", err)
+	}
+	all := slices.Concat(tp.RRAddrs(fwd), []netip.Addr{dst, dst}, tp.RRAddrs(rev), []netip.Addr{src})
+	return all[:min(len(all), meas.RRSlots)]
+}
+
+// wantTrace is the ground truth of a traceroute of flow k: the inbound
+// interface of every hop (topo.TraceAddrs).
+func wantTrace(t testing.TB, tp *topo.Topology, k topo.FlowKey) []netip.Addr {
+	t.Helper()
+	p, err := tp.FlowPath(k)
+	if err != nil {
+		t.Fatalf("flow path: %v", err)
+	}
+	return tp.TraceAddrs(p, k.Dst.Is6())
+}

@@ -1,0 +1,180 @@
+// Package sim realises a topo.Topology in memory as a measurement prober
+// (meas.Prober and meas.MultipathProber), so that the reverse traceroute
+// engine can be run at scale without sockets or root.
+//
+// The simulator answers as the Linux kernels of lab/ do on the same
+// topology, packet by packet:
+//
+//   - Forwarding follows topo's tables (topo.Topology.NextHop): packets a
+//     node originates take a route's first next hop, forwarded packets the
+//     per-flow ECMP choice. Each router decrements the TTL; at expiry it
+//     answers ICMP time exceeded (RFC 792) from the interface the probe came
+//     in on (icmp_errors_use_inbound_ifaddr=1), subject to its per-destination
+//     ICMP rate limit on the virtual clock.
+//   - Record Route (RFC 791 §3.1, 9 slots): the sender does not stamp (raw
+//     IP_HDRINCL probes); forwarding routers stamp their outgoing interface;
+//     the destination stamps the probed address on receipt and, its echo
+//     reply copying the option, once more as the reply's source address
+//     (net/ipv4/ip_options.c: ip_options_echo, and ip_rt_get_source, which
+//     stamps the source address for locally generated packets); routers on
+//     the way back stamp; the receiving source stamps its own address if a
+//     slot is free.
+//   - Spoofed probes leave the vantage point with the source's address and
+//     are dropped by strict reverse-path filtering (RFC 3704) on the first
+//     router when the vantage point may not spoof; the reply goes to the
+//     source.
+//   - Traceroute (Paris, RFC 1393's classic technique with fixed flows),
+//     multipath traceroute (package mda) and ping.
+//
+// Time is virtual (Clock): a measurement advances its clock by the link
+// delays its packets crossed and the timeouts of silent probes.
+package sim
+
+import (
+	"errors"
+	"fmt"
+	"net/netip"
+	"time"
+
+	"github.com/revtr/revtr/meas"
+	"github.com/revtr/revtr/topo"
+)
+
+// Errors callers branch on.
+var (
+	// ErrNotHost is returned when a measurement's source or sender address
+	// is not the address of a host of the topology.
+	ErrNotHost = errors.New("not a host of the topology")
+	// ErrBadRequest is returned for requests no prober could send.
+	ErrBadRequest = errors.New("bad request")
+)
+
+// Config tunes the simulator. The zero value is usable.
+type Config struct {
+	// Timeout is how long a silent probe costs when the request leaves its
+	// timeout zero. 0 means DefaultTimeout.
+	Timeout time.Duration
+	// ProbeGap is the virtual time between two probes of one measurement:
+	// the prober's pacing. 0 means DefaultProbeGap (100 packets/s, the
+	// reference agent's rate); negative means no pacing.
+	ProbeGap time.Duration
+	// HZ is the kernel tick rate the ICMP rate limit counts in. 0 means
+	// DefaultHZ (Debian's CONFIG_HZ).
+	HZ int
+}
+
+// Defaults of Config.
+const (
+	DefaultTimeout  = time.Second
+	DefaultProbeGap = 10 * time.Millisecond
+	DefaultHZ       = 250
+)
+
+// ttlDefault is the initial TTL of pings, Record Route pings and every reply
+// (Linux's ip_default_ttl).
+const ttlDefault = 64
+
+// Network is a topology realised in memory. It implements meas.Prober and
+// meas.MultipathProber for every host of the topology at once: the request's
+// source address says which host sends. Its methods are safe for concurrent
+// use; the Topology must not change while the Network is in use.
+type Network struct {
+	// Clock is the timeline of measurements whose context carries none
+	// (see WithClock).
+	Clock Clock
+
+	t       *topo.Topology
+	cfg     Config
+	strict  [][]bool // strict reverse-path filter per node and interface
+	limiter *limiter
+	counts  counters
+}
+
+// New realises t in memory.
+func New(t *topo.Topology, cfg Config) (*Network, error) {
+	if t == nil {
+		return nil, fmt.Errorf("sim: new network: %w: nil topology", ErrBadRequest)
+	}
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = DefaultTimeout
+	}
+	if cfg.ProbeGap == 0 {
+		cfg.ProbeGap = DefaultProbeGap
+	}
+	if cfg.HZ <= 0 {
+		cfg.HZ = DefaultHZ
+	}
+	n := &Network{t: t, cfg: cfg, limiter: newLimiter(cfg.HZ)}
+	n.strict = strictRPF(t)
+	return n, nil
+}
+
+// Topology returns the topology the network realises.
+func (n *Network) Topology() *topo.Topology { return n.t }
+
+// strictRPF marks the interfaces lab/ gives rp_filter=1: those of routers
+// facing a vantage point that may not spoof.
+func strictRPF(t *topo.Topology) [][]bool {
+	s := make([][]bool, len(t.Nodes))
+	for i, nd := range t.Nodes {
+		s[i] = make([]bool, len(nd.Ifaces))
+		if nd.Kind != topo.Router {
+			continue
+		}
+		for j, ifc := range nd.Ifaces {
+			if int(ifc.Peer.Node) < 0 || int(ifc.Peer.Node) >= len(t.Nodes) {
+				continue
+			}
+			p := &t.Nodes[ifc.Peer.Node]
+			s[i][j] = p.Kind == topo.Host && p.Role.VantagePoint && !p.Role.CanSpoof
+		}
+	}
+	return s
+}
+
+// host returns the host node owning addr.
+func (n *Network) host(op string, addr netip.Addr) (topo.NodeID, error) {
+	if !addr.IsValid() {
+		return 0, fmt.Errorf("sim: %s: %w: missing address", op, ErrBadRequest)
+	}
+	ep, ok := n.t.Owner(addr)
+	if !ok || n.t.Nodes[ep.Node].Kind != topo.Host {
+		return 0, fmt.Errorf("sim: %s: %s: %w", op, addr, ErrNotHost)
+	}
+	return ep.Node, nil
+}
+
+// checkDst validates a destination address against the source's family.
+func checkDst(op string, src, dst netip.Addr) error {
+	if !dst.IsValid() {
+		return fmt.Errorf("sim: %s: %w: missing destination", op, ErrBadRequest)
+	}
+	if src.Is4() != dst.Is4() {
+		return fmt.Errorf("sim: %s %s to %s: %w: address families differ", op, src, dst, ErrBadRequest)
+	}
+	return nil
+}
+
+func (n *Network) timeout(d time.Duration) time.Duration {
+	if d > 0 {
+		return d
+	}
+	return n.cfg.Timeout
+}
+
+// sendTime returns when the i-th probe of a measurement started at start
+// leaves.
+func (n *Network) sendTime(start time.Duration, i int) time.Duration {
+	if n.cfg.ProbeGap < 0 {
+		return start
+	}
+	return start + time.Duration(i)*n.cfg.ProbeGap
+}
+
+// icmpProto is the protocol number of ICMP probes of an address family.
+func icmpProto(a netip.Addr) uint8 {
+	if a.Is4() {
+		return uint8(meas.ICMP)
+	}
+	return 58 // ICMPv6
+}

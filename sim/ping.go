@@ -1,0 +1,112 @@
+package sim
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/revtr/revtr/meas"
+	"github.com/revtr/revtr/topo"
+)
+
+// Ping sends req.Count ICMP echo requests from the host owning req.Src,
+// paced ProbeGap apart, and reports the round-trip time of every reply: the
+// one-way delays of the links crossed out and back.
+func (n *Network) Ping(ctx context.Context, req meas.PingRequest) (meas.Ping, error) {
+	const op = "ping"
+	src, err := n.host(op, req.Src)
+	if err != nil {
+		return meas.Ping{}, err
+	}
+	if err := checkDst(op, req.Src, req.Dst); err != nil {
+		return meas.Ping{}, err
+	}
+	if req.Count < 0 {
+		return meas.Ping{}, fmt.Errorf("sim: ping: %w: count %d", ErrBadRequest, req.Count)
+	}
+	count := max(req.Count, 1)
+	clk := n.clock(ctx)
+	start, timeout := clk.Elapsed(), n.timeout(req.Timeout)
+	res := meas.Ping{Src: req.Src, Dst: req.Dst}
+	end := start
+	for i := range count {
+		if err := ctx.Err(); err != nil {
+			return meas.Ping{}, fmt.Errorf("sim: ping %s to %s: %w", req.Src, req.Dst, err)
+		}
+		at := n.sendTime(start, i)
+		p := packet{key: topo.FlowKey{Src: req.Src, Dst: req.Dst, Proto: icmpProto(req.Dst)}, ttl: ttlDefault}
+		n.counts.ping.Add(1)
+		res.Sent++
+		r, ok := n.roundTrip(&p, src, at)
+		if ok && r.kind == meas.EchoReply {
+			res.RTTs = append(res.RTTs, r.rtt)
+			end = max(end, at+r.rtt)
+		} else {
+			end = max(end, at+timeout)
+		}
+	}
+	clk.Advance(end - start)
+	return res, nil
+}
+
+// RecordRoute sends an ICMP echo request carrying an empty Record Route
+// option (9 slots) to req.Dst and returns the option of the echo reply, as
+// the host owning req.Src receives it. When the request is spoofed, the
+// host owning req.Sender sends it with req.Src as its source address.
+func (n *Network) RecordRoute(ctx context.Context, req meas.RRRequest) (meas.RRPing, error) {
+	sender, err := n.rrSender(req)
+	if err != nil {
+		return meas.RRPing{}, err
+	}
+	if err := ctx.Err(); err != nil {
+		return meas.RRPing{}, fmt.Errorf("sim: record route %s to %s: %w", req.Src, req.Dst, err)
+	}
+	res := meas.RRPing{Src: req.Src, Dst: req.Dst, Sender: req.Src}
+	if req.Spoofed() {
+		res.Sender = req.Sender
+		n.counts.spoofedRR.Add(1)
+	} else {
+		n.counts.rr.Add(1)
+	}
+	clk := n.clock(ctx)
+	start := clk.Elapsed()
+	p := packet{key: topo.FlowKey{Src: req.Src, Dst: req.Dst, Proto: icmpProto(req.Dst)}, ttl: ttlDefault, rr: &recordRoute{}}
+	r, ok := n.roundTrip(&p, sender, start)
+	if !ok || r.kind != meas.EchoReply {
+		clk.Advance(n.timeout(req.Timeout))
+		return res, nil
+	}
+	res.Replied, res.RTT = true, r.rtt
+	res.Recorded = r.rr.recorded()
+	res.Forward, res.Reverse, _ = meas.SplitRecorded(res.Recorded, req.Dst)
+	clk.Advance(r.rtt)
+	return res, nil
+}
+
+// rrSender validates a Record Route request and returns the node that
+// sends it.
+func (n *Network) rrSender(req meas.RRRequest) (topo.NodeID, error) {
+	const op = "record route"
+	src, err := n.host(op, req.Src)
+	if err != nil {
+		return 0, err
+	}
+	if err := checkDst(op, req.Src, req.Dst); err != nil {
+		return 0, err
+	}
+	if !req.Src.Is4() {
+		return 0, fmt.Errorf("sim: %s to %s: %w: Record Route is IPv4 only", op, req.Dst, ErrBadRequest)
+	}
+	if !req.Spoofed() {
+		return src, nil
+	}
+	if !req.Sender.Is4() {
+		return 0, fmt.Errorf("sim: %s: %w: sender %s is not IPv4", op, ErrBadRequest, req.Sender)
+	}
+	return n.host("spoofed "+op+" sender", req.Sender)
+}
+
+// Ensure the simulator speaks the engine's interfaces.
+var (
+	_ meas.Prober          = (*Network)(nil)
+	_ meas.MultipathProber = (*Network)(nil)
+)

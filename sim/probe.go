@@ -1,0 +1,152 @@
+package sim
+
+import (
+	"net/netip"
+	"time"
+
+	"github.com/revtr/revtr/meas"
+	"github.com/revtr/revtr/topo"
+)
+
+// response is what a probe's sender receives.
+type response struct {
+	kind meas.Reply
+	from netip.Addr
+	rtt  time.Duration
+	rr   recordRoute // the reply's Record Route option, if the probe had one
+}
+
+// roundTrip sends p from node src at virtual time at, and returns the
+// answer that reaches the host owning p.key.Src, if any: what the node
+// where the probe ended sends back, carried along the real reverse path.
+func (n *Network) roundTrip(p *packet, src topo.NodeID, at time.Duration) (response, bool) {
+	var rr recordRoute
+	out := n.carry(p, src)
+	var reply packet
+	var kind meas.Reply
+	ok := false
+	switch out.fate {
+	case delivered:
+		reply, kind, ok = n.answer(p, out, at, &rr)
+	case expired, unreachable:
+		reply, kind, ok = n.icmpError(p, out, at)
+	}
+	if !ok {
+		return response{}, false
+	}
+	back := n.carry(&reply, out.node)
+	if back.fate != delivered || !n.receive(&reply, back.node) {
+		return response{}, false
+	}
+	return response{kind: kind, from: reply.key.Src, rtt: out.delay + back.delay, rr: rr}, true
+}
+
+// answer is the destination's reply to a probe: an echo reply, a port
+// unreachable for UDP, a reset for TCP (lab hosts listen on no port). A
+// Record Route option is stamped with the probed address on receipt
+// (ip_options_compile) and, when a slot is still free, once more as the
+// reply's source address (ip_options_echo, then ip_options_build stamps the
+// source address of locally generated packets). Every reply echoes the
+// option: icmp_reply, icmp_send and tcp_v4_send_reset all copy it.
+func (n *Network) answer(p *packet, a arrival, at time.Duration, rr *recordRoute) (packet, meas.Reply, bool) {
+	nd := &n.t.Nodes[a.node]
+	host := nd.Kind == topo.Host
+	dst := p.key.Dst
+	reply := packet{key: topo.FlowKey{Src: dst, Dst: p.key.Src, Proto: icmpProto(dst)}, ttl: ttlDefault}
+	if p.rr != nil {
+		if host && nd.Role.DropOptions {
+			return packet{}, 0, false
+		}
+		*rr = *p.rr
+		if rr.stamp(dst) {
+			rr.stamp(dst)
+		}
+		reply.rr = rr
+	}
+	switch p.key.Proto {
+	case uint8(meas.UDP):
+		if !n.icmpAllowed(a.node, p.key.Src, at+a.delay) {
+			return packet{}, 0, false
+		}
+		return reply, meas.DestUnreach, true
+	case uint8(meas.TCP):
+		reply.key = p.key.Reverse()
+		return reply, meas.TCPReset, true
+	}
+	if host && nd.Role.NoEcho {
+		return packet{}, 0, false
+	}
+	return reply, meas.EchoReply, true
+}
+
+// icmpError is a router's ICMP time exceeded or destination unreachable
+// about a probe. IPv4 errors come from the interface the probe came in on
+// (icmp_errors_use_inbound_ifaddr=1) and pass the per-destination rate
+// limit first, so a router that then drops its time exceeded in its output
+// hook (NoTimeExceeded) still spends tokens. IPv6 has no such sysctl:
+// source address selection picks the interface the error leaves by.
+// Options of the probe are not echoed: only Record Route pings carry them,
+// at a TTL that does not expire.
+func (n *Network) icmpError(p *packet, a arrival, at time.Duration) (packet, meas.Reply, bool) {
+	nd := &n.t.Nodes[a.node]
+	kind := meas.DestUnreach
+	if a.fate == expired {
+		kind = meas.TimeExceeded
+	}
+	if a.in < 0 || !n.icmpAllowed(a.node, p.key.Src, at+a.delay) {
+		return packet{}, 0, false
+	}
+	if kind == meas.TimeExceeded && nd.Behaviour.NoTimeExceeded {
+		return packet{}, 0, false
+	}
+	from := n.errorSource(a, p.key.Src)
+	if !from.IsValid() {
+		return packet{}, 0, false
+	}
+	return packet{key: topo.FlowKey{Src: from, Dst: p.key.Src, Proto: icmpProto(from)}, ttl: ttlDefault}, kind, true
+}
+
+// errorSource is the source address of an ICMP error a router sends to dst
+// about a packet that arrived as a says.
+func (n *Network) errorSource(a arrival, dst netip.Addr) netip.Addr {
+	ifs := n.t.Nodes[a.node].Ifaces
+	if dst.Is4() {
+		return ifs[a.in].Addr.Addr()
+	}
+	out, _, ok := n.t.NextHop(a.node, topo.FlowKey{Dst: dst}, false)
+	if !ok {
+		return netip.Addr{}
+	}
+	return ifs[out].Addr6.Addr()
+}
+
+// icmpAllowed applies node's IPv4 ICMP error rate limit toward dst at
+// virtual time at. IPv6 rate limits are not modelled.
+func (n *Network) icmpAllowed(node topo.NodeID, dst netip.Addr, at time.Duration) bool {
+	ms := n.t.Nodes[node].Behaviour.ICMPRateLimitMS
+	if ms <= 0 || !dst.Is4() {
+		return true
+	}
+	if n.limiter.allow(node, dst, ms, at) {
+		return true
+	}
+	n.counts.rateLimited.Add(1)
+	return false
+}
+
+// receive is the prober's host taking a reply in: a host that drops packets
+// with options drops it; otherwise the kernel stamps a Record Route option
+// with the address it arrived for, if a slot is free.
+func (n *Network) receive(p *packet, at topo.NodeID) bool {
+	nd := &n.t.Nodes[at]
+	if nd.Kind != topo.Host {
+		return false
+	}
+	if p.rr != nil {
+		if nd.Role.DropOptions {
+			return false
+		}
+		p.rr.stamp(p.key.Dst)
+	}
+	return true
+}
