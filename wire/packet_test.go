@@ -184,3 +184,12 @@ func addrs(ss ...string) []netip.Addr {
 }
 
 func hexOf(b []byte) string { return fmt.Sprintf("%x", b) }
+
+func mustHex(tb testing.TB, s string) []byte {
+	tb.Helper()
+	b, err := hex.DecodeString(s)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return b
+}

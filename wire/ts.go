@@ -130,8 +130,8 @@ func (ts *Timestamp) Decode(b []byte) error {
 		return errf(op, ErrMalformed, "flag %d", uint8(flag))
 	}
 	size := flag.entryLen()
-	if (n-4)%size != 0 || (n-4)/size > TSMaxEntries {
-		return errf(op, ErrMalformed, "length %d is not 4 plus %d per %v entry", n, size, flag)
+	if (n-4)%size != 0 || n > MaxOptionsLen {
+		return errf(op, ErrMalformed, "length %d is not 4 plus %d per %v entry, at most %d", n, size, flag, MaxOptionsLen)
 	}
 	if err := checkPointer(op, b[2], tsFirstPointer, size, n); err != nil {
 		return err
