@@ -21,6 +21,21 @@ type index struct {
 
 	bgpOnce sync.Once
 	bgp     *bgpTable
+
+	nameOnce sync.Once
+	name     map[string]int
+}
+
+func (t *Topology) names() map[string]int {
+	t.idx.nameOnce.Do(func() {
+		t.idx.name = make(map[string]int, len(t.Nodes))
+		for i, n := range t.Nodes {
+			if _, dup := t.idx.name[n.Name]; !dup {
+				t.idx.name[n.Name] = i
+			}
+		}
+	})
+	return t.idx.name
 }
 
 // nodeFIB finds a node's longest-prefix-match route by probing one map per

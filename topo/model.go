@@ -29,6 +29,7 @@ const (
 	Host
 )
 
+// String returns "router" or "host".
 func (k Kind) String() string {
 	switch k {
 	case Router:
@@ -70,6 +71,7 @@ const (
 	Provider                 // we pay the neighbour
 )
 
+// String returns "customer", "peer" or "provider".
 func (r Relation) String() string {
 	switch r {
 	case Customer:

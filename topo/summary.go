@@ -101,20 +101,26 @@ func b2i(b bool) int {
 	return 0
 }
 
-func (t *Topology) hosts() []NodeID {
-	var hs []NodeID
+// Hosts returns the IDs of all hosts, in ID order.
+func (t *Topology) Hosts() []NodeID { return t.ofKind(Host) }
+
+// Routers returns the IDs of all routers, in ID order.
+func (t *Topology) Routers() []NodeID { return t.ofKind(Router) }
+
+func (t *Topology) ofKind(k Kind) []NodeID {
+	var ns []NodeID
 	for _, n := range t.Nodes {
-		if n.Kind == Host {
-			hs = append(hs, n.ID)
+		if n.Kind == k {
+			ns = append(ns, n.ID)
 		}
 	}
-	return hs
+	return ns
 }
 
 func (t *Topology) pathStats() PathStats {
 	ps := PathStats{MinHops: -1}
 	total := 0
-	hs := t.hosts()
+	hs := t.Hosts()
 	for _, a := range hs {
 		for _, b := range hs {
 			if a == b {

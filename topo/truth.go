@@ -16,12 +16,11 @@ func (t *Topology) Owner(addr netip.Addr) (Endpoint, bool) {
 
 // Node returns the node with the given name.
 func (t *Topology) Node(name string) (*Node, bool) {
-	for i := range t.Nodes {
-		if t.Nodes[i].Name == name {
-			return &t.Nodes[i], true
-		}
+	i, ok := t.names()[name]
+	if !ok {
+		return nil, false
 	}
-	return nil, false
+	return &t.Nodes[i], true
 }
 
 // Local reports whether dst is an address of node n.

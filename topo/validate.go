@@ -200,7 +200,7 @@ func (t *Topology) validateRoutes() error {
 // validatePaths walks, for every ordered host pair and both families, the
 // path of one ICMP flow.
 func (t *Topology) validatePaths() error {
-	hosts := t.hosts()
+	hosts := t.Hosts()
 	for _, s := range hosts {
 		for _, d := range hosts {
 			if s == d {
