@@ -3,7 +3,7 @@ package lab
 import (
 	"context"
 	"fmt"
-
+	
 	"github.com/google/nftables"
 	"github.com/revtr/revtr/topo"
 	"github.com/vishvananda/netlink"
@@ -105,7 +105,7 @@ func (b *builder) configure(id topo.NodeID) error {
 		return fmt.Errorf("node %s: netlink: %w", n.Name, err)
 	}
 	defer h.Close()
-	ifindex, err := upIfaces(h, n)
+	ifindex, err := upIfaces(h, b.t, n)
 	if err != nil {
 		return err
 	}
@@ -114,7 +114,12 @@ func (b *builder) configure(id topo.NodeID) error {
 			return fmt.Errorf("node %s: %w", n.Name, err)
 		}
 	}
-	if err := addRoutes(h, n, ifindex); err != nil {
+	w, err := newRouteWriter(b.ns[id])
+	if err != nil {
+		return fmt.Errorf("node %s: %w", n.Name, err)
+	}
+	defer w.Close()
+	if err := addRoutes(h, w, n, ifindex); err != nil {
 		return err
 	}
 	if !needsNft(n) {

@@ -22,11 +22,13 @@ func createVeths(h *netlink.Handle, t *topo.Topology, id topo.NodeID, nsOf func(
 			continue
 		}
 		peer := &t.Nodes[lk.B.Node]
-		v := &netlink.Veth{
-			LinkAttrs:     netlink.LinkAttrs{Name: ifc.Name},
-			PeerName:      peer.Ifaces[lk.B.Iface].Name,
-			PeerNamespace: netlink.NsFd(int(nsOf(lk.B.Node))),
-		}
+		attrs := netlink.NewLinkAttrs()
+		attrs.Name = ifc.Name
+		attrs.HardwareAddr = macOf(ifc.Link, 0)
+		v := netlink.NewVeth(attrs)
+		v.PeerName = peer.Ifaces[lk.B.Iface].Name
+		v.PeerHardwareAddr = macOf(ifc.Link, 1)
+		v.PeerNamespace = netlink.NsFd(int(nsOf(lk.B.Node)))
 		if err := h.LinkAdd(v); err != nil {
 			return fmt.Errorf("veth %s:%s - %s:%s: %w", n.Name, ifc.Name, peer.Name, v.PeerName, err)
 		}
@@ -34,10 +36,16 @@ func createVeths(h *netlink.Handle, t *topo.Topology, id topo.NodeID, nsOf func(
 	return nil
 }
 
+// macOf is the MAC address of one end (0 for A, 1 for B) of a link:
+// locally administered, unique per link.
+func macOf(l topo.LinkID, end byte) net.HardwareAddr {
+	return net.HardwareAddr{0x02, byte(l >> 24), byte(l >> 16), byte(l >> 8), byte(l), end}
+}
+
 // upIfaces brings up loopback and node n's interfaces and gives them their
 // addresses (IPv6 without duplicate address detection). It returns the
 // interface index of each of n's interfaces, in n.Ifaces order.
-func upIfaces(h *netlink.Handle, n *topo.Node) ([]int, error) {
+func upIfaces(h *netlink.Handle, t *topo.Topology, n *topo.Node) ([]int, error) {
 	links, err := h.LinkList()
 	if err != nil {
 		return nil, fmt.Errorf("node %s: list links: %w", n.Name, err)
@@ -60,14 +68,14 @@ func upIfaces(h *netlink.Handle, n *topo.Node) ([]int, error) {
 			return nil, fmt.Errorf("node %s: interface %s missing", n.Name, ifc.Name)
 		}
 		idx[i] = l.Attrs().Index
-		if err := upIface(h, l, ifc); err != nil {
+		if err := upIface(h, l, ifc, t); err != nil {
 			return nil, fmt.Errorf("node %s: %w", n.Name, err)
 		}
 	}
 	return idx, nil
 }
 
-func upIface(h *netlink.Handle, l netlink.Link, ifc topo.Iface) error {
+func upIface(h *netlink.Handle, l netlink.Link, ifc topo.Iface, t *topo.Topology) error {
 	if err := h.LinkSetUp(l); err != nil {
 		return fmt.Errorf("%s up: %w", ifc.Name, err)
 	}
@@ -80,6 +88,33 @@ func upIface(h *netlink.Handle, l netlink.Link, ifc topo.Iface) error {
 		a := &netlink.Addr{IPNet: ipNet(ifc.Addr6), Flags: unix.IFA_F_NODAD}
 		if err := h.AddrAdd(l, a); err != nil {
 			return fmt.Errorf("address %s on %s: %w", ifc.Addr6, ifc.Name, err)
+		}
+	}
+	return addPeerNeighs(h, l, ifc, t)
+}
+
+// addPeerNeighs enters the link peer's addresses as permanent neighbours:
+// no ARP or neighbour discovery ever delays or loses the first packets
+// (IPv6 neighbour discovery right after the links come up otherwise costs
+// the first probes).
+func addPeerNeighs(h *netlink.Handle, l netlink.Link, ifc topo.Iface, t *topo.Topology) error {
+	peer := t.Nodes[ifc.Peer.Node].Ifaces[ifc.Peer.Iface]
+	end := byte(0)
+	if t.Links[ifc.Link].B == ifc.Peer {
+		end = 1
+	}
+	for _, p := range []netip.Prefix{peer.Addr, peer.Addr6} {
+		if !p.IsValid() {
+			continue
+		}
+		fam := unix.AF_INET
+		if p.Addr().Is6() {
+			fam = unix.AF_INET6
+		}
+		nb := &netlink.Neigh{LinkIndex: l.Attrs().Index, Family: fam, State: netlink.NUD_PERMANENT,
+			IP: p.Addr().AsSlice(), HardwareAddr: macOf(ifc.Link, end)}
+		if err := h.NeighAdd(nb); err != nil {
+			return fmt.Errorf("neighbour %s on %s: %w", p.Addr(), ifc.Name, err)
 		}
 	}
 	return nil

@@ -62,14 +62,12 @@ func routePlan(n *topo.Node) (rs []routeSpec, ecmp4, ecmp6 bool) {
 	return rs, ecmp4, ecmp6
 }
 
-// addRoutes installs node n's routes and ECMP policy rules; ifindex maps
-// n's interfaces to kernel interface indexes.
-func addRoutes(h *netlink.Handle, n *topo.Node, ifindex []int) error {
+// addRoutes installs node n's routes (through w) and ECMP policy rules
+// (through h); ifindex maps n's interfaces to kernel interface indexes.
+func addRoutes(h *netlink.Handle, w *routeWriter, n *topo.Node, ifindex []int) error {
 	rs, ecmp4, ecmp6 := routePlan(n)
-	for _, r := range rs {
-		if err := h.RouteAdd(kernelRoute(r, ifindex)); err != nil {
-			return fmt.Errorf("node %s: route %s via %s table %d: %w", n.Name, r.dst, r.gw, r.table, err)
-		}
+	if err := w.add(rs, ifindex); err != nil {
+		return fmt.Errorf("node %s: %w", n.Name, err)
 	}
 	for fam, on := range map[int]bool{unix.AF_INET: ecmp4, unix.AF_INET6: ecmp6} {
 		if !on {
@@ -80,21 +78,6 @@ func addRoutes(h *netlink.Handle, n *topo.Node, ifindex []int) error {
 		}
 	}
 	return nil
-}
-
-func kernelRoute(r routeSpec, ifindex []int) *netlink.Route {
-	kr := &netlink.Route{
-		Dst:       ipNet(r.dst),
-		LinkIndex: ifindex[r.iface],
-		Table:     r.table,
-		Protocol:  unix.RTPROT_STATIC,
-	}
-	if r.gw.IsValid() {
-		kr.Gw = r.gw.AsSlice()
-	} else {
-		kr.Scope = netlink.SCOPE_LINK
-	}
-	return kr
 }
 
 func addECMPRules(h *netlink.Handle, family int) error {
