@@ -47,7 +47,7 @@ func (rr *RecordRoute) AppendBinary(b []byte) ([]byte, error) {
 	if rr.Slots > RRMaxSlots {
 		return b, errf(op, ErrInvalid, "%d slots, at most %d", rr.Slots, RRMaxSlots)
 	}
-	if err := checkPointer(op, rr.Pointer, rrFirstPointer, 4, rr.Len()); err != nil {
+	if err := checkPointer(op, ErrInvalid, rr.Pointer, rrFirstPointer, 4, rr.Len()); err != nil {
 		return b, err
 	}
 	b = append(b, byte(OptRecordRoute), uint8(rr.Len()), rr.Pointer)
@@ -71,7 +71,7 @@ func (rr *RecordRoute) Decode(b []byte) error {
 	if (n-3)%4 != 0 || (n-3)/4 > RRMaxSlots {
 		return errf(op, ErrMalformed, "length %d is not 3 plus 4 per slot, at most %d slots", n, RRMaxSlots)
 	}
-	if err := checkPointer(op, b[2], rrFirstPointer, 4, n); err != nil {
+	if err := checkPointer(op, ErrMalformed, b[2], rrFirstPointer, 4, n); err != nil {
 		return err
 	}
 	rr.Pointer, rr.Slots = b[2], uint8((n-3)/4)
@@ -135,10 +135,11 @@ func optionHeader(op string, b []byte, t OptionType, minLen int) (int, error) {
 
 // checkPointer checks a route or timestamp pointer: it starts at first,
 // moves in steps of step and may point one past the option (full).
-func checkPointer(op string, ptr uint8, first, step, length int) error {
+// sentinel is ErrInvalid when encoding, ErrMalformed when decoding.
+func checkPointer(op string, sentinel error, ptr uint8, first, step, length int) error {
 	p := int(ptr)
 	if p < first || (p-first)%step != 0 || p > length+1 {
-		return errf(op, ErrMalformed, "pointer %d: want %d + %d*k, at most %d (full)", p, first, step, length+1)
+		return errf(op, sentinel, "pointer %d: want %d + %d*k, at most %d (full)", p, first, step, length+1)
 	}
 	return nil
 }

@@ -101,7 +101,7 @@ func (ts *Timestamp) AppendBinary(b []byte) ([]byte, error) {
 	case ts.Overflow > 15:
 		return b, errf(op, ErrInvalid, "overflow %d does not fit 4 bits", ts.Overflow)
 	}
-	if err := checkPointer(op, ts.Pointer, tsFirstPointer, ts.Flag.entryLen(), ts.Len()); err != nil {
+	if err := checkPointer(op, ErrInvalid, ts.Pointer, tsFirstPointer, ts.Flag.entryLen(), ts.Len()); err != nil {
 		return b, err
 	}
 	b = append(b, byte(OptTimestamp), uint8(ts.Len()), ts.Pointer, ts.Overflow<<4|uint8(ts.Flag))
@@ -133,7 +133,7 @@ func (ts *Timestamp) Decode(b []byte) error {
 	if (n-4)%size != 0 || n > MaxOptionsLen {
 		return errf(op, ErrMalformed, "length %d is not 4 plus %d per %v entry, at most %d", n, size, flag, MaxOptionsLen)
 	}
-	if err := checkPointer(op, b[2], tsFirstPointer, size, n); err != nil {
+	if err := checkPointer(op, ErrMalformed, b[2], tsFirstPointer, size, n); err != nil {
 		return err
 	}
 	ts.Pointer, ts.Overflow, ts.Flag, ts.Slots = b[2], b[3]>>4, flag, uint8((n-4)/size)
