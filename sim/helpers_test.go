@@ -83,3 +83,13 @@ func wantTrace(t testing.TB, tp *topo.Topology, k topo.FlowKey) []netip.Addr {
 	}
 	return tp.TraceAddrs(p, k.Dst.Is6())
 }
+
+func countRouters(tp *topo.Topology) int {
+	n := 0
+	for _, nd := range tp.Nodes {
+		if nd.Kind == topo.Router {
+			n++
+		}
+	}
+	return n
+}

@@ -11,7 +11,6 @@ import (
 	"github.com/revtr/revtr/topo"
 )
 
-
 // groundTruthGraph is every interface and link that the ground-truth paths
 // of flows with source ports FlowBase.. reveal.
 func groundTruthGraph(t *testing.T, tp *topo.Topology, k topo.FlowKey, flows int) (map[meas.Interface]bool, map[meas.MPLink]bool) {
