@@ -52,7 +52,7 @@ func TestScale(t *testing.T) {
 			size := tc.size
 			tp := generated(t, size)
 			if tc.kind == "chain" {
-				tp = chain(t, size)
+				tp = longChain(size).route()
 			}
 			routers, hosts, routes, kroutes := countRoutes(tp)
 			name := uniqueName()
