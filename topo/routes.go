@@ -150,3 +150,46 @@ func comparePrefix(a, b netip.Prefix) int {
 	}
 	return a.Bits() - b.Bits()
 }
+
+// ECMPShadowed returns the prefixes of node n that lab/'s per-bucket ECMP
+// tables would wrongly capture: single-path routes and connected link
+// subnets that lie inside the prefix of an ECMP route. A packet marked for
+// bucket k is looked up in table 100+k first, whose longest match is the
+// ECMP route even when the main table holds a more specific one; a "throw"
+// route for each of these prefixes in every bucket table sends the lookup
+// on to the main table, as the ground truth (Lookup) expects.
+func (t *Topology) ECMPShadowed(n NodeID) []netip.Prefix {
+	if n < 0 || int(n) >= len(t.Nodes) {
+		return nil
+	}
+	node := &t.Nodes[n]
+	var ecmp []netip.Prefix
+	for _, r := range node.Routes {
+		if len(r.NextHops) > 1 {
+			ecmp = append(ecmp, r.Dst.Masked())
+		}
+	}
+	if len(ecmp) == 0 {
+		return nil
+	}
+	var cand []netip.Prefix
+	for _, r := range node.Routes {
+		if len(r.NextHops) == 1 {
+			cand = append(cand, r.Dst.Masked())
+		}
+	}
+	for _, ifc := range node.Ifaces {
+		cand = append(cand, ifc.Addr.Masked(), ifc.Addr6.Masked())
+	}
+	var out []netip.Prefix
+	for _, p := range cand {
+		for _, e := range ecmp {
+			if p.IsValid() && e.Bits() < p.Bits() && e.Contains(p.Addr()) {
+				out = append(out, p)
+				break
+			}
+		}
+	}
+	slices.SortFunc(out, comparePrefix)
+	return slices.Compact(out)
+}
