@@ -124,7 +124,7 @@ func TestDefaultShape(t *testing.T) {
 			t.Errorf("seed %d: %+v: want routable, some ≥ 10-hop paths, max 12–30 hops, router- and AS-level asymmetry, ECMP", seed, ps)
 		}
 		if s.Routers < 90 || s.Routers > 140 || s.VantagePoints < 8 || s.Sources < 1 || s.Destinations < 20 ||
-			s.Spoofers == 0 || s.NoRRStamp == 0 || s.NoTimeExcd == 0 || s.RateLimited == 0 {
+			s.Spoofers == 0 || s.Responders == 0 || s.NoRRStamp == 0 || s.NoTimeExcd == 0 || s.RateLimited == 0 {
 			t.Errorf("seed %d: summary\n%s", seed, s)
 		}
 		if !hasDiamond(tp) {
@@ -179,6 +179,7 @@ func TestBadParams(t *testing.T) {
 		"no providers":      func(p *topo.Params) { p.Providers = topo.Range{} },
 		"share above 1":     func(p *topo.Params) { p.NoRRStampShare = 1.5 },
 		"NaN share":         func(p *topo.Params) { p.PeerShare = math.NaN() },
+		"negative share":    func(p *topo.Params) { p.ResponderShare = -0.1 },
 		"negative hosts":    func(p *topo.Params) { p.VantagePoints = -1 },
 		"negative delay":    func(p *topo.Params) { p.IntraDelay.Min = -1 },
 		"inverted delay":    func(p *topo.Params) { p.InterDelay.Max = p.InterDelay.Min - 1 },

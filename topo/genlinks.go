@@ -104,8 +104,9 @@ func (g *gen) addHosts() {
 	}
 	noEcho := g.pickSet(g.p.Destinations, g.p.NoEchoShare)
 	dropOpt := g.pickSet(g.p.Destinations, g.p.DropOptionsDstShare)
+	resp := g.pickSet(g.p.Destinations, g.p.ResponderShare)
 	for k, as := range g.spread(lower, g.p.Destinations) {
-		g.host(as, HostRole{Destination: true, NoEcho: noEcho[k], DropOptions: dropOpt[k]})
+		g.host(as, HostRole{Destination: true, NoEcho: noEcho[k], DropOptions: dropOpt[k], Responder: resp[k]})
 	}
 }
 

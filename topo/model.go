@@ -134,6 +134,7 @@ type HostRole struct {
 	Destination  bool // a target whose reverse path is measured
 	NoEcho       bool // ignores ICMP echo requests
 	DropOptions  bool // drops packets carrying IP options (no RR answers)
+	Responder    bool // runs the two-host reverse traceroute responder
 }
 
 // Node is a router or a host.

@@ -42,9 +42,10 @@ type Params struct {
 	RateLimitMS                                                           int
 	// Hosts: sources, vantage points (CanSpoofShare of them may spoof) and
 	// destinations (NoEchoShare ignore pings, DropOptionsDstShare drop
-	// packets with options).
+	// packets with options, ResponderShare run the two-host responder).
 	Sources, VantagePoints, Destinations            int
 	CanSpoofShare, NoEchoShare, DropOptionsDstShare float64
+	ResponderShare                                  float64
 	// One-way link delays inside and between ASes.
 	IntraDelay, InterDelay DelayRange
 }
@@ -64,8 +65,9 @@ func DefaultParams() Params {
 		RateLimitShare: 0.05, RateLimitMS: 1000,
 		Sources: 2, VantagePoints: 10, Destinations: 20,
 		CanSpoofShare: 0.7, NoEchoShare: 0.1, DropOptionsDstShare: 0.1,
-		IntraDelay: DelayRange{200 * time.Microsecond, 2 * time.Millisecond},
-		InterDelay: DelayRange{2 * time.Millisecond, 40 * time.Millisecond},
+		ResponderShare: 0.3,
+		IntraDelay:     DelayRange{200 * time.Microsecond, 2 * time.Millisecond},
+		InterDelay:     DelayRange{2 * time.Millisecond, 40 * time.Millisecond},
 	}
 }
 
@@ -140,7 +142,7 @@ func (p Params) checks() []check {
 		{"NoRRStampShare", p.NoRRStampShare}, {"DropOptionsShare", p.DropOptionsShare},
 		{"NoTimeExceededShare", p.NoTimeExceededShare}, {"RateLimitShare", p.RateLimitShare},
 		{"CanSpoofShare", p.CanSpoofShare}, {"NoEchoShare", p.NoEchoShare},
-		{"DropOptionsDstShare", p.DropOptionsDstShare},
+		{"DropOptionsDstShare", p.DropOptionsDstShare}, {"ResponderShare", p.ResponderShare},
 	}
 	for _, s := range shares {
 		cs = append(cs, check{s.v >= 0 && s.v <= 1, fmt.Sprintf("%s = %v, want a share in [0, 1]", s.name, s.v)})

@@ -28,6 +28,7 @@ type Summary struct {
 	Destinations  int
 	NoEcho        int
 	DstDropOpts   int
+	Responders    int
 	Paths         PathStats
 }
 
@@ -92,6 +93,7 @@ func (s *Summary) countNode(n Node) {
 	s.Destinations += b2i(r.Destination)
 	s.NoEcho += b2i(r.NoEcho)
 	s.DstDropOpts += b2i(r.DropOptions)
+	s.Responders += b2i(r.Responder)
 }
 
 func b2i(b bool) int {
@@ -180,8 +182,8 @@ func (s Summary) String() string {
 	fmt.Fprintf(&b, "ASes        %d (%s)\n", s.ASes, strings.Join(tiers, ", "))
 	fmt.Fprintf(&b, "routers     %d: %d no RR stamp, %d drop options, %d no time exceeded, %d ICMP rate-limited\n",
 		s.Routers, s.NoRRStamp, s.DropOptions, s.NoTimeExcd, s.RateLimited)
-	fmt.Fprintf(&b, "hosts       %d: %d sources, %d vantage points (%d may spoof), %d destinations (%d no echo, %d drop options)\n",
-		s.Hosts, s.Sources, s.VantagePoints, s.Spoofers, s.Destinations, s.NoEcho, s.DstDropOpts)
+	fmt.Fprintf(&b, "hosts       %d: %d sources, %d vantage points (%d may spoof), %d destinations (%d no echo, %d drop options, %d responders)\n",
+		s.Hosts, s.Sources, s.VantagePoints, s.Spoofers, s.Destinations, s.NoEcho, s.DstDropOpts, s.Responders)
 	fmt.Fprintf(&b, "links       %d (%d between ASes)\n", s.Links, s.InterASLinks)
 	fmt.Fprintf(&b, "routes      %d (%d ECMP)\n", s.Routes, s.ECMPRoutes)
 	p := s.Paths
