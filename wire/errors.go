@@ -34,3 +34,7 @@ func errf(op string, sentinel error, format string, args ...any) error {
 func short(op string, have, want int) error {
 	return errf(op, ErrTruncated, "have %d bytes, need %d", have, want)
 }
+
+// Error messages format addresses with Addr.String() rather than %v: an
+// Addr passed to fmt would make escape analysis move every buffer the
+// struct holding it points to (Options, Data) to the heap.

@@ -75,7 +75,7 @@ func (h *IPv4) AppendBinary(b []byte) ([]byte, error) {
 	case len(h.Options) > MaxOptionsLen:
 		return b, errf(op, ErrInvalid, "%d bytes of options, at most %d fit", len(h.Options), MaxOptionsLen)
 	case !h.Src.Is4() || !h.Dst.Is4():
-		return b, errf(op, ErrInvalid, "source %v and destination %v must be IPv4 addresses", h.Src, h.Dst)
+		return b, errf(op, ErrInvalid, "source %s and destination %s must be IPv4 addresses", h.Src.String(), h.Dst.String())
 	case h.Flags > 7 || h.FragOff > 0x1fff:
 		return b, errf(op, ErrInvalid, "flags %#x or fragment offset %d out of range", uint8(h.Flags), h.FragOff)
 	}

@@ -29,7 +29,7 @@ func (h *IPv6) AppendBinary(b []byte) ([]byte, error) {
 		return b, errf(op, ErrInvalid, "flow label %#x does not fit 20 bits", h.FlowLabel)
 	}
 	if !h.Src.Is6() || !h.Dst.Is6() {
-		return b, errf(op, ErrInvalid, "source %v and destination %v must be IPv6 addresses", h.Src, h.Dst)
+		return b, errf(op, ErrInvalid, "source %s and destination %s must be IPv6 addresses", h.Src.String(), h.Dst.String())
 	}
 	b = binary.BigEndian.AppendUint32(b, 6<<28|uint32(h.TrafficClass)<<20|h.FlowLabel)
 	b = binary.BigEndian.AppendUint16(b, h.PayloadLen)

@@ -150,7 +150,7 @@ func appendAddr4(op string, b []byte, a netip.Addr) ([]byte, error) {
 		return append(b, 0, 0, 0, 0), nil
 	}
 	if !a.Is4() {
-		return b, errf(op, ErrInvalid, "address %v is not IPv4", a)
+		return b, errf(op, ErrInvalid, "address %s is not IPv4", a.String())
 	}
 	v := a.As4()
 	return append(b, v[:]...), nil

@@ -126,7 +126,7 @@ func (t *TCP) SetChecksum(src, dst netip.Addr, payload []byte) error {
 		return err
 	}
 	if src.Is4() != dst.Is4() || !src.IsValid() || !dst.IsValid() {
-		return errf("compute TCP checksum", ErrInvalid, "addresses %v and %v are not of one family", src, dst)
+		return errf("compute TCP checksum", ErrInvalid, "addresses %s and %s are not of one family", src.String(), dst.String())
 	}
 	acc := pseudoSum(ProtoTCP, src, dst, len(hdr)+len(payload))
 	t.Checksum = ^fold(sum(sum(acc, hdr), payload))

@@ -94,7 +94,7 @@ func (u *UDP) SteerChecksum(src, dst netip.Addr, payload []byte, want uint16) er
 
 func (u *UDP) setLength(op string, src, dst netip.Addr, payload []byte) error {
 	if src.Is4() != dst.Is4() || !src.IsValid() || !dst.IsValid() {
-		return errf(op, ErrInvalid, "addresses %v and %v are not of one family", src, dst)
+		return errf(op, ErrInvalid, "addresses %s and %s are not of one family", src.String(), dst.String())
 	}
 	n := UDPHeaderLen + len(payload)
 	if n > 0xffff {
