@@ -98,7 +98,7 @@ func (n *Network) forward(p *packet, a arrival, routed bool) (fate, bool) {
 		return dropped, false
 	case !routed:
 		return unreachable, false
-	case n.strict[a.node][a.in] && !n.reversePathOK(a.node, a.in, p.key.Src):
+	case p.key.Src.Is4() && n.strict[a.node][a.in] && !n.reversePathOK(a.node, a.in, p.key.Src):
 		return dropped, false
 	case p.ttl <= 1:
 		return expired, false
@@ -110,7 +110,8 @@ func (n *Network) forward(p *packet, a arrival, routed bool) (fate, bool) {
 	return 0, true
 }
 
-// reversePathOK is strict rp_filter (RFC 3704 strict mode): the route back
+// reversePathOK is strict rp_filter (RFC 3704 strict mode; IPv4 only, as
+// the sysctl): the route back
 // to src must leave through the interface the packet came in on. The check
 // reads the main table, which holds a route's first next hop.
 func (n *Network) reversePathOK(node topo.NodeID, in int, src netip.Addr) bool {
