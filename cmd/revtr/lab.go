@@ -1,0 +1,166 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/revtr/revtr/lab"
+)
+
+const defaultLabName = "lab"
+
+func newLabCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "lab",
+		Short: "Build an emulated Internet in network namespaces (needs root)",
+		Long: `lab realises a generated topology with real Linux kernels: one network
+namespace per router and host, veth links, valley-free routes, ECMP, and
+router behaviours (routers that do not stamp Record Route, drop IP options or
+never answer TTL expiry). Namespaces are named revtr-<lab>-<node>.`,
+	}
+	cmd.AddCommand(newLabUpCmd(), newLabDownCmd(), newLabStatusCmd(), newLabExecCmd(), newLabTruthCmd())
+	return cmd
+}
+
+func newLabUpCmd() *cobra.Command {
+	var tf topoFlags
+	var name string
+	cmd := &cobra.Command{
+		Use:   "up",
+		Short: "Generate a topology and build it",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := needRoot(); err != nil {
+				return err
+			}
+			t, err := tf.generate(cmd.Flags())
+			if err != nil {
+				return err
+			}
+			start := time.Now()
+			l, err := lab.Up(cmd.Context(), t, name)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "lab %q up in %.1fs\n%s\n", l.Name(), time.Since(start).Seconds(), t.Summarize())
+			return nil
+		},
+	}
+	tf.add(cmd.Flags())
+	cmd.Flags().StringVar(&name, "name", defaultLabName, "lab name")
+	return cmd
+}
+
+func newLabDownCmd() *cobra.Command {
+	var name string
+	var all bool
+	cmd := &cobra.Command{
+		Use:   "down",
+		Short: "Remove a lab (or every lab with --all), also after a crash",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := needRoot(); err != nil {
+				return err
+			}
+			if all {
+				return lab.DownAll("")
+			}
+			return lab.DownAll(name)
+		},
+	}
+	cmd.Flags().StringVar(&name, "name", defaultLabName, "lab name")
+	cmd.Flags().BoolVar(&all, "all", false, "remove every lab on this machine")
+	return cmd
+}
+
+func newLabStatusCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "status",
+		Short: "List the labs on this machine",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := needRoot(); err != nil {
+				return err
+			}
+			labs, err := lab.Status()
+			if err != nil {
+				return err
+			}
+			if len(labs) == 0 {
+				fmt.Fprintln(cmd.OutOrStdout(), "no labs")
+				return nil
+			}
+			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "NAME\tNAMESPACES\tROUTERS\tHOSTS\tCREATED\tCOMPLETE")
+			for _, s := range labs {
+				created := "-"
+				if !s.Created.IsZero() {
+					created = s.Created.Format(time.RFC3339)
+				}
+				fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%s\t%v\n", s.Name, s.Namespaces, s.Routers, s.Hosts, created, s.Complete)
+			}
+			return tw.Flush()
+		},
+	}
+}
+
+func newLabExecCmd() *cobra.Command {
+	var name string
+	cmd := &cobra.Command{
+		Use:   "exec NODE -- CMD [ARGS...]",
+		Short: "Run a command inside a node's network namespace",
+		Args:  cobra.MinimumNArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := needRoot(); err != nil {
+				return err
+			}
+			l, err := lab.Open(name)
+			if err != nil {
+				return err
+			}
+			err = l.Exec(cmd.Context(), args[0], args[1:], lab.Stdio{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr})
+			return exitStatus(err)
+		},
+	}
+	cmd.Flags().StringVar(&name, "name", defaultLabName, "lab name")
+	return cmd
+}
+
+func newLabTruthCmd() *cobra.Command {
+	var name string
+	var tf truthFlags
+	cmd := &cobra.Command{
+		Use:   "truth SRC DST",
+		Short: "Print the true forward and reverse paths between two hosts",
+		Args:  cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			l, err := lab.Open(name)
+			if err != nil {
+				return err
+			}
+			t := l.Topology()
+			src, err := resolveHost(t, args[0])
+			if err != nil {
+				return err
+			}
+			dst, err := resolveHost(t, args[1])
+			if err != nil {
+				return err
+			}
+			k, err := tf.flowKey(t, src, dst)
+			if err != nil {
+				return err
+			}
+			return printTruth(cmd.OutOrStdout(), t, k, tf.v6)
+		},
+	}
+	cmd.Flags().StringVar(&name, "name", defaultLabName, "lab name")
+	cmd.Flags().StringVarP(&tf.proto, "proto", "P", "icmp", "probe protocol of the flow: icmp, udp or tcp")
+	cmd.Flags().Uint16Var(&tf.flow, "flow", 0, "flow identifier (UDP/TCP source port; 0 = default)")
+	cmd.Flags().BoolVarP(&tf.v6, "ipv6", "6", false, "show IPv6 addresses")
+	return cmd
+}

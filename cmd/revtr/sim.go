@@ -1,0 +1,167 @@
+package main
+
+import (
+	"fmt"
+	"net/netip"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/revtr/revtr/sim"
+	"github.com/revtr/revtr/topo"
+)
+
+func newSimCmd() *cobra.Command {
+	var tf topoFlags
+	cmd := &cobra.Command{
+		Use:   "sim",
+		Short: "Measure on a generated Internet simulated in memory (no root needed)",
+		Long: `sim generates the same seeded topology 'lab up' builds and answers
+measurements in memory, as the lab's Linux kernels would, with a virtual
+clock. It needs no privileges. Every subcommand regenerates the topology from
+the flags, so the same flags always give the same Internet.`,
+	}
+	tf.add(cmd.PersistentFlags())
+	gen := func(cmd *cobra.Command) (*topo.Topology, error) {
+		return tf.generate(cmd.Flags())
+	}
+	open := func(cmd *cobra.Command, from string) (*session, error) {
+		t, err := gen(cmd)
+		if err != nil {
+			return nil, err
+		}
+		return openSim(t, from)
+	}
+	cmd.AddCommand(newSimSummaryCmd(gen), newSimHostsCmd(gen), newSimTruthCmd(gen),
+		newPingCmd(open), newTracerouteCmd(open))
+	return cmd
+}
+
+// openSim opens a simulator session sending from the host named from.
+func openSim(t *topo.Topology, from string) (*session, error) {
+	if from == "" {
+		return nil, fmt.Errorf("--from is required: name the sending host (see 'revtr sim hosts')")
+	}
+	src, err := resolveHost(t, from)
+	if err != nil {
+		return nil, err
+	}
+	n, err := sim.New(t, sim.Config{})
+	if err != nil {
+		return nil, err
+	}
+	return &session{
+		p:       n,
+		src:     t.HostAddr(src.ID, false),
+		resolve: nodeResolver(t),
+		close:   func() error { return nil },
+	}, nil
+}
+
+// nodeResolver resolves targets given as node names or address literals.
+func nodeResolver(t *topo.Topology) func(string) (netip.Addr, error) {
+	return func(s string) (netip.Addr, error) {
+		if n, ok := t.Node(s); ok {
+			if n.Kind == topo.Host {
+				return t.HostAddr(n.ID, false), nil
+			}
+			return n.Ifaces[0].Addr.Addr(), nil
+		}
+		return parseAddr(s)
+	}
+}
+
+type topoGen func(cmd *cobra.Command) (*topo.Topology, error)
+
+func newSimSummaryCmd(gen topoGen) *cobra.Command {
+	return &cobra.Command{
+		Use:   "summary",
+		Short: "Describe the generated topology",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			t, err := gen(cmd)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintln(cmd.OutOrStdout(), t.Summarize())
+			return nil
+		},
+	}
+}
+
+func newSimHostsCmd(gen topoGen) *cobra.Command {
+	return &cobra.Command{
+		Use:   "hosts",
+		Short: "List the hosts of the generated topology with their roles",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			t, err := gen(cmd)
+			if err != nil {
+				return err
+			}
+			return printHosts(cmd, t)
+		},
+	}
+}
+
+// printHosts lists every host with its addresses, AS and roles.
+func printHosts(cmd *cobra.Command, t *topo.Topology) error {
+	tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "NAME\tADDRESS\tIPV6\tAS\tROLES")
+	for _, id := range t.Hosts() {
+		n := &t.Nodes[id]
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\n", n.Name, t.HostAddr(id, false), t.HostAddr(id, true), n.AS, roles(n.Role))
+	}
+	return tw.Flush()
+}
+
+func roles(r topo.HostRole) string {
+	s := ""
+	add := func(ok bool, name string) {
+		if ok {
+			if s != "" {
+				s += ","
+			}
+			s += name
+		}
+	}
+	add(r.Source, "source")
+	add(r.VantagePoint, "vp")
+	add(r.CanSpoof, "spoofs")
+	add(r.Destination, "destination")
+	add(r.NoEcho, "no-echo")
+	add(r.DropOptions, "drops-options")
+	return s
+}
+
+func newSimTruthCmd(gen topoGen) *cobra.Command {
+	var tf truthFlags
+	cmd := &cobra.Command{
+		Use:   "truth SRC DST",
+		Short: "Print the true forward and reverse paths between two hosts",
+		Args:  cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			t, err := gen(cmd)
+			if err != nil {
+				return err
+			}
+			src, err := resolveHost(t, args[0])
+			if err != nil {
+				return err
+			}
+			dst, err := resolveHost(t, args[1])
+			if err != nil {
+				return err
+			}
+			k, err := tf.flowKey(t, src, dst)
+			if err != nil {
+				return err
+			}
+			return printTruth(cmd.OutOrStdout(), t, k, tf.v6)
+		},
+	}
+	cmd.Flags().StringVarP(&tf.proto, "proto", "P", "icmp", "probe protocol of the flow: icmp, udp or tcp")
+	cmd.Flags().Uint16Var(&tf.flow, "flow", 0, "flow identifier (UDP/TCP source port; 0 = default)")
+	cmd.Flags().BoolVarP(&tf.v6, "ipv6", "6", false, "show IPv6 addresses")
+	return cmd
+}

@@ -1,0 +1,102 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"net/netip"
+	"strings"
+
+	"github.com/revtr/revtr/meas"
+	"github.com/revtr/revtr/topo"
+)
+
+// resolveHost finds a host of t by node name or by one of its addresses.
+func resolveHost(t *topo.Topology, s string) (*topo.Node, error) {
+	if n, ok := t.Node(s); ok {
+		return hostOnly(n)
+	}
+	a, err := netip.ParseAddr(s)
+	if err != nil {
+		return nil, fmt.Errorf("%q is neither a node name nor an address of this topology", s)
+	}
+	ep, ok := t.Owner(a)
+	if !ok {
+		return nil, fmt.Errorf("%s is not an address of this topology", a)
+	}
+	return hostOnly(&t.Nodes[ep.Node])
+}
+
+func hostOnly(n *topo.Node) (*topo.Node, error) {
+	if n.Kind != topo.Host {
+		return nil, fmt.Errorf("%s is a router; name a host (ground truth is between hosts)", n.Name)
+	}
+	return n, nil
+}
+
+// truthFlags select the flow whose ground truth is shown.
+type truthFlags struct {
+	proto string
+	flow  uint16
+	v6    bool
+}
+
+// flowKey is the key of the forward flow from src to dst.
+func (f truthFlags) flowKey(t *topo.Topology, src, dst *topo.Node) (topo.FlowKey, error) {
+	p, err := meas.ParseProto(f.proto)
+	if err != nil {
+		return topo.FlowKey{}, err
+	}
+	sp, dp := meas.Flow{Proto: p, ID: f.flow}.Ports()
+	return topo.FlowKey{
+		Src: t.HostAddr(src.ID, f.v6), Dst: t.HostAddr(dst.ID, f.v6),
+		Proto: uint8(p), SrcPort: sp, DstPort: dp,
+	}, nil
+}
+
+// printTruth writes the true forward and reverse paths of flow k.
+func printTruth(w io.Writer, t *topo.Topology, k topo.FlowKey, v6 bool) error {
+	fwd, err := t.FlowPath(k)
+	if err != nil {
+		return fmt.Errorf("forward path: %w", err)
+	}
+	rev, err := t.ReversePath(k)
+	if err != nil {
+		return fmt.Errorf("reverse path: %w", err)
+	}
+	fmt.Fprintf(w, "forward %s -> %s (proto %d, ports %d/%d)\n", k.Src, k.Dst, k.Proto, k.SrcPort, k.DstPort)
+	printPath(w, t, fwd, v6)
+	fmt.Fprintf(w, "reverse %s -> %s\n", k.Dst, k.Src)
+	printPath(w, t, rev, v6)
+	return nil
+}
+
+// printPath writes one line per hop: the address traceroute shows, the node,
+// its AS, and whether it stamps Record Route, then the AS path.
+func printPath(w io.Writer, t *topo.Topology, p topo.Path, v6 bool) {
+	addrs := t.TraceAddrs(p, v6)
+	for i, a := range addrs {
+		n := t.Nodes[p[i+1].Node]
+		var notes []string
+		if n.Behaviour.NoRRStamp {
+			notes = append(notes, "no-rr-stamp")
+		}
+		if n.Behaviour.DropOptions {
+			notes = append(notes, "drops-options")
+		}
+		if n.Behaviour.NoTimeExceeded {
+			notes = append(notes, "no-ttl-exceeded")
+		}
+		if t.Interdomain(p, i) {
+			notes = append(notes, "entered-interdomain")
+		}
+		fmt.Fprintf(w, "  %2d  %-16s %-6s AS%-6d %s\n", i+1, a, n.Name, n.AS, strings.Join(notes, " "))
+	}
+	var as []string
+	for _, a := range t.ASPath(p) {
+		as = append(as, fmt.Sprintf("AS%d", a))
+	}
+	fmt.Fprintf(w, "  AS path: %s\n", strings.Join(as, " "))
+	if !v6 {
+		fmt.Fprintf(w, "  RR stamps of routers: %v\n", t.RRAddrs(p))
+	}
+}
