@@ -215,3 +215,31 @@ func benchmarkGenerate(b *testing.B, routers int) {
 func BenchmarkGenerate100(b *testing.B)  { benchmarkGenerate(b, 100) }
 func BenchmarkGenerate300(b *testing.B)  { benchmarkGenerate(b, 300) }
 func BenchmarkGenerate1000(b *testing.B) { benchmarkGenerate(b, 1000) }
+
+func TestGenerateEdgeParams(t *testing.T) {
+	cases := map[string]func(p *topo.Params){
+		"one AS":        func(p *topo.Params) { p.ASes, p.Tier1, p.Transit = 1, 1, 0 },
+		"only tier 1":   func(p *topo.Params) { p.ASes, p.Tier1, p.Transit = 4, 4, 0 },
+		"no stubs":      func(p *topo.Params) { p.ASes, p.Tier1, p.Transit = 6, 2, 4 },
+		"no transit":    func(p *topo.Params) { p.ASes, p.Tier1, p.Transit = 8, 2, 0 },
+		"one router":    func(p *topo.Params) { p.Tier1Routers, p.TransitRouters, p.StubRouters = topo.Range{1, 1}, topo.Range{1, 1}, topo.Range{1, 1} },
+		"no hosts":      func(p *topo.Params) { p.Sources, p.VantagePoints, p.Destinations = 0, 0, 0 },
+		"many hosts":    func(p *topo.Params) { p.ASes, p.Tier1, p.Transit, p.Destinations = 3, 1, 1, 40 },
+		"all providers": func(p *topo.Params) { p.Providers = topo.Range{5, 10} },
+		"all shares 1": func(p *topo.Params) {
+			p.PeerShare, p.MultiLinkShare, p.ECMPShare, p.NoRRStampShare, p.DropOptionsShare = 1, 1, 1, 1, 1
+			p.NoTimeExceededShare, p.RateLimitShare, p.CanSpoofShare, p.NoEchoShare = 1, 1, 1, 1
+		},
+	}
+	for name, mutate := range cases {
+		t.Run(name, func(t *testing.T) {
+			p := topo.DefaultParams()
+			mutate(&p)
+			tp := generate(t, 3, p)
+			s := tp.Summarize()
+			if s.ASes != p.ASes || s.Hosts != p.Sources+p.VantagePoints+p.Destinations || s.Paths.Unroutable != 0 {
+				t.Errorf("summary\n%s", s)
+			}
+		})
+	}
+}
