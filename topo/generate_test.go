@@ -218,11 +218,13 @@ func BenchmarkGenerate1000(b *testing.B) { benchmarkGenerate(b, 1000) }
 
 func TestGenerateEdgeParams(t *testing.T) {
 	cases := map[string]func(p *topo.Params){
-		"one AS":        func(p *topo.Params) { p.ASes, p.Tier1, p.Transit = 1, 1, 0 },
-		"only tier 1":   func(p *topo.Params) { p.ASes, p.Tier1, p.Transit = 4, 4, 0 },
-		"no stubs":      func(p *topo.Params) { p.ASes, p.Tier1, p.Transit = 6, 2, 4 },
-		"no transit":    func(p *topo.Params) { p.ASes, p.Tier1, p.Transit = 8, 2, 0 },
-		"one router":    func(p *topo.Params) { p.Tier1Routers, p.TransitRouters, p.StubRouters = topo.Range{1, 1}, topo.Range{1, 1}, topo.Range{1, 1} },
+		"one AS":      func(p *topo.Params) { p.ASes, p.Tier1, p.Transit = 1, 1, 0 },
+		"only tier 1": func(p *topo.Params) { p.ASes, p.Tier1, p.Transit = 4, 4, 0 },
+		"no stubs":    func(p *topo.Params) { p.ASes, p.Tier1, p.Transit = 6, 2, 4 },
+		"no transit":  func(p *topo.Params) { p.ASes, p.Tier1, p.Transit = 8, 2, 0 },
+		"one router": func(p *topo.Params) {
+			p.Tier1Routers, p.TransitRouters, p.StubRouters = topo.Range{1, 1}, topo.Range{1, 1}, topo.Range{1, 1}
+		},
 		"no hosts":      func(p *topo.Params) { p.Sources, p.VantagePoints, p.Destinations = 0, 0, 0 },
 		"many hosts":    func(p *topo.Params) { p.ASes, p.Tier1, p.Transit, p.Destinations = 3, 1, 1, 40 },
 		"all providers": func(p *topo.Params) { p.Providers = topo.Range{5, 10} },
