@@ -3,7 +3,7 @@ package lab
 import (
 	"context"
 	"fmt"
-	
+
 	"github.com/google/nftables"
 	"github.com/revtr/revtr/topo"
 	"github.com/vishvananda/netlink"
