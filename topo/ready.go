@@ -13,8 +13,8 @@ const FirstASN = 64512
 // hosts: h0 on r0 (source, vantage point that may spoof) and h1 on r(n-1)
 // (destination). The path h0→h1 has n routers.
 func Chain(n int) (*Topology, error) {
-	if n < 1 {
-		return nil, fmt.Errorf("chain of %d routers: want at least 1", n)
+	if n < 1 || n > MaxPathLen-2 {
+		return nil, fmt.Errorf("chain of %d routers: want 1 to %d", n, MaxPathLen-2)
 	}
 	b := NewBuilder(int64(n))
 	b.AddAS(FirstASN, 1)

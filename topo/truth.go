@@ -63,10 +63,12 @@ var (
 	ErrUnknownNode = errors.New("unknown node")
 	ErrNoRoute     = errors.New("no route")
 	ErrLoop        = errors.New("forwarding loop")
+	ErrTooLong     = errors.New("path longer than MaxPathLen nodes")
 )
 
-// maxPathLen bounds path walks; generated paths stay far below it.
-const maxPathLen = 64
+// MaxPathLen bounds the nodes of a path: packets start with TTL 64, so a
+// longer path would not deliver them. Generated paths stay far below it.
+const MaxPathLen = 64
 
 // Path returns the ground-truth path of a packet of flow k sent by node src
 // to k.Dst, following the forwarding tables hop by hop with the per-flow
@@ -76,11 +78,16 @@ func (t *Topology) Path(src NodeID, k FlowKey) (Path, error) {
 		return nil, fmt.Errorf("path from node %d: %w", src, ErrUnknownNode)
 	}
 	p := Path{{Node: src, In: -1, Out: -1}}
+	seen := make(map[NodeID]bool, 16)
 	for !t.Local(p[len(p)-1].Node, k.Dst) {
-		if len(p) > maxPathLen {
-			return p, fmt.Errorf("path %s to %s: %w", t.Nodes[src].Name, k.Dst, ErrLoop)
-		}
 		cur := &p[len(p)-1]
+		if seen[cur.Node] {
+			return p, fmt.Errorf("path %s to %s at %s: %w", t.Nodes[src].Name, k.Dst, t.Nodes[cur.Node].Name, ErrLoop)
+		}
+		seen[cur.Node] = true
+		if len(p) >= MaxPathLen {
+			return p, fmt.Errorf("path %s to %s: %w", t.Nodes[src].Name, k.Dst, ErrTooLong)
+		}
 		if len(p) > 1 && t.Nodes[cur.Node].Kind == Host {
 			return p, fmt.Errorf("path %s to %s: host %s does not forward: %w", t.Nodes[src].Name, k.Dst, t.Nodes[cur.Node].Name, ErrNoRoute)
 		}

@@ -125,3 +125,32 @@ func TestTruthErrors(t *testing.T) {
 		t.Errorf("BGPPath of unknown ASes: %v", err)
 	}
 }
+
+func TestLoopDetected(t *testing.T) {
+	tp, err := topo.Chain(3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h0, h1 := tp.Hosts()[0], tp.Hosts()[1]
+	k := topo.FlowKey{Src: tp.HostAddr(h0, false), Dst: tp.HostAddr(h1, false), Proto: 1}
+	// Point r1's route toward h1 back at r0 (its e0).
+	r1, _ := tp.Node("r1")
+	route, ok := tp.Lookup(r1.ID, k.Dst)
+	if !ok {
+		t.Fatal("r1 has no route to h1")
+	}
+	for i := range r1.Routes {
+		if r1.Routes[i].Dst == route.Dst {
+			r1.Routes[i].NextHops[0] = topo.NextHop{Iface: 0, Gateway: tp.IfaceAddr(r1.Ifaces[0].Peer, false)}
+		}
+	}
+	if _, err := tp.FlowPath(k); !errors.Is(err, topo.ErrLoop) {
+		t.Errorf("FlowPath: %v, want ErrLoop", err)
+	}
+	if err := tp.Validate(); !errors.Is(err, topo.ErrInvalid) || !errors.Is(err, topo.ErrLoop) {
+		t.Errorf("Validate: %v, want ErrInvalid wrapping ErrLoop", err)
+	}
+	if _, err := topo.Chain(topo.MaxPathLen); err == nil {
+		t.Error("Chain longer than MaxPathLen built")
+	}
+}

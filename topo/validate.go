@@ -212,7 +212,7 @@ func (t *Topology) validatePaths() error {
 				{Src: src.Addr6.Addr(), Dst: dst.Addr6.Addr(), Proto: 58},
 			} {
 				if _, err := t.Path(s, k); err != nil {
-					return invalid("%v", err)
+					return fmt.Errorf("%w: %w", ErrInvalid, err)
 				}
 			}
 		}
