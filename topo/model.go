@@ -7,8 +7,18 @@
 // for a given flow.
 //
 // The same Topology is realised by lab/ in Linux network namespaces and by
-// sim/ in memory; both forward exactly as the tables and Forward say, so the
+// sim/ in memory; both forward exactly as the tables and NextHop say, so the
 // ground truth holds for both.
+//
+// Topologies come from Generate (seeded, Params) or, for tests, from
+// Builder and the ready-made Chain, Diamond and MultiAS. Inter-AS routing
+// follows BGP (RFC 4271) under Gao–Rexford policies; intra-AS routing is a
+// link-state shortest-path computation with equal-cost multipath. Addresses
+// come only from reserved space: 10.0.0.0/8 (RFC 1918), 100.64.0.0/10
+// (RFC 6598), 198.18.0.0/15 (RFC 2544) and 2001:db8::/32 (RFC 3849), with
+// /31 (RFC 3021) and /127 (RFC 6164) point-to-point links; AS numbers come
+// from the private range (RFC 6996). WritePfx2AS writes the CAIDA
+// prefix-to-AS file, WriteJSON and ReadJSON save and load a topology.
 package topo
 
 import (

@@ -170,8 +170,9 @@ func (t *Topology) HostAddr(n NodeID, v6 bool) netip.Addr {
 // TraceAddrs returns, for every hop after the first, the address a
 // traceroute shows for it: the interface the packet arrived on, since
 // routers answer from their inbound interface
-// (icmp_errors_use_inbound_ifaddr=1). The last entry is the destination's
-// interface that received the packet.
+// (icmp_errors_use_inbound_ifaddr=1). The last entry is the interface the
+// destination received the packet on; a destination answers from the
+// probed address itself, which for a host (one interface) is the same.
 func (t *Topology) TraceAddrs(p Path, v6 bool) []netip.Addr {
 	var out []netip.Addr
 	for _, h := range p[min(1, len(p)):] {
@@ -236,4 +237,16 @@ func (t *Topology) NodeAS(addr netip.Addr) (uint32, bool) {
 		return 0, false
 	}
 	return t.Nodes[ep.Node].AS, true
+}
+
+// HopLink returns the link a path takes from hop i to hop i+1.
+func (t *Topology) HopLink(p Path, i int) (LinkID, bool) {
+	if i < 0 || i+1 >= len(p) {
+		return 0, false
+	}
+	n := &t.Nodes[p[i].Node]
+	if p[i].Out < 0 || p[i].Out >= len(n.Ifaces) {
+		return 0, false
+	}
+	return n.Ifaces[p[i].Out].Link, true
 }

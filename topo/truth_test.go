@@ -154,3 +154,27 @@ func TestLoopDetected(t *testing.T) {
 		t.Error("Chain longer than MaxPathLen built")
 	}
 }
+
+func TestHopLink(t *testing.T) {
+	tp, err := topo.MultiAS()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := hostPath(t, tp, "h2", "h3", false, 1, 0) // h2 r2 | r5 r6 r7 h3
+	for i := range len(p) - 1 {
+		l, ok := tp.HopLink(p, i)
+		if !ok {
+			t.Fatalf("hop %d: no link", i)
+		}
+		ends := []topo.NodeID{tp.Links[l].A.Node, tp.Links[l].B.Node}
+		if !slices.Contains(ends, p[i].Node) || !slices.Contains(ends, p[i+1].Node) {
+			t.Errorf("hop %d: link %d joins %v, not %v–%v", i, l, ends, p[i].Node, p[i+1].Node)
+		}
+		if tp.Links[l].InterAS != tp.Interdomain(p, i) {
+			t.Errorf("hop %d: link InterAS %v, Interdomain %v", i, tp.Links[l].InterAS, tp.Interdomain(p, i))
+		}
+	}
+	if _, ok := tp.HopLink(p, len(p)-1); ok {
+		t.Error("link after the last hop")
+	}
+}
