@@ -64,3 +64,35 @@ func BenchmarkPath(b *testing.B) {
 		}
 	}
 }
+
+// TestConcurrentReaders builds the lazy indices of a fresh Topology value
+// from many goroutines at once (run with -race).
+func TestConcurrentReaders(t *testing.T) {
+	orig := generate(t, 2, topo.DefaultParams())
+	tp := &topo.Topology{Seed: orig.Seed, HashSeed: orig.HashSeed, ASes: orig.ASes, Nodes: orig.Nodes, Links: orig.Links}
+	hs := tp.Hosts()
+	errs := make(chan error, 8)
+	for g := range 8 {
+		go func() {
+			var err error
+			for i := range 50 {
+				k := topo.FlowKey{Src: tp.HostAddr(hs[(g+i)%len(hs)], false), Dst: tp.HostAddr(hs[(g+2*i+1)%len(hs)], false), Proto: 1}
+				if k.Src == k.Dst {
+					continue
+				}
+				if _, err = tp.FlowPath(k); err != nil {
+					break
+				}
+				if _, err = tp.BGPPath(tp.ASes[0].Number, tp.ASes[len(tp.ASes)-1].Number); err != nil {
+					break
+				}
+			}
+			errs <- err
+		}()
+	}
+	for range 8 {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+}
