@@ -1,0 +1,146 @@
+package probe_test
+
+import (
+	"context"
+	"fmt"
+	"net/netip"
+	"os"
+	"slices"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/revtr/revtr/lab"
+	"github.com/revtr/revtr/meas"
+	"github.com/revtr/revtr/probe"
+	"github.com/revtr/revtr/topo"
+)
+
+func needRoot(t testing.TB) {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Skip("needs root: creates network namespaces and raw sockets")
+	}
+}
+
+var labSeq atomic.Int64
+
+// upLab builds tp as a fresh lab with a unique name and tears it down when
+// the test ends.
+func upLab(t testing.TB, tp *topo.Topology) *lab.Lab {
+	t.Helper()
+	needRoot(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	l, err := lab.Up(ctx, tp, fmt.Sprintf("p%d_%d", os.Getpid()%100000, labSeq.Add(1)))
+	if err != nil {
+		t.Fatalf("lab up: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := l.Down(); err != nil {
+			t.Errorf("lab down: %v", err)
+		}
+	})
+	return l
+}
+
+// newProber opens a prober inside node's namespace, closed when the test
+// ends.
+func newProber(t testing.TB, l *lab.Lab, node string, cfg probe.Config) *probe.Prober {
+	t.Helper()
+	var p *probe.Prober
+	err := l.Do(node, func() error {
+		var err error
+		p, err = probe.New(cfg)
+		return err
+	})
+	if err != nil {
+		t.Fatalf("prober on %s: %v", node, err)
+	}
+	t.Cleanup(func() {
+		if err := p.Close(); err != nil {
+			t.Errorf("close prober on %s: %v", node, err)
+		}
+	})
+	return p
+}
+
+// hostGroup opens a prober on every host of the lab and groups them;
+// cfgFor gives each host's config (nil: fast defaults).
+func hostGroup(t testing.TB, l *lab.Lab, cfgFor func(*topo.Node) probe.Config) *probe.Group {
+	t.Helper()
+	g := probe.NewGroup()
+	for _, n := range l.Topology().Hosts() {
+		cfg := probe.Config{Rate: 2000, Timeout: 500 * time.Millisecond}
+		if cfgFor != nil {
+			cfg = cfgFor(&l.Topology().Nodes[n])
+		}
+		if err := g.Add(newProber(t, l, l.Topology().Nodes[n].Name, cfg)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return g
+}
+
+func build(t testing.TB) func(*topo.Topology, error) *topo.Topology {
+	return func(tp *topo.Topology, err error) *topo.Topology {
+		t.Helper()
+		if err != nil {
+			t.Fatalf("build topology: %v", err)
+		}
+		return tp
+	}
+}
+
+func node(t testing.TB, tp *topo.Topology, name string) *topo.Node {
+	t.Helper()
+	n, ok := tp.Node(name)
+	if !ok {
+		t.Fatalf("no node %s", name)
+	}
+	return n
+}
+
+func hostAddr(t testing.TB, tp *topo.Topology, name string, v6 bool) netip.Addr {
+	t.Helper()
+	return tp.HostAddr(node(t, tp, name).ID, v6)
+}
+
+// wantRR is the ground truth of what the source reads in the reply to a
+// Record Route echo sent by node from with source src: stamping routers
+// out, the destination twice, stamping routers back, the source on
+// receipt, cut at 9 slots. The sender does not stamp itself.
+func wantRR(t testing.TB, tp *topo.Topology, from topo.NodeID, src, dst netip.Addr) []netip.Addr {
+	t.Helper()
+	k := topo.FlowKey{Src: src, Dst: dst, Proto: 1}
+	fwd, err := tp.Path(from, k)
+	if err != nil {
+		t.Fatalf("path: %v", err)
+	}
+	rev, err := tp.ReversePath(k)
+	if err != nil {
+		t.Fatalf("reverse path: %v", err)
+	}
+	all := slices.Concat(tp.RRAddrs(fwd), []netip.Addr{dst, dst}, tp.RRAddrs(rev), []netip.Addr{src})
+	return all[:min(len(all), meas.RRSlots)]
+}
+
+// flowKey is the ECMP key of the probes of flow f.
+func flowKey(src, dst netip.Addr, f meas.Flow) topo.FlowKey {
+	k := topo.FlowKey{Src: src, Dst: dst, Proto: uint8(f.Proto)}
+	if f.Proto == meas.ICMP && dst.Is6() {
+		k.Proto = 58
+	}
+	k.SrcPort, k.DstPort = f.Ports()
+	return k
+}
+
+// wantTrace is the ground-truth traceroute of flow f from src to dst.
+func wantTrace(t testing.TB, tp *topo.Topology, src, dst netip.Addr, f meas.Flow) []netip.Addr {
+	t.Helper()
+	p, err := tp.FlowPath(flowKey(src, dst, f))
+	if err != nil {
+		t.Fatalf("flow path: %v", err)
+	}
+	return tp.TraceAddrs(p, dst.Is6())
+}

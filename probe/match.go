@@ -1,0 +1,167 @@
+package probe
+
+import (
+	"net/netip"
+	"sync"
+	"time"
+
+	"github.com/revtr/revtr/meas"
+	"github.com/revtr/revtr/wire"
+)
+
+// Result is what came back for one probe.
+type Result struct {
+	// Reply is the kind of answer; meas.NoReply when the probe timed out.
+	Reply meas.Reply
+	// From is the address that answered (zero on timeout).
+	From netip.Addr
+	// RTT is the time from sending the probe to reading its answer. For an
+	// expectation (see ExpectRR) it counts from the registration.
+	RTT time.Duration
+	// Code is the ICMP code of an error reply.
+	Code uint8
+	// ReplyTTL is the TTL or hop limit the answer arrived with (IPv4
+	// only; 0 for IPv6, whose raw sockets do not deliver the header).
+	ReplyTTL uint8
+	// Recorded holds the addresses of the answer's Record Route option,
+	// nil when it carried none.
+	Recorded []netip.Addr
+	// At is when the answer was read (zero on timeout).
+	At time.Time
+}
+
+// key is what a reply must show to be attributed to a probe: the tag
+// locates it, the rest must agree.
+type key struct {
+	proto        wire.Proto // of the probe: ICMP, ICMPv6, UDP or TCP
+	src, dst     netip.Addr
+	sport, dport uint16
+}
+
+// pending is one outstanding probe. Exactly one of match, expiry, cancel
+// and Close resolves it, by removing it from the table under its lock.
+type pending struct {
+	tag   uint16
+	k     key
+	sent  time.Time
+	timer *time.Timer
+	done  chan struct{}
+	res   Result
+	err   error
+}
+
+// table holds the outstanding probes of a prober by tag.
+type table struct {
+	mu     sync.Mutex
+	byTag  map[uint16]*pending
+	next   uint16
+	closed bool
+}
+
+func newTable(start uint16) *table {
+	return &table{byTag: make(map[uint16]*pending), next: start}
+}
+
+// add registers a probe under a fresh nonzero tag (UDP cannot carry a zero
+// checksum); ErrBusy when all are taken.
+func (t *table) add(k key) (*pending, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.closed {
+		return nil, ErrClosed
+	}
+	if len(t.byTag) >= 1<<16-1 {
+		return nil, ErrBusy
+	}
+	for {
+		t.next++
+		if _, taken := t.byTag[t.next]; t.next != 0 && !taken {
+			break
+		}
+	}
+	p := &pending{tag: t.next, k: k, done: make(chan struct{})}
+	t.byTag[p.tag] = p
+	return p, nil
+}
+
+// stamp records when p leaves, just before it is sent, so that a reply
+// read before arm still gets its round-trip time.
+func (t *table) stamp(p *pending, sent time.Time) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	p.sent = sent
+}
+
+// arm starts the probe's timeout, unless it was already resolved.
+func (t *table) arm(p *pending, timeout time.Duration) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.byTag[p.tag] == p {
+		p.timer = time.AfterFunc(timeout, func() { t.resolve(p, Result{}, nil) })
+	}
+}
+
+// resolve completes p with res or err if it is still outstanding.
+func (t *table) resolve(p *pending, res Result, err error) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.resolveLocked(p, res, err)
+}
+
+func (t *table) resolveLocked(p *pending, res Result, err error) bool {
+	if t.byTag[p.tag] != p {
+		return false
+	}
+	delete(t.byTag, p.tag)
+	if p.timer != nil {
+		p.timer.Stop()
+	}
+	if err == nil && res.Reply != meas.NoReply {
+		res.RTT = res.At.Sub(p.sent)
+	}
+	p.res, p.err = res, err
+	close(p.done)
+	return true
+}
+
+// match resolves the probe with tag whose key is k, if any, with res
+// (From, Reply, Code, At set; Recorded filled by fill only on a match, so
+// that unmatched packets cost no allocation). It reports whether a probe
+// matched.
+func (t *table) match(tag uint16, k key, res Result, fill func(*Result)) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	p, ok := t.byTag[tag]
+	if !ok || !p.k.matches(k) {
+		return false
+	}
+	if fill != nil {
+		fill(&res)
+	}
+	return t.resolveLocked(p, res, nil)
+}
+
+// matches compares a probe's key with what a reply shows. An invalid
+// source in the reply's view means the socket could not tell (IPv6 raw
+// sockets do not give the destination of what they receive).
+func (k key) matches(r key) bool {
+	return k.proto == r.proto && k.dst == r.dst && (!r.src.IsValid() || k.src == r.src) &&
+		k.sport == r.sport && k.dport == r.dport
+}
+
+// closeAll fails every outstanding probe with err and refuses new ones.
+func (t *table) closeAll(err error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.closed = true
+	for _, p := range t.byTag {
+		t.resolveLocked(p, Result{}, err)
+	}
+}
+
+// outstanding returns how many probes wait for an answer.
+func (t *table) outstanding() int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return len(t.byTag)
+}

@@ -1,0 +1,222 @@
+package probe
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net"
+	"net/netip"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/time/rate"
+
+	"github.com/revtr/revtr/wire"
+)
+
+// Defaults of Config.
+const (
+	DefaultRate    = 100 // packets per second, the reference agent's rate
+	DefaultTimeout = time.Second
+	DefaultWindow  = 16 // TTLs of one traceroute in flight at once
+)
+
+// Config tunes a Prober. The zero value is usable.
+type Config struct {
+	// Rate is the token bucket's rate in packets per second; 0 means
+	// DefaultRate. Every probe, spoofed or not, takes a token.
+	Rate float64
+	// Burst is the bucket's depth; 0 means 10 ms worth of Rate, at least 1.
+	Burst int
+	// Timeout is a probe's timeout when the request gives none; 0 means
+	// DefaultTimeout.
+	Timeout time.Duration
+	// Window is how many TTLs of one traceroute are in flight at once; 0
+	// means DefaultWindow.
+	Window int
+	// AllowSpoof lists the source addresses, not the host's own, that this
+	// prober may put on probes (a vantage point's authorised sources).
+	// Nothing else is ever spoofed: ErrSpoofNotAllowed.
+	AllowSpoof []netip.Addr
+	// Addrs overrides the host's own addresses; nil means those of the
+	// namespace's interfaces when New runs (loopback and link-local left
+	// out).
+	Addrs []netip.Addr
+}
+
+// Prober sends probes from the network namespace it was created in and
+// matches their replies. It implements meas.Prober and
+// meas.MultipathProber for the host it runs on. Its methods are safe for
+// concurrent use; Close releases its sockets and goroutines.
+type Prober struct {
+	cfg      Config
+	addrs    []netip.Addr
+	instance uint16
+	limiter  *rate.Limiter
+	tbl      *table
+	send4    *rawSocket
+	send6    *rawSocket // nil without IPv6
+	readers  []*rawSocket
+	wg       sync.WaitGroup
+	closed   atomic.Bool
+	sent     atomic.Uint64
+}
+
+// New opens the prober's sockets in the calling thread's network namespace
+// (inside lab.Do for a lab host) and starts one reader per receive socket.
+// Without privilege it fails with ErrNeedRoot.
+func New(cfg Config) (*Prober, error) {
+	cfg = withDefaults(cfg)
+	addrs, err := localAddrs(cfg.Addrs)
+	if err != nil {
+		return nil, opError("new prober", err)
+	}
+	p := &Prober{cfg: cfg, addrs: addrs, instance: uint16(rand.Uint32()),
+		limiter: rate.NewLimiter(rate.Limit(cfg.Rate), cfg.Burst),
+		tbl:     newTable(uint16(rand.Uint32()))}
+	if err := p.open(); err != nil {
+		p.closeSockets()
+		return nil, opError("new prober", err)
+	}
+	for _, s := range p.readers {
+		p.wg.Go(func() { p.read(s) })
+	}
+	return p, nil
+}
+
+func withDefaults(cfg Config) Config {
+	if cfg.Rate <= 0 {
+		cfg.Rate = DefaultRate
+	}
+	if cfg.Burst <= 0 {
+		cfg.Burst = max(1, int(cfg.Rate/100))
+	}
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = DefaultTimeout
+	}
+	if cfg.Window <= 0 {
+		cfg.Window = DefaultWindow
+	}
+	return cfg
+}
+
+// open opens the send and receive sockets; IPv6 ones are skipped when the
+// namespace has no IPv6.
+func (p *Prober) open() error {
+	var err error
+	if p.send4, err = openSender(false); err != nil {
+		return err
+	}
+	for _, r := range []struct {
+		proto int
+		name  string
+	}{{protoICMP, "ICMP receive"}, {protoTCP, "TCP receive"}} {
+		s, err := openReceiver(false, r.proto, r.name)
+		if err != nil {
+			return err
+		}
+		p.readers = append(p.readers, s)
+	}
+	if p.send6, err = openSender(true); errors.Is(err, ErrNotSupported) {
+		p.send6 = nil
+		return nil
+	} else if err != nil {
+		return err
+	}
+	for _, r := range []struct {
+		proto int
+		name  string
+	}{{protoICMPv6, "ICMPv6 receive"}, {protoTCP, "TCP/IPv6 receive"}} {
+		s, err := openReceiver(true, r.proto, r.name)
+		if err != nil {
+			return err
+		}
+		p.readers = append(p.readers, s)
+	}
+	return nil
+}
+
+// localAddrs returns the configured addresses or those of the calling
+// thread's namespace.
+func localAddrs(cfg []netip.Addr) ([]netip.Addr, error) {
+	if cfg != nil {
+		return slices.Clone(cfg), nil
+	}
+	ifas, err := net.InterfaceAddrs()
+	if err != nil {
+		return nil, fmt.Errorf("list local addresses: %w", err)
+	}
+	var out []netip.Addr
+	for _, ifa := range ifas {
+		pfx, err := netip.ParsePrefix(ifa.String())
+		a := pfx.Addr().Unmap()
+		if err != nil || a.IsLoopback() || a.IsLinkLocalUnicast() || a.IsUnspecified() {
+			continue
+		}
+		out = append(out, a)
+	}
+	return out, nil
+}
+
+// Addrs returns the host's own addresses, the sources the prober sends
+// from without spoofing.
+func (p *Prober) Addrs() []netip.Addr { return slices.Clone(p.addrs) }
+
+// Sent returns how many probes the prober has sent.
+func (p *Prober) Sent() uint64 { return p.sent.Load() }
+
+// Outstanding returns how many probes wait for an answer.
+func (p *Prober) Outstanding() int { return p.tbl.outstanding() }
+
+// read is the reader goroutine of one receive socket.
+func (p *Prober) read(s *rawSocket) {
+	buf := make([]byte, 1<<16)
+	for {
+		n, from, err := s.recv(buf)
+		if err != nil {
+			if p.closed.Load() {
+				return
+			}
+			continue
+		}
+		now := time.Now()
+		if s.v6 {
+			p.handleIPv6(buf[:n], wire.Proto(s.proto), from, now)
+		} else {
+			p.handleIPv4(buf[:n], now)
+		}
+	}
+}
+
+// Close stops the readers, closes the sockets and fails every outstanding
+// probe with ErrClosed. It is safe to call more than once.
+func (p *Prober) Close() error {
+	if p.closed.Swap(true) {
+		return nil
+	}
+	err := p.closeSockets()
+	p.wg.Wait()
+	p.tbl.closeAll(ErrClosed)
+	if err != nil {
+		return opError("close", err)
+	}
+	return nil
+}
+
+func (p *Prober) closeSockets() error {
+	var errs []error
+	for _, s := range append([]*rawSocket{p.send4, p.send6}, p.readers...) {
+		if s != nil {
+			errs = append(errs, s.close())
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// wait blocks until the token bucket lets one more packet go.
+func (p *Prober) wait(ctx context.Context) error {
+	return p.limiter.Wait(ctx)
+}

@@ -1,0 +1,152 @@
+package probe
+
+import (
+	"context"
+	"fmt"
+	"net/netip"
+	"slices"
+	"time"
+
+	"github.com/revtr/revtr/meas"
+)
+
+// Inflight is a probe sent and not yet answered (or an expected reply, see
+// ExpectRR). Wait returns its result.
+type Inflight struct {
+	t  *table
+	pd *pending
+}
+
+// Wait blocks until the probe is answered, times out (a Result with
+// meas.NoReply and a nil error), the prober is closed (ErrClosed) or ctx
+// ends (the probe is then abandoned and ctx's error returned).
+func (f *Inflight) Wait(ctx context.Context) (Result, error) {
+	select {
+	case <-f.pd.done:
+	case <-ctx.Done():
+		f.t.resolve(f.pd, Result{}, ctx.Err())
+		<-f.pd.done
+	}
+	return f.pd.res, f.pd.err
+}
+
+// Done is closed when the result is known.
+func (f *Inflight) Done() <-chan struct{} { return f.pd.done }
+
+// Probe sends pr and waits for its answer.
+func (p *Prober) Probe(ctx context.Context, pr Probe) (Result, error) {
+	f, err := p.Start(ctx, pr)
+	if err != nil {
+		return Result{}, err
+	}
+	return f.Wait(ctx)
+}
+
+// Start registers pr, waits for a token, sends it and returns without
+// waiting for the answer. The probe's timeout runs from its sending.
+func (p *Prober) Start(ctx context.Context, pr Probe) (*Inflight, error) {
+	const op = "send probe"
+	if err := p.prepare(op, &pr); err != nil {
+		return nil, err
+	}
+	pd, err := p.tbl.add(keyOf(&pr))
+	if err != nil {
+		return nil, opError(op, err)
+	}
+	var buf [128]byte
+	b, err := appendProbe(buf[:0], &pr, p.instance, pd.tag)
+	if err == nil {
+		err = p.transmit(ctx, b, pr.Dst, pd)
+	}
+	if err != nil {
+		p.tbl.resolve(pd, Result{}, err)
+		return nil, opError(fmt.Sprintf("%s %s to %s", op, pr.Flow.Proto, pr.Dst), err)
+	}
+	p.tbl.arm(pd, p.timeout(pr.Timeout))
+	return &Inflight{t: p.tbl, pd: pd}, nil
+}
+
+// transmit waits for a token and sends the packet b to dst; pd, when not
+// nil, gets the send time.
+func (p *Prober) transmit(ctx context.Context, b []byte, dst netip.Addr, pd *pending) error {
+	if p.closed.Load() {
+		return ErrClosed
+	}
+	if err := p.limiter.Wait(ctx); err != nil {
+		return err
+	}
+	s := p.send4
+	if dst.Is6() {
+		s = p.send6
+	}
+	if s == nil {
+		return fmt.Errorf("%w: no IPv6 in this namespace", ErrNotSupported)
+	}
+	if pd != nil {
+		p.tbl.stamp(pd, time.Now())
+	}
+	if err := s.send(b, dst); err != nil {
+		if p.closed.Load() {
+			return ErrClosed
+		}
+		return err
+	}
+	p.sent.Add(1)
+	return nil
+}
+
+// prepare validates pr and applies defaults: protocol, TTL, source.
+func (p *Prober) prepare(op string, pr *Probe) error {
+	if pr.Flow.Proto == 0 {
+		pr.Flow.Proto = meas.ICMP
+	}
+	if pr.TTL == 0 {
+		pr.TTL = defaultTTL
+	}
+	pr.Src, pr.Dst = pr.Src.Unmap(), pr.Dst.Unmap()
+	switch {
+	case pr.Flow.Proto != meas.ICMP && pr.Flow.Proto != meas.UDP && pr.Flow.Proto != meas.TCP:
+		return badRequest(op, "protocol %v: want icmp, udp or tcp", pr.Flow.Proto)
+	case pr.TTL < 1 || pr.TTL > 255:
+		return badRequest(op, "TTL %d not in 1..255", pr.TTL)
+	case pr.Flow.Proto == meas.ICMP && pr.Flow.ID == 0xffff:
+		return badRequest(op, "ICMP flow 65535: no echo checksum has that value")
+	case pr.RecordRoute && (pr.Flow.Proto != meas.ICMP || !pr.Dst.Is4()):
+		return opError(op, fmt.Errorf("%w: Record Route needs an IPv4 ICMP echo", ErrFamily))
+	}
+	src, err := p.source(op, pr.Src, pr.Dst)
+	pr.Src = src
+	return err
+}
+
+// source checks a probe's addresses and returns its source: the given one
+// if the host owns it or spoofing it is allowed, else the host's first
+// address of dst's family.
+func (p *Prober) source(op string, src, dst netip.Addr) (netip.Addr, error) {
+	if !dst.IsValid() {
+		return src, badRequest(op, "missing destination")
+	}
+	dst = dst.Unmap()
+	if !src.IsValid() {
+		for _, a := range p.addrs {
+			if a.Is4() == dst.Is4() {
+				return a, nil
+			}
+		}
+		return src, opError(op, fmt.Errorf("%w: no local %s address to reach %s", ErrFamily, family(dst.Is6()), dst))
+	}
+	if src.Is4() != dst.Is4() {
+		return src, opError(op, fmt.Errorf("%w: source %s, destination %s", ErrFamily, src, dst))
+	}
+	if !slices.Contains(p.addrs, src) && !slices.Contains(p.cfg.AllowSpoof, src) {
+		return src, opError(op, fmt.Errorf("%w: %s (allow it in Config.AllowSpoof)", ErrSpoofNotAllowed, src))
+	}
+	return src, nil
+}
+
+func (p *Prober) timeout(d time.Duration) time.Duration {
+	if d > 0 {
+		return d
+	}
+	return p.cfg.Timeout
+}
