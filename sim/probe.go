@@ -80,13 +80,13 @@ func (n *Network) answer(p *packet, a arrival, at time.Duration, rr *recordRoute
 }
 
 // icmpError is a router's ICMP time exceeded or destination unreachable
-// about a probe. IPv4 errors come from the interface the probe came in on
-// (icmp_errors_use_inbound_ifaddr=1) and pass the per-destination rate
-// limit first, so a router that then drops its time exceeded in its output
-// hook (NoTimeExceeded) still spends tokens. IPv6 has no such sysctl:
-// source address selection picks the interface the error leaves by.
-// Options of the probe are not echoed: only Record Route pings carry them,
-// at a TTL that does not expire.
+// about a probe. It comes from the interface the probe came in on: for IPv4
+// through icmp_errors_use_inbound_ifaddr=1, for IPv6 because icmp6_send
+// selects the source address on the input device when the route has no
+// preferred source. The per-destination rate limit is passed first, so a
+// router that then drops its time exceeded in its output hook
+// (NoTimeExceeded) still spends tokens. Options of the probe are not
+// echoed: only Record Route pings carry them, at a TTL that does not expire.
 func (n *Network) icmpError(p *packet, a arrival, at time.Duration) (packet, meas.Reply, bool) {
 	nd := &n.t.Nodes[a.node]
 	kind := meas.DestUnreach
@@ -99,32 +99,25 @@ func (n *Network) icmpError(p *packet, a arrival, at time.Duration) (packet, mea
 	if kind == meas.TimeExceeded && nd.Behaviour.NoTimeExceeded {
 		return packet{}, 0, false
 	}
-	from := n.errorSource(a, p.key.Src)
+	ifc := &nd.Ifaces[a.in]
+	from := ifc.Addr.Addr()
+	if p.key.Src.Is6() {
+		from = ifc.Addr6.Addr()
+	}
 	if !from.IsValid() {
 		return packet{}, 0, false
 	}
 	return packet{key: topo.FlowKey{Src: from, Dst: p.key.Src, Proto: icmpProto(from)}, ttl: ttlDefault}, kind, true
 }
 
-// errorSource is the source address of an ICMP error a router sends to dst
-// about a packet that arrived as a says.
-func (n *Network) errorSource(a arrival, dst netip.Addr) netip.Addr {
-	ifs := n.t.Nodes[a.node].Ifaces
-	if dst.Is4() {
-		return ifs[a.in].Addr.Addr()
-	}
-	out, _, ok := n.t.NextHop(a.node, topo.FlowKey{Dst: dst}, false)
-	if !ok {
-		return netip.Addr{}
-	}
-	return ifs[out].Addr6.Addr()
-}
-
-// icmpAllowed applies node's IPv4 ICMP error rate limit toward dst at
-// virtual time at. IPv6 rate limits are not modelled.
+// icmpAllowed applies node's ICMP error rate limit toward dst at virtual
+// time at. IPv6 errors are limited as IPv4 ones: lab/ sets
+// net.ipv6.icmp.ratelimit to the same value, and since Linux 6.18 (commit
+// 0201eedb69b2) the IPv6 limit no longer scales with the route's prefix
+// length.
 func (n *Network) icmpAllowed(node topo.NodeID, dst netip.Addr, at time.Duration) bool {
 	ms := n.t.Nodes[node].Behaviour.ICMPRateLimitMS
-	if ms <= 0 || !dst.Is4() {
+	if ms <= 0 {
 		return true
 	}
 	if n.limiter.allow(node, dst, ms, at) {

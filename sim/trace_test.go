@@ -163,18 +163,43 @@ func TestTraceBadInput(t *testing.T) {
 	}
 }
 
-// TestTraceIPv6 traces a chain over IPv6: routers answer from the
-// interface their error leaves by, which on a chain is the inbound one.
+// TestTraceIPv6 traces between every pair of hosts of the multi-AS
+// topology over IPv6: routers answer from the inbound interface, as over
+// IPv4 (icmp6_send picks the source on the input device), and rate-limit
+// the same way.
 func TestTraceIPv6(t *testing.T) {
-	tp := build(t)(topo.Chain(4))
+	tp := build(t)(topo.MultiAS())
 	n := network(t, tp, sim.Config{})
-	src, dst := tp.HostAddr(hostID(tp, "h0"), true), tp.HostAddr(hostID(tp, "h1"), true)
-	tr := trace(t, n, meas.TraceRequest{Src: src, Dst: dst, Flow: meas.Flow{Proto: meas.ICMP}})
-	k := topo.FlowKey{Src: src, Dst: dst, Proto: 58}
-	if want := wantTrace(t, tp, k); tr.Stop != meas.StopCompleted || !slices.Equal(tr.Path(), want) {
-		t.Errorf("IPv6 trace %v (%v), want %v", tr.Path(), tr.Stop, want)
+	for _, a := range tp.Hosts() {
+		for _, b := range tp.Hosts() {
+			if a == b {
+				continue
+			}
+			src, dst := tp.HostAddr(a, true), tp.HostAddr(b, true)
+			tr := trace(t, n, meas.TraceRequest{Src: src, Dst: dst, Flow: meas.Flow{Proto: meas.ICMP}})
+			k := topo.FlowKey{Src: src, Dst: dst, Proto: 58}
+			if want := wantTrace(t, tp, k); tr.Stop != meas.StopCompleted || !slices.Equal(tr.Path(), want) {
+				t.Errorf("IPv6 trace %v (%v), want %v", tr.Path(), tr.Stop, want)
+			}
+			if p := ping(t, n, meas.PingRequest{Src: src, Dst: dst}); !p.Replied() {
+				t.Errorf("IPv6 ping %s to %s unanswered", src, dst)
+			}
+		}
 	}
-	if p := ping(t, n, meas.PingRequest{Src: src, Dst: dst}); !p.Replied() {
-		t.Error("IPv6 ping unanswered")
+
+	tp = build(t)(topo.Chain(3))
+	r1, _ := tp.Node("r1")
+	r1.Behaviour.ICMPRateLimitMS = 1000
+	n = network(t, tp, sim.Config{ProbeGap: -1})
+	req := meas.TraceRequest{Src: tp.HostAddr(hostID(tp, "h0"), true), Dst: tp.HostAddr(hostID(tp, "h1"), true),
+		Flow: meas.Flow{Proto: meas.ICMP}, FirstTTL: 2, MaxTTL: 2, Timeout: time.Nanosecond}
+	answered := 0
+	for range 10 {
+		if trace(t, n, req).Hops[0].Addr.IsValid() {
+			answered++
+		}
+	}
+	if answered != 6 {
+		t.Errorf("IPv6: %d of 10 answered within the burst, want 6", answered)
 	}
 }
