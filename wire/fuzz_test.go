@@ -259,3 +259,19 @@ func slowChecksum(b []byte) uint16 {
 	}
 	return ^uint16(s)
 }
+
+// FuzzICMPOriginal checks that ICMP.Original agrees with the typed error
+// messages on arbitrary input.
+func FuzzICMPOriginal(f *testing.F) {
+	seeds(f, l4)
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var m wire.ICMP
+		var te wire.TimeExceeded
+		if m.Decode(b) != nil || te.Decode(b) != nil {
+			return
+		}
+		if !bytes.Equal(m.Original(te.V6), te.Original()) {
+			t.Fatalf("ICMP.Original %x, TimeExceeded.Original %x", m.Original(te.V6), te.Original())
+		}
+	})
+}

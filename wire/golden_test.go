@@ -104,6 +104,13 @@ func checkReencode(t *testing.T, p *packet) {
 		t.Errorf("%T re-encodes to %x, %v; want a prefix of %x", m, enc, err, p.L4)
 	}
 	if p.IsTE || p.IsDU {
+		orig := p.TE.Original()
+		if p.IsDU {
+			orig = p.DU.Original()
+		}
+		if o := p.ICMP.Original(p.V6); !bytes.Equal(o, orig) {
+			t.Errorf("ICMP.Original = %x, want %x", o, orig)
+		}
 		q, err := p.Quote.AppendBinary(nil)
 		if err != nil || !bytes.HasPrefix(p.L4[8:], q) {
 			t.Errorf("quote re-encodes to %x, %v; want a prefix of %x", q, err, p.L4[8:])

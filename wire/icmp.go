@@ -131,3 +131,17 @@ func icmpHeader(op string, b []byte, v4, v6 uint8, minLen int) (isV6 bool, err e
 	}
 	return false, errf(op, ErrType, "ICMP type %d, want %d (ICMPv4) or %d (ICMPv6)", b[0], v4, v6)
 }
+
+// Original returns the original datagram quoted by an error message (time
+// exceeded, destination unreachable, parameter problem) without decoding
+// it as one: the part of Body before any RFC 4884 extensions, whose length
+// octet is byte 5 of ICMPv4 errors and byte 4 of ICMPv6 ones. v6 says which
+// the message is. Decode the result with Quote.Decode.
+func (m *ICMP) Original(v6 bool) []byte {
+	length := m.Rest[1]
+	if v6 {
+		length = m.Rest[0]
+	}
+	o, _ := splitOriginal(v6, length, m.Body)
+	return o
+}
