@@ -168,3 +168,21 @@ func TestBuildTCPSyn(t *testing.T) {
 		t.Fatalf("built %x, %v\nsent  %x", b, err, cap.L4)
 	}
 }
+
+// TestBuildTimestampLikePing builds the prespecified Timestamp option that
+// iputils ping -T tsprespec sent and gets the same bytes.
+func TestBuildTimestampLikePing(t *testing.T) {
+	var cap packet
+	if err := cap.decode(mustGolden(t, "valid-ipv4-ts-prespec-echo-request")); err != nil {
+		t.Fatal(err)
+	}
+	ts := wire.NewTimestamp(wire.TSPrespecified, 0, addr("10.77.1.2"), addr("10.77.2.2"))
+	b, err := ts.AppendBinary(nil)
+	if err != nil || !bytes.Equal(wire.PadOptions(b), cap.IPv4.Options) {
+		t.Fatalf("built %x, %v; ping sent %x", b, err, cap.IPv4.Options)
+	}
+	only := wire.NewTimestamp(wire.TSOnly, 9)
+	if only.Len() != 40 || only.Free() != 9 {
+		t.Errorf("timestamps-only option of 9: len %d free %d, want 40 and 9", only.Len(), only.Free())
+	}
+}

@@ -2,6 +2,7 @@ package wire
 
 import (
 	"encoding/binary"
+	"fmt"
 	"net/netip"
 	"strings"
 )
@@ -37,7 +38,7 @@ func (f IPv4Flags) String() string {
 		}
 	}
 	if f&^7 != 0 {
-		parts = append(parts, "0x"+hexByte(uint8(f&^7)))
+		parts = append(parts, fmt.Sprintf("%#x", uint8(f&^7)))
 	}
 	return strings.Join(parts, "|")
 }
@@ -179,8 +180,3 @@ func (h *IPv4) Timestamp(ts *Timestamp) (found bool, err error) {
 
 // pad4 rounds n up to a multiple of 4.
 func pad4(n int) int { return (n + 3) &^ 3 }
-
-func hexByte(v uint8) string {
-	const digits = "0123456789abcdef"
-	return string([]byte{digits[v>>4], digits[v&15]})
-}
