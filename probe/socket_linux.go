@@ -17,7 +17,7 @@ const rcvBuf = 8 << 20
 // rawSocket is one non-blocking raw socket driven by the runtime poller, so
 // that Close unblocks a reader waiting in recv.
 type rawSocket struct {
-	f  *os.File
+	f     *os.File
 	rc    syscall.RawConn
 	v6    bool
 	proto int // IANA protocol number the socket receives

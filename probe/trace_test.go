@@ -1,0 +1,141 @@
+package probe_test
+
+import (
+	"context"
+	"net/netip"
+	"slices"
+	"testing"
+
+	"github.com/revtr/revtr/mda"
+	"github.com/revtr/revtr/meas"
+	"github.com/revtr/revtr/topo"
+)
+
+// TestTraceTruth checks Paris traceroutes of ICMP, UDP and TCP flows
+// across the ECMP diamonds and between ASes against the ground-truth path
+// of each flow.
+func TestTraceTruth(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		tp    *topo.Topology
+		pairs [][2]string
+	}{
+		{"diamond", build(t)(topo.Diamond()), [][2]string{{"h0", "h1"}, {"h1", "h0"}}},
+		{"multias", build(t)(topo.MultiAS()), [][2]string{{"h0", "h1"}, {"h1", "h0"}, {"h2", "h3"}, {"h3", "h2"}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			l := upLab(t, tc.tp)
+			g := hostGroup(t, l, nil)
+			ctx := context.Background()
+			branches := map[string]bool{}
+			for _, pair := range tc.pairs {
+				for _, v6 := range []bool{false, true} {
+					src, dst := hostAddr(t, tc.tp, pair[0], v6), hostAddr(t, tc.tp, pair[1], v6)
+					for _, f := range testFlows() {
+						tr, err := g.Traceroute(ctx, meas.TraceRequest{Src: src, Dst: dst, Flow: f})
+						if err != nil {
+							t.Fatalf("traceroute %s -> %s %+v: %v", src, dst, f, err)
+						}
+						want := wantTrace(t, tc.tp, src, dst, f)
+						if !slices.Equal(tr.Path(), want) || tr.Stop != meas.StopCompleted {
+							t.Errorf("traceroute %s -> %s %+v: %v stop %v, want %v COMPLETED", src, dst, f, tr.Path(), tr.Stop, want)
+						}
+						if last := tr.Hops[len(tr.Hops)-1]; !last.Reply.FromDestination() || tr.Probes < len(want) {
+							t.Errorf("traceroute %s -> %s %+v: last reply %v, %d probes for %d hops", src, dst, f, last.Reply, tr.Probes, len(want))
+						}
+						branches[addrsKey(want)] = true
+					}
+				}
+			}
+			if tc.name == "diamond" && len(branches) < 4 {
+				t.Errorf("the flows took %d distinct paths through the diamonds; the test wants several", len(branches))
+			}
+		})
+	}
+}
+
+// testFlows are ICMP, UDP and TCP flows with several ports.
+func testFlows() []meas.Flow {
+	fs := []meas.Flow{{Proto: meas.ICMP}, {Proto: meas.ICMP, ID: 4242}}
+	for _, sp := range []uint16{0, 40001, 40002, 40003, 40004} {
+		fs = append(fs, meas.Flow{Proto: meas.UDP, ID: sp}, meas.Flow{Proto: meas.TCP, ID: sp, DstPort: 443})
+	}
+	return fs
+}
+
+func addrsKey(as []netip.Addr) string {
+	s := ""
+	for _, a := range as {
+		s += a.String() + " "
+	}
+	return s
+}
+
+// TestTraceGapLimit checks that a trace toward an address nobody owns stops
+// after GapLimit silent hops once the routers run out of route... or answer
+// unreachable: either way it stops early with a reason, not at MaxTTL.
+func TestTraceStops(t *testing.T) {
+	tp := build(t)(topo.Chain(3))
+	for _, n := range tp.Routers() {
+		if tp.Nodes[n].Name == "r1" {
+			tp.Nodes[n].Behaviour.NoTimeExceeded = true
+		}
+	}
+	l := upLab(t, tp)
+	g := hostGroup(t, l, nil)
+	h0, h1 := hostAddr(t, tp, "h0", false), hostAddr(t, tp, "h1", false)
+	tr, err := g.Traceroute(context.Background(), meas.TraceRequest{Src: h0, Dst: h1, Flow: meas.Flow{Proto: meas.UDP}, GapLimit: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tr.Stop != meas.StopGapLimit || len(tr.Hops) != 2 || tr.Hops[1].Reply != meas.NoReply {
+		t.Errorf("gap limit 1 past silent r1: stop %v hops %+v, want GAPLIMIT after 2 hops", tr.Stop, tr.Hops)
+	}
+	tr, err = g.Traceroute(context.Background(), meas.TraceRequest{Src: h0, Dst: h1, Flow: meas.Flow{Proto: meas.UDP}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := wantTrace(t, tp, h0, h1, meas.Flow{Proto: meas.UDP})
+	if tr.Stop != meas.StopCompleted || len(tr.Hops) != len(want) || tr.Hops[1].Addr.IsValid() {
+		t.Errorf("trace past silent r1: stop %v hops %+v, want COMPLETED with hop 2 silent", tr.Stop, tr.Hops)
+	}
+}
+
+// TestMultipathDiamond checks that MDA finds every branch of the two
+// diamonds and spends no more probes than the Diamond-Miner bound allows.
+func TestMultipathDiamond(t *testing.T) {
+	tp := build(t)(topo.Diamond())
+	l := upLab(t, tp)
+	g := hostGroup(t, l, nil)
+	h0, h1 := hostAddr(t, tp, "h0", false), hostAddr(t, tp, "h1", false)
+	for _, proto := range []meas.Proto{meas.UDP, meas.TCP} {
+		mp, err := g.Multipath(context.Background(), meas.MultipathRequest{Src: h0, Dst: h1, Proto: proto})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[netip.Addr]bool{}
+		for _, ifc := range mp.Interfaces {
+			got[ifc.Addr] = true
+		}
+		for _, name := range []string{"r2", "r3", "r5", "r6", "r7"} {
+			n := node(t, tp, name)
+			found := false
+			for _, ifc := range n.Ifaces {
+				found = found || got[ifc.Addr.Addr()]
+			}
+			if !found {
+				t.Errorf("%v multipath missed branch %s: %v", proto, name, mp.Interfaces)
+			}
+		}
+		// Bound: per TTL, n_{k+1} probes for the k successors of each
+		// vertex, plus node control; 6 TTLs with at most 3 vertices each.
+		bound := 0
+		for _, w := range []int{1, 1, 2, 1, 3, 1, 1} {
+			bound += w * mda.StoppingPoint(4, 0.05)
+		}
+		t.Logf("%v multipath: %d probes, %d interfaces, %d links (bound %d)", proto, mp.Probes, len(mp.Interfaces), len(mp.Links), bound)
+		if mp.Probes == 0 || mp.Probes > 2*bound || mp.Stop != meas.StopCompleted {
+			t.Errorf("%v multipath: %d probes (bound %d), stop %v", proto, mp.Probes, bound, mp.Stop)
+		}
+	}
+}
