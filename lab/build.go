@@ -3,6 +3,7 @@ package lab
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/google/nftables"
 	"github.com/revtr/revtr/topo"
@@ -31,11 +32,12 @@ func build(ctx context.Context, t *topo.Topology, lab string, workers int) error
 	defer b.close()
 	for _, phase := range []struct {
 		name string
-		fn   func(topo.NodeID) error
+		fn   func(context.Context, topo.NodeID) error
 	}{
 		{"create namespaces", b.createNode},
 		{"create links", b.createLinks},
 		{"configure nodes", b.configure},
+		{"wait for links", b.waitUp},
 	} {
 		if err := b.each(ctx, phase.fn); err != nil {
 			return fmt.Errorf("%s: %w", phase.name, err)
@@ -54,7 +56,7 @@ func (b *builder) close() {
 
 // each runs fn for every node, at most b.workers at a time, and stops
 // early on the first error or when ctx ends.
-func (b *builder) each(ctx context.Context, fn func(topo.NodeID) error) error {
+func (b *builder) each(ctx context.Context, fn func(context.Context, topo.NodeID) error) error {
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(b.workers)
 	for i := range b.t.Nodes {
@@ -66,7 +68,7 @@ func (b *builder) each(ctx context.Context, fn func(topo.NodeID) error) error {
 			if err := gctx.Err(); err != nil {
 				return err
 			}
-			return fn(id)
+			return fn(gctx, id)
 		})
 	}
 	if err := g.Wait(); err != nil {
@@ -75,7 +77,7 @@ func (b *builder) each(ctx context.Context, fn func(topo.NodeID) error) error {
 	return ctx.Err()
 }
 
-func (b *builder) createNode(id topo.NodeID) error {
+func (b *builder) createNode(_ context.Context, id topo.NodeID) error {
 	n := &b.t.Nodes[id]
 	h, err := createNS(nsName(b.lab, n.Name), func() error {
 		return writeSysctls(nsSysctls(n))
@@ -87,7 +89,7 @@ func (b *builder) createNode(id topo.NodeID) error {
 	return nil
 }
 
-func (b *builder) createLinks(id topo.NodeID) error {
+func (b *builder) createLinks(_ context.Context, id topo.NodeID) error {
 	h, err := netlink.NewHandleAt(b.ns[id])
 	if err != nil {
 		return fmt.Errorf("node %s: netlink: %w", b.t.Nodes[id].Name, err)
@@ -96,31 +98,18 @@ func (b *builder) createLinks(id topo.NodeID) error {
 	return createVeths(h, b.t, id, func(p topo.NodeID) netns.NsHandle { return b.ns[p] })
 }
 
-// configure brings node id's interfaces up with their addresses, sets its
-// per-interface sysctls, routes, policy rules and nftables rules.
-func (b *builder) configure(id topo.NodeID) error {
+// configure brings node id's interfaces up with their addresses and
+// neighbours, installs its routes and policy rules (one batched rtnetlink
+// conversation), sets its per-interface sysctls and its nftables rules.
+func (b *builder) configure(_ context.Context, id topo.NodeID) error {
 	n := &b.t.Nodes[id]
-	h, err := netlink.NewHandleAt(b.ns[id])
-	if err != nil {
-		return fmt.Errorf("node %s: netlink: %w", n.Name, err)
-	}
-	defer h.Close()
-	ifindex, err := upIfaces(h, b.t, n)
-	if err != nil {
-		return err
+	if err := b.configureNetlink(id); err != nil {
+		return fmt.Errorf("node %s: %w", n.Name, err)
 	}
 	if ss := ifaceSysctls(b.t, n); len(ss) > 0 {
 		if err := inNS(b.ns[id], func() error { return writeSysctls(ss) }); err != nil {
 			return fmt.Errorf("node %s: %w", n.Name, err)
 		}
-	}
-	w, err := newRouteWriter(b.ns[id])
-	if err != nil {
-		return fmt.Errorf("node %s: %w", n.Name, err)
-	}
-	defer w.Close()
-	if err := addRoutes(h, w, n, ifindex); err != nil {
-		return err
 	}
 	if !needsNft(n) {
 		return nil
@@ -130,4 +119,56 @@ func (b *builder) configure(id topo.NodeID) error {
 		return fmt.Errorf("node %s: nftables: %w", n.Name, err)
 	}
 	return addNft(c, b.t, n)
+}
+
+func (b *builder) configureNetlink(id topo.NodeID) error {
+	n := &b.t.Nodes[id]
+	h, err := netlink.NewHandleAt(b.ns[id])
+	if err != nil {
+		return fmt.Errorf("netlink: %w", err)
+	}
+	idx, lo, err := ifIndexes(h, n)
+	h.Close()
+	if err != nil {
+		return err
+	}
+	rb, err := dialRTNL(b.ns[id])
+	if err != nil {
+		return err
+	}
+	defer rb.Close()
+	if err := upIfaces(rb, b.t, n, idx, lo); err != nil {
+		return err
+	}
+	if err := addRoutes(rb, n, idx); err != nil {
+		return err
+	}
+	return rb.flush()
+}
+
+// waitUp waits until every interface of node id is operationally up. The
+// kernel attaches a veth's transmit queue only when it processes the
+// carrier event, asynchronously and under the RTNL lock (busy while other
+// namespaces are torn down); until then the veth drops what it is given,
+// so a lab is ready only once all its links are up.
+func (b *builder) waitUp(ctx context.Context, id topo.NodeID) error {
+	n := &b.t.Nodes[id]
+	h, err := netlink.NewHandleAt(b.ns[id])
+	if err != nil {
+		return fmt.Errorf("node %s: netlink: %w", n.Name, err)
+	}
+	defer h.Close()
+	for wait := time.Millisecond; ; wait = min(2*wait, 50*time.Millisecond) {
+		down, err := downIfaces(h, n)
+		if err != nil || down == "" {
+			return err
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return fmt.Errorf("node %s: interface %s not up: %w", n.Name, down, ctx.Err())
+		case <-t.C:
+		}
+	}
 }

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/revtr/revtr/topo"
+	"github.com/vishvananda/netlink"
+	"github.com/vishvananda/netns"
 )
 
 func needRoot(t testing.TB) {
@@ -47,6 +49,7 @@ func upLab(t testing.TB, tp *topo.Topology) *Lab {
 	if err != nil {
 		t.Fatalf("Up: %v", err)
 	}
+	assertLinksUp(t, l)
 	t.Cleanup(func() {
 		if err := l.Down(); err != nil {
 			t.Errorf("Down: %v", err)
@@ -56,6 +59,29 @@ func upLab(t testing.TB, tp *topo.Topology) *Lab {
 		}
 	})
 	return l
+}
+
+// assertLinksUp checks that Up returned only once every interface of
+// every node was operationally up (ready to transmit).
+func assertLinksUp(t testing.TB, l *Lab) {
+	t.Helper()
+	for i := range l.Topology().Nodes {
+		n := &l.Topology().Nodes[i]
+		ns, err := netns.GetFromName(nsName(l.Name(), n.Name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		h, err := netlink.NewHandleAt(ns)
+		ns.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		down, err := downIfaces(h, n)
+		h.Close()
+		if err != nil || down != "" {
+			t.Fatalf("after Up, node %s: interface %q not up (%v)", n.Name, down, err)
+		}
+	}
 }
 
 // run runs argv in node's namespace through `ip netns exec`, the reference

@@ -8,7 +8,6 @@ import (
 	"github.com/revtr/revtr/topo"
 	"github.com/vishvananda/netlink"
 	"github.com/vishvananda/netns"
-	"golang.org/x/sys/unix"
 )
 
 // createVeths creates, from node id's namespace, a veth pair for every link
@@ -25,6 +24,7 @@ func createVeths(h *netlink.Handle, t *topo.Topology, id topo.NodeID, nsOf func(
 		attrs := netlink.NewLinkAttrs()
 		attrs.Name = ifc.Name
 		attrs.HardwareAddr = macOf(ifc.Link, 0)
+		attrs.Index = ifindexBase + int(ifc.Link)
 		v := netlink.NewVeth(attrs)
 		v.PeerName = peer.Ifaces[lk.B.Iface].Name
 		v.PeerHardwareAddr = macOf(ifc.Link, 1)
@@ -36,93 +36,91 @@ func createVeths(h *netlink.Handle, t *topo.Topology, id topo.NodeID, nsOf func(
 	return nil
 }
 
+// ifindexBase + link ID is the interface index of a link's A end; its B
+// end gets a small index from the kernel. The two ends then never share
+// an index, which makes the kernel treat their carrier events as urgent
+// (linkwatch_urgent_event): without it, a veth whose peer has the same
+// index in its own namespace transmits nothing for up to a second.
+const ifindexBase = 1 << 16
+
 // macOf is the MAC address of one end (0 for A, 1 for B) of a link:
 // locally administered, unique per link.
 func macOf(l topo.LinkID, end byte) net.HardwareAddr {
 	return net.HardwareAddr{0x02, byte(l >> 24), byte(l >> 16), byte(l >> 8), byte(l), end}
 }
 
-// upIfaces brings up loopback and node n's interfaces and gives them their
-// addresses (IPv6 without duplicate address detection). It returns the
-// interface index of each of n's interfaces, in n.Ifaces order.
-func upIfaces(h *netlink.Handle, t *topo.Topology, n *topo.Node) ([]int, error) {
+// ifIndexes returns the kernel index of each of node n's interfaces, in
+// n.Ifaces order, and that of loopback.
+func ifIndexes(h *netlink.Handle, n *topo.Node) (idx []int, lo int, err error) {
 	links, err := h.LinkList()
 	if err != nil {
-		return nil, fmt.Errorf("node %s: list links: %w", n.Name, err)
+		return nil, 0, fmt.Errorf("node %s: list links: %w", n.Name, err)
 	}
-	byName := make(map[string]netlink.Link, len(links))
+	byName := make(map[string]int, len(links))
 	for _, l := range links {
-		byName[l.Attrs().Name] = l
+		byName[l.Attrs().Name] = l.Attrs().Index
 	}
-	lo, ok := byName["lo"]
-	if !ok {
-		return nil, fmt.Errorf("node %s: no loopback", n.Name)
-	}
-	if err := h.LinkSetUp(lo); err != nil {
-		return nil, fmt.Errorf("node %s: lo up: %w", n.Name, err)
-	}
-	idx := make([]int, len(n.Ifaces))
+	idx = make([]int, len(n.Ifaces))
 	for i, ifc := range n.Ifaces {
-		l, ok := byName[ifc.Name]
-		if !ok {
-			return nil, fmt.Errorf("node %s: interface %s missing", n.Name, ifc.Name)
-		}
-		idx[i] = l.Attrs().Index
-		if err := upIface(h, l, ifc, t); err != nil {
-			return nil, fmt.Errorf("node %s: %w", n.Name, err)
+		if idx[i] = byName[ifc.Name]; idx[i] == 0 {
+			return nil, 0, fmt.Errorf("node %s: interface %s missing", n.Name, ifc.Name)
 		}
 	}
-	return idx, nil
+	if lo = byName["lo"]; lo == 0 {
+		return nil, 0, fmt.Errorf("node %s: no loopback", n.Name)
+	}
+	return idx, lo, nil
 }
 
-func upIface(h *netlink.Handle, l netlink.Link, ifc topo.Iface, t *topo.Topology) error {
-	if err := h.LinkSetUp(l); err != nil {
-		return fmt.Errorf("%s up: %w", ifc.Name, err)
+// upIfaces queues bringing up loopback and node n's interfaces with their
+// addresses, and entering each link peer's addresses as permanent
+// neighbours, with per-link MACs: no ARP or neighbour discovery ever delays
+// or loses the first packets (IPv6 traceroutes right after a build lost
+// their first replies to neighbour discovery).
+func upIfaces(b *rtnlBatch, t *topo.Topology, n *topo.Node, idx []int, lo int) error {
+	if err := b.linkUp("lo", lo); err != nil {
+		return err
 	}
-	if ifc.Addr.IsValid() {
-		if err := h.AddrAdd(l, &netlink.Addr{IPNet: ipNet(ifc.Addr)}); err != nil {
-			return fmt.Errorf("address %s on %s: %w", ifc.Addr, ifc.Name, err)
+	for i, ifc := range n.Ifaces {
+		if err := b.linkUp(ifc.Name, idx[i]); err != nil {
+			return err
 		}
-	}
-	if ifc.Addr6.IsValid() {
-		a := &netlink.Addr{IPNet: ipNet(ifc.Addr6), Flags: unix.IFA_F_NODAD}
-		if err := h.AddrAdd(l, a); err != nil {
-			return fmt.Errorf("address %s on %s: %w", ifc.Addr6, ifc.Name, err)
+		peer := t.Nodes[ifc.Peer.Node].Ifaces[ifc.Peer.Iface]
+		end := byte(0)
+		if t.Links[ifc.Link].B == ifc.Peer {
+			end = 1
 		}
-	}
-	return addPeerNeighs(h, l, ifc, t)
-}
-
-// addPeerNeighs enters the link peer's addresses as permanent neighbours:
-// no ARP or neighbour discovery ever delays or loses the first packets
-// (IPv6 neighbour discovery right after the links come up otherwise costs
-// the first probes).
-func addPeerNeighs(h *netlink.Handle, l netlink.Link, ifc topo.Iface, t *topo.Topology) error {
-	peer := t.Nodes[ifc.Peer.Node].Ifaces[ifc.Peer.Iface]
-	end := byte(0)
-	if t.Links[ifc.Link].B == ifc.Peer {
-		end = 1
-	}
-	for _, p := range []netip.Prefix{peer.Addr, peer.Addr6} {
-		if !p.IsValid() {
-			continue
-		}
-		fam := unix.AF_INET
-		if p.Addr().Is6() {
-			fam = unix.AF_INET6
-		}
-		nb := &netlink.Neigh{LinkIndex: l.Attrs().Index, Family: fam, State: netlink.NUD_PERMANENT,
-			IP: p.Addr().AsSlice(), HardwareAddr: macOf(ifc.Link, end)}
-		if err := h.NeighAdd(nb); err != nil {
-			return fmt.Errorf("neighbour %s on %s: %w", p.Addr(), ifc.Name, err)
+		for _, p := range []struct{ own, peer netip.Prefix }{{ifc.Addr, peer.Addr}, {ifc.Addr6, peer.Addr6}} {
+			if p.own.IsValid() {
+				if err := b.addr(ifc.Name, idx[i], p.own); err != nil {
+					return err
+				}
+			}
+			if p.peer.IsValid() {
+				if err := b.neigh(ifc.Name, idx[i], p.peer.Addr(), macOf(ifc.Link, end)); err != nil {
+					return err
+				}
+			}
 		}
 	}
 	return nil
 }
 
-// ipNet converts an interface prefix (address and length) to net.IPNet,
-// keeping the host bits.
-func ipNet(p netip.Prefix) *net.IPNet {
-	bits := p.Addr().BitLen()
-	return &net.IPNet{IP: p.Addr().AsSlice(), Mask: net.CIDRMask(p.Bits(), bits)}
+// downIfaces returns the name of one of node n's interfaces that is not
+// operationally up yet, or "".
+func downIfaces(h *netlink.Handle, n *topo.Node) (string, error) {
+	links, err := h.LinkList()
+	if err != nil {
+		return "", fmt.Errorf("node %s: list links: %w", n.Name, err)
+	}
+	up := make(map[string]bool, len(links))
+	for _, l := range links {
+		up[l.Attrs().Name] = l.Attrs().OperState == netlink.OperUp
+	}
+	for _, ifc := range n.Ifaces {
+		if !up[ifc.Name] {
+			return ifc.Name, nil
+		}
+	}
+	return "", nil
 }

@@ -1,11 +1,9 @@
 package lab
 
 import (
-	"fmt"
 	"net/netip"
 
 	"github.com/revtr/revtr/topo"
-	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
 )
 
@@ -62,35 +60,23 @@ func routePlan(n *topo.Node) (rs []routeSpec, ecmp4, ecmp6 bool) {
 	return rs, ecmp4, ecmp6
 }
 
-// addRoutes installs node n's routes (through w) and ECMP policy rules
-// (through h); ifindex maps n's interfaces to kernel interface indexes.
-func addRoutes(h *netlink.Handle, w *routeWriter, n *topo.Node, ifindex []int) error {
+// addRoutes queues node n's routes and ECMP policy rules; ifindex maps
+// n's interfaces to kernel interface indexes.
+func addRoutes(b *rtnlBatch, n *topo.Node, ifindex []int) error {
 	rs, ecmp4, ecmp6 := routePlan(n)
-	if err := w.add(rs, ifindex); err != nil {
-		return fmt.Errorf("node %s: %w", n.Name, err)
-	}
-	for fam, on := range map[int]bool{unix.AF_INET: ecmp4, unix.AF_INET6: ecmp6} {
-		if !on {
-			continue
-		}
-		if err := addECMPRules(h, fam); err != nil {
-			return fmt.Errorf("node %s: %w", n.Name, err)
+	for _, r := range rs {
+		if err := b.route(r, ifindex[r.iface]); err != nil {
+			return err
 		}
 	}
-	return nil
-}
-
-func addECMPRules(h *netlink.Handle, family int) error {
-	for k := 1; k <= topo.ECMPSlots; k++ {
-		r := netlink.NewRule()
-		r.Family = family
-		r.Mark = uint32(k)
-		mask := uint32(markMask)
-		r.Mask = &mask
-		r.Table = ecmpTableBase + k
-		r.Priority = ecmpRulePrio + k
-		if err := h.RuleAdd(r); err != nil {
-			return fmt.Errorf("rule fwmark %d/%#x lookup %d: %w", k, markMask, r.Table, err)
+	for _, f := range []struct {
+		fam uint8
+		on  bool
+	}{{unix.AF_INET, ecmp4}, {unix.AF_INET6, ecmp6}} {
+		for k := 1; f.on && k <= topo.ECMPSlots; k++ {
+			if err := b.markRule(f.fam, uint32(k), markMask, ecmpTableBase+k, ecmpRulePrio+k); err != nil {
+				return err
+			}
 		}
 	}
 	return nil

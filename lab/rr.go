@@ -70,7 +70,11 @@ func rrMarkRule(o uint32, l int) []expr.Any {
 // addRRUnstamp adds the plus4 map and the postrouting chain undoing the
 // stamp of marked packets.
 func addRRUnstamp(c *nftables.Conn, tbl *nftables.Table) error {
-	set := &nftables.Set{Table: tbl, Name: plus4Map, IsMap: true, Constant: true,
+	// An explicit ID (unique in the batch: the only set) keeps AddSet from
+	// bumping google/nftables v0.3.0's unsynchronised global counter,
+	// which races when namespaces are configured in parallel (fixed
+	// upstream by google/nftables#307).
+	set := &nftables.Set{Table: tbl, Name: plus4Map, ID: 1, IsMap: true, Constant: true,
 		KeyType: nftables.TypeInteger, DataType: nftables.TypeInteger}
 	elems := make([]nftables.SetElement, 0, 252)
 	for b := 0; b <= 251; b++ {
