@@ -30,6 +30,13 @@ func TestPingChain(t *testing.T) {
 			t.Errorf("ping %s -> %s: sent %d, %d replies, want 3 and 3", pair[0], pair[1], res.Sent, len(res.RTTs))
 		}
 	}
+	for _, pair := range [][2]string{{"h0", "h1"}, {"h1", "h0"}} {
+		src, dst := hostAddr(t, tp, pair[0], true), hostAddr(t, tp, pair[1], true)
+		res, err := g.Ping(ctx, meas.PingRequest{Src: src, Dst: dst, Count: 2})
+		if err != nil || res.Sent != 2 || len(res.RTTs) != 2 {
+			t.Errorf("IPv6 ping %s -> %s: %+v, %v; want 2 replies", src, dst, res, err)
+		}
+	}
 	nowhere := netip.MustParseAddr("10.255.255.1") // inside the lab's space, owned by no node
 	res, err := g.Ping(ctx, meas.PingRequest{Src: h0, Dst: nowhere, Timeout: 100 * time.Millisecond})
 	if err != nil || res.Replied() {

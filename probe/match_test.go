@@ -1,0 +1,93 @@
+package probe_test
+
+import (
+	"context"
+	"math/rand/v2"
+	"net/netip"
+	"testing"
+	"time"
+
+	"github.com/revtr/revtr/meas"
+	"github.com/revtr/revtr/probe"
+	"github.com/revtr/revtr/topo"
+)
+
+// expected is a probe and the answer the ground truth predicts.
+type expected struct {
+	pr    probe.Probe
+	from  netip.Addr
+	reply meas.Reply
+	f     *probe.Inflight
+}
+
+// TestMatchThousands keeps 5,000 silent probes outstanding (their TTL
+// expires at a router that sends no time exceeded) while 5,000 answered
+// probes of every protocol, flow and TTL are sent among them, and checks
+// that every answer is attributed to its own probe and no silent probe
+// gets an answer.
+func TestMatchThousands(t *testing.T) {
+	const n = 5000
+	tp := build(t)(topo.Chain(3))
+	node(t, tp, "r1").Behaviour.NoTimeExceeded = true
+	l := upLab(t, tp)
+	p := newProber(t, l, "h0", probe.Config{Rate: 50000, Burst: 500, Timeout: 5 * time.Second})
+	h0, h1 := hostAddr(t, tp, "h0", false), hostAddr(t, tp, "h1", false)
+	path := wantTrace(t, tp, h0, h1, meas.Flow{Proto: meas.ICMP}) // r0, r1, r2, h1 inbound addresses
+	ctx := context.Background()
+	rng := rand.New(rand.NewPCG(1, 2))
+	var all []*expected
+	for i := range 2 * n {
+		e := answered(rng, h1, path)
+		if i%2 == 0 {
+			e = &expected{pr: probe.Probe{Dst: h1, TTL: 2, Flow: randomFlow(rng)}}
+		}
+		f, err := p.Start(ctx, e.pr)
+		if err != nil {
+			t.Fatalf("probe %d: %v", i, err)
+		}
+		e.f = f
+		all = append(all, e)
+	}
+	if out := p.Outstanding(); out < n {
+		t.Errorf("%d probes outstanding after sending, want at least the %d silent ones", out, n)
+	}
+	bad := 0
+	for i, e := range all {
+		r, err := e.f.Wait(ctx)
+		if err != nil {
+			t.Fatalf("probe %d: %v", i, err)
+		}
+		if r.Reply != e.reply || r.From != e.from {
+			if bad++; bad <= 10 {
+				t.Errorf("probe %d %+v: got %v from %s, want %v from %s", i, e.pr, r.Reply, r.From, e.reply, e.from)
+			}
+		}
+	}
+	if bad > 0 {
+		t.Errorf("%d of %d probes mismatched or lost", bad, len(all))
+	}
+}
+
+// answered returns a probe that gets an answer: a time exceeded from the
+// first router or a reply from the destination.
+func answered(rng *rand.Rand, dst netip.Addr, path []netip.Addr) *expected {
+	f := randomFlow(rng)
+	if rng.IntN(2) == 0 {
+		return &expected{pr: probe.Probe{Dst: dst, TTL: 1, Flow: f}, from: path[0], reply: meas.TimeExceeded}
+	}
+	e := &expected{pr: probe.Probe{Dst: dst, Flow: f}, from: dst}
+	switch f.Proto {
+	case meas.UDP:
+		e.reply = meas.DestUnreach
+	case meas.TCP:
+		e.reply = meas.TCPReset
+	default:
+		e.reply = meas.EchoReply
+	}
+	return e
+}
+
+func randomFlow(rng *rand.Rand) meas.Flow {
+	protos := []meas.Proto{meas.ICMP, meas.UDP, meas.TCP}
+	return meas.Flow{Proto: protos[rng.IntN(3)], ID: uint16(10000 + rng.IntN(8))}
+}
