@@ -1,0 +1,141 @@
+package revtr
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/netip"
+	"sync/atomic"
+
+	"github.com/revtr/revtr/meas"
+)
+
+// Config wires an Engine to the world. Prober is required; every other
+// dependency may be nil, which disables what needs it.
+type Config struct {
+	Prober   meas.Prober
+	Atlas    Atlas    // nil: no atlas intersection
+	Aliases  Aliases  // nil: addresses match exactly
+	ASMap    ASMap    // nil: no cidr/asn annotation, symmetry ends' ASes unknown
+	Selector Selector // nil: no spoofed Record Route
+	TwoHost  TwoHost  // nil: no two-host responder
+	Clock    Clock    // nil: WallClock
+	Bogons   Bogons   // nil: StdBogons
+	// Allow lists prefixes probed even though Bogons rejects them (the
+	// lab's own prefixes).
+	Allow []netip.Prefix
+	// Sources are the addresses reverse paths may be measured toward;
+	// VantagePoints those that may spoof as them.
+	Sources, VantagePoints []netip.Addr
+	Policy                 Policy // zero: DefaultPolicy
+	// FirstID numbers results and measurements (0 means 1).
+	FirstID uint64
+}
+
+// Engine measures reverse traceroutes. It is safe for concurrent use: each
+// Run is independent but for the selector's learning and the ID counter.
+type Engine struct {
+	cfg     Config
+	sources map[netip.Addr]bool
+	vps     map[netip.Addr]bool
+	ids     atomic.Uint64
+}
+
+// New returns an engine.
+func New(cfg Config) (*Engine, error) {
+	if cfg.Prober == nil {
+		return nil, fmt.Errorf("revtr: new engine: %w", ErrNoProber)
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = WallClock{}
+	}
+	if cfg.Bogons == nil {
+		cfg.Bogons = StdBogons{}
+	}
+	if cfg.Policy.Name == "" {
+		cfg.Policy = DefaultPolicy()
+	}
+	if cfg.Policy.MaxProbes <= 0 {
+		return nil, fmt.Errorf("revtr: new engine: policy %s: MaxProbes %d, want > 0", cfg.Policy.Name, cfg.Policy.MaxProbes)
+	}
+	e := &Engine{cfg: cfg, sources: addrSet(cfg.Sources), vps: addrSet(cfg.VantagePoints)}
+	e.ids.Store(max(cfg.FirstID, 1) - 1)
+	return e, nil
+}
+
+func addrSet(as []netip.Addr) map[netip.Addr]bool {
+	m := make(map[netip.Addr]bool, len(as))
+	for _, a := range as {
+		m[a] = true
+	}
+	return m
+}
+
+// Policy returns the engine's policy.
+func (e *Engine) Policy() Policy { return e.cfg.Policy }
+
+func (e *Engine) nextID() uint64 { return e.ids.Add(1) }
+
+// Symmetry is a request's stance on assumed symmetry.
+type Symmetry uint8
+
+// Symmetry stances.
+const (
+	SymmetryPolicy      Symmetry = iota // as the engine's policy says
+	SymmetryRefuseInter                 // only over intradomain links
+	SymmetryAllowInter                  // over any link
+	SymmetryNever                       // never assume symmetry
+)
+
+// Request is one reverse traceroute to measure: the path from Dst back to
+// Src.
+type Request struct {
+	Src, Dst netip.Addr
+	Label    string
+	Symmetry Symmetry
+}
+
+// Run measures the reverse path of req. Bad input (unconfigured source,
+// bogon destination, invalid address) returns a typed error and a FAILED
+// result carrying its reason; a destination equal to the source is TRIVIAL.
+// Everything that goes wrong later is recorded in the result as FAILED
+// (CANCELED if ctx ends), with a nil error.
+func (e *Engine) Run(ctx context.Context, req Request) (Result, error) {
+	res := Result{ID: e.nextID(), Src: req.Src, Dst: req.Dst, Label: req.Label, Date: e.cfg.Clock.Now(ctx)}
+	if err := e.checkRequest(req); err != nil {
+		res.Stop, res.Fail, res.Detail = Failed, reasonOf(err), err.Error()
+		return res, err
+	}
+	if req.Src == req.Dst {
+		res.Stop = Trivial
+		res.Hops = []Hop{{Addr: req.Dst, Type: HopDestination}}
+		return res, nil
+	}
+	r := newRun(e, req, &res)
+	err := r.measure(ctx)
+	switch {
+	case err == nil:
+		res.Stop = Reaches
+		r.rtts(ctx)
+	case ctx.Err() != nil && errors.Is(err, ctx.Err()):
+		res.Stop, res.Detail = Canceled, err.Error()
+	default:
+		res.Stop, res.Fail, res.Detail = Failed, reasonOf(err), err.Error()
+	}
+	res.Hops = r.path
+	e.annotate(res.Hops)
+	res.Runtime = e.cfg.Clock.Now(ctx).Sub(res.Date)
+	return res, nil
+}
+
+// annotate fills in every hop's prefix and AS.
+func (e *Engine) annotate(hops []Hop) {
+	if e.cfg.ASMap == nil {
+		return
+	}
+	for i := range hops {
+		if p, asn, ok := e.cfg.ASMap.Lookup(hops[i].Addr); ok {
+			hops[i].Prefix, hops[i].ASN = p, asn
+		}
+	}
+}

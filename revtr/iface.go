@@ -1,0 +1,97 @@
+package revtr
+
+import (
+	"context"
+	"errors"
+	"net/netip"
+	"time"
+
+	"github.com/revtr/revtr/atlas"
+)
+
+// Atlas is the traceroute atlas toward the sources (package atlas). notBefore
+// is the staleness bound: traceroutes measured earlier must not be used.
+type Atlas interface {
+	Intersect(src, addr netip.Addr, notBefore time.Time) (atlas.Hit, bool)
+}
+
+// Aliases is alias knowledge: whether two addresses belong to one router.
+// It is learned (the atlas learns some; alias resolution more), never
+// complete.
+type Aliases interface {
+	SameRouter(a, b netip.Addr) bool
+}
+
+// ASMap maps an address to the longest announced prefix covering it and
+// that prefix's origin AS (package ipasn). ok is false when unknown.
+type ASMap interface {
+	Lookup(addr netip.Addr) (prefix netip.Prefix, asn uint32, ok bool)
+}
+
+// Bogons tells addresses nobody should probe (private, reserved,
+// unannounced) from the rest. The engine still probes bogons inside its
+// configured allow-list (the lab's own prefixes).
+type Bogons interface {
+	Bogon(addr netip.Addr) bool
+}
+
+// Selector ranks vantage points for spoofed Record Route toward a target
+// and learns from every Record Route probe's outcome. Implementations are
+// in package vpsel; they must be safe for concurrent use.
+type Selector interface {
+	// Rank returns vantage points for probing target as src, best first.
+	Rank(src, target netip.Addr) []netip.Addr
+	// SkipSource reports whether a Record Route ping from src itself to
+	// target is known not to be worth its probe.
+	SkipSource(src, target netip.Addr) bool
+	// Observe learns from one probe.
+	Observe(o Observation)
+}
+
+// Observation is the outcome of one Record Route probe toward Target as
+// Src, sent by VP (VP == Src: not spoofed).
+type Observation struct {
+	Src, Target, VP netip.Addr
+	Replied         bool // a reply reached the source
+	InRange         bool // the target's stamp is in the reply: it was within 8 hops
+	Revealed        int  // reverse hops the reply revealed
+}
+
+// Clock tells the time of a measurement. On the Internet it is the wall
+// clock; on the simulator each reverse traceroute runs on its own virtual
+// timeline, which the context carries.
+type Clock interface {
+	Now(ctx context.Context) time.Time
+}
+
+// Brancher is implemented by clocks on which measurements advance time
+// (virtual clocks): Branch returns a context for a measurement that runs
+// in parallel with others from now on, and a join function that advances
+// the parent timeline to the branch's end. Wall clocks need no branches.
+type Brancher interface {
+	Branch(ctx context.Context) (context.Context, func())
+}
+
+// WallClock is the real time.
+type WallClock struct{}
+
+// Now returns time.Now().
+func (WallClock) Now(context.Context) time.Time { return time.Now() }
+
+// TwoHost asks a two-host reverse traceroute responder (PROTOCOLS.md §2)
+// on dst for the path from dst back to src. It returns ErrNoResponder when
+// dst runs none.
+type TwoHost interface {
+	ReversePath(ctx context.Context, src, dst netip.Addr) (TwoHostPath, error)
+}
+
+// TwoHostPath is a reverse path a responder traced: the hops after dst,
+// ending at src (silent hops left out), and the probes it took.
+type TwoHostPath struct {
+	Hops   []netip.Addr
+	Probes int
+}
+
+// ErrNoResponder is returned by TwoHost when the destination runs no
+// responder.
+var ErrNoResponder = errors.New("no two-host responder")

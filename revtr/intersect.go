@@ -1,0 +1,152 @@
+package revtr
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/revtr/revtr/atlas"
+)
+
+// intersect looks the hops of the last segment up in the atlas, last hop
+// first (keeping as many measured hops as possible), and on a hit appends
+// the rest of the atlas path. It costs no probe.
+func (r *run) intersect() bool {
+	a := r.e.cfg.Atlas
+	if a == nil {
+		return false
+	}
+	notBefore := r.res.Date.Add(-r.e.cfg.Policy.Staleness)
+	for i := len(r.path) - 1; i >= r.segStart; i-- {
+		h := r.path[i]
+		if r.atlasMis[h.Addr] || h.Candidate {
+			continue
+		}
+		hit, ok := a.Intersect(r.req.Src, h.Addr, notBefore)
+		if !ok {
+			r.atlasMis[h.Addr] = true
+			continue
+		}
+		if grew, err := r.extend(i, r.atlasSegment(i, hit)); grew && err == nil {
+			return true
+		}
+		r.atlasMis[h.Addr] = true
+	}
+	return false
+}
+
+// atlasSegment turns an atlas hit after path[at] into hops: type 3 for a
+// traceroute hit, type 4 for a Record Route atlas hit, with candidate hops
+// that would close an AS loop removed (and the rest dropped unless the
+// policy keeps candidates).
+func (r *run) atlasSegment(at int, hit atlas.Hit) []Hop {
+	t := HopTrace
+	if hit.Kind == atlas.OnRR {
+		t = HopRRAtlas
+	}
+	seg := make([]Hop, 0, len(hit.Hops))
+	for _, h := range hit.Hops {
+		seg = append(seg, Hop{Addr: h.Addr, Type: t, MeasurementID: hit.PathID, Candidate: h.Candidate})
+	}
+	return r.narrow(at, seg)
+}
+
+// narrow removes the candidate hops of seg whose AS would make the AS path
+// (the path up to at, then seg) leave an AS and come back to it.
+func (r *run) narrow(at int, seg []Hop) []Hop {
+	if hit := hasCandidate(seg); !hit {
+		return seg
+	}
+	out := make([]Hop, 0, len(seg))
+	for i, h := range seg {
+		if !h.Candidate {
+			out = append(out, h)
+			continue
+		}
+		if r.e.cfg.Policy.KeepCandidates && !r.asLoop(at, out, h, seg[i+1:]) {
+			out = append(out, h)
+		}
+	}
+	return out
+}
+
+func hasCandidate(seg []Hop) bool {
+	for _, h := range seg {
+		if h.Candidate {
+			return true
+		}
+	}
+	return false
+}
+
+// asLoop reports whether candidate c, placed after path[:at+1] and kept,
+// and before rest, makes an AS loop: its AS was left earlier, or the path
+// leaves the previous AS for c's and comes straight back.
+func (r *run) asLoop(at int, kept []Hop, c Hop, rest []Hop) bool {
+	m := r.e.cfg.ASMap
+	if m == nil {
+		return false
+	}
+	_, as, ok := m.Lookup(c.Addr)
+	if !ok {
+		return false
+	}
+	var seq []uint32
+	add := func(h Hop) {
+		if _, a, ok := m.Lookup(h.Addr); ok && (len(seq) == 0 || seq[len(seq)-1] != a) {
+			seq = append(seq, a)
+		}
+	}
+	for _, h := range r.path[:at+1] {
+		add(h)
+	}
+	for _, h := range kept {
+		add(h)
+	}
+	for i, a := range seq {
+		if a == as && i < len(seq)-1 {
+			return true
+		}
+	}
+	if len(seq) == 0 || seq[len(seq)-1] == as {
+		return false
+	}
+	for _, h := range rest {
+		if h.Candidate {
+			continue
+		}
+		_, a, ok := m.Lookup(h.Addr)
+		return ok && a == seq[len(seq)-1]
+	}
+	return false
+}
+
+// twoHost asks the destination's responder, if it has one, for the exact
+// reverse path. It reports whether the path reached the source; a
+// responder that fails is not an error, the other techniques follow.
+func (r *run) twoHost(ctx context.Context) (bool, error) {
+	th := r.e.cfg.TwoHost
+	if th == nil {
+		return false, nil
+	}
+	r.round()
+	p, err := th.ReversePath(ctx, r.req.Src, r.req.Dst)
+	if spendErr := r.spendAfter(max(p.Probes, 1), &r.res.Cost.TwoHost); spendErr != nil {
+		return false, spendErr
+	}
+	if err != nil {
+		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+			return false, fmt.Errorf("revtr: two-host to %v: %w", r.req.Dst, err)
+		}
+		return false, nil
+	}
+	id := r.e.nextID()
+	seg := make([]Hop, len(p.Hops))
+	for i, a := range p.Hops {
+		seg[i] = Hop{Addr: a, Type: HopTwoHost, MeasurementID: id}
+	}
+	if _, err := r.extend(0, seg); err != nil {
+		return false, err
+	}
+	return r.reached(), nil
+}

@@ -1,0 +1,76 @@
+package revtr
+
+import (
+	"fmt"
+	"time"
+)
+
+// Policy is the engine's strategy: how many vantage points it spoofs from,
+// in which batches, what it refuses, and its limits. Two are built in:
+// DefaultPolicy (ours) and ReferencePolicy (the published engine's).
+type Policy struct {
+	Name string
+	// Batches are the sizes of the successive rounds of spoofed Record
+	// Route probes toward one hop; their sum is the most spoofers per hop.
+	Batches []int
+	// AllSegmentHops tries Record Route on every hop of the last segment,
+	// last first; otherwise only on its last hop.
+	AllSegmentHops bool
+	// RefuseInterdomainSymmetry fails rather than assume symmetry over an
+	// interdomain link (or one whose end's AS is unknown). A request may
+	// override it.
+	RefuseInterdomainSymmetry bool
+	// KeepCandidates keeps the ambiguous hops of an RR-atlas segment that
+	// AS-loop narrowing left; otherwise they are dropped.
+	KeepCandidates bool
+	// Staleness: atlas traceroutes older than this are not used.
+	Staleness time.Duration
+	// MaxProbes is the probe budget of one reverse traceroute (RTT pings
+	// included).
+	MaxProbes int
+}
+
+// Names of the built-in policies.
+const (
+	PolicyDefault   = "default"
+	PolicyReference = "reference"
+)
+
+// ReferencePolicy reproduces the reference engine's choices (PROTOCOLS.md
+// §1): spoofers in batches of 5, at most 10 per hop, every hop of the last
+// segment tried, interdomain symmetry refused, atlas staleness one day.
+// Pair it with the ingress-cover selector (vpsel.IngressCover).
+func ReferencePolicy() Policy {
+	return Policy{Name: PolicyReference, Batches: []int{5, 5}, AllSegmentHops: true,
+		RefuseInterdomainSymmetry: true, KeepCandidates: true, Staleness: 24 * time.Hour, MaxProbes: 400}
+}
+
+// DefaultPolicy is ours: the same refusals, staleness and at most 10
+// spoofers per hop, but in growing batches (1, 2, 3, 4) from a learned
+// ranking (vpsel.Learned), so that a well-ranked vantage point costs one
+// probe, and Record Route from the source is skipped where it is known to
+// be out of range.
+func DefaultPolicy() Policy {
+	return Policy{Name: PolicyDefault, Batches: []int{1, 2, 3, 4}, AllSegmentHops: true,
+		RefuseInterdomainSymmetry: true, KeepCandidates: true, Staleness: 24 * time.Hour, MaxProbes: 400}
+}
+
+// PolicyByName returns a built-in policy.
+func PolicyByName(name string) (Policy, error) {
+	switch name {
+	case PolicyDefault, "":
+		return DefaultPolicy(), nil
+	case PolicyReference:
+		return ReferencePolicy(), nil
+	}
+	return Policy{}, fmt.Errorf("unknown policy %q: want %s or %s", name, PolicyDefault, PolicyReference)
+}
+
+// maxSpoofers is the most spoofed probes toward one hop.
+func (p Policy) maxSpoofers() int {
+	n := 0
+	for _, b := range p.Batches {
+		n += b
+	}
+	return n
+}

@@ -1,0 +1,158 @@
+package revtr
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/netip"
+
+	"github.com/revtr/revtr/meas"
+)
+
+// recordRoute tries Record Route on the hops of the last segment, last
+// first (the one nearest the source first): from the source, then spoofed
+// from vantage points. It reports whether the path grew.
+func (r *run) recordRoute(ctx context.Context) (bool, error) {
+	first := r.segStart
+	if !r.e.cfg.Policy.AllSegmentHops {
+		first = len(r.path) - 1
+	}
+	for i := len(r.path) - 1; i >= first; i-- {
+		a := r.path[i].Addr
+		if r.rrTried[a] || r.path[i].Candidate {
+			continue
+		}
+		r.rrTried[a] = true
+		seg, err := r.rrTarget(ctx, a)
+		if err != nil {
+			return false, err
+		}
+		if ok, err := r.extend(i, seg); ok || err != nil {
+			return ok, err
+		}
+	}
+	return false, nil
+}
+
+// rrTarget returns the reverse hops after target that a Record Route ping
+// from the source or, failing that, spoofed ones reveal.
+func (r *run) rrTarget(ctx context.Context, target netip.Addr) ([]Hop, error) {
+	sel := r.e.cfg.Selector
+	if sel == nil || !sel.SkipSource(r.req.Src, target) {
+		if err := r.spend(1, &r.res.Cost.RR); err != nil {
+			return nil, err
+		}
+		r.round()
+		p, err := r.e.cfg.Prober.RecordRoute(ctx, meas.RRRequest{Src: r.req.Src, Dst: target})
+		if err != nil {
+			return nil, r.proberError("record route", target, err)
+		}
+		if seg := r.reverseHops(p, target, HopRR, r.e.nextID()); len(seg) > 0 {
+			return seg, nil
+		}
+	}
+	return r.spoofed(ctx, target)
+}
+
+// spoofed sends spoofed Record Route pings toward target from the
+// selector's vantage points, batch after batch, until one reveals reverse
+// hops; it returns the longest reverse segment of the first batch that
+// revealed any.
+func (r *run) spoofed(ctx context.Context, target netip.Addr) ([]Hop, error) {
+	vps, err := r.spoofers(target)
+	if err != nil || len(vps) == 0 {
+		return nil, err
+	}
+	for _, b := range r.e.cfg.Policy.Batches {
+		if len(vps) == 0 {
+			break
+		}
+		batch := vps[:min(b, len(vps))]
+		vps = vps[len(batch):]
+		seg, err := r.spoofBatch(ctx, target, batch)
+		if len(seg) > 0 || err != nil {
+			return seg, err
+		}
+	}
+	return nil, nil
+}
+
+// spoofers returns the vantage points to try toward target, at most the
+// policy's limit, checking that each is configured.
+func (r *run) spoofers(target netip.Addr) ([]netip.Addr, error) {
+	if r.e.cfg.Selector == nil {
+		return nil, nil
+	}
+	var out []netip.Addr
+	for _, vp := range r.e.cfg.Selector.Rank(r.req.Src, target) {
+		if len(out) == r.e.cfg.Policy.maxSpoofers() {
+			break
+		}
+		if vp == r.req.Src {
+			continue
+		}
+		if !r.e.vps[vp] {
+			return nil, fail(FailUnknownVantagePoint, fmt.Errorf("revtr: selector named %v: %w", vp, ErrUnknownVantagePoint))
+		}
+		out = append(out, vp)
+	}
+	return out, nil
+}
+
+// spoofBatch sends one batch of spoofed probes in parallel.
+func (r *run) spoofBatch(ctx context.Context, target netip.Addr, batch []netip.Addr) ([]Hop, error) {
+	if err := r.spend(len(batch), &r.res.Cost.SpoofedRR); err != nil {
+		return nil, err
+	}
+	res := make([]meas.RRPing, len(batch))
+	errs := make([]error, len(batch))
+	r.parallel(ctx, len(batch), func(ctx context.Context, i int) {
+		res[i], errs[i] = r.e.cfg.Prober.RecordRoute(ctx, meas.RRRequest{Src: r.req.Src, Dst: target, Sender: batch[i]})
+	})
+	var best []Hop
+	for i := range batch {
+		if errs[i] != nil {
+			return nil, r.proberError("spoofed record route", target, errs[i])
+		}
+		if seg := r.reverseHops(res[i], target, HopSpoofedRR, r.e.nextID()); len(seg) > len(best) {
+			best = seg
+		}
+	}
+	return best, nil
+}
+
+// reverseHops returns the slots after the target's last stamp (alias
+// aware), as hops of type t revealed by measurement id, and tells the
+// selector what the probe achieved.
+func (r *run) reverseHops(p meas.RRPing, target netip.Addr, t HopType, id uint64) []Hop {
+	last := -1
+	for i, a := range p.Recorded {
+		if r.same(a, target) {
+			last = i
+		}
+	}
+	var seg []Hop
+	if last >= 0 {
+		for _, a := range p.Recorded[last+1:] {
+			seg = append(seg, Hop{Addr: a, Type: t, MeasurementID: id})
+		}
+	}
+	r.replied = r.replied || p.Replied
+	r.inRange = r.inRange || last >= 0
+	if sel := r.e.cfg.Selector; sel != nil {
+		vp := p.Sender
+		if !vp.IsValid() {
+			vp = r.req.Src
+		}
+		sel.Observe(Observation{Src: r.req.Src, Target: target, VP: vp, Replied: p.Replied, InRange: last >= 0, Revealed: len(seg)})
+	}
+	return seg
+}
+
+// proberError records a prober failure, keeping cancellation visible.
+func (r *run) proberError(op string, target netip.Addr, err error) error {
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("revtr: %s to %v: %w", op, target, err)
+	}
+	return fail(FailProber, fmt.Errorf("revtr: %s to %v: %w", op, target, err))
+}

@@ -1,0 +1,153 @@
+package revtr
+
+import (
+	"context"
+	"fmt"
+	"net/netip"
+
+	"github.com/revtr/revtr/meas"
+)
+
+var errNoHops = fmt.Errorf("no technique revealed the next hop")
+
+// symmetry assumes the link into the current hop is symmetric: the hop
+// before it on a traceroute from the source is taken as the next reverse
+// hop, flagged intradomain or interdomain.
+func (r *run) symmetry(ctx context.Context) error {
+	if err := r.destinationAlive(ctx); err != nil {
+		return err
+	}
+	refuse, never := r.symmetryStance()
+	if never {
+		return r.noHops(fail(FailNoHops, fmt.Errorf("revtr: at %v: %w (symmetry not allowed)", r.last(), errNoHops)))
+	}
+	h := r.last()
+	if err := r.spend(1, new(int)); err != nil { // at least one probe left
+		return err
+	}
+	r.round()
+	tr, err := r.e.cfg.Prober.Traceroute(ctx, meas.TraceRequest{Src: r.req.Src, Dst: h, Flow: meas.Flow{Proto: meas.ICMP}})
+	if err != nil {
+		return r.proberError("traceroute", h, err)
+	}
+	id := r.e.nextID()
+	if err := r.spendAfter(tr.Probes, &r.res.Cost.Trace); err != nil {
+		return err
+	}
+	prev, ok := r.penultimate(tr, h)
+	if !ok {
+		return r.noHops(fail(FailSymmetryTraceroute, fmt.Errorf("revtr: traceroute to %v ended %v", h, tr.Stop)))
+	}
+	t, reason := r.symmetryType(prev, h)
+	if reason != FailNone && refuse {
+		return r.noHops(fail(reason, fmt.Errorf("revtr: symmetry from %v to %v refused", h, prev)))
+	}
+	ok, err = r.extend(len(r.path)-1, []Hop{{Addr: prev, Type: t, MeasurementID: id}})
+	if err == nil && !ok {
+		err = fail(FailNoHops, fmt.Errorf("revtr: symmetry at %v: %w", h, errNoHops))
+	}
+	return err
+}
+
+// symmetryStance says whether interdomain symmetry is refused and whether
+// symmetry is off altogether, for this request.
+func (r *run) symmetryStance() (refuse, never bool) {
+	switch r.req.Symmetry {
+	case SymmetryRefuseInter:
+		return true, false
+	case SymmetryAllowInter:
+		return false, false
+	case SymmetryNever:
+		return true, true
+	}
+	return r.e.cfg.Policy.RefuseInterdomainSymmetry, false
+}
+
+// penultimate returns the last responsive hop before h on a traceroute
+// that reached h, or the source itself when h is its first hop.
+func (r *run) penultimate(tr meas.Trace, h netip.Addr) (netip.Addr, bool) {
+	k := -1
+	for i, hop := range tr.Hops {
+		if hop.Addr.IsValid() && r.same(hop.Addr, h) {
+			k = i
+			break
+		}
+	}
+	if k < 0 {
+		return netip.Addr{}, false
+	}
+	for i := k - 1; i >= 0; i-- {
+		if a := tr.Hops[i].Addr; a.IsValid() {
+			return a, true
+		}
+	}
+	return r.req.Src, true
+}
+
+// symmetryType classifies the link between prev and h; reason is why
+// symmetry over it is refused under a refusing policy.
+func (r *run) symmetryType(prev, h netip.Addr) (HopType, FailReason) {
+	m := r.e.cfg.ASMap
+	if m == nil {
+		return HopSymmetryInter, FailSymmetryUnknownAS
+	}
+	_, a, okA := m.Lookup(prev)
+	_, b, okB := m.Lookup(h)
+	switch {
+	case !okA || !okB:
+		return HopSymmetryInter, FailSymmetryUnknownAS
+	case a != b:
+		return HopSymmetryInter, FailSymmetryInterdomain
+	}
+	return HopSymmetryIntra, FailNone
+}
+
+// destinationAlive fails with FailDestUnresponsive when, still at the
+// destination, no Record Route probe got a reply and a ping gets none
+// either: nothing else can work.
+func (r *run) destinationAlive(ctx context.Context) error {
+	if len(r.path) > 1 || r.replied {
+		return nil
+	}
+	if err := r.spend(1, &r.res.Cost.Ping); err != nil {
+		return err
+	}
+	r.round()
+	p, err := r.e.cfg.Prober.Ping(ctx, meas.PingRequest{Src: r.req.Src, Dst: r.req.Dst})
+	if err != nil {
+		return r.proberError("ping", r.req.Dst, err)
+	}
+	if !p.Replied() {
+		return fail(FailDestUnresponsive, fmt.Errorf("revtr: %v answers neither ping nor Record Route", r.req.Dst))
+	}
+	return nil
+}
+
+// noHops refines why the last resort failed: at the destination, Record
+// Route that never got a reply means no RR support; replies that never got
+// within range mean no vantage point in range.
+func (r *run) noHops(err error) error {
+	if len(r.path) > 1 {
+		return err
+	}
+	switch {
+	case !r.replied:
+		return fail(FailNoRRSupport, fmt.Errorf("revtr: %v answers no Record Route: %w", r.req.Dst, err))
+	case !r.inRange && reasonOf(err) == FailNoHops:
+		return fail(FailNoVPInRange, fmt.Errorf("revtr: %v out of range of every probe: %w", r.req.Dst, err))
+	}
+	return err
+}
+
+// spendAfter accounts for probes already sent, failing when they went over
+// the budget.
+func (r *run) spendAfter(n int, field *int) error {
+	r.mu.Lock()
+	*field += n
+	over := r.res.Cost.Probes() > r.e.cfg.Policy.MaxProbes
+	r.mu.Unlock()
+	if over {
+		return fail(FailBudget, fmt.Errorf("revtr: %d probes spent: %w", r.res.Cost.Probes(), errBudget))
+	}
+	return nil
+}

@@ -1,0 +1,34 @@
+// Package vpsel ranks vantage points for spoofed Record Route: which of
+// them, sending as the source, are likely within the 8 hops of a target
+// that Record Route's 9 slots need to reveal reverse hops (Katz-Bassett et
+// al., NSDI 2010, §4.2; Vermeulen et al., IMC 2022, §4).
+//
+// Two selectors implement revtr.Selector:
+//
+//   - Learned (our default): per destination prefix, the share of a vantage
+//     point's probes that revealed reverse hops, learned online from every
+//     probe the engine sends, smoothed toward a cold-start prior computed
+//     for free from the atlas traceroutes (how few hops into the vantage
+//     point's path toward a source the target's prefix appears), with AS
+//     diversity breaking ties;
+//   - IngressCover (the reference's): from a Record Route survey per
+//     prefix, the ingresses into the prefix, one vantage point per ingress
+//     in greedy cover order ranked by distance to the ingress, padded with
+//     a global ranking. It does not learn.
+package vpsel
+
+import "net/netip"
+
+// PrefixOf maps an address to the prefix a selector keys its knowledge by:
+// its announced prefix (revtr.ASMap), else its /24.
+type PrefixOf func(netip.Addr) netip.Prefix
+
+// Slash24 keys every address by its /24 (IPv6: /48).
+func Slash24(a netip.Addr) netip.Prefix {
+	bits := 24
+	if a.Is6() {
+		bits = 48
+	}
+	p, _ := a.Prefix(bits)
+	return p
+}

@@ -1,0 +1,144 @@
+package vpsel
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"net/netip"
+	"slices"
+
+	"github.com/revtr/revtr/meas"
+	"github.com/revtr/revtr/revtr"
+)
+
+// SurveyProbe is one vantage point's Record Route ping (sent with its own
+// address) to one prefix's survey target: where it entered the prefix and
+// how many stamps before that.
+type SurveyProbe struct {
+	VP, Target netip.Addr
+	InRange    bool       // the target's stamp is in the reply
+	Ingress    netip.Addr // first stamp inside the target's prefix (the target if none)
+	Distance   int        // stamps before the ingress
+}
+
+// Survey runs the reference's Record Route survey: a ping with Record Route
+// from every vantage point to every target (one per prefix), sequentially.
+// It returns the probes and how many it sent.
+func Survey(ctx context.Context, p meas.Prober, vps, targets []netip.Addr, prefix PrefixOf) ([]SurveyProbe, error) {
+	if prefix == nil {
+		prefix = Slash24
+	}
+	var out []SurveyProbe
+	for _, t := range targets {
+		pre := prefix(t)
+		for _, vp := range vps {
+			rr, err := p.RecordRoute(ctx, meas.RRRequest{Src: vp, Dst: t})
+			if err != nil {
+				return out, fmt.Errorf("survey %v from %v: %w", t, vp, err)
+			}
+			out = append(out, surveyProbe(rr, pre))
+		}
+	}
+	return out, nil
+}
+
+func surveyProbe(rr meas.RRPing, pre netip.Prefix) SurveyProbe {
+	sp := SurveyProbe{VP: rr.Src, Target: rr.Dst}
+	fwd, _, ok := meas.SplitRecorded(rr.Recorded, rr.Dst)
+	if !rr.Replied || !ok {
+		return sp
+	}
+	sp.InRange, sp.Ingress, sp.Distance = true, rr.Dst, len(fwd)
+	for i, a := range fwd {
+		if pre.Contains(a) {
+			sp.Ingress, sp.Distance = a, i
+			break
+		}
+	}
+	return sp
+}
+
+// IngressCover is the reference engine's ranking: per surveyed prefix, one
+// vantage point per ingress (closest to it first), ingresses in greedy
+// cover order (most vantage points first), then the other vantage points
+// of each ingress, then a global ranking by how many prefixes a vantage
+// point got within range of. It does not learn. Safe for concurrent use.
+type IngressCover struct {
+	prefix PrefixOf
+	ranks  map[netip.Prefix][]netip.Addr
+	global []netip.Addr
+}
+
+// NewIngressCover builds the ranking from a survey over vps.
+func NewIngressCover(vps []netip.Addr, survey []SurveyProbe, prefix PrefixOf) *IngressCover {
+	if prefix == nil {
+		prefix = Slash24
+	}
+	ic := &IngressCover{prefix: prefix, ranks: make(map[netip.Prefix][]netip.Addr)}
+	byPrefix := make(map[netip.Prefix][]SurveyProbe)
+	hits := make(map[netip.Addr]int)
+	for _, sp := range survey {
+		if sp.InRange {
+			byPrefix[prefix(sp.Target)] = append(byPrefix[prefix(sp.Target)], sp)
+			hits[sp.VP]++
+		}
+	}
+	ic.global = slices.Clone(vps)
+	slices.SortStableFunc(ic.global, func(a, b netip.Addr) int { return cmp.Compare(hits[b], hits[a]) })
+	for p, sps := range byPrefix {
+		ic.ranks[p] = cover(sps)
+	}
+	return ic
+}
+
+// cover orders a prefix's in-range vantage points: ingresses by how many
+// vantage points enter through them, each ingress's vantage points by
+// distance, then round by round one per ingress.
+func cover(sps []SurveyProbe) []netip.Addr {
+	groups := make(map[netip.Addr][]SurveyProbe)
+	var ingresses []netip.Addr
+	for _, sp := range sps {
+		if _, ok := groups[sp.Ingress]; !ok {
+			ingresses = append(ingresses, sp.Ingress)
+		}
+		groups[sp.Ingress] = append(groups[sp.Ingress], sp)
+	}
+	slices.SortStableFunc(ingresses, func(a, b netip.Addr) int { return cmp.Compare(len(groups[b]), len(groups[a])) })
+	for _, g := range groups {
+		slices.SortStableFunc(g, func(a, b SurveyProbe) int { return cmp.Compare(a.Distance, b.Distance) })
+	}
+	var out []netip.Addr
+	for k := 0; ; k++ {
+		added := false
+		for _, in := range ingresses {
+			if g := groups[in]; k < len(g) {
+				out, added = append(out, g[k].VP), true
+			}
+		}
+		if !added {
+			return out
+		}
+	}
+}
+
+// Rank returns the prefix's cover order padded with the global ranking.
+func (ic *IngressCover) Rank(src, target netip.Addr) []netip.Addr {
+	r := ic.ranks[ic.prefix(target)]
+	out := make([]netip.Addr, 0, len(ic.global))
+	seen := make(map[netip.Addr]bool, len(ic.global))
+	for _, l := range [][]netip.Addr{r, ic.global} {
+		for _, vp := range l {
+			if !seen[vp] && vp != src {
+				seen[vp] = true
+				out = append(out, vp)
+			}
+		}
+	}
+	return out
+}
+
+// SkipSource is always false: the reference always tries the source first.
+func (ic *IngressCover) SkipSource(src, target netip.Addr) bool { return false }
+
+// Observe does nothing: the reference ranking is static.
+func (ic *IngressCover) Observe(revtr.Observation) {}

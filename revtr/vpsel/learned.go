@@ -1,0 +1,179 @@
+package vpsel
+
+import (
+	"cmp"
+	"net/netip"
+	"slices"
+	"sync"
+
+	"github.com/revtr/revtr/meas"
+	"github.com/revtr/revtr/revtr"
+)
+
+// Learned ranks vantage points per target prefix by how often their
+// spoofed Record Route revealed reverse hops, learned from every probe it
+// is told about (revtr.Selector.Observe). Safe for concurrent use.
+type Learned struct {
+	vps    []netip.Addr
+	asOf   map[netip.Addr]uint32
+	prefix PrefixOf
+	// Weight is how many observations the cold-start prior counts for.
+	weight float64
+
+	mu    sync.RWMutex
+	stats map[netip.Prefix]map[netip.Addr]*tally
+	dist  map[netip.Prefix]map[netip.Addr]int // cold start: hops from a VP to a prefix
+}
+
+// tally counts probes and their outcomes.
+type tally struct{ tries, inRange, revealed int }
+
+// NewLearned returns a selector over vps. prefix keys knowledge (nil:
+// Slash24); asOf gives each vantage point's AS for the diversity tie-break
+// (may be nil).
+func NewLearned(vps []netip.Addr, prefix PrefixOf, asOf map[netip.Addr]uint32) *Learned {
+	if prefix == nil {
+		prefix = Slash24
+	}
+	return &Learned{vps: slices.Clone(vps), asOf: asOf, prefix: prefix, weight: 2,
+		stats: make(map[netip.Prefix]map[netip.Addr]*tally),
+		dist:  make(map[netip.Prefix]map[netip.Addr]int)}
+}
+
+// LearnTraces feeds the cold-start prior with traceroutes sent by vantage
+// points (the atlas's, toward the sources): a prefix seen at TTL d of a
+// vantage point's traceroute is about d hops from it.
+func (l *Learned) LearnTraces(traces []meas.Trace) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, tr := range traces {
+		l.seen(l.prefix(tr.Src), tr.Src, 0)
+		for _, h := range tr.Hops {
+			if h.Addr.IsValid() {
+				l.seen(l.prefix(h.Addr), tr.Src, h.TTL)
+			}
+		}
+	}
+}
+
+func (l *Learned) seen(p netip.Prefix, vp netip.Addr, d int) {
+	m := l.dist[p]
+	if m == nil {
+		m = make(map[netip.Addr]int)
+		l.dist[p] = m
+	}
+	if old, ok := m[vp]; !ok || d < old {
+		m[vp] = d
+	}
+}
+
+// prior is the cold-start chance that vp reveals reverse hops of a target
+// in p: high when the prefix is a few hops from it, low when far or
+// unknown.
+func (l *Learned) prior(p netip.Prefix, vp netip.Addr) float64 {
+	d, ok := l.dist[p][vp]
+	if !ok {
+		return 0.05
+	}
+	return max(0.05, float64(meas.RRSlots-1-d)/float64(meas.RRSlots-1))
+}
+
+// score is the smoothed share of vp's probes into p that revealed hops.
+func (l *Learned) score(p netip.Prefix, vp netip.Addr) float64 {
+	t := l.stats[p][vp]
+	prior := l.prior(p, vp)
+	if t == nil {
+		return prior
+	}
+	return (float64(t.revealed) + l.weight*prior) / (float64(t.tries) + l.weight)
+}
+
+// Rank orders the vantage points for target by score, best first; among
+// equal scores, vantage points of ASes not yet ranked come first.
+func (l *Learned) Rank(src, target netip.Addr) []netip.Addr {
+	p := l.prefix(target)
+	l.mu.RLock()
+	type cand struct {
+		vp    netip.Addr
+		score float64
+	}
+	cs := make([]cand, 0, len(l.vps))
+	for _, vp := range l.vps {
+		if vp != src {
+			cs = append(cs, cand{vp, l.score(p, vp)})
+		}
+	}
+	l.mu.RUnlock()
+	slices.SortStableFunc(cs, func(a, b cand) int { return cmp.Compare(b.score, a.score) })
+	out := make([]netip.Addr, len(cs))
+	for i, c := range cs {
+		out[i] = c.vp
+	}
+	return diversify(out, l.asOf, func(i int) float64 { return cs[i].score })
+}
+
+// SkipSource reports whether the source's own Record Route pings into the
+// target's prefix have repeatedly failed to get within range.
+func (l *Learned) SkipSource(src, target netip.Addr) bool {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	t := l.stats[l.prefix(target)][src]
+	return t != nil && t.tries >= 2 && t.inRange == 0
+}
+
+// Observe learns from one probe.
+func (l *Learned) Observe(o revtr.Observation) {
+	p := l.prefix(o.Target)
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	m := l.stats[p]
+	if m == nil {
+		m = make(map[netip.Addr]*tally)
+		l.stats[p] = m
+	}
+	t := m[o.VP]
+	if t == nil {
+		t = &tally{}
+		m[o.VP] = t
+	}
+	t.tries++
+	if o.InRange {
+		t.inRange++
+	}
+	if o.Revealed > 0 {
+		t.revealed++
+	}
+}
+
+// diversify reorders runs of equal score so that vantage points of ASes
+// not yet seen in the ranking come first (round-robin over ASes).
+func diversify(vps []netip.Addr, asOf map[netip.Addr]uint32, score func(int) float64) []netip.Addr {
+	if asOf == nil {
+		return vps
+	}
+	out := make([]netip.Addr, 0, len(vps))
+	used := make(map[uint32]bool)
+	for i := 0; i < len(vps); {
+		j := i
+		for j < len(vps) && score(j) == score(i) {
+			j++
+		}
+		run := vps[i:j]
+		slices.SortStableFunc(run, func(a, b netip.Addr) int {
+			return cmp.Compare(b2i(used[asOf[a]]), b2i(used[asOf[b]]))
+		})
+		for _, vp := range run {
+			used[asOf[vp]] = true
+		}
+		out = append(out, run...)
+		i = j
+	}
+	return out
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
