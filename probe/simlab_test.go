@@ -1,0 +1,131 @@
+package probe_test
+
+import (
+	"context"
+	"fmt"
+	"net/netip"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/revtr/revtr/meas"
+	"github.com/revtr/revtr/probe"
+	"github.com/revtr/revtr/sim"
+	"github.com/revtr/revtr/topo"
+)
+
+// TestSimMatchesLab runs the same Record Route pings (plain and spoofed)
+// and Paris traceroutes (ICMP, UDP, TCP, several flows) on a generated
+// Internet twice — in memory with sim.Network and with real kernels with
+// this prober — and requires the same answers: recorded slots, reply or
+// not, traceroute hops (address and reply kind) and stop reason.
+func TestSimMatchesLab(t *testing.T) {
+	p := topo.SizedParams(60)
+	p.RateLimitShare = 0 // rate limits depend on timing, which differs
+	tp := build(t)(topo.Generate(11, p))
+	l := upLab(t, tp)
+	var srcs, vps, dsts []netip.Addr
+	for _, n := range tp.Hosts() {
+		nd, a := &tp.Nodes[n], tp.HostAddr(n, false)
+		if nd.Role.Source {
+			srcs = append(srcs, a)
+		}
+		if nd.Role.VantagePoint {
+			vps = append(vps, a)
+		}
+		if nd.Role.Destination {
+			dsts = append(dsts, a)
+		}
+	}
+	g := hostGroup(t, l, func(*topo.Node) probe.Config {
+		return probe.Config{Rate: 3000, Timeout: 300 * time.Millisecond, AllowSpoof: srcs}
+	})
+	sn, err := sim.New(tp, sim.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	diffs, checks := 0, 0
+	report := func(format string, args ...any) {
+		mu.Lock()
+		defer mu.Unlock()
+		checks++
+		if format != "" {
+			if diffs++; diffs <= 15 {
+				t.Errorf(format, args...)
+			}
+		}
+	}
+	var eg errgroup.Group
+	eg.SetLimit(8)
+	for i, s := range slices.Concat(srcs, vps[:min(4, len(vps))]) {
+		for j, d := range dsts {
+			if (i+j)%2 == 1 {
+				continue // half the pairs keep the test short
+			}
+			eg.Go(func() error { return comparePair(g, sn, s, d, srcs, report) })
+		}
+	}
+	if err := eg.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%d measurements compared, %d differ", checks, diffs)
+	if checks < 50 {
+		t.Errorf("only %d measurements compared", checks)
+	}
+}
+
+// comparePair compares a RR ping, spoofed RR pings as every source, and
+// traceroutes of several flows from s to d.
+func comparePair(g *probe.Group, sn *sim.Network, s, d netip.Addr, srcs []netip.Addr, report func(string, ...any)) error {
+	ctx := context.Background()
+	reqs := []meas.RRRequest{{Src: s, Dst: d}}
+	for _, src := range srcs {
+		if src != s {
+			reqs = append(reqs, meas.RRRequest{Src: src, Dst: d, Sender: s})
+		}
+	}
+	for _, req := range reqs {
+		lr, err := g.RecordRoute(ctx, req)
+		if err != nil {
+			return err
+		}
+		sr, err := sn.RecordRoute(ctx, req)
+		if err != nil {
+			return err
+		}
+		if lr.Replied != sr.Replied || !slices.Equal(lr.Recorded, sr.Recorded) {
+			report("RR %s to %s sent by %v: lab replied %v %v, sim replied %v %v", req.Src, req.Dst, req.Sender, lr.Replied, lr.Recorded, sr.Replied, sr.Recorded)
+			continue
+		}
+		report("")
+	}
+	for _, f := range []meas.Flow{{Proto: meas.ICMP}, {Proto: meas.UDP}, {Proto: meas.UDP, ID: 40001}, {Proto: meas.TCP, ID: 40002}} {
+		req := meas.TraceRequest{Src: s, Dst: d, Flow: f}
+		lt, err := g.Traceroute(ctx, req)
+		if err != nil {
+			return err
+		}
+		st, err := sn.Traceroute(ctx, req)
+		if err != nil {
+			return err
+		}
+		if a, b := hopsString(lt), hopsString(st); a != b || lt.Stop != st.Stop {
+			report("traceroute %s to %s %v:\n lab %s %v\n sim %s %v", s, d, f, a, lt.Stop, b, st.Stop)
+			continue
+		}
+		report("")
+	}
+	return nil
+}
+
+func hopsString(tr meas.Trace) string {
+	s := ""
+	for _, h := range tr.Hops {
+		s += fmt.Sprintf("%d:%v/%v ", h.TTL, h.Addr, h.Reply)
+	}
+	return s
+}
