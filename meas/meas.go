@@ -62,9 +62,9 @@ func ParseProto(s string) (Proto, error) {
 // traceroute does, since some load balancers hash the first four bytes of the
 // transport header.
 type Flow struct {
-	Proto   Proto
-	ID      uint16
-	DstPort uint16
+	Proto   Proto  `json:"proto"`
+	ID      uint16 `json:"id"`
+	DstPort uint16 `json:"dst_port,omitempty"`
 }
 
 // Reply classifies what came back for one probe.
@@ -104,9 +104,10 @@ type PingRequest struct {
 
 // Ping is the result of a PingRequest.
 type Ping struct {
-	Src, Dst netip.Addr
-	Sent     int
-	RTTs     []time.Duration // one per reply received, in order
+	Src  netip.Addr      `json:"src"`
+	Dst  netip.Addr      `json:"dst"`
+	Sent int             `json:"sent"`
+	RTTs []time.Duration `json:"rtts_ns"` // one per reply received, in order
 }
 
 // Replied reports whether any echo reply came back.
@@ -130,17 +131,19 @@ const RRSlots = 9
 
 // RRPing is the result of an RRRequest.
 type RRPing struct {
-	Src, Dst netip.Addr
-	Sender   netip.Addr // the host that transmitted the probe (Src unless spoofed)
-	Replied  bool
-	RTT      time.Duration
+	Src     netip.Addr    `json:"src"`
+	Dst     netip.Addr    `json:"dst"`
+	Sender  netip.Addr    `json:"sender"` // the host that transmitted the probe (Src unless spoofed)
+	Replied bool          `json:"replied"`
+	RTT     time.Duration `json:"rtt_ns"`
 	// Recorded is every address in the reply's Record Route option, in order.
-	Recorded []netip.Addr
+	Recorded []netip.Addr `json:"recorded"`
 	// Forward holds the slots stamped before the destination's own stamp;
 	// Reverse holds those after the destination's last stamp. When the
 	// destination is not among the slots (they filled up on the way out),
 	// Forward is all of Recorded and Reverse is empty.
-	Forward, Reverse []netip.Addr
+	Forward []netip.Addr `json:"forward"`
+	Reverse []netip.Addr `json:"reverse"`
 }
 
 // SplitRecorded splits recorded Record Route slots at the destination's own
@@ -175,10 +178,10 @@ type TraceRequest struct {
 
 // Hop is one TTL of a traceroute.
 type Hop struct {
-	TTL   int
-	Addr  netip.Addr // zero when silent
-	RTT   time.Duration
-	Reply Reply
+	TTL   int           `json:"ttl"`
+	Addr  netip.Addr    `json:"addr"` // zero (JSON "") when silent
+	RTT   time.Duration `json:"rtt_ns"`
+	Reply Reply         `json:"reply"`
 }
 
 // StopReason says why a traceroute ended.
@@ -204,11 +207,12 @@ func (s StopReason) String() string {
 
 // Trace is the result of a TraceRequest.
 type Trace struct {
-	Src, Dst netip.Addr
-	Flow     Flow
-	Hops     []Hop // index i holds TTL FirstTTL+i
-	Stop     StopReason
-	Probes   int // probes sent
+	Src    netip.Addr `json:"src"`
+	Dst    netip.Addr `json:"dst"`
+	Flow   Flow       `json:"flow"`
+	Hops   []Hop      `json:"hops"` // index i holds TTL FirstTTL+i
+	Stop   StopReason `json:"stop_reason"`
+	Probes int        `json:"probes"` // probes sent
 }
 
 // Path returns the addresses of the responding hops in order, skipping
@@ -247,29 +251,70 @@ type MultipathRequest struct {
 
 // Interface is one address seen at one TTL of a multipath traceroute.
 type Interface struct {
-	TTL  int
-	Addr netip.Addr
+	TTL  int        `json:"ttl"`
+	Addr netip.Addr `json:"addr"`
 }
 
 // MPLink is an edge of the multipath graph: a flow saw From at TTL and To at
 // TTL+1.
 type MPLink struct {
-	TTL      int
-	From, To netip.Addr
+	TTL  int        `json:"ttl"`
+	From netip.Addr `json:"from"`
+	To   netip.Addr `json:"to"`
 }
 
 // Multipath is the result of a MultipathRequest: the load-balanced path graph
 // and what it cost.
 type Multipath struct {
-	Src, Dst   netip.Addr
-	Proto      Proto
-	Interfaces []Interface // sorted by TTL, then address
-	Links      []MPLink    // sorted by TTL, then From, then To
-	Probes     int         // probes sent
-	Stop       StopReason
+	Src        netip.Addr  `json:"src"`
+	Dst        netip.Addr  `json:"dst"`
+	Proto      Proto       `json:"proto"`
+	Interfaces []Interface `json:"interfaces"` // sorted by TTL, then address
+	Links      []MPLink    `json:"links"`      // sorted by TTL, then From, then To
+	Probes     int         `json:"probes"`     // probes sent
+	Stop       StopReason  `json:"stop_reason"`
 }
 
 // MultipathProber performs multipath traceroutes.
 type MultipathProber interface {
 	Multipath(ctx context.Context, req MultipathRequest) (Multipath, error)
+}
+
+// MarshalText encodes p by name, as in JSON output.
+func (p Proto) MarshalText() ([]byte, error) { return []byte(p.String()), nil }
+
+// UnmarshalText decodes a name written by MarshalText.
+func (p *Proto) UnmarshalText(b []byte) error {
+	v, err := ParseProto(string(b))
+	*p = v
+	return err
+}
+
+// MarshalText encodes r by name, as in JSON output.
+func (r Reply) MarshalText() ([]byte, error) { return []byte(r.String()), nil }
+
+// UnmarshalText decodes a name written by MarshalText.
+func (r *Reply) UnmarshalText(b []byte) error {
+	i, err := lookupName(replyNames[:], string(b), "reply")
+	*r = Reply(i)
+	return err
+}
+
+// MarshalText encodes s by name, as in JSON output.
+func (s StopReason) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
+
+// UnmarshalText decodes a name written by MarshalText.
+func (s *StopReason) UnmarshalText(b []byte) error {
+	i, err := lookupName(stopNames[:], string(b), "stop reason")
+	*s = StopReason(i)
+	return err
+}
+
+func lookupName(names []string, s, what string) (int, error) {
+	for i, n := range names {
+		if n == s {
+			return i, nil
+		}
+	}
+	return 0, fmt.Errorf("unknown %s %q", what, s)
 }

@@ -16,18 +16,38 @@ type prober interface {
 	meas.MultipathProber
 }
 
-// session is an open prober, the address probes leave from, and how to turn
-// a command-line target into an address.
+// session is an open prober, the addresses probes leave from, and how to
+// turn a command-line target into an address.
 type session struct {
 	p       prober
-	src     netip.Addr
+	addrs   []netip.Addr // the sending host's own addresses
 	resolve func(s string) (netip.Addr, error)
 	close   func() error
 }
 
-// opener opens a session for a command; from names the sending node where
-// the backend has nodes (lab, sim) and is empty otherwise.
-type opener func(cmd *cobra.Command, from string) (*session, error)
+// srcFor returns the sending host's address of dst's family.
+func (s *session) srcFor(dst netip.Addr) (netip.Addr, error) {
+	for _, a := range s.addrs {
+		if a.Is4() == dst.Is4() {
+			return a, nil
+		}
+	}
+	fam := "IPv6"
+	if dst.Is4() {
+		fam = "IPv4"
+	}
+	return netip.Addr{}, fmt.Errorf("the sending host has no %s address to reach %s from", fam, dst)
+}
+
+// openRequest says where a command sends from: from names the sending node
+// where the backend has nodes (lab, sim); spoofAs names the host whose
+// address a spoofed probe carries, whose prober must receive the reply.
+type openRequest struct {
+	from, spoofAs string
+}
+
+// opener opens a session for a command.
+type opener func(cmd *cobra.Command, req openRequest) (*session, error)
 
 // parseAddr resolves a target given as an address literal.
 func parseAddr(s string) (netip.Addr, error) {
@@ -52,7 +72,7 @@ func newPingCmd(open opener) *cobra.Command {
 		Short: "Ping, optionally with IP Record Route, optionally spoofed",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			s, err := open(cmd, f.from)
+			s, err := open(cmd, openRequest{from: f.from, spoofAs: f.spoofAs})
 			if err != nil {
 				return err
 			}
@@ -75,6 +95,10 @@ func runPing(cmd *cobra.Command, s *session, f pingFlags, target string) error {
 	if err != nil {
 		return err
 	}
+	src, err := s.srcFor(dst)
+	if err != nil {
+		return err
+	}
 	w := cmd.OutOrStdout()
 	if !f.rr {
 		if f.spoofAs != "" {
@@ -83,7 +107,7 @@ func runPing(cmd *cobra.Command, s *session, f pingFlags, target string) error {
 		if f.count < 1 {
 			return fmt.Errorf("--count must be at least 1, not %d", f.count)
 		}
-		p, err := s.p.Ping(cmd.Context(), meas.PingRequest{Src: s.src, Dst: dst, Count: f.count, Timeout: f.timeout})
+		p, err := s.p.Ping(cmd.Context(), meas.PingRequest{Src: src, Dst: dst, Count: f.count, Timeout: f.timeout})
 		if err != nil {
 			return err
 		}
@@ -93,12 +117,15 @@ func runPing(cmd *cobra.Command, s *session, f pingFlags, target string) error {
 		printPing(w, p)
 		return nil
 	}
-	req := meas.RRRequest{Src: s.src, Dst: dst, Timeout: f.timeout}
+	if !dst.Is4() {
+		return fmt.Errorf("-R needs an IPv4 destination: IPv6 has no Record Route option")
+	}
+	req := meas.RRRequest{Src: src, Dst: dst, Timeout: f.timeout}
 	if f.spoofAs != "" {
 		if req.Src, err = s.resolve(f.spoofAs); err != nil {
 			return err
 		}
-		req.Sender = s.src
+		req.Sender = src
 	}
 	r, err := s.p.RecordRoute(cmd.Context(), req)
 	if err != nil {
@@ -127,7 +154,7 @@ func newTracerouteCmd(open opener) *cobra.Command {
 		Short: "Paris traceroute (one flow) or multipath traceroute (MDA)",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			s, err := open(cmd, f.from)
+			s, err := open(cmd, openRequest{from: f.from})
 			if err != nil {
 				return err
 			}
@@ -153,6 +180,10 @@ func runTraceroute(cmd *cobra.Command, s *session, f traceFlags, target string) 
 	if err != nil {
 		return err
 	}
+	src, err := s.srcFor(dst)
+	if err != nil {
+		return err
+	}
 	proto, err := meas.ParseProto(f.proto)
 	if err != nil {
 		return err
@@ -169,7 +200,7 @@ func runTraceroute(cmd *cobra.Command, s *session, f traceFlags, target string) 
 			return fmt.Errorf("--epsilon must be in (0, 1), not %g", f.epsilon)
 		}
 		m, err := s.p.Multipath(cmd.Context(), meas.MultipathRequest{
-			Src: s.src, Dst: dst, Proto: proto, Epsilon: f.epsilon,
+			Src: src, Dst: dst, Proto: proto, Epsilon: f.epsilon,
 			MaxTTL: f.maxTTL, GapLimit: f.gap, Timeout: f.timeout})
 		if err != nil {
 			return err
@@ -181,7 +212,7 @@ func runTraceroute(cmd *cobra.Command, s *session, f traceFlags, target string) 
 		return nil
 	}
 	t, err := s.p.Traceroute(cmd.Context(), meas.TraceRequest{
-		Src: s.src, Dst: dst, Flow: meas.Flow{Proto: proto, ID: f.flow},
+		Src: src, Dst: dst, Flow: meas.Flow{Proto: proto, ID: f.flow},
 		MaxTTL: f.maxTTL, GapLimit: f.gap, Timeout: f.timeout})
 	if err != nil {
 		return err

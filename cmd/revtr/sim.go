@@ -25,12 +25,12 @@ the flags, so the same flags always give the same Internet.`,
 	gen := func(cmd *cobra.Command) (*topo.Topology, error) {
 		return tf.generate(cmd.Flags())
 	}
-	open := func(cmd *cobra.Command, from string) (*session, error) {
+	open := func(cmd *cobra.Command, req openRequest) (*session, error) {
 		t, err := gen(cmd)
 		if err != nil {
 			return nil, err
 		}
-		return openSim(t, from)
+		return openSim(t, req.from)
 	}
 	cmd.AddCommand(newSimSummaryCmd(gen), newSimHostsCmd(gen), newSimTruthCmd(gen),
 		newPingCmd(open), newTracerouteCmd(open))
@@ -52,7 +52,7 @@ func openSim(t *topo.Topology, from string) (*session, error) {
 	}
 	return &session{
 		p:       n,
-		src:     t.HostAddr(src.ID, false),
+		addrs:   []netip.Addr{t.HostAddr(src.ID, false), t.HostAddr(src.ID, true)},
 		resolve: nodeResolver(t),
 		close:   func() error { return nil },
 	}, nil

@@ -1,0 +1,114 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"net/netip"
+
+	"github.com/spf13/cobra"
+
+	"github.com/revtr/revtr/lab"
+	"github.com/revtr/revtr/probe"
+)
+
+// hostOpener opens sessions on this host's raw sockets, or, with --lab, on
+// the probers of lab nodes.
+func hostOpener(labName *string) opener {
+	return func(cmd *cobra.Command, req openRequest) (*session, error) {
+		if err := needRoot(); err != nil {
+			return nil, err
+		}
+		if *labName != "" {
+			return openLab(*labName, req)
+		}
+		return openLocal(req)
+	}
+}
+
+// openLocal opens a prober in the current network namespace.
+func openLocal(req openRequest) (*session, error) {
+	if req.from != "" {
+		return nil, errors.New("--from names a lab node: add --lab NAME")
+	}
+	if req.spoofAs != "" {
+		return nil, fmt.Errorf("the reply to a probe spoofed as %s arrives at that host, not here: run it in a lab (--lab NAME --from VP) where both ends are probed", req.spoofAs)
+	}
+	p, err := probe.New(probe.Config{})
+	if err != nil {
+		return nil, err
+	}
+	return &session{p: p, addrs: p.Addrs(), resolve: parseAddr, close: p.Close}, nil
+}
+
+// openLab opens probers in the sending node's namespace and, for a spoofed
+// probe, in the namespace of the host whose address it carries.
+func openLab(name string, req openRequest) (*session, error) {
+	if req.from == "" {
+		return nil, errors.New("--lab needs --from NODE: the host probes are sent from")
+	}
+	l, err := lab.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	t := l.Topology()
+	resolve := nodeResolver(t)
+	cfg := probe.Config{}
+	var spoofed netip.Addr
+	if req.spoofAs != "" {
+		if spoofed, err = resolve(req.spoofAs); err != nil {
+			return nil, err
+		}
+		cfg.AllowSpoof = []netip.Addr{spoofed} // the user asked for exactly this source
+	}
+	g := probe.NewGroup()
+	sender, err := addLabProber(g, l, req.from, cfg)
+	if err != nil {
+		return nil, err
+	}
+	if spoofed.IsValid() {
+		n, err := l.NodeOf(spoofed)
+		if err == nil {
+			_, err = addLabProber(g, l, n.Name, probe.Config{})
+		}
+		if err != nil {
+			g.Close()
+			return nil, err
+		}
+	}
+	return &session{p: g, addrs: sender.Addrs(), resolve: resolve, close: g.Close}, nil
+}
+
+// addLabProber opens a prober inside node's network namespace and adds it
+// to g.
+func addLabProber(g *probe.Group, l *lab.Lab, node string, cfg probe.Config) (*probe.Prober, error) {
+	var p *probe.Prober
+	err := l.Do(node, func() error {
+		var err error
+		p, err = probe.New(cfg)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := g.Add(p); err != nil {
+		p.Close()
+		return nil, err
+	}
+	return p, nil
+}
+
+// labFlag adds --lab to a measurement command.
+func labFlag(cmd *cobra.Command, name *string) *cobra.Command {
+	cmd.Flags().StringVar(name, "lab", "", "probe from a node of this running lab (with --from NODE) instead of this host")
+	return cmd
+}
+
+func newHostPingCmd() *cobra.Command {
+	var name string
+	return labFlag(newPingCmd(hostOpener(&name)), &name)
+}
+
+func newHostTracerouteCmd() *cobra.Command {
+	var name string
+	return labFlag(newTracerouteCmd(hostOpener(&name)), &name)
+}
