@@ -1,0 +1,122 @@
+package main
+
+import (
+	"fmt"
+	"net/netip"
+	"os"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/revtr/revtr/demo"
+	"github.com/revtr/revtr/lab"
+	"github.com/revtr/revtr/probe"
+	"github.com/revtr/revtr/sim"
+	"github.com/revtr/revtr/topo"
+)
+
+const demoLab = "demo"
+
+func newDemoCmd() *cobra.Command {
+	var tf topoFlags
+	var keep, useSim bool
+	var dsts int
+	cmd := &cobra.Command{
+		Use:   "demo",
+		Short: "Build an emulated Internet and measure across it, checked against ground truth",
+		Long: `demo generates an Internet (ASes in tiers, valley-free routing, hot-potato
+exits, ECMP, routers that do not stamp Record Route or never answer TTL
+expiry), builds it in network namespaces, and measures across it with the
+raw-socket prober: Paris traceroutes, Record Route pings, spoofed Record
+Route pings from vantage points, and a multipath traceroute. Every answer is
+checked against the topology's ground truth. Without root it runs the same
+on the in-memory simulator.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			t, err := tf.generate(cmd.Flags())
+			if err != nil {
+				return err
+			}
+			w := cmd.OutOrStdout()
+			fmt.Fprintf(w, "generated Internet (seed %d):\n%s\n", tf.seed, t.Summarize())
+			cfg := demo.Config{Topology: t, Out: w, Destinations: dsts}
+			if useSim || os.Geteuid() != 0 {
+				if !useSim {
+					fmt.Fprintln(w, "\nnot root: no network namespaces; running on the in-memory simulator instead")
+				}
+				return runDemoSim(cmd, cfg)
+			}
+			return runDemoLab(cmd, cfg, keep)
+		},
+	}
+	tf.add(cmd.Flags())
+	cmd.Flags().BoolVar(&keep, "keep", false, "leave the lab up afterwards (remove it with 'revtr lab down --name demo')")
+	cmd.Flags().BoolVar(&useSim, "sim", false, "run on the in-memory simulator even as root")
+	cmd.Flags().IntVar(&dsts, "dsts-measured", 6, "destinations to measure")
+	return cmd
+}
+
+func runDemoSim(cmd *cobra.Command, cfg demo.Config) error {
+	n, err := sim.New(cfg.Topology, sim.Config{})
+	if err != nil {
+		return err
+	}
+	cfg.Prober = n
+	_, err = demo.Run(cmd.Context(), cfg)
+	return err
+}
+
+func runDemoLab(cmd *cobra.Command, cfg demo.Config, keep bool) (err error) {
+	w := cmd.OutOrStdout()
+	if err := lab.DownAll(demoLab); err != nil {
+		return fmt.Errorf("remove the previous demo lab: %w", err)
+	}
+	start := time.Now()
+	l, err := lab.Up(cmd.Context(), cfg.Topology, demoLab)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "\nlab %q: %d namespaces built in %.1fs\n", demoLab, len(cfg.Topology.Nodes), time.Since(start).Seconds())
+	if !keep {
+		defer func() {
+			if derr := l.Down(); derr != nil && err == nil {
+				err = derr
+			}
+		}()
+	}
+	g, err := hostProbers(l, cfg.Topology)
+	if err != nil {
+		return err
+	}
+	defer g.Close()
+	cfg.Prober = g
+	_, err = demo.Run(cmd.Context(), cfg)
+	return err
+}
+
+// hostProbers opens a prober in every source and vantage-point host; vantage
+// points may spoof the sources' addresses.
+func hostProbers(l *lab.Lab, t *topo.Topology) (*probe.Group, error) {
+	var sources []netip.Addr
+	for _, id := range t.Hosts() {
+		if t.Nodes[id].Role.Source {
+			sources = append(sources, t.HostAddr(id, false))
+		}
+	}
+	g := probe.NewGroup()
+	for _, id := range t.Hosts() {
+		n := &t.Nodes[id]
+		cfg := probe.Config{Rate: 1000}
+		switch {
+		case n.Role.VantagePoint:
+			cfg.AllowSpoof = sources
+		case !n.Role.Source:
+			continue
+		}
+		if _, err := addLabProber(g, l, n.Name, cfg); err != nil {
+			g.Close()
+			return nil, err
+		}
+	}
+	return g, nil
+}
