@@ -79,3 +79,23 @@ func TestICMPRateLimit(t *testing.T) {
 		}
 	}
 }
+
+func TestNoEchoHost(t *testing.T) {
+	needTool(t, "ping")
+	tp := chain(t, 2)
+	node(t, tp, "h1").Role.NoEcho = true
+	l := upLab(t, tp)
+	for _, fam := range []string{"-4", "-6"} {
+		h1, r1 := mustAddr(t, l, "h1"), mustAddr(t, l, "r1")
+		if fam == "-6" {
+			h1, _ = l.Addr6("h1")
+			r1, _ = l.Addr6("r1")
+		}
+		if out, err := run(t, l, "h0", "ping", fam, "-c1", "-W2", r1.String()); err != nil {
+			t.Errorf("ping %s r1: %v\n%s", fam, err, out)
+		}
+		if out, err := run(t, l, "h0", "ping", fam, "-c1", "-W1", h1.String()); err == nil {
+			t.Errorf("ping %s to echo-ignoring h1 was answered:\n%s", fam, out)
+		}
+	}
+}

@@ -8,9 +8,10 @@ import (
 	"github.com/revtr/revtr/topo"
 )
 
-// TestECMPFollowsTruth traces many UDP flows (differing in source port)
-// across topo.Diamond with iputils-free traceroute: every hop of every flow
-// is where topo.Path predicts it, and every branch of both diamonds is used.
+// TestECMPFollowsTruth traces many UDP (IPv4 and IPv6) and TCP flows,
+// differing in source port, across topo.Diamond with traceroute: every hop
+// of every flow is where topo.Path predicts it, and every branch of both
+// diamonds is used.
 func TestECMPFollowsTruth(t *testing.T) {
 	needTool(t, "traceroute")
 	tp, err := topo.Diamond()
@@ -19,7 +20,8 @@ func TestECMPFollowsTruth(t *testing.T) {
 	}
 	l := upLab(t, tp)
 	h0 := node(t, tp, "h0")
-	for _, v6 := range []bool{false, true} {
+	for _, tc := range []ecmpCase{{false, 17}, {true, 17}, {false, 6}} {
+		v6 := tc.v6
 		src, dst := mustAddr(t, l, "h0"), mustAddr(t, l, "h1")
 		if v6 {
 			src, _ = l.Addr6("h0")
@@ -28,12 +30,16 @@ func TestECMPFollowsTruth(t *testing.T) {
 		used := map[topo.NodeID]bool{}
 		const dport = 33434
 		for sport := 40000; sport < 40032; sport++ {
-			k := topo.FlowKey{Src: src, Dst: dst, Proto: 17, SrcPort: uint16(sport), DstPort: dport}
+			k := topo.FlowKey{Src: src, Dst: dst, Proto: tc.proto, SrcPort: uint16(sport), DstPort: dport}
 			p, err := tp.Path(h0.ID, k)
 			if err != nil {
 				t.Fatal(err)
 			}
-			args := []string{"traceroute", "-n", "-q1", "-w1", "-U", "-p", fmt.Sprint(dport), fmt.Sprintf("--sport=%d", sport)}
+			method := "-U"
+			if tc.proto == 6 {
+				method = "-T"
+			}
+			args := []string{"traceroute", "-n", "-q1", "-w1", method, "-p", fmt.Sprint(dport), fmt.Sprintf("--sport=%d", sport)}
 			if v6 {
 				args = append(args, "-6")
 			}
@@ -43,7 +49,7 @@ func TestECMPFollowsTruth(t *testing.T) {
 			}
 			hops := traceHops(out)
 			if len(hops) != len(p)-1 {
-				t.Errorf("v6=%v sport %d: %d hops, truth has %d: %v", v6, sport, len(hops), len(p)-1, hops)
+				t.Errorf("%s sport %d: %d hops, truth has %d: %v", tc.name(), sport, len(hops), len(p)-1, hops)
 				continue
 			}
 			for i, h := range p[1:] {
@@ -56,20 +62,29 @@ func TestECMPFollowsTruth(t *testing.T) {
 					ok = hops[i] == ifaceAddr(tp, h.Node, h.In).String()
 				}
 				if !ok {
-					t.Errorf("v6=%v sport %d hop %d: got %s, truth %s (in %s)\n%s", v6, sport, i+1, hops[i],
+					t.Errorf("%s sport %d hop %d: got %s, truth %s (in %s)\n%s", tc.name(), sport, i+1, hops[i],
 						tp.Nodes[h.Node].Name, ifaceAddr(tp, h.Node, h.In), out)
 				}
 			}
 		}
 		for _, name := range []string{"r2", "r3", "r5", "r6", "r7"} {
 			if !used[node(t, tp, name).ID] {
-				t.Errorf("v6=%v: no flow crossed branch %s", v6, name)
+				t.Errorf("%s: no flow crossed branch %s", tc.name(), name)
 			}
 		}
 		var names []string
 		for id := range used {
 			names = append(names, tp.Nodes[id].Name)
 		}
-		t.Logf("v6=%v: nodes crossed: %s", v6, strings.Join(names, " "))
+		t.Logf("%s: nodes crossed: %s", tc.name(), strings.Join(names, " "))
 	}
+}
+
+type ecmpCase struct {
+	v6    bool
+	proto uint8
+}
+
+func (c ecmpCase) name() string {
+	return fmt.Sprintf("v6=%v proto=%d", c.v6, c.proto)
 }

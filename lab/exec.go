@@ -16,6 +16,9 @@ func (l *Lab) openNS(node string) (netns.NsHandle, error) {
 	if _, err := l.Node(node); err != nil {
 		return netns.None(), err
 	}
+	if err := checkRoot(); err != nil {
+		return netns.None(), fmt.Errorf("lab %s: enter %s: %w", l.name, node, err)
+	}
 	h, err := netns.GetFromPath(filepath.Join(nsDir, nsName(l.name, node)))
 	if err != nil {
 		return netns.None(), fmt.Errorf("lab %s: open namespace of %s: %w", l.name, node, err)

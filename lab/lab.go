@@ -31,6 +31,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"os"
 	"runtime"
 
 	"github.com/revtr/revtr/topo"
@@ -42,7 +43,17 @@ var (
 	ErrExists      = errors.New("lab already exists")
 	ErrNotFound    = errors.New("not found")
 	ErrBadTopology = errors.New("bad topology")
+	// ErrNeedRoot: building, entering and removing labs needs root
+	// (CAP_SYS_ADMIN and CAP_NET_ADMIN).
+	ErrNeedRoot = errors.New("needs root: creates and enters network namespaces")
 )
+
+func checkRoot() error {
+	if os.Geteuid() != 0 {
+		return ErrNeedRoot
+	}
+	return nil
+}
 
 // Lab is a topology realised in network namespaces. It is safe for
 // concurrent use; the Topology it holds must not be modified.
@@ -89,6 +100,9 @@ func Up(ctx context.Context, t *topo.Topology, name string, opts ...Option) (*La
 	l, err := newLab(t, name)
 	if err != nil {
 		return nil, err
+	}
+	if err := checkRoot(); err != nil {
+		return nil, fmt.Errorf("lab %s up: %w", name, err)
 	}
 	left, err := listNS(labPrefix(name))
 	if err != nil {
@@ -185,6 +199,9 @@ func (l *Lab) Down() error {
 }
 
 func downLab(stateDir, name string) error {
+	if err := checkRoot(); err != nil {
+		return fmt.Errorf("lab %s down: %w", name, err)
+	}
 	err := removeNamespaces(name)
 	if serr := removeState(stateDir, name); serr != nil {
 		err = errors.Join(err, serr)
