@@ -138,7 +138,6 @@ func (r *run) reverseHops(p meas.RRPing, target netip.Addr, t HopType, id uint64
 		}
 	}
 	r.replied = r.replied || p.Replied
-	r.inRange = r.inRange || last >= 0
 	if sel := r.e.cfg.Selector; sel != nil {
 		vp := p.Sender
 		if !vp.IsValid() {

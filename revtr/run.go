@@ -21,7 +21,6 @@ type run struct {
 	rrTried  map[netip.Addr]bool // hops Record Route was tried on
 	atlasMis map[netip.Addr]bool // hops the atlas does not know
 	replied  bool                // some Record Route probe got a reply
-	inRange  bool                // some Record Route probe got within range
 	mu       sync.Mutex          // guards res.Cost during parallel probes
 }
 

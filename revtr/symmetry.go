@@ -123,20 +123,18 @@ func (r *run) destinationAlive(ctx context.Context) error {
 	return nil
 }
 
-// noHops refines why the last resort failed: at the destination, Record
-// Route that never got a reply means no RR support; replies that never got
-// within range mean no vantage point in range.
+// noHops refines why nothing worked when symmetry was not allowed at the
+// destination: Record Route that never got a reply means no RR support;
+// replies that revealed nothing mean no vantage point in range. A refused
+// or failed symmetry keeps its own reason, as in the reference.
 func (r *run) noHops(err error) error {
-	if len(r.path) > 1 {
+	if len(r.path) > 1 || reasonOf(err) != FailNoHops {
 		return err
 	}
-	switch {
-	case !r.replied:
+	if !r.replied {
 		return fail(FailNoRRSupport, fmt.Errorf("revtr: %v answers no Record Route: %w", r.req.Dst, err))
-	case !r.inRange && reasonOf(err) == FailNoHops:
-		return fail(FailNoVPInRange, fmt.Errorf("revtr: %v out of range of every probe: %w", r.req.Dst, err))
 	}
-	return err
+	return fail(FailNoVPInRange, fmt.Errorf("revtr: no probe got %v's reverse hops: %w", r.req.Dst, err))
 }
 
 // spendAfter accounts for probes already sent, failing when they went over
