@@ -49,7 +49,7 @@ func candidates(h Hit) []bool {
 func cleanPath(id uint64, at time.Time) *Path {
 	return &Path{ID: id, VP: addrs(VP)[0], Src: addrs(S)[0], Time: at,
 		Hops: addrs(tr(0), tr(1), tr(2), tr(3), S),
-		RR: [][]netip.Addr{addrs(o(1), o(2), o(3), S), addrs(o(2), o(3), S), addrs(o(3), S), addrs(S), nil}}
+		RR:   [][]netip.Addr{addrs(o(1), o(2), o(3), S), addrs(o(2), o(3), S), addrs(o(3), S), addrs(S), nil}}
 }
 
 // TestExactAndAlias: a traceroute hop intersects exactly (type 3); a
@@ -84,7 +84,7 @@ func TestExactAndAlias(t *testing.T) {
 func TestAmbiguousSegment(t *testing.T) {
 	p := &Path{ID: 2, Src: addrs(S)[0], Time: t0,
 		Hops: addrs(tr(0), tr(1), tr(2), tr(3), tr(4), tr(5), S),
-		RR: [][]netip.Addr{addrs(o(1), o(3)), nil, nil, addrs(o(4), o(5), S), addrs(o(5), S), addrs(S), nil}}
+		RR:   [][]netip.Addr{addrs(o(1), o(3)), nil, nil, addrs(o(4), o(5), S), addrs(o(5), S), addrs(S), nil}}
 	x := NewIndex()
 	x.Set(p.Src, []*Path{p})
 	h, ok := x.Intersect(p.Src, addrs(o(3))[0], t0)
