@@ -1,0 +1,140 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"syscall"
+	"testing"
+)
+
+// bin is the revtr binary built once for the command-line tests.
+var bin string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "revtr-cli")
+	if err != nil {
+		panic(err)
+	}
+	// Readable by the unprivileged user TestNeedsRoot runs it as.
+	if err := os.Chmod(dir, 0o755); err != nil {
+		panic(err)
+	}
+	bin = filepath.Join(dir, "revtr")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		os.Stderr.Write(out)
+		panic(err)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// run runs revtr with args (as uid when uid ≥ 0) and returns its output and
+// exit code.
+func run(t *testing.T, uid int, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
+	cmd := exec.Command(bin, args...)
+	if uid >= 0 {
+		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uint32(uid), Gid: uint32(uid)}}
+	}
+	var o, e bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &o, &e
+	err := cmd.Run()
+	if xe, ok := err.(*exec.ExitError); ok {
+		code = xe.ExitCode()
+	} else if err != nil {
+		t.Fatalf("run revtr %v: %v", args, err)
+	}
+	if strings.Contains(e.String(), "goroutine ") || strings.Contains(e.String(), "panic:") {
+		t.Fatalf("revtr %v panicked:\n%s", args, e.String())
+	}
+	return o.String(), e.String(), code
+}
+
+// TestBadInput checks that bad input gets one clear line and exit status 1.
+func TestBadInput(t *testing.T) {
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"sim", "ping", "--from", "nosuch", "h1"}, `"nosuch" is neither a node name nor an address`},
+		{[]string{"sim", "ping", "h1"}, "--from is required"},
+		{[]string{"sim", "traceroute", "--from", "h0", "-P", "sctp", "h1"}, `unknown protocol "sctp"`},
+		{[]string{"sim", "traceroute", "--from", "h0", "--max-ttl", "0", "h1"}, "--max-ttl must be 1..255"},
+		{[]string{"sim", "ping", "--from", "h0", "-R", "--spoof-as", "999.1.1.1", "h1"}, `bad address "999.1.1.1"`},
+		{[]string{"sim", "ping", "--from", "h0", "-R", "2001:db8::1"}, "-R needs an IPv4 destination"},
+		{[]string{"sim", "truth", "h0", "r1"}, "is a router"},
+		{[]string{"sim", "--ases", "1", "summary"}, "bad generator parameters"},
+		{[]string{"sim", "traceroute", "--from", "h0", "--multipath", "--epsilon", "2", "h1"}, "--epsilon must be in (0, 1)"},
+		{[]string{"lab", "truth", "--name", "no-such-lab", "h0", "h1"}, "no-such-lab"},
+		{[]string{"ping", "not-an-address"}, `bad address "not-an-address"`},
+		{[]string{"ping", "--from", "h0", "10.0.0.1"}, "--from names a lab node"},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			_, stderr, code := run(t, -1, tt.args...)
+			if code != 1 {
+				t.Errorf("exit status %d, want 1 (stderr %q)", code, stderr)
+			}
+			if !strings.Contains(stderr, tt.want) {
+				t.Errorf("stderr %q lacks %q", stderr, tt.want)
+			}
+			if n := strings.Count(strings.TrimSpace(stderr), "\n"); n > 0 {
+				t.Errorf("error is %d lines, want one: %q", n+1, stderr)
+			}
+		})
+	}
+}
+
+// TestNeedsRoot checks that privileged commands say they need root, and
+// that the simulator works without it.
+func TestNeedsRoot(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root: drops privileges to an unprivileged user to test the messages")
+	}
+	const nobody = 65534
+	for _, args := range [][]string{{"lab", "up"}, {"lab", "down"}, {"ping", "10.0.0.1"}, {"traceroute", "10.0.0.1"}} {
+		_, stderr, code := run(t, nobody, args...)
+		if code != 1 || !strings.Contains(stderr, "needs root") {
+			t.Errorf("revtr %v as nobody: status %d, stderr %q; want 1 and 'needs root'", args, code, stderr)
+		}
+	}
+	out, stderr, code := run(t, nobody, "demo")
+	if code != 0 {
+		t.Fatalf("demo as nobody: status %d, stderr %q", code, stderr)
+	}
+	for _, want := range []string{"running on the in-memory simulator", "== summary"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("demo as nobody: output lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+// TestDemoLab runs the main job in network namespaces and checks that every
+// traceroute and every RR answer agreed with the ground truth.
+func TestDemoLab(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root: builds the demo lab in network namespaces")
+	}
+	out, stderr, code := run(t, -1, "demo")
+	if code != 0 {
+		t.Fatalf("demo: status %d, stderr %q\n%s", code, stderr, out)
+	}
+	for _, re := range []string{
+		`Paris traceroutes equal to the ground truth: (\d+) of (\d+)`,
+		`reverse hops equal to the ground truth: (\d+) of (\d+) answers`,
+	} {
+		m := regexp.MustCompile(re).FindStringSubmatch(out)
+		if m == nil || m[1] != m[2] || m[2] == "0" {
+			t.Errorf("demo output: %q not all right: %v\n%s", re, m, out)
+		}
+	}
+	st, _, _ := run(t, -1, "lab", "status")
+	if strings.Contains(st, "demo") {
+		t.Errorf("demo left its lab up:\n%s", st)
+	}
+}
