@@ -163,6 +163,16 @@ func (m *Map) Lookup(addr netip.Addr) (p netip.Prefix, o Origins, ok bool) {
 	return p, m.view(e), true
 }
 
+// Get returns the origins of exactly prefix p, without longest-prefix
+// matching; ok is false when p itself is not mapped.
+func (m *Map) Get(p netip.Prefix) (o Origins, ok bool) {
+	e, ok := m.t.Get(p)
+	if !ok {
+		return Origins{}, false
+	}
+	return m.view(e), true
+}
+
 func (m *Map) view(e entry) Origins {
 	end := e.off + uint32(e.n)
 	return Origins{m.origins[e.off:end:end]}

@@ -183,8 +183,8 @@ func sameMapping(a, b *ipasn.Map) bool {
 		return false
 	}
 	for p, o := range a.All() {
-		q, o2, ok := b.Lookup(p.Addr())
-		if !ok || q != p || !o.Equal(o2) {
+		o2, ok := b.Get(p)
+		if !ok || !o.Equal(o2) {
 			return false
 		}
 	}

@@ -7,8 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/netip"
-	"strconv"
 )
 
 // maxLine bounds a pfx2as line; real lines are under 100 bytes.
@@ -151,8 +151,8 @@ func parsePrefix(addrField, lenField []byte) (netip.Prefix, error) {
 	case addr.Is4In6():
 		return netip.Prefix{}, errMappedPrefix
 	}
-	bits, err := strconv.ParseUint(string(lenField), 10, 8)
-	if err != nil || int(bits) > addr.BitLen() {
+	bits, ok := parseDecimal(lenField, uint64(addr.BitLen()))
+	if !ok {
 		return netip.Prefix{}, fmt.Errorf("%w length %q: want 0-%d for %s",
 			errPrefix, lenField, addr.BitLen(), family(addr))
 	}
@@ -202,12 +202,28 @@ func parseASN(tok []byte) (uint32, error) {
 	if bytes.IndexByte(tok, '.') >= 0 {
 		return 0, fmt.Errorf("%w %q: asdot notation, want asplain (RFC 5396)", errASN, tok)
 	}
-	as, err := strconv.ParseUint(string(tok), 10, 32)
-	if err != nil {
+	as, ok := parseDecimal(tok, math.MaxUint32)
+	if !ok {
 		return 0, fmt.Errorf("%w %q: want a decimal in 1-4294967295", errASN, tok)
 	}
 	if as == 0 {
 		return 0, errASZero
 	}
 	return uint32(as), nil
+}
+
+// parseDecimal parses unsigned decimal digits up to max; unlike
+// strconv.ParseUint it does not allocate (no string conversion).
+func parseDecimal(b []byte, max uint64) (uint64, bool) {
+	if len(b) == 0 || len(b) > 10 {
+		return 0, false
+	}
+	var n uint64
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + uint64(c-'0')
+	}
+	return n, n <= max
 }
