@@ -1,9 +1,11 @@
 package ipasn_test
 
 import (
+	"fmt"
 	"net/netip"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/revtr/revtr/ipasn"
@@ -207,5 +209,29 @@ func TestLookupAllocs(t *testing.T) {
 		if n := testing.AllocsPerRun(100, func() { m.Annotate(a) }); n != 0 {
 			t.Errorf("Annotate(%v): %v allocs/op, want 0", a, n)
 		}
+	}
+}
+
+// TestConcurrentLookup runs lookups from several goroutines; with -race it
+// checks that a loaded Map is safe for concurrent readers, as documented.
+func TestConcurrentLookup(t *testing.T) {
+	m := mustLoad(t, sample)
+	a := netip.MustParseAddr("10.1.2.200")
+	var wg sync.WaitGroup
+	errs := make(chan string, 8)
+	for range 8 {
+		wg.Go(func() {
+			for range 1000 {
+				if p, o, ok := m.Lookup(a); !ok || p.Bits() != 25 || o.First() != 64505 {
+					errs <- fmt.Sprint(p, o, ok)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Errorf("concurrent Lookup = %s", e)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"errors"
 	"net/netip"
+	"os"
 	"strings"
 	"testing"
 	"testing/iotest"
@@ -140,5 +141,37 @@ func TestLoadFiles(t *testing.T) {
 	_, err = ipasn.Load(iotest.ErrReader(errors.New("disk on fire")))
 	if err == nil || !strings.Contains(err.Error(), "disk on fire") {
 		t.Errorf("reader error: err = %v", err)
+	}
+}
+
+// TestLoadRealExcerpt loads lines taken verbatim from a CAIDA RouteViews
+// IPv6 pfx2as file: MOAS, AS sets, a /128 and nested /32-/33 prefixes.
+func TestLoadRealExcerpt(t *testing.T) {
+	f, err := os.Open("testdata/routeviews-v6-excerpt.pfx2as")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	m, err := ipasn.Load(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Len() != 15 {
+		t.Errorf("Len = %d, want 15", m.Len())
+	}
+	for _, tc := range []struct{ addr, prefix, origins string }{
+		{"2001::1", "2001::/32", "6939_1101_25192"},
+		{"2001:254::1", "2001:254::/33", "24489"},
+		{"2001:254:8000::1", "2001:254:8000::/33", "24490"},
+		{"2001:410:ffff::1", "2001:410::/32", "271_7860_8111"},
+		{"2001:418::13:253", "2001:418::13:253/128", "3940"},
+		{"2001:418::13:254", "2001:418::/32", "2914"},
+		{"2001:428:f000::1", "2001:428:f000::/36", "3908_209"},
+		{"2001:500:120::1", "2001:500:120::/48", "396549_397197_396544_10515_20362_36630_397199_397202_397212_396542_396546_396555"},
+	} {
+		p, o, ok := m.Lookup(netip.MustParseAddr(tc.addr))
+		if !ok || p.String() != tc.prefix || o.String() != tc.origins {
+			t.Errorf("Lookup(%s) = %v %v %v, want %s %s", tc.addr, p, o, ok, tc.prefix, tc.origins)
+		}
 	}
 }
