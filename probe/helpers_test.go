@@ -71,7 +71,7 @@ func hostGroup(t testing.TB, l *lab.Lab, cfgFor func(*topo.Node) probe.Config) *
 	t.Helper()
 	g := probe.NewGroup()
 	for _, n := range l.Topology().Hosts() {
-		cfg := probe.Config{Rate: 2000, Timeout: 500 * time.Millisecond}
+		cfg := probe.Config{Rate: 2000, Timeout: time.Second}
 		if cfgFor != nil {
 			cfg = cfgFor(&l.Topology().Nodes[n])
 		}

@@ -56,6 +56,15 @@ type table struct {
 	byTag  map[uint16]*pending
 	next   uint16
 	closed bool
+	stats  Stats
+}
+
+// Stats counts what happened to a prober's probes and the replies it read.
+type Stats struct {
+	Sent      uint64 // probes sent
+	Matched   uint64 // probes answered
+	TimedOut  uint64 // probes unanswered within their timeout
+	Unmatched uint64 // replies carrying this prober's mark that matched no outstanding probe (late, or duplicated)
 }
 
 func newTable(start uint16) *table {
@@ -97,7 +106,16 @@ func (t *table) arm(p *pending, timeout time.Duration) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if t.byTag[p.tag] == p {
-		p.timer = time.AfterFunc(timeout, func() { t.resolve(p, Result{}, nil) })
+		p.timer = time.AfterFunc(timeout, func() { t.expire(p) })
+	}
+}
+
+// expire resolves p as unanswered.
+func (t *table) expire(p *pending) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.resolveLocked(p, Result{}, nil) {
+		t.stats.TimedOut++
 	}
 }
 
@@ -133,8 +151,10 @@ func (t *table) match(tag uint16, k key, res Result, fill func(*Result)) bool {
 	defer t.mu.Unlock()
 	p, ok := t.byTag[tag]
 	if !ok || !p.k.matches(k) {
+		t.stats.Unmatched++
 		return false
 	}
+	t.stats.Matched++
 	if fill != nil {
 		fill(&res)
 	}
@@ -157,6 +177,12 @@ func (t *table) closeAll(err error) {
 	for _, p := range t.byTag {
 		t.resolveLocked(p, Result{}, err)
 	}
+}
+
+func (t *table) snapshot() Stats {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.stats
 }
 
 // outstanding returns how many probes wait for an answer.

@@ -1,6 +1,7 @@
 package probe
 
 import (
+	"fmt"
 	"net/netip"
 	"time"
 
@@ -123,6 +124,31 @@ func appendTCP(b []byte, h ipHeader, sport, dport uint16, seq uint32) ([]byte, e
 // identifier itself (0xffff cannot be a one's complement checksum of
 // nonzero data, so the caller refuses it).
 func flowChecksum(id uint16) uint16 { return id }
+
+// AppendProbe appends to b the complete IP packet of pr, marked as a
+// prober of the given instance marks its probe tag (see the package
+// documentation), for callers that send packets themselves, such as the
+// two-host responder. pr.Src must be set; defaults apply to protocol and
+// TTL. It does not allocate when b has room.
+func AppendProbe(b []byte, pr Probe, instance, tag uint16) ([]byte, error) {
+	const op = "build probe"
+	if err := normalize(op, &pr); err != nil {
+		return b, err
+	}
+	switch {
+	case !pr.Dst.IsValid():
+		return b, badRequest(op, "missing destination")
+	case !pr.Src.IsValid() || pr.Src.Is4() != pr.Dst.Is4():
+		return b, opError(op, fmt.Errorf("%w: source %s, destination %s", ErrFamily, pr.Src, pr.Dst))
+	case tag == 0 && pr.Flow.Proto == meas.UDP:
+		return b, badRequest(op, "UDP probes carry the tag as checksum, which cannot be 0")
+	}
+	b, err := appendProbe(b, &pr, instance, tag)
+	if err != nil {
+		return b, opError(op, err)
+	}
+	return b, nil
+}
 
 // keyOf returns the key the replies to pr must show.
 func keyOf(pr *Probe) key {

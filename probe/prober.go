@@ -165,8 +165,12 @@ func localAddrs(cfg []netip.Addr) ([]netip.Addr, error) {
 // from without spoofing.
 func (p *Prober) Addrs() []netip.Addr { return slices.Clone(p.addrs) }
 
-// Sent returns how many probes the prober has sent.
-func (p *Prober) Sent() uint64 { return p.sent.Load() }
+// Stats returns the prober's counters.
+func (p *Prober) Stats() Stats {
+	s := p.tbl.snapshot()
+	s.Sent = p.sent.Load()
+	return s
+}
 
 // Outstanding returns how many probes wait for an answer.
 func (p *Prober) Outstanding() int { return p.tbl.outstanding() }

@@ -97,6 +97,17 @@ func (p *Prober) transmit(ctx context.Context, b []byte, dst netip.Addr, pd *pen
 
 // prepare validates pr and applies defaults: protocol, TTL, source.
 func (p *Prober) prepare(op string, pr *Probe) error {
+	if err := normalize(op, pr); err != nil {
+		return err
+	}
+	src, err := p.source(op, pr.Src, pr.Dst)
+	pr.Src = src
+	return err
+}
+
+// normalize validates pr's fields other than the source and applies the
+// defaults of protocol and TTL.
+func normalize(op string, pr *Probe) error {
 	if pr.Flow.Proto == 0 {
 		pr.Flow.Proto = meas.ICMP
 	}
@@ -114,9 +125,7 @@ func (p *Prober) prepare(op string, pr *Probe) error {
 	case pr.RecordRoute && (pr.Flow.Proto != meas.ICMP || !pr.Dst.Is4()):
 		return opError(op, fmt.Errorf("%w: Record Route needs an IPv4 ICMP echo", ErrFamily))
 	}
-	src, err := p.source(op, pr.Src, pr.Dst)
-	pr.Src = src
-	return err
+	return nil
 }
 
 // source checks a probe's addresses and returns its source: the given one

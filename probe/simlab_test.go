@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/netip"
+	"os"
 	"slices"
 	"sync"
 	"testing"
@@ -11,6 +12,7 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/revtr/revtr/lab"
 	"github.com/revtr/revtr/meas"
 	"github.com/revtr/revtr/probe"
 	"github.com/revtr/revtr/sim"
@@ -41,7 +43,7 @@ func TestSimMatchesLab(t *testing.T) {
 		}
 	}
 	g := hostGroup(t, l, func(*topo.Node) probe.Config {
-		return probe.Config{Rate: 3000, Timeout: 300 * time.Millisecond, AllowSpoof: srcs}
+		return probe.Config{Rate: 3000, Timeout: time.Second, AllowSpoof: srcs}
 	})
 	sn, err := sim.New(tp, sim.Config{})
 	if err != nil {
@@ -70,9 +72,13 @@ func TestSimMatchesLab(t *testing.T) {
 		}
 	}
 	if err := eg.Wait(); err != nil {
-		t.Fatal(err)
+		t.Fatalf("%v (lab namespaces still present: %v)", err, labPresent(l))
 	}
 	t.Logf("%d measurements compared, %d differ", checks, diffs)
+	if diffs > 0 {
+		logStats(t, g, slices.Concat(srcs, vps))
+		t.Logf("lab namespaces still present: %v", labPresent(l))
+	}
 	if checks < 50 {
 		t.Errorf("only %d measurements compared", checks)
 	}
@@ -128,4 +134,30 @@ func hopsString(tr meas.Trace) string {
 		s += fmt.Sprintf("%d:%v/%v ", h.TTL, h.Addr, h.Reply)
 	}
 	return s
+}
+
+// logStats logs the counters of the probers of addrs, to tell late replies
+// (Unmatched) from lost ones.
+func logStats(t *testing.T, g *probe.Group, addrs []netip.Addr) {
+	for _, a := range addrs {
+		if p, err := g.Prober(a); err == nil {
+			t.Logf("prober %s: %+v", a, p.Stats())
+		}
+	}
+}
+
+// labPresent reports whether every namespace of the lab still exists: a
+// lab removed under a running test (e.g. by another process's
+// "revtr lab down --all") explains silence and unreachable networks.
+func labPresent(l *lab.Lab) bool {
+	for _, n := range l.Topology().Nodes {
+		ns, err := l.Namespace(n.Name)
+		if err != nil {
+			return false
+		}
+		if _, err := os.Stat("/run/netns/" + ns); err != nil {
+			return false
+		}
+	}
+	return true
 }
