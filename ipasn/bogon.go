@@ -114,6 +114,9 @@ func NewBogons(allow ...netip.Prefix) (*Bogons, error) {
 
 // Allowed returns the allow-list, IPv4 before IPv6, in address order.
 func (b *Bogons) Allowed() []netip.Prefix {
+	if b == nil {
+		return nil
+	}
 	return slices.Collect(b.allow.AllSorted())
 }
 
