@@ -212,6 +212,16 @@ func downLab(stateDir, name string) error {
 	return nil
 }
 
+// Remove removes the lab called name, like Down, without needing a Lab:
+// also a lab that crashed before it saved its state. Labs whose names
+// merely start with name are left alone (DownAll removes those).
+func Remove(name string) error {
+	if err := checkLabName(name); err != nil {
+		return err
+	}
+	return downLab(StateDir, name)
+}
+
 // DownAll removes every lab whose name starts with prefix ("" removes all
 // labs), whether or not it has a state file: namespaces left by a crashed
 // process are found by their names.

@@ -62,23 +62,38 @@ func TestOpenStatusDo(t *testing.T) {
 	}
 }
 
-// TestDownAllAfterCrash leaves namespaces behind as a crashed process would
-// (no state file, no Lab value) and removes them by prefix.
-func TestDownAllAfterCrash(t *testing.T) {
+// TestRemoveAfterCrash leaves labs behind as a crashed process would (no
+// state file, no Lab value): Remove takes exactly one lab, DownAll every lab
+// with the prefix.
+func TestRemoveAfterCrash(t *testing.T) {
 	needRoot(t)
 	name := uniqueName()
+	names := []string{name, name + "0", name + "1"}
 	tp := chain(t, 2)
-	if err := build(context.Background(), tp, name, 4); err != nil {
+	for _, n := range names {
+		if err := build(context.Background(), tp, n, 4); err != nil {
+			t.Fatal(err)
+		}
+		if left, _ := listNS(labPrefix(n)); len(left) != len(tp.Nodes) {
+			t.Fatalf("built %d namespaces, want %d", len(left), len(tp.Nodes))
+		}
+	}
+	if err := Remove(name); err != nil {
 		t.Fatal(err)
 	}
-	if left, _ := listNS(labPrefix(name)); len(left) != len(tp.Nodes) {
-		t.Fatalf("built %d namespaces, want %d", len(left), len(tp.Nodes))
+	if left, _ := listNS(labPrefix(name)); len(left) > 0 {
+		t.Errorf("Remove left %v", left)
+	}
+	if left, _ := listNS(labPrefix(name + "0")); len(left) != len(tp.Nodes) {
+		t.Errorf("Remove(%s) took namespaces of lab %s0: %d left", name, name, len(left))
 	}
 	if err := DownAll(name); err != nil {
 		t.Fatal(err)
 	}
-	if left, _ := listNS(labPrefix(name)); len(left) > 0 {
-		t.Errorf("DownAll left %v", left)
+	for _, n := range names {
+		if left, _ := listNS(labPrefix(n)); len(left) > 0 {
+			t.Errorf("DownAll(%s) left %v", name, left)
+		}
 	}
 }
 
