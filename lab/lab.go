@@ -1,13 +1,16 @@
 // Package lab realises a topo.Topology with real Linux kernels: one network
-// namespace per router and host, a veth pair per link, addresses, routes
-// from the topology's forwarding tables (IPv4 and IPv6, with ECMP), sysctls,
-// and nftables rules that make the routers' behaviours real.
+// namespace per router and host, a veth pair per link, addresses, routes from
+// the topology's forwarding tables (IPv4 and IPv6, with ECMP), sysctls, and
+// nftables rules that make the routers' behaviours real.
 //
-// Everything is done through netlink from Go (vishvananda/netlink for links,
-// addresses, routes and policy rules; google/nftables for the rules); no
-// command is run. Namespaces are named NSPrefix + lab + "-" + node, so that
-// DownAll removes a lab — and with it its veths and nftables tables — also
-// after a crash.
+// Everything is done through netlink from Go, no command is run:
+// vishvananda/netns and netlink create namespaces and veths, a batched
+// rtnetlink writer installs addresses, permanent neighbours (no ARP or
+// neighbour discovery in the lab), routes and policy rules, and
+// google/nftables the rules. Namespaces are named NSPrefix + lab + "-" +
+// node, so that Remove and DownAll find a lab — and with it its veths and
+// nftables tables — also after a crash. Up returns once every interface is
+// operationally up, ready to carry probes.
 //
 // The kernel is made to forward exactly as topo's ground truth predicts:
 //   - ECMP: a router does not use the kernel's multipath hash (randomly
@@ -19,11 +22,14 @@
 //   - Record Route (RFC 791 §3.1): a router with Behaviour.NoRRStamp lets the
 //     kernel stamp, then moves the option pointer back by 4 at postrouting
 //     and adds 4 to the last byte of the stamped slot, which keeps the IPv4
-//     header checksum (RFC 1071) valid.
-//   - ICMP (RFC 792, RFC 4443): time-exceeded suppression in nftables,
-//     error rate limits through the kernel's sysctls.
+//     header checksum (RFC 1071) valid (see rr.go).
+//   - Options, ICMP (RFC 792, RFC 4443): option dropping and time-exceeded
+//     suppression in nftables; error rate limits, echo ignoring, forwarding
+//     and strict reverse-path filtering (for vantage points that may not
+//     spoof) through sysctls, every value set explicitly.
 //
-// All functions need root (CAP_NET_ADMIN and CAP_SYS_ADMIN).
+// Building, entering and removing labs needs root (ErrNeedRoot); Open and
+// Status only read.
 package lab
 
 import (
