@@ -81,7 +81,7 @@ func TestAtlasTrace(t *testing.T) {
 	if res.Stop != revtr.Reaches || !slices.Equal(types(res.Hops), []revtr.HopType{1, 3, 3, 3}) || res.Hops[1].MeasurementID != 99 {
 		t.Errorf("result %v %v %+v", res.Stop, types(res.Hops), res.Hops)
 	}
-	if res.Cost.Probes() != res.Cost.Ping {
+	if res.Cost.Measure() != 0 {
 		t.Errorf("cost %+v: an atlas hit costs no probe", res.Cost)
 	}
 }

@@ -137,16 +137,21 @@ type Cost struct {
 	RR        int // Record Route pings from the source
 	SpoofedRR int // Record Route pings spoofed as the source
 	Trace     int // traceroute probes (symmetry)
-	Ping      int // pings (RTTs and diagnosis)
+	Ping      int // pings to diagnose an unresponsive destination
+	RTT       int // pings for the hops' RTTs, once the path is known
 	TwoHost   int // two-host responder probes
 	Rounds    int
 }
 
 // Probes is the total number of probes.
-func (c Cost) Probes() int { return c.RR + c.SpoofedRR + c.Trace + c.Ping + c.TwoHost }
+func (c Cost) Probes() int { return c.Measure() + c.RTT }
+
+// Measure is the number of probes spent finding the path, RTT pings
+// excluded.
+func (c Cost) Measure() int { return c.RR + c.SpoofedRR + c.Trace + c.Ping + c.TwoHost }
 
 // Add returns the sum of two costs.
 func (c Cost) Add(o Cost) Cost {
 	return Cost{RR: c.RR + o.RR, SpoofedRR: c.SpoofedRR + o.SpoofedRR, Trace: c.Trace + o.Trace,
-		Ping: c.Ping + o.Ping, TwoHost: c.TwoHost + o.TwoHost, Rounds: c.Rounds + o.Rounds}
+		Ping: c.Ping + o.Ping, RTT: c.RTT + o.RTT, TwoHost: c.TwoHost + o.TwoHost, Rounds: c.Rounds + o.Rounds}
 }

@@ -11,7 +11,7 @@ import (
 // answer keep RTT 0. RTTs are skipped if the budget does not allow them.
 func (r *run) rtts(ctx context.Context) {
 	n := len(r.path)
-	if r.spend(n, &r.res.Cost.Ping) != nil {
+	if r.spend(n, &r.res.Cost.RTT) != nil {
 		return
 	}
 	pings := make([]meas.Ping, n)

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"sync"
 
+	"github.com/revtr/revtr/atlas"
 	"github.com/revtr/revtr/meas"
 	"github.com/revtr/revtr/revtr"
 )
@@ -40,17 +41,17 @@ func NewLearned(vps []netip.Addr, prefix PrefixOf, asOf map[netip.Addr]uint32) *
 		dist:  make(map[netip.Prefix]map[netip.Addr]int)}
 }
 
-// LearnTraces feeds the cold-start prior with traceroutes sent by vantage
-// points (the atlas's, toward the sources): a prefix seen at TTL d of a
+// LearnPaths feeds the cold-start prior with the atlas traceroutes sent
+// by vantage points toward the sources: a prefix seen at TTL d of a
 // vantage point's traceroute is about d hops from it.
-func (l *Learned) LearnTraces(traces []meas.Trace) {
+func (l *Learned) LearnPaths(paths []*atlas.Path) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	for _, tr := range traces {
-		l.seen(l.prefix(tr.Src), tr.Src, 0)
-		for _, h := range tr.Hops {
-			if h.Addr.IsValid() {
-				l.seen(l.prefix(h.Addr), tr.Src, h.TTL)
+	for _, p := range paths {
+		l.seen(l.prefix(p.VP), p.VP, 0)
+		for i, a := range p.Hops {
+			if a.IsValid() {
+				l.seen(l.prefix(a), p.VP, i+1)
 			}
 		}
 	}

@@ -1,0 +1,116 @@
+package eval
+
+import (
+	"fmt"
+	"io"
+	"text/tabwriter"
+
+	"github.com/revtr/revtr/revtr"
+)
+
+// row is one line of the side-by-side table.
+type row struct {
+	name string
+	val  func(Summary) float64
+	f    string
+}
+
+var rows = []row{
+	{"coverage (reach S)", Summary.Coverage, "%.3f"},
+	{"router-level exact", Summary.ExactShare, "%.3f"},
+	{"no wrong hop, in order", Summary.ConsistentShare, "%.3f"},
+	{"hops wrong", Summary.WrongShare, "%.3f"},
+	{"true routers found", Summary.Recall, "%.3f"},
+	{"AS: all present", func(s Summary) float64 { return s.ASShare(ASAllPresent) }, "%.3f"},
+	{"AS: missing one", func(s Summary) float64 { return s.ASShare(ASMissingOne) }, "%.3f"},
+	{"AS: discrepant", func(s Summary) float64 { return s.ASShare(ASDiscrepant) }, "%.3f"},
+	{"probes / revtr", Summary.ProbesPerRevtr, "%.2f"},
+	{"  finding the path", func(s Summary) float64 { return ratio(s.Cost.Measure(), s.N) }, "%.2f"},
+	{"  RR from S", func(s Summary) float64 { return ratio(s.Cost.RR, s.N) }, "%.2f"},
+	{"  spoofed RR", func(s Summary) float64 { return ratio(s.Cost.SpoofedRR, s.N) }, "%.2f"},
+	{"  traceroute (sym)", func(s Summary) float64 { return ratio(s.Cost.Trace, s.N) }, "%.2f"},
+	{"  ping (diagnosis)", func(s Summary) float64 { return ratio(s.Cost.Ping, s.N) }, "%.2f"},
+	{"  ping (RTTs)", func(s Summary) float64 { return ratio(s.Cost.RTT, s.N) }, "%.2f"},
+	{"rounds / revtr", Summary.RoundsPerRevtr, "%.2f"},
+	{"runtime median (s)", func(s Summary) float64 { return s.Runtime(0.5).Seconds() }, "%.3f"},
+	{"runtime p95 (s)", func(s Summary) float64 { return s.Runtime(0.95).Seconds() }, "%.3f"},
+	{"engine CPU / revtr (µs)", func(s Summary) float64 { return float64(s.EngineCPU().Nanoseconds()) / 1e3 }, "%.1f"},
+}
+
+// Write prints the report: the world's knobs, then every policy side by
+// side with the first-over-second ratio, then per hop type and fail
+// reason.
+func (r *Report) Write(w io.Writer) error {
+	p := r.Params
+	fmt.Fprintf(w, "seed %d: %d ASes, %d routers, %d sources, %d vantage points (%.0f%% may spoof), %d targets\n",
+		r.Seed, r.ASes, r.Routers, r.Sources, r.VPs, 100*p.CanSpoofShare, r.Targets)
+	fmt.Fprintf(w, "routers: %.0f%% no RR stamp, %.0f%% drop options, %.0f%% no time exceeded, %.0f%% rate-limited; destinations: %.0f%% no echo, %.0f%% drop options\n",
+		100*p.NoRRStampShare, 100*p.DropOptionsShare, 100*p.NoTimeExceededShare, 100*p.RateLimitShare,
+		100*p.NoEchoShare, 100*p.DropOptionsDstShare)
+	fmt.Fprintf(w, "atlas: %d traceroutes (%d probes), %d RR pings; reference survey: %d RR pings\n\n",
+		r.AtlasCost[0], r.AtlasCost[1], r.AtlasCost[2], r.Survey)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	r.header(tw)
+	for _, rw := range rows {
+		r.line(tw, rw.name, rw.f, rw.val)
+	}
+	for _, t := range revtr.HopTypes()[1:] {
+		r.typeLines(tw, t)
+	}
+	for _, f := range revtr.FailReasons() {
+		r.failLine(tw, f)
+	}
+	return tw.Flush()
+}
+
+func (r *Report) header(w io.Writer) {
+	fmt.Fprint(w, "\t")
+	for _, s := range r.Policies {
+		fmt.Fprintf(w, "%s (n=%d)\t", s.Policy, s.N)
+	}
+	if len(r.Policies) == 2 {
+		fmt.Fprint(w, "ratio\t")
+	}
+	fmt.Fprintln(w)
+}
+
+func (r *Report) line(w io.Writer, name, f string, val func(Summary) float64) {
+	fmt.Fprintf(w, "%s\t", name)
+	for _, s := range r.Policies {
+		fmt.Fprintf(w, f+"\t", val(s))
+	}
+	if len(r.Policies) == 2 {
+		a, b := val(r.Policies[0]), val(r.Policies[1])
+		if b != 0 {
+			fmt.Fprintf(w, "%.2f\t", a/b)
+		} else {
+			fmt.Fprint(w, "-\t")
+		}
+	}
+	fmt.Fprintln(w)
+}
+
+func (r *Report) typeLines(w io.Writer, t revtr.HopType) {
+	k := int(t) % maxType
+	if !r.any(func(s Summary) bool { return s.TypeHops[k] > 0 }) {
+		return
+	}
+	r.line(w, fmt.Sprintf("type %d (%s) hops / revtr", t, t), "%.2f", func(s Summary) float64 { return ratio(s.TypeHops[k], s.N) })
+	r.line(w, fmt.Sprintf("type %d (%s) wrong", t, t), "%.3f", func(s Summary) float64 { return ratio(s.TypeWrong[k], s.TypeHops[k]) })
+}
+
+func (r *Report) failLine(w io.Writer, f revtr.FailReason) {
+	if !r.any(func(s Summary) bool { return s.Fails[f] > 0 }) {
+		return
+	}
+	r.line(w, "FAILED: "+f.String(), "%.3f", func(s Summary) float64 { return ratio(s.Fails[f], s.N) })
+}
+
+func (r *Report) any(f func(Summary) bool) bool {
+	for _, s := range r.Policies {
+		if f(s) {
+			return true
+		}
+	}
+	return false
+}

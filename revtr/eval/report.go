@@ -1,0 +1,157 @@
+package eval
+
+import (
+	"context"
+	"slices"
+	"time"
+
+	"github.com/revtr/revtr/revtr"
+	"github.com/revtr/revtr/topo"
+)
+
+// Summary aggregates one policy's outcomes.
+type Summary struct {
+	Policy  string
+	N       int
+	Stops   map[revtr.Stop]int
+	Fails   map[revtr.FailReason]int
+	Reached int
+	// Accuracy over the reverse traceroutes that reached the source.
+	Exact, Consistent    int
+	AS                   [3]int
+	Hops, Wrong          int
+	TypeHops, TypeWrong  [maxType]int
+	TruthHops, FoundHops int
+	Candidates           int
+	// Cost over all reverse traceroutes.
+	Cost     revtr.Cost
+	Runtimes []time.Duration // virtual, sorted
+	// Wall time running the engine and, of it, inside the simulator.
+	Wall, ProberWall time.Duration
+}
+
+func summarize(policy string, outs []Outcome, wall, prober time.Duration) Summary {
+	s := Summary{Policy: policy, N: len(outs), Stops: map[revtr.Stop]int{}, Fails: map[revtr.FailReason]int{},
+		Wall: wall, ProberWall: prober}
+	for _, o := range outs {
+		r := o.Result
+		s.Stops[r.Stop]++
+		if r.Stop == revtr.Failed {
+			s.Fails[r.Fail]++
+		}
+		s.Cost = s.Cost.Add(r.Cost)
+		s.Runtimes = append(s.Runtimes, r.Runtime)
+		if r.Stop == revtr.Reaches {
+			s.addScore(o.Score)
+		}
+	}
+	slices.Sort(s.Runtimes)
+	return s
+}
+
+func (s *Summary) addScore(sc Score) {
+	s.Reached++
+	if sc.Exact {
+		s.Exact++
+	}
+	if sc.Consistent {
+		s.Consistent++
+	}
+	s.AS[sc.AS]++
+	s.Hops += sc.Hops
+	s.Wrong += sc.Wrong
+	for t := range maxType {
+		s.TypeHops[t] += sc.TypeHops[t]
+		s.TypeWrong[t] += sc.TypeWrong[t]
+	}
+	s.TruthHops += sc.TruthHops
+	s.FoundHops += sc.FoundHops
+	s.Candidates += sc.Candidates
+}
+
+func ratio(a, b int) float64 {
+	if b == 0 {
+		return 0
+	}
+	return float64(a) / float64(b)
+}
+
+// Coverage is the share of reverse traceroutes that reached the source.
+func (s Summary) Coverage() float64 { return ratio(s.Reached, s.N) }
+
+// ExactShare is the share of reached paths exactly right, router by router.
+func (s Summary) ExactShare() float64 { return ratio(s.Exact, s.Reached) }
+
+// ConsistentShare is the share of reached paths with no wrong hop, in
+// the true order.
+func (s Summary) ConsistentShare() float64 { return ratio(s.Consistent, s.Reached) }
+
+// WrongShare is the share of measured hops not on the true path.
+func (s Summary) WrongShare() float64 { return ratio(s.Wrong, s.Hops) }
+
+// Recall is the share of true routers the measured paths found.
+func (s Summary) Recall() float64 { return ratio(s.FoundHops, s.TruthHops) }
+
+// ASShare is the share of reached paths in an AS-level category.
+func (s Summary) ASShare(c ASCategory) float64 { return ratio(s.AS[c], s.Reached) }
+
+// ProbesPerRevtr is the mean number of probes.
+func (s Summary) ProbesPerRevtr() float64 { return ratio(s.Cost.Probes(), s.N) }
+
+// RoundsPerRevtr is the mean number of sequential probe rounds.
+func (s Summary) RoundsPerRevtr() float64 { return ratio(s.Cost.Rounds, s.N) }
+
+// Runtime returns the q-quantile of the virtual runtimes.
+func (s Summary) Runtime(q float64) time.Duration {
+	if len(s.Runtimes) == 0 {
+		return 0
+	}
+	return s.Runtimes[min(len(s.Runtimes)-1, int(q*float64(len(s.Runtimes))))]
+}
+
+// EngineCPU is the engine's wall time per reverse traceroute, the
+// simulator's excluded (one worker per core or fewer: CPU time).
+func (s Summary) EngineCPU() time.Duration {
+	if s.N == 0 {
+		return 0
+	}
+	return (s.Wall - s.ProberWall) / time.Duration(s.N)
+}
+
+// Report is an evaluation: the world and one summary per policy.
+type Report struct {
+	Seed      int64
+	Params    topo.Params
+	Routers   int
+	ASes      int
+	Sources   int
+	VPs       int
+	Targets   int
+	AtlasCost [3]int // traceroutes, their probes, RR pings
+	Survey    int    // reference survey probes
+	Policies  []Summary
+}
+
+// Run builds the world and evaluates every policy on the same pairs.
+func Run(ctx context.Context, cfg Config) (*Report, error) {
+	w, err := NewWorld(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	pols := cfg.Policies
+	if len(pols) == 0 {
+		pols = []string{revtr.PolicyDefault, revtr.PolicyReference}
+	}
+	rep := &Report{Seed: cfg.Seed, Params: cfg.Params, Routers: len(w.Topo.Routers()), ASes: len(w.Topo.ASes),
+		Sources: len(w.Sources), VPs: len(w.VPs), Targets: len(w.Targets), Survey: len(w.Survey),
+		AtlasCost: [3]int{w.AtlasCost.Traces, w.AtlasCost.TraceProbes, w.AtlasCost.RRPings}}
+	pairs := w.Pairs(cfg.Seed, cfg.Revtrs)
+	for _, p := range pols {
+		outs, wall, prober, err := w.RunPolicy(ctx, p, pairs, cfg.Workers)
+		if err != nil {
+			return nil, err
+		}
+		rep.Policies = append(rep.Policies, summarize(p, outs, wall, prober))
+	}
+	return rep, nil
+}

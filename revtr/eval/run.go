@@ -1,0 +1,138 @@
+package eval
+
+import (
+	"context"
+	"fmt"
+	"net/netip"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/revtr/revtr/meas"
+	"github.com/revtr/revtr/revtr"
+	"github.com/revtr/revtr/revtr/vpsel"
+	"github.com/revtr/revtr/topo"
+)
+
+// Engine returns an engine for a built-in policy, wired as a deployment
+// would be: the simulator as prober, the atlas (and the aliases it
+// learned), the prefix AS map, and the policy's selector — the learned one
+// warmed with the atlas traceroutes for ours, ingress cover from the survey
+// for the reference. The prober is timed so that engine CPU can be told
+// from the simulator's.
+func (w *World) Engine(policy string, firstID uint64) (*revtr.Engine, *TimedProber, error) {
+	pol, err := revtr.PolicyByName(policy)
+	if err != nil {
+		return nil, nil, fmt.Errorf("eval: %w", err)
+	}
+	var sel revtr.Selector
+	if pol.Name == revtr.PolicyReference {
+		sel = vpsel.NewIngressCover(w.Spoofers, w.spooferSurvey(), w.ASMap.Prefix)
+	} else {
+		l := vpsel.NewLearned(w.Spoofers, w.ASMap.Prefix, w.vpAS)
+		l.LearnPaths(w.Paths)
+		sel = l
+	}
+	tp := &TimedProber{P: w.Net}
+	e, err := revtr.New(revtr.Config{Prober: tp, Atlas: w.Atlas, Aliases: w.Atlas, ASMap: w.ASMap,
+		Selector: sel, Clock: VirtualClock{Epoch: Epoch}, Allow: topo.ReservedPrefixes(),
+		Sources: w.Sources, VantagePoints: w.Spoofers, Policy: pol, FirstID: firstID})
+	if err != nil {
+		return nil, nil, fmt.Errorf("eval: %w", err)
+	}
+	return e, tp, nil
+}
+
+// spooferSurvey is the survey's probes from vantage points that spoof.
+func (w *World) spooferSurvey() []vpsel.SurveyProbe {
+	ok := make(map[netip.Addr]bool, len(w.Spoofers))
+	for _, s := range w.Spoofers {
+		ok[s] = true
+	}
+	var out []vpsel.SurveyProbe
+	for _, sp := range w.Survey {
+		if ok[sp.VP] {
+			out = append(out, sp)
+		}
+	}
+	return out
+}
+
+// TimedProber wraps a prober and adds up the wall time spent inside it.
+type TimedProber struct {
+	P  meas.Prober
+	ns atomic.Int64
+}
+
+// Spent is the wall time spent in the wrapped prober so far.
+func (t *TimedProber) Spent() time.Duration { return time.Duration(t.ns.Load()) }
+
+func (t *TimedProber) since(start time.Time) { t.ns.Add(int64(time.Since(start))) }
+
+// Ping times the wrapped Ping.
+func (t *TimedProber) Ping(ctx context.Context, r meas.PingRequest) (meas.Ping, error) {
+	defer t.since(time.Now())
+	return t.P.Ping(ctx, r)
+}
+
+// RecordRoute times the wrapped RecordRoute.
+func (t *TimedProber) RecordRoute(ctx context.Context, r meas.RRRequest) (meas.RRPing, error) {
+	defer t.since(time.Now())
+	return t.P.RecordRoute(ctx, r)
+}
+
+// Traceroute times the wrapped Traceroute.
+func (t *TimedProber) Traceroute(ctx context.Context, r meas.TraceRequest) (meas.Trace, error) {
+	defer t.since(time.Now())
+	return t.P.Traceroute(ctx, r)
+}
+
+// Outcome is one reverse traceroute and its score.
+type Outcome struct {
+	Result revtr.Result
+	Score  Score // zero unless the result reached the source
+}
+
+// RunPolicy runs the pairs with one policy, workers at a time, pair i
+// starting at virtual time i × 3 ms, and scores every result.
+func (w *World) RunPolicy(ctx context.Context, policy string, pairs []Pair, workers int) ([]Outcome, time.Duration, time.Duration, error) {
+	e, tp, err := w.Engine(policy, 1)
+	if err != nil {
+		return nil, 0, 0, err
+	}
+	out := make([]Outcome, len(pairs))
+	errs := make([]error, len(pairs))
+	var next atomic.Int64
+	var wall atomic.Int64
+	var wg sync.WaitGroup
+	for range max(workers, 1) {
+		wg.Go(func() {
+			for i := int(next.Add(1) - 1); i < len(pairs); i = int(next.Add(1) - 1) {
+				start := time.Now()
+				out[i], errs[i] = w.one(ctx, e, pairs[i], time.Duration(i)*startGap)
+				wall.Add(int64(time.Since(start)))
+			}
+		})
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return nil, 0, 0, err
+		}
+	}
+	return out, time.Duration(wall.Load()), tp.Spent(), nil
+}
+
+func (w *World) one(ctx context.Context, e *revtr.Engine, p Pair, at time.Duration) (Outcome, error) {
+	res, err := e.Run(Timeline(ctx, at), revtr.Request{Src: p.Src, Dst: p.Dst, Label: "eval"})
+	if err != nil {
+		return Outcome{}, fmt.Errorf("eval: revtr %v to %v: %w", p.Src, p.Dst, err)
+	}
+	o := Outcome{Result: res}
+	if res.Stop == revtr.Reaches {
+		if o.Score, err = score(w.Topo, res); err != nil {
+			return o, fmt.Errorf("eval: truth of %v to %v: %w", p.Src, p.Dst, err)
+		}
+	}
+	return o, nil
+}
