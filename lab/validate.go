@@ -7,24 +7,10 @@ import (
 	"github.com/revtr/revtr/topo"
 )
 
-// labSpace is where lab addresses may come from (team rule): nothing in a
-// lab can ever be confused with a real network.
-var labSpace = []netip.Prefix{
-	netip.MustParsePrefix("10.0.0.0/8"),
-	netip.MustParsePrefix("100.64.0.0/10"),
-	netip.MustParsePrefix("198.18.0.0/15"),
-	netip.MustParsePrefix("2001:db8::/32"),
-}
-
-// InLabSpace reports whether a is an address a lab may use.
-func InLabSpace(a netip.Addr) bool {
-	for _, p := range labSpace {
-		if p.Contains(a) {
-			return true
-		}
-	}
-	return false
-}
+// inLabSpace reports whether a is an address a lab may use: only reserved
+// space (topo.ReservedPrefixes), so that nothing in a lab can ever be
+// confused with a real network.
+func inLabSpace(a netip.Addr) bool { return topo.Reserved(a) }
 
 // maxIfName is the kernel's interface name limit (IFNAMSIZ - 1).
 const maxIfName = 15
@@ -80,10 +66,10 @@ func validateIfaces(t *topo.Topology, n *topo.Node) error {
 		if !ifc.Addr.IsValid() && !ifc.Addr6.IsValid() {
 			return fmt.Errorf("node %s: interface %s has no address: %w", n.Name, ifc.Name, ErrBadTopology)
 		}
-		if ifc.Addr.IsValid() && (!ifc.Addr.Addr().Is4() || !InLabSpace(ifc.Addr.Addr())) {
+		if ifc.Addr.IsValid() && (!ifc.Addr.Addr().Is4() || !inLabSpace(ifc.Addr.Addr())) {
 			return fmt.Errorf("node %s: interface %s: %s is not an IPv4 lab address: %w", n.Name, ifc.Name, ifc.Addr, ErrBadTopology)
 		}
-		if ifc.Addr6.IsValid() && (!ifc.Addr6.Addr().Is6() || !InLabSpace(ifc.Addr6.Addr())) {
+		if ifc.Addr6.IsValid() && (!ifc.Addr6.Addr().Is6() || !inLabSpace(ifc.Addr6.Addr())) {
 			return fmt.Errorf("node %s: interface %s: %s is not an IPv6 lab address: %w", n.Name, ifc.Name, ifc.Addr6, ErrBadTopology)
 		}
 		if n.Behaviour.NoRRStamp && ifc.Addr.IsValid() && ifc.Addr.Addr().As4()[3] > 251 {
@@ -105,7 +91,7 @@ func validateRoute(n *topo.Node, r topo.Route) error {
 		if nh.Iface < 0 || nh.Iface >= len(n.Ifaces) {
 			return fmt.Errorf("node %s: route %s: no interface %d: %w", n.Name, r.Dst, nh.Iface, ErrBadTopology)
 		}
-		if nh.Gateway.IsValid() && (nh.Gateway.Is4() != r.Dst.Addr().Is4() || !InLabSpace(nh.Gateway)) {
+		if nh.Gateway.IsValid() && (nh.Gateway.Is4() != r.Dst.Addr().Is4() || !inLabSpace(nh.Gateway)) {
 			return fmt.Errorf("node %s: route %s: gateway %s is not a lab address of the same family: %w", n.Name, r.Dst, nh.Gateway, ErrBadTopology)
 		}
 	}
