@@ -2,6 +2,7 @@ package probe_test
 
 import (
 	"context"
+	"errors"
 	"math/rand/v2"
 	"net/netip"
 	"testing"
@@ -90,4 +91,88 @@ func answered(rng *rand.Rand, dst netip.Addr, path []netip.Addr) *expected {
 func randomFlow(rng *rand.Rand) meas.Flow {
 	protos := []meas.Proto{meas.ICMP, meas.UDP, meas.TCP}
 	return meas.Flow{Proto: protos[rng.IntN(3)], ID: uint16(10000 + rng.IntN(8))}
+}
+
+// TestCloseAndCancel checks that probes outstanding at Close fail with
+// ErrClosed, that a cancelled wait returns the context's error and frees
+// the probe, and that a closed prober refuses new probes.
+func TestCloseAndCancel(t *testing.T) {
+	tp := build(t)(topo.Chain(3))
+	node(t, tp, "r1").Behaviour.NoTimeExceeded = true
+	l := upLab(t, tp)
+	var p *probe.Prober
+	if err := l.Do("h0", func() (err error) { p, err = probe.New(probe.Config{Rate: 1000, Timeout: time.Minute}); return err }); err != nil {
+		t.Fatal(err)
+	}
+	h1 := hostAddr(t, tp, "h1", false)
+	silent := probe.Probe{Dst: h1, TTL: 2} // expires at r1, which says nothing
+	ctx, cancel := context.WithCancel(context.Background())
+	f, err := p.Start(ctx, silent)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cancel()
+	if _, err := f.Wait(ctx); !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled wait: %v, want context.Canceled", err)
+	}
+	if n := p.Outstanding(); n != 0 {
+		t.Errorf("%d outstanding after the only probe was cancelled", n)
+	}
+	var fs []*probe.Inflight
+	for range 10 {
+		f, err := p.Start(context.Background(), silent)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fs = append(fs, f)
+	}
+	if err := p.Close(); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range fs {
+		if _, err := f.Wait(context.Background()); !errors.Is(err, probe.ErrClosed) {
+			t.Errorf("outstanding probe after Close: %v, want ErrClosed", err)
+		}
+	}
+	if _, err := p.Start(context.Background(), silent); !errors.Is(err, probe.ErrClosed) {
+		t.Errorf("Start after Close: %v, want ErrClosed", err)
+	}
+	if err := p.Close(); err != nil {
+		t.Errorf("second Close: %v", err)
+	}
+}
+
+// TestProbeBadInput checks the errors of requests no prober could send.
+func TestProbeBadInput(t *testing.T) {
+	tp := build(t)(topo.Chain(1))
+	l := upLab(t, tp)
+	p := newProber(t, l, "h0", probe.Config{Rate: 1000})
+	h1, h16 := hostAddr(t, tp, "h1", false), hostAddr(t, tp, "h1", true)
+	ctx := context.Background()
+	for _, c := range []struct {
+		name string
+		pr   probe.Probe
+		want error
+	}{
+		{"no destination", probe.Probe{}, probe.ErrBadRequest},
+		{"TTL 256", probe.Probe{Dst: h1, TTL: 256}, probe.ErrBadRequest},
+		{"protocol", probe.Probe{Dst: h1, Flow: meas.Flow{Proto: 47}}, probe.ErrBadRequest},
+		{"RR over UDP", probe.Probe{Dst: h1, RecordRoute: true, Flow: meas.Flow{Proto: meas.UDP}}, probe.ErrFamily},
+		{"RR over IPv6", probe.Probe{Dst: h16, RecordRoute: true}, probe.ErrFamily},
+		{"families", probe.Probe{Src: hostAddr(t, tp, "h0", false), Dst: h16}, probe.ErrFamily},
+		{"spoof", probe.Probe{Src: netip.MustParseAddr("10.99.0.1"), Dst: h1}, probe.ErrSpoofNotAllowed},
+	} {
+		if _, err := p.Probe(ctx, c.pr); !errors.Is(err, c.want) {
+			t.Errorf("%s: %v, want %v", c.name, err, c.want)
+		}
+	}
+	if _, err := p.Traceroute(ctx, meas.TraceRequest{Dst: h1, FirstTTL: 5, MaxTTL: 2}); !errors.Is(err, probe.ErrBadRequest) {
+		t.Errorf("traceroute TTLs 5..2: %v", err)
+	}
+	if _, err := p.Multipath(ctx, meas.MultipathRequest{Dst: h1, Proto: 99}); err == nil {
+		t.Error("multipath with protocol 99: no error")
+	}
+	if _, err := probe.AppendProbe(nil, probe.Probe{Dst: h1}, 1, 1); !errors.Is(err, probe.ErrFamily) {
+		t.Errorf("AppendProbe without source: %v", err)
+	}
 }
