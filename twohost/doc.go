@@ -1,0 +1,38 @@
+// Package twohost implements the two-host reverse traceroute protocol
+// (Augsburg Traceroute, draft-heiwin-intarea-reverse-traceroute): a
+// responder that a remote host runs and a client that asks it for
+// traceroute probes back toward the client.
+//
+// A request is an ICMP echo request with code 1 (RFC 792 type 8, RFC 4443
+// type 128) carrying TTL, protocol and flow (wire.TwoHostRequest). The
+// responder sends ONE probe toward the requester — ICMP echo with the flow
+// in its checksum, or UDP/TCP from source port 1021 with the flow as
+// destination port — at that TTL, copying the request's TOS (IPv6 traffic
+// class and flow label) so that load balancers treat the probe like the
+// request. It tags the probe with a session id in a field routers quote
+// back in their errors (RFC 792, RFC 1812, RFC 4443): the UDP checksum, the
+// TCP sequence number or the ICMP identifier. When the time exceeded, echo
+// reply, port unreachable or RST comes back, it answers the requester
+// with an echo reply with code 1 (wire.TwoHostResponse) holding the node
+// that answered and the probe's RTT in nanoseconds, out of the interface
+// the request arrived on. TTL 0 asks only whether a responder runs
+// (StateTTLZero): a plain host echoes the request back unchanged.
+//
+// The responder reads requests on an AF_PACKET socket bound to its
+// interface, which sees them before the IP stack, and installs an nftables
+// rule (table "revtr_responder_IFACE") so that the kernel does not echo
+// them as well. Safety, for operators exposing it: a bounded session table,
+// a session timeout, global and per-requester rate limits, an optional
+// minimum request size (so that no answer is larger than its request),
+// allow and deny lists of requester prefixes, probes only ever toward the
+// requester's own address, and a distinct counter for every reason a
+// request is refused or dropped (Prometheus metrics on a registry the
+// caller passes in).
+//
+// The client runs the presence check, single-path reverse traceroute
+// (several TTLs in flight within a rate limit, stopping after a number of
+// silent hops), forward traceroute through package probe, two-way
+// measurements, and multipath in both directions with the MDA / Diamond-
+// Miner stopping rule (package mda). Results are meas values; Text, JSON
+// and DOT write them out.
+package twohost

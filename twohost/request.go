@@ -1,0 +1,142 @@
+package twohost
+
+import (
+	"context"
+	"log/slog"
+	"net/netip"
+	"time"
+
+	"github.com/revtr/revtr/wire"
+)
+
+// inbound is a request as read off the wire, checked and decoded.
+type inbound struct {
+	src, dst  netip.Addr
+	v6        bool
+	tos       uint8  // IPv4 TOS or IPv6 traffic class
+	flowLabel uint32 // IPv6 only
+	icmpLen   int    // bytes of the ICMP message, padding included
+	req       wire.TwoHostRequest
+}
+
+// parseRequest checks and decodes an IP packet holding a request: IP
+// header and checksums valid, an echo request with code 1 of at least 12
+// bytes. Anything else is malformed.
+func parseRequest(b []byte, in *inbound) bool {
+	if len(b) == 0 {
+		return false
+	}
+	var payload []byte
+	switch b[0] >> 4 {
+	case 4:
+		var ip wire.IPv4
+		if ip.Decode(b) != nil || ip.Protocol != wire.ProtoICMP || ip.FragOff != 0 ||
+			ip.Flags&wire.IPv4MoreFragments != 0 || int(ip.TotalLen) > len(b) || wire.Checksum(b[:ip.Len()]) != 0 {
+			return false
+		}
+		payload = ip.Payload(b)
+		*in = inbound{src: ip.Src, dst: ip.Dst, tos: ip.TOS}
+		if wire.Checksum(payload) != 0 {
+			return false
+		}
+	case 6:
+		var ip wire.IPv6
+		if ip.Decode(b) != nil || ip.NextHeader != wire.ProtoICMPv6 || wire.IPv6HeaderLen+int(ip.PayloadLen) > len(b) {
+			return false
+		}
+		payload = ip.Payload(b)
+		*in = inbound{src: ip.Src, dst: ip.Dst, v6: true, tos: ip.TrafficClass, flowLabel: ip.FlowLabel}
+		if wire.TransportChecksum(wire.ProtoICMPv6, ip.Src, ip.Dst, payload) != 0 {
+			return false
+		}
+	default:
+		return false
+	}
+	in.icmpLen = len(payload)
+	return in.req.Decode(payload) == nil && in.req.V6 == in.v6
+}
+
+// handleRequest serves one request read on the packet socket from ll.
+func (r *Responder) handleRequest(b []byte, ll linkAddr, now time.Time) {
+	var in inbound
+	if !parseRequest(b, &in) {
+		r.m.refused[ReasonMalformed].Inc()
+		return
+	}
+	r.m.requests.WithLabelValues(familyName(in.v6)).Inc()
+	state, reason, ok := r.admit(&in, now)
+	if !ok {
+		r.refuse(&in, reason)
+		return
+	}
+	if state != wire.StateSuccess {
+		if reason == ReasonTooSmall {
+			r.m.refused[reason].Inc()
+		}
+		r.answer(&in, ll, wire.TwoHostResponse{State: state})
+		return
+	}
+	if reason, ok := r.startProbe(&in, ll, now); !ok {
+		r.refuse(&in, reason)
+	}
+}
+
+// admit applies the policy, the rate limits and the request checks in that
+// order. ok false: drop silently for reason. Otherwise state is the answer
+// to send at once, or StateSuccess when a probe is to be sent.
+func (r *Responder) admit(in *inbound, now time.Time) (state wire.TwoHostState, reason Reason, ok bool) {
+	switch {
+	case !probeable(in.src):
+		return 0, ReasonBadRequester, false
+	case !r.lim.permitted(in.src):
+		return 0, ReasonDenied, false
+	}
+	if reason, ok := r.lim.take(in.src, now); !ok {
+		return 0, reason, false
+	}
+	switch {
+	case r.cfg.MinRequestLen > 0 && in.icmpLen < r.cfg.MinRequestLen:
+		return wire.StateRefused, ReasonTooSmall, true
+	case in.req.TTL == 0:
+		return wire.StateTTLZero, 0, true
+	case probeProto(in.req.Proto, in.v6) == 0:
+		return wire.StateBadProtocol, 0, true
+	case isICMP(probeProto(in.req.Proto, in.v6)) && in.req.Flow == 0xffff:
+		// No echo checksum equals 0xffff (wire.Echo.SteerChecksum).
+		return wire.StateBadFlow, 0, true
+	}
+	return wire.StateSuccess, 0, true
+}
+
+// refuse counts and logs a dropped request.
+func (r *Responder) refuse(in *inbound, reason Reason) {
+	r.m.refused[reason].Inc()
+	if r.log.Enabled(context.Background(), slog.LevelDebug) {
+		r.log.LogAttrs(context.Background(), slog.LevelDebug, "request dropped", slog.String("requester", in.src.String()),
+			slog.String("reason", reason.String()))
+	}
+}
+
+// probeProto returns the protocol of the probe a request asks for, or 0
+// for a protocol the responder does not support. IPv6 requests may name
+// ICMP as 1 (as the reference client does) or 58.
+func probeProto(p wire.Proto, v6 bool) wire.Proto {
+	switch {
+	case p == wire.ProtoUDP || p == wire.ProtoTCP:
+		return p
+	case p == wire.ProtoICMP && !v6:
+		return wire.ProtoICMP
+	case (p == wire.ProtoICMP || p == wire.ProtoICMPv6) && v6:
+		return wire.ProtoICMPv6
+	}
+	return 0
+}
+
+func isICMP(p wire.Proto) bool { return p == wire.ProtoICMP || p == wire.ProtoICMPv6 }
+
+func familyName(v6 bool) string {
+	if v6 {
+		return "ipv6"
+	}
+	return "ipv4"
+}

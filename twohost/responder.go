@@ -1,0 +1,210 @@
+package twohost
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// Responder answers two-host requests on one interface. Create it with
+// NewResponder inside the network namespace it serves; its methods are
+// safe for concurrent use; Close stops it.
+type Responder struct {
+	cfg      ResponderConfig
+	log      *slog.Logger
+	ifindex  int
+	instance uint16 // rides in a second quoted field, to tell our probes from others'
+	m        *metrics
+	lim      *limits
+	tbl      *sessions
+	pkt      *sock // requests in, answers out
+	send4    *sock
+	send6    *sock // nil without IPv6
+	readers  []*sock
+	guard    *echoGuard
+	stop     chan struct{}
+	wg       sync.WaitGroup
+	closed   atomic.Bool
+}
+
+// NewResponder opens the responder's sockets in the calling thread's
+// network namespace, installs its nftables rule and starts serving. Errors
+// name what failed: ErrNoInterface, ErrNeedRoot, ErrConfig.
+func NewResponder(cfg ResponderConfig) (*Responder, error) {
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		return nil, fmt.Errorf("twohost: new responder: %w", err)
+	}
+	ifc, err := net.InterfaceByName(cfg.Interface)
+	if err != nil {
+		return nil, fmt.Errorf("twohost: new responder: %w: %s", ErrNoInterface, cfg.Interface)
+	}
+	r := &Responder{cfg: cfg, log: cfg.Logger.With("interface", cfg.Interface), ifindex: ifc.Index,
+		instance: uint16(rand.Uint32()), m: newMetrics(cfg.Interface), lim: newLimits(cfg),
+		tbl: newSessions(cfg.MaxSessions, uint16(rand.Uint32())), stop: make(chan struct{})}
+	if err := r.open(); err != nil {
+		r.closeAll()
+		return nil, fmt.Errorf("twohost: responder on %s: %w", cfg.Interface, err)
+	}
+	if err := r.m.register(cfg.Registry); err != nil {
+		r.closeAll()
+		return nil, fmt.Errorf("twohost: responder on %s: %w", cfg.Interface, err)
+	}
+	r.start()
+	r.log.Info("responder started", "max_sessions", cfg.MaxSessions, "timeout", cfg.Timeout,
+		"rate", cfg.Rate, "requester_rate", cfg.RequesterRate, "min_request_len", cfg.MinRequestLen,
+		"ipv6", r.send6 != nil, "kernel_echo_suppressed", r.guard != nil)
+	return r, nil
+}
+
+// open opens every socket; IPv6 ones are skipped when the namespace has no
+// IPv6.
+func (r *Responder) open() error {
+	var err error
+	if r.pkt, err = openPacket(r.ifindex); err != nil {
+		return err
+	}
+	if r.send4, err = openRaw(false, unix.IPPROTO_RAW, "IPv4 send"); err != nil {
+		return err
+	}
+	for _, p := range []int{unix.IPPROTO_ICMP, unix.IPPROTO_TCP} {
+		s, err := openRaw(false, p, "IPv4 receive")
+		if err != nil {
+			return err
+		}
+		r.readers = append(r.readers, s)
+	}
+	if err := r.open6(); err != nil && !errors.Is(err, ErrNoIPv6) {
+		return err
+	}
+	if !r.cfg.KeepKernelEcho {
+		if r.guard, err = installGuard(r.cfg.Interface); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (r *Responder) open6() error {
+	s, err := openRaw(true, unix.IPPROTO_RAW, "IPv6 send")
+	if err != nil {
+		return err
+	}
+	r.send6 = s
+	for _, p := range []int{unix.IPPROTO_ICMPV6, unix.IPPROTO_TCP} {
+		s, err := openRaw(true, p, "IPv6 receive")
+		if err != nil {
+			return err
+		}
+		r.readers = append(r.readers, s)
+	}
+	return nil
+}
+
+// start runs the request reader, one reader per reply socket and the
+// session sweeper.
+func (r *Responder) start() {
+	r.wg.Go(r.readRequests)
+	for _, s := range r.readers {
+		r.wg.Go(func() { r.readReplies(s) })
+	}
+	r.wg.Go(r.sweep)
+}
+
+// readRequests serves requests until the packet socket is closed.
+func (r *Responder) readRequests() {
+	buf := make([]byte, 1<<16)
+	for {
+		n, from, err := r.pkt.recv(buf)
+		if err != nil {
+			if r.closed.Load() {
+				return
+			}
+			continue
+		}
+		if ll, ok := linkOf(from); ok {
+			r.handleRequest(buf[:n], ll, time.Now())
+		}
+	}
+}
+
+// readReplies matches the answers to probes read from s until it is
+// closed.
+func (r *Responder) readReplies(s *sock) {
+	buf := make([]byte, 1<<16)
+	for {
+		n, from, err := s.recv(buf)
+		if err != nil {
+			if r.closed.Load() {
+				return
+			}
+			continue
+		}
+		r.handleReply(s, buf[:n], sourceOf(from), time.Now())
+	}
+}
+
+// sweep drops the sessions whose probe went unanswered for the timeout.
+func (r *Responder) sweep() {
+	t := time.NewTicker(min(max(r.cfg.Timeout/10, 10*time.Millisecond), 500*time.Millisecond))
+	defer t.Stop()
+	for {
+		select {
+		case <-r.stop:
+			return
+		case now := <-t.C:
+			if n := r.tbl.expire(now.Add(-r.cfg.Timeout)); n > 0 {
+				r.m.timeouts.Add(float64(n))
+				r.m.sessions.Sub(float64(n))
+			}
+		}
+	}
+}
+
+// Close stops serving, removes the nftables rule and closes the sockets.
+// Sessions still open get no answer. It is safe to call more than once.
+func (r *Responder) Close() error {
+	if r.closed.Swap(true) {
+		return nil
+	}
+	close(r.stop)
+	err := r.closeAll()
+	r.wg.Wait()
+	r.log.Info("responder stopped")
+	if err != nil {
+		return fmt.Errorf("twohost: close responder on %s: %w", r.cfg.Interface, err)
+	}
+	return nil
+}
+
+func (r *Responder) closeAll() error {
+	var errs []error
+	if r.guard != nil {
+		errs = append(errs, r.guard.remove())
+	}
+	for _, s := range append([]*sock{r.pkt, r.send4, r.send6}, r.readers...) {
+		if s != nil {
+			errs = append(errs, s.close())
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Serve runs a responder with cfg until ctx ends, then closes it: the
+// body of `revtr responder`.
+func Serve(ctx context.Context, cfg ResponderConfig) error {
+	r, err := NewResponder(cfg)
+	if err != nil {
+		return err
+	}
+	<-ctx.Done()
+	return r.Close()
+}
