@@ -176,3 +176,31 @@ func TestProbeBadInput(t *testing.T) {
 		t.Errorf("AppendProbe without source: %v", err)
 	}
 }
+
+// TestRateLimit checks the default token bucket: 100 packets per second.
+func TestRateLimit(t *testing.T) {
+	tp := build(t)(topo.Chain(1))
+	l := upLab(t, tp)
+	p := newProber(t, l, "h0", probe.Config{})
+	h1 := hostAddr(t, tp, "h1", false)
+	const n = 51
+	start := time.Now()
+	var fs []*probe.Inflight
+	for range n {
+		f, err := p.Start(context.Background(), probe.Probe{Dst: h1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		fs = append(fs, f)
+	}
+	el := time.Since(start)
+	for _, f := range fs {
+		if r, err := f.Wait(context.Background()); err != nil || r.Reply != meas.EchoReply {
+			t.Errorf("probe: %+v %v", r, err)
+		}
+	}
+	// 51 packets leave over 50 intervals of 10 ms.
+	if el < 490*time.Millisecond || el > 1500*time.Millisecond {
+		t.Errorf("%d probes at the default rate took %v, want about 500 ms", n, el)
+	}
+}
