@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/netip"
 	"os"
+	"os/exec"
 	"reflect"
 	"strings"
 	"testing"
@@ -172,5 +173,28 @@ func TestUpTwiceAndCancel(t *testing.T) {
 	}
 	if left, _ := listNS(labPrefix(name)); len(left) > 0 {
 		t.Errorf("cancelled Up left %v", left)
+	}
+}
+
+func TestExec(t *testing.T) {
+	l := upLab(t, chain(t, 1))
+	out, err := exe(t, l, "r0", "cat", "/proc/sys/net/ipv4/conf/all/forwarding")
+	if err != nil || strings.TrimSpace(out) != "1" {
+		t.Errorf("Exec in router: forwarding %q, %v; want 1", out, err)
+	}
+	var ee *exec.ExitError
+	if _, err := exe(t, l, "h0", "false"); !errors.As(err, &ee) || ee.ExitCode() != 1 {
+		t.Errorf("Exec false: %v, want exit status 1", err)
+	}
+	if _, err := exe(t, l, "nope", "true"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("Exec on unknown node: %v, want ErrNotFound", err)
+	}
+	if err := l.Exec(context.Background(), "h0", nil, Stdio{}); err == nil {
+		t.Errorf("Exec with no command succeeded")
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := l.Exec(ctx, "h0", []string{"sleep", "10"}, Stdio{}); err == nil {
+		t.Errorf("Exec with a cancelled context succeeded")
 	}
 }
