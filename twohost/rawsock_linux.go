@@ -151,3 +151,7 @@ func sourceOf(sa unix.Sockaddr) netip.Addr {
 	}
 	return netip.Addr{}
 }
+
+// sendIPPayload writes b to dst on a raw socket of a protocol: the kernel
+// adds the IP header.
+func (s *sock) sendIPPayload(b []byte, dst netip.Addr) error { return s.sendIP(b, dst) }

@@ -1,0 +1,224 @@
+package twohost
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/sys/unix"
+	"golang.org/x/time/rate"
+
+	"github.com/revtr/revtr/wire"
+)
+
+// Client defaults. The reference client sends one request every 0.1 s and
+// waits 2 s for each; ours keeps several in flight within a token bucket.
+const (
+	DefaultClientRate    = 50 // requests per second
+	DefaultClientBurst   = 10
+	DefaultClientTimeout = 2 * time.Second
+)
+
+// ErrClientClosed means the client was closed while a request waited.
+var ErrClientClosed = errors.New("twohost client closed")
+
+// ClientConfig tunes a Client. The zero value is usable.
+type ClientConfig struct {
+	// Rate and Burst bound the requests per second (token bucket); 0 means
+	// DefaultClientRate and DefaultClientBurst.
+	Rate  float64
+	Burst int
+	// Timeout is how long a request waits for its answer; 0 means
+	// DefaultClientTimeout.
+	Timeout time.Duration
+	// RequestLen pads requests with zeros to this many ICMP bytes, for
+	// responders that enforce a minimum request size; 0 or less than 12
+	// sends the reference's 12-byte requests.
+	RequestLen int
+}
+
+// Client sends two-host requests from the network namespace it was created
+// in. Its methods are safe for concurrent use; Close releases it.
+type Client struct {
+	cfg     ClientConfig
+	limiter *rate.Limiter
+	s4, s6  *sock // s6 nil without IPv6
+	addrs   []netip.Addr
+	mu      sync.Mutex
+	pending map[pendingKey]chan answer
+	nextID  uint16
+	wg      sync.WaitGroup
+	closed  atomic.Bool
+	done    chan struct{} // closed by Close
+}
+
+type pendingKey struct {
+	peer netip.Addr
+	id   uint16
+}
+
+// answer is what came back for one request, as read.
+type answer struct {
+	msg []byte // the ICMP message
+	at  time.Time
+}
+
+// NewClient opens the client's ICMP sockets in the calling thread's
+// network namespace.
+func NewClient(cfg ClientConfig) (*Client, error) {
+	if cfg.Rate <= 0 {
+		cfg.Rate = DefaultClientRate
+	}
+	if cfg.Burst <= 0 {
+		cfg.Burst = DefaultClientBurst
+	}
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = DefaultClientTimeout
+	}
+	c := &Client{cfg: cfg, limiter: rate.NewLimiter(rate.Limit(cfg.Rate), cfg.Burst),
+		pending: make(map[pendingKey]chan answer), done: make(chan struct{}), nextID: uint16(time.Now().UnixNano())}
+	var err error
+	if c.s4, err = openRaw(false, unix.IPPROTO_ICMP, "ICMP"); err != nil {
+		return nil, fmt.Errorf("twohost: new client: %w", err)
+	}
+	if c.s6, err = openRaw(true, unix.IPPROTO_ICMPV6, "ICMPv6"); errors.Is(err, ErrNoIPv6) {
+		c.s6 = nil
+	} else if err == nil {
+		err = c.s6.control(func(fd int) error { return icmp6Filter(fd, uint8(wire.ICMPv6EchoReply)) })
+	}
+	if err == nil {
+		c.addrs, err = localAddrs()
+	}
+	if err != nil {
+		c.closeSockets()
+		return nil, fmt.Errorf("twohost: new client: %w", err)
+	}
+	for _, s := range []*sock{c.s4, c.s6} {
+		if s != nil {
+			c.wg.Go(func() { c.read(s) })
+		}
+	}
+	return c, nil
+}
+
+// localAddrs returns the namespace's own addresses, loopback and
+// link-local left out: a node that is one of them is the client itself.
+func localAddrs() ([]netip.Addr, error) {
+	ifas, err := net.InterfaceAddrs()
+	if err != nil {
+		return nil, fmt.Errorf("list local addresses: %w", err)
+	}
+	var out []netip.Addr
+	for _, ifa := range ifas {
+		if p, err := netip.ParsePrefix(ifa.String()); err == nil && !p.Addr().IsLoopback() && !p.Addr().IsLinkLocalUnicast() {
+			out = append(out, p.Addr().Unmap())
+		}
+	}
+	return out, nil
+}
+
+// Local reports whether a is one of the client's own addresses.
+func (c *Client) Local(a netip.Addr) bool { return slices.Contains(c.addrs, a.Unmap()) }
+
+// source returns the client's first address of dst's family.
+func (c *Client) source(dst netip.Addr) netip.Addr {
+	for _, a := range c.addrs {
+		if a.Is4() == dst.Is4() {
+			return a
+		}
+	}
+	return netip.Addr{}
+}
+
+// read delivers echo replies with code 1 to the requests waiting for them.
+func (c *Client) read(s *sock) {
+	buf := make([]byte, 1<<16)
+	for {
+		n, from, err := s.recv(buf)
+		if err != nil {
+			if c.closed.Load() {
+				return
+			}
+			continue
+		}
+		at, b, peer := time.Now(), buf[:n], sourceOf(from)
+		if !s.v6 {
+			var ip wire.IPv4
+			if ip.Decode(b) != nil {
+				continue
+			}
+			b = ip.Payload(b)
+		}
+		var e wire.Echo
+		if e.Decode(b) != nil || !e.Reply || e.Code != wire.TwoHostCode {
+			continue
+		}
+		c.deliver(pendingKey{peer.Unmap(), e.ID}, answer{msg: slices.Clone(b), at: at})
+	}
+}
+
+func (c *Client) deliver(k pendingKey, a answer) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if ch, ok := c.pending[k]; ok {
+		select {
+		case ch <- a:
+		default: // a duplicate: the first answer counts
+		}
+	}
+}
+
+// register reserves a query id toward peer.
+func (c *Client) register(peer netip.Addr) (uint16, chan answer, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed.Load() {
+		return 0, nil, ErrClientClosed
+	}
+	for range 1 << 16 {
+		c.nextID++
+		k := pendingKey{peer, c.nextID}
+		if _, taken := c.pending[k]; !taken {
+			ch := make(chan answer, 1)
+			c.pending[k] = ch
+			return c.nextID, ch, nil
+		}
+	}
+	return 0, nil, fmt.Errorf("every query id toward %s is in use", peer)
+}
+
+func (c *Client) unregister(peer netip.Addr, id uint16) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	delete(c.pending, pendingKey{peer, id})
+}
+
+// Close stops the readers and closes the sockets; waiting requests fail
+// with ErrClientClosed.
+func (c *Client) Close() error {
+	if c.closed.Swap(true) {
+		return nil
+	}
+	close(c.done)
+	err := c.closeSockets()
+	c.wg.Wait()
+	if err != nil {
+		return fmt.Errorf("twohost: close client: %w", err)
+	}
+	return nil
+}
+
+func (c *Client) closeSockets() error {
+	var errs []error
+	for _, s := range []*sock{c.s4, c.s6} {
+		if s != nil {
+			errs = append(errs, s.close())
+		}
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,141 @@
+package twohost_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/netip"
+	"os"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/revtr/revtr/lab"
+	"github.com/revtr/revtr/meas"
+	"github.com/revtr/revtr/topo"
+	"github.com/revtr/revtr/twohost"
+)
+
+func needRoot(t testing.TB) {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Skip("needs root: creates network namespaces and raw sockets")
+	}
+}
+
+var labSeq atomic.Int64
+
+// upLab builds tp as a fresh lab with a unique name, removed when the test
+// ends.
+func upLab(t testing.TB, tp *topo.Topology, err error) *lab.Lab {
+	t.Helper()
+	needRoot(t)
+	if err != nil {
+		t.Fatalf("build topology: %v", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	l, err := lab.Up(ctx, tp, fmt.Sprintf("th%d_%d", os.Getpid()%100000, labSeq.Add(1)))
+	if err != nil {
+		t.Fatalf("lab up: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := l.Down(); err != nil {
+			t.Errorf("lab down: %v", err)
+		}
+	})
+	return l
+}
+
+// quiet is a logger for tests: errors only.
+func quiet() *slog.Logger {
+	return slog.New(slog.NewTextHandler(io.Discard, nil))
+}
+
+// startResponder runs a responder on node's e0, stopped when the test
+// ends; cfg.Interface defaults to e0.
+func startResponder(t testing.TB, l *lab.Lab, node string, cfg twohost.ResponderConfig) *twohost.Responder {
+	t.Helper()
+	if cfg.Interface == "" {
+		cfg.Interface = "e0"
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = quiet()
+	}
+	if cfg.Registry == nil {
+		cfg.Registry = prometheus.NewRegistry()
+	}
+	var r *twohost.Responder
+	err := l.Do(node, func() error {
+		var err error
+		r, err = twohost.NewResponder(cfg)
+		return err
+	})
+	if err != nil {
+		t.Fatalf("responder on %s: %v", node, err)
+	}
+	t.Cleanup(func() {
+		if err := r.Close(); err != nil {
+			t.Errorf("close responder on %s: %v", node, err)
+		}
+	})
+	return r
+}
+
+// newClient opens a client on node, closed when the test ends.
+func newClient(t testing.TB, l *lab.Lab, node string, cfg twohost.ClientConfig) *twohost.Client {
+	t.Helper()
+	var c *twohost.Client
+	err := l.Do(node, func() error {
+		var err error
+		c, err = twohost.NewClient(cfg)
+		return err
+	})
+	if err != nil {
+		t.Fatalf("client on %s: %v", node, err)
+	}
+	t.Cleanup(func() {
+		if err := c.Close(); err != nil {
+			t.Errorf("close client on %s: %v", node, err)
+		}
+	})
+	return c
+}
+
+func hostAddr(t testing.TB, tp *topo.Topology, name string, v6 bool) netip.Addr {
+	t.Helper()
+	n, ok := tp.Node(name)
+	if !ok {
+		t.Fatalf("no node %s", name)
+	}
+	return tp.HostAddr(n.ID, v6)
+}
+
+// flowKey is the ECMP key of probes of flow f from src to dst.
+func flowKey(src, dst netip.Addr, f meas.Flow) topo.FlowKey {
+	k := topo.FlowKey{Src: src, Dst: dst, Proto: uint8(f.Proto)}
+	if f.Proto == meas.ICMP && dst.Is6() {
+		k.Proto = 58
+	}
+	k.SrcPort, k.DstPort = f.Ports()
+	return k
+}
+
+// truthTrace is the ground-truth traceroute of flow f from src to dst:
+// the inbound interface of every hop, the destination last.
+func truthTrace(t testing.TB, tp *topo.Topology, src, dst netip.Addr, f meas.Flow) []netip.Addr {
+	t.Helper()
+	p, err := tp.FlowPath(flowKey(src, dst, f))
+	if err != nil {
+		t.Fatalf("flow path: %v", err)
+	}
+	return tp.TraceAddrs(p, dst.Is6())
+}
+
+// fastClient is a client config for lab tests: short timeouts, high rate.
+func fastClient() twohost.ClientConfig {
+	return twohost.ClientConfig{Rate: 2000, Burst: 100, Timeout: 500 * time.Millisecond}
+}

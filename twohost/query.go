@@ -1,0 +1,122 @@
+package twohost
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/netip"
+	"time"
+
+	"github.com/revtr/revtr/meas"
+	"github.com/revtr/revtr/wire"
+)
+
+// Query is one request: ask the responder to send a probe of Proto with
+// TTL and Flow back toward the client.
+type Query struct {
+	TTL   uint8
+	Proto meas.Proto
+	Flow  uint16 // UDP/TCP destination port of the probe, ICMP checksum; 0: the protocol's default
+}
+
+// Answer is what came back for one Query.
+type Answer struct {
+	// Replied is false when nothing came back within the timeout.
+	Replied bool
+	// Echoed is set when a plain host echoed the request: no responder.
+	Echoed bool
+	// State is the responder's state (valid when Replied and not Echoed).
+	State wire.TwoHostState
+	// Node answered the responder's probe, RTT is that probe's round trip
+	// as the responder measured it (StateSuccess only).
+	Node netip.Addr
+	RTT  time.Duration
+	// Elapsed is the request's own round trip, as the client measured it.
+	Elapsed time.Duration
+}
+
+// ErrBadQuery is returned for a query that cannot be sent.
+var ErrBadQuery = errors.New("bad two-host query")
+
+// Query sends one request to responder and waits for its answer, the
+// timeout or ctx. A timeout is not an error: Answer.Replied is false.
+func (c *Client) Query(ctx context.Context, responder netip.Addr, q Query) (Answer, error) {
+	responder = responder.Unmap()
+	s := c.s4
+	if responder.Is6() {
+		s = c.s6
+	}
+	switch {
+	case !responder.IsValid():
+		return Answer{}, fmt.Errorf("twohost: query: %w: no responder address", ErrBadQuery)
+	case s == nil:
+		return Answer{}, fmt.Errorf("twohost: query %s: %w", responder, ErrNoIPv6)
+	}
+	id, ch, err := c.register(responder)
+	if err != nil {
+		return Answer{}, fmt.Errorf("twohost: query %s: %w", responder, err)
+	}
+	defer c.unregister(responder, id)
+	req := wire.TwoHostRequest{V6: responder.Is6(), ID: id, TTL: q.TTL, Proto: wire.Proto(q.Proto), Flow: q.Flow}
+	if err := c.limiter.Wait(ctx); err != nil {
+		return Answer{}, fmt.Errorf("twohost: query %s: %w", responder, err)
+	}
+	msg, err := c.encode(&req, responder)
+	if err != nil {
+		return Answer{}, fmt.Errorf("twohost: query %s: %w", responder, err)
+	}
+	sent := time.Now()
+	if err := s.sendIPPayload(msg, responder); err != nil {
+		return Answer{}, fmt.Errorf("twohost: send query to %s: %w", responder, err)
+	}
+	return c.await(ctx, ch, msg, sent)
+}
+
+// encode builds the request message, padded to RequestLen.
+func (c *Client) encode(req *wire.TwoHostRequest, dst netip.Addr) ([]byte, error) {
+	// IPv4's checksum has no pseudo-header; the kernel computes ICMPv6's.
+	// Zero padding does not change a one's complement sum.
+	req.SetChecksum(c.source(dst), dst)
+	b, err := req.AppendBinary(make([]byte, 0, max(c.cfg.RequestLen, wire.TwoHostRequestLen)))
+	if err != nil {
+		return nil, err
+	}
+	for len(b) < c.cfg.RequestLen {
+		b = append(b, 0)
+	}
+	return b, nil
+}
+
+// await waits for the answer to the request msg.
+func (c *Client) await(ctx context.Context, ch chan answer, msg []byte, sent time.Time) (Answer, error) {
+	t := time.NewTimer(c.cfg.Timeout)
+	defer t.Stop()
+	select {
+	case a := <-ch:
+		return decodeAnswer(a.msg, msg, a.at.Sub(sent)), nil
+	case <-t.C:
+		return Answer{}, nil
+	case <-ctx.Done():
+		return Answer{}, ctx.Err()
+	case <-c.done:
+		return Answer{}, ErrClientClosed
+	}
+}
+
+// decodeAnswer reads the echo reply b to request req. A reply whose bytes
+// after the type, code and checksum equal the request's is a plain host's
+// echo.
+func decodeAnswer(b, req []byte, elapsed time.Duration) Answer {
+	a := Answer{Replied: true, Elapsed: elapsed}
+	if len(b) == len(req) && string(b[4:]) == string(req[4:]) {
+		a.Echoed = true
+		return a
+	}
+	var r wire.TwoHostResponse
+	if err := r.Decode(b); err != nil {
+		a.Echoed = true // not a response a responder sends
+		return a
+	}
+	a.State, a.Node, a.RTT = r.State, r.Node, r.RTT
+	return a
+}

@@ -1,0 +1,36 @@
+package twohost_test
+
+import (
+	"context"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/revtr/revtr/meas"
+	"github.com/revtr/revtr/topo"
+	"github.com/revtr/revtr/twohost"
+)
+
+// TestReverseChain checks the reverse path on a chain for every protocol
+// and both families against the ground truth.
+func TestReverseChain(t *testing.T) {
+	tp, err := topo.Chain(4)
+	l := upLab(t, tp, err)
+	startResponder(t, l, "h1", twohost.ResponderConfig{})
+	c := newClient(t, l, "h0", fastClient())
+	for _, v6 := range []bool{false, true} {
+		for _, proto := range []meas.Proto{meas.UDP, meas.TCP, meas.ICMP} {
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			defer cancel()
+			src, dst := hostAddr(t, tp, "h1", v6), hostAddr(t, tp, "h0", v6)
+			p, err := c.Reverse(ctx, src, twohost.TraceConfig{Proto: proto, Flow: 33000})
+			if err != nil {
+				t.Fatalf("%v v6=%v: %v", proto, v6, err)
+			}
+			want := truthTrace(t, tp, src, dst, p.Flow)
+			if got := p.Path(); !slices.Equal(got, want) || p.Stop != meas.StopCompleted {
+				t.Errorf("%v v6=%v: reverse path %v (stop %v), want %v", proto, v6, got, p.Stop, want)
+			}
+		}
+	}
+}
