@@ -13,6 +13,12 @@ type Policy struct {
 	// Batches are the sizes of the successive rounds of spoofed Record
 	// Route probes toward one hop; their sum is the most spoofers per hop.
 	Batches []int
+	// MinSegment: a batch whose best probe revealed fewer reverse hops
+	// (without reaching the source) is followed by the next batch, and the
+	// longest segment of both wins. Every join between two measurements is
+	// where load balancing can make the stitched path wrong, so a longer
+	// segment is a more accurate one. 0 accepts any segment.
+	MinSegment int
 	// AllSegmentHops tries Record Route on every hop of the last segment,
 	// last first; otherwise only on its last hop.
 	AllSegmentHops bool
@@ -46,12 +52,15 @@ func ReferencePolicy() Policy {
 }
 
 // DefaultPolicy is ours: the same refusals, staleness and at most 10
-// spoofers per hop, but in growing batches (1, 2, 3, 4) from a learned
-// ranking (vpsel.Learned), so that a well-ranked vantage point costs one
-// probe, and Record Route from the source is skipped where it is known to
-// be out of range.
+// spoofers per hop in at most two rounds, but a first batch of 2 from a
+// learned ranking (vpsel.Learned), so that well-ranked vantage points cost
+// two probes instead of five, and Record Route from the source is skipped
+// where it is known to be out of range. A first batch revealing fewer than
+// 3 hops is followed by the second (MinSegment). (Batches 1,2,3,4 spend as few
+// probes but add rounds: p95 runtime 38% above the reference's on the
+// 1,000-router evaluation; 2,8 stays below it.)
 func DefaultPolicy() Policy {
-	return Policy{Name: PolicyDefault, Batches: []int{1, 2, 3, 4}, AllSegmentHops: true,
+	return Policy{Name: PolicyDefault, Batches: []int{2, 8}, MinSegment: 3, AllSegmentHops: true,
 		RefuseInterdomainSymmetry: true, KeepCandidates: true, Staleness: 24 * time.Hour, MaxProbes: 400}
 }
 

@@ -63,6 +63,7 @@ func (r *run) spoofed(ctx context.Context, target netip.Addr) ([]Hop, error) {
 	if err != nil || len(vps) == 0 {
 		return nil, err
 	}
+	var best []Hop
 	for _, b := range r.e.cfg.Policy.Batches {
 		if len(vps) == 0 {
 			break
@@ -70,12 +71,21 @@ func (r *run) spoofed(ctx context.Context, target netip.Addr) ([]Hop, error) {
 		batch := vps[:min(b, len(vps))]
 		vps = vps[len(batch):]
 		seg, err := r.spoofBatch(ctx, target, batch)
-		if len(seg) > 0 || err != nil {
-			return seg, err
+		if err != nil {
+			return nil, err
+		}
+		if len(seg) > len(best) {
+			best = seg
+		}
+		if len(best) > 0 && (len(best) >= r.e.cfg.Policy.MinSegment || r.reaches(best)) {
+			break
 		}
 	}
-	return nil, nil
+	return best, nil
 }
+
+// reaches reports whether a segment ends at the source.
+func (r *run) reaches(seg []Hop) bool { return r.same(seg[len(seg)-1].Addr, r.req.Src) }
 
 // spoofers returns the vantage points to try toward target, at most the
 // policy's limit, checking that each is configured.

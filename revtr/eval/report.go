@@ -147,7 +147,11 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		AtlasCost: [3]int{w.AtlasCost.Traces, w.AtlasCost.TraceProbes, w.AtlasCost.RRPings}}
 	pairs := w.Pairs(cfg.Seed, cfg.Revtrs)
 	for _, p := range pols {
-		outs, wall, prober, err := w.RunPolicy(ctx, p, pairs, cfg.Workers)
+		var tune func(*revtr.Policy)
+		if p != revtr.PolicyReference {
+			tune = cfg.Tune
+		}
+		outs, wall, prober, err := w.RunPolicy(ctx, p, tune, pairs, cfg.Workers)
 		if err != nil {
 			return nil, err
 		}

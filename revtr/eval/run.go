@@ -20,10 +20,13 @@ import (
 // warmed with the atlas traceroutes for ours, ingress cover from the survey
 // for the reference. The prober is timed so that engine CPU can be told
 // from the simulator's.
-func (w *World) Engine(policy string, firstID uint64) (*revtr.Engine, *TimedProber, error) {
+func (w *World) Engine(policy string, tune func(*revtr.Policy), firstID uint64) (*revtr.Engine, *TimedProber, error) {
 	pol, err := revtr.PolicyByName(policy)
 	if err != nil {
 		return nil, nil, fmt.Errorf("eval: %w", err)
+	}
+	if tune != nil {
+		tune(&pol)
 	}
 	var sel revtr.Selector
 	if pol.Name == revtr.PolicyReference {
@@ -95,8 +98,8 @@ type Outcome struct {
 
 // RunPolicy runs the pairs with one policy, workers at a time, pair i
 // starting at virtual time i × 3 ms, and scores every result.
-func (w *World) RunPolicy(ctx context.Context, policy string, pairs []Pair, workers int) ([]Outcome, time.Duration, time.Duration, error) {
-	e, tp, err := w.Engine(policy, 1)
+func (w *World) RunPolicy(ctx context.Context, policy string, tune func(*revtr.Policy), pairs []Pair, workers int) ([]Outcome, time.Duration, time.Duration, error) {
+	e, tp, err := w.Engine(policy, tune, 1)
 	if err != nil {
 		return nil, 0, 0, err
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/revtr/revtr/atlas"
 	"github.com/revtr/revtr/meas"
+	"github.com/revtr/revtr/revtr"
 	"github.com/revtr/revtr/revtr/vpsel"
 	"github.com/revtr/revtr/sim"
 	"github.com/revtr/revtr/topo"
@@ -28,6 +29,8 @@ type Config struct {
 	RouterTargets bool
 	// Policies to compare; empty means default and reference.
 	Policies []string
+	// Tune, if set, adjusts a built-in policy before use (experiments).
+	Tune func(p *revtr.Policy)
 	// Workers run reverse traceroutes concurrently; 0 means 1, which keeps
 	// the learned selector's order, hence the figures, deterministic.
 	Workers int

@@ -5,9 +5,9 @@
 //
 // Two selectors implement revtr.Selector:
 //
-//   - Learned (our default): per destination prefix, the share of a vantage
-//     point's probes that revealed reverse hops, learned online from every
-//     probe the engine sends, smoothed toward a cold-start prior computed
+//   - Learned (our default): per destination prefix, the mean number of
+//     reverse hops a vantage point's probes revealed, learned online from
+//     every probe the engine sends, smoothed toward a cold-start prior computed
 //     for free from the atlas traceroutes (how few hops into the vantage
 //     point's path toward a source the target's prefix appears), with AS
 //     diversity breaking ties;

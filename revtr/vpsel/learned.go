@@ -11,9 +11,9 @@ import (
 	"github.com/revtr/revtr/revtr"
 )
 
-// Learned ranks vantage points per target prefix by how often their
-// spoofed Record Route revealed reverse hops, learned from every probe it
-// is told about (revtr.Selector.Observe). Safe for concurrent use.
+// Learned ranks vantage points per target prefix by how many reverse hops
+// their spoofed Record Route revealed on average, learned from every probe
+// it is told about (revtr.Selector.Observe). Safe for concurrent use.
 type Learned struct {
 	vps    []netip.Addr
 	asOf   map[netip.Addr]uint32
@@ -26,7 +26,8 @@ type Learned struct {
 	dist  map[netip.Prefix]map[netip.Addr]int // cold start: hops from a VP to a prefix
 }
 
-// tally counts probes and their outcomes.
+// tally counts probes and their outcomes: how many got within range, and
+// how many reverse hops they revealed in all.
 type tally struct{ tries, inRange, revealed int }
 
 // NewLearned returns a selector over vps. prefix keys knowledge (nil:
@@ -68,18 +69,21 @@ func (l *Learned) seen(p netip.Prefix, vp netip.Addr, d int) {
 	}
 }
 
-// prior is the cold-start chance that vp reveals reverse hops of a target
-// in p: high when the prefix is a few hops from it, low when far or
-// unknown.
+// prior is the cold-start expectation of the reverse hops vp reveals for
+// a target in p: the slots its Record Route has left after d forward
+// stamps and the target's two, when the prefix is d hops from it; little
+// when unknown.
 func (l *Learned) prior(p netip.Prefix, vp netip.Addr) float64 {
 	d, ok := l.dist[p][vp]
 	if !ok {
-		return 0.05
+		return 0.25
 	}
-	return max(0.05, float64(meas.RRSlots-1-d)/float64(meas.RRSlots-1))
+	return max(0.25, float64(meas.RRSlots-2-d))
 }
 
-// score is the smoothed share of vp's probes into p that revealed hops.
+// score is the smoothed mean number of reverse hops vp's probes into p
+// revealed: the more a probe reveals, the fewer steps (and joins between
+// measurements, where errors creep in) the path needs.
 func (l *Learned) score(p netip.Prefix, vp netip.Addr) float64 {
 	t := l.stats[p][vp]
 	prior := l.prior(p, vp)
@@ -141,9 +145,7 @@ func (l *Learned) Observe(o revtr.Observation) {
 	if o.InRange {
 		t.inRange++
 	}
-	if o.Revealed > 0 {
-		t.revealed++
-	}
+	t.revealed += o.Revealed
 }
 
 // diversify reorders runs of equal score so that vantage points of ASes
