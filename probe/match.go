@@ -143,10 +143,10 @@ func (t *table) resolveLocked(p *pending, res Result, err error) bool {
 }
 
 // match resolves the probe with tag whose key is k, if any, with res
-// (From, Reply, Code, At set; Recorded filled by fill only on a match, so
-// that unmatched packets cost no allocation). It reports whether a probe
-// matched.
-func (t *table) match(tag uint16, k key, res Result, fill func(*Result)) bool {
+// (From, Reply, Code, At set; Recorded read from rr's Record Route option
+// only on a match, so that unmatched packets cost no allocation). It
+// reports whether a probe matched.
+func (t *table) match(tag uint16, k key, res Result, rr *wire.IPv4) bool {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	p, ok := t.byTag[tag]
@@ -155,8 +155,8 @@ func (t *table) match(tag uint16, k key, res Result, fill func(*Result)) bool {
 		return false
 	}
 	t.stats.Matched++
-	if fill != nil {
-		fill(&res)
+	if rr != nil {
+		res.Recorded = recorded(rr)
 	}
 	return t.resolveLocked(p, res, nil)
 }

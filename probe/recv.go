@@ -19,7 +19,7 @@ func (p *Prober) handleIPv4(b []byte, now time.Time) {
 	res := Result{From: ip.Src, ReplyTTL: ip.TTL, At: now}
 	switch ip.Protocol {
 	case wire.ProtoICMP:
-		p.handleICMP(payload, ip.Dst, false, res, func(r *Result) { r.Recorded = recorded(&ip) })
+		p.handleICMP(payload, ip.Dst, false, res, &ip)
 	case wire.ProtoTCP:
 		p.handleTCP(payload, ip.Dst, res)
 	}
@@ -39,8 +39,9 @@ func (p *Prober) handleIPv6(b []byte, proto wire.Proto, from netip.Addr, now tim
 
 // handleICMP dispatches an ICMP or ICMPv6 message sent to local (invalid
 // when unknown): echo replies answer echo probes directly, errors quote
-// the probe.
-func (p *Prober) handleICMP(b []byte, local netip.Addr, v6 bool, res Result, fill func(*Result)) {
+// the probe. ip is the IPv4 header of an echo reply, whose Record Route
+// option the result reports (nil for IPv6).
+func (p *Prober) handleICMP(b []byte, local netip.Addr, v6 bool, res Result, ip *wire.IPv4) {
 	var m wire.ICMP
 	if m.Decode(b) != nil {
 		return
@@ -62,7 +63,7 @@ func (p *Prober) handleICMP(b []byte, local netip.Addr, v6 bool, res Result, fil
 			return
 		}
 		res.Reply = meas.EchoReply
-		p.tbl.match(m.Seq(), key{proto: proto, src: local, dst: res.From}, res, fill)
+		p.tbl.match(m.Seq(), key{proto: proto, src: local, dst: res.From}, res, ip)
 	case timeExceeded:
 		res.Reply = meas.TimeExceeded
 		p.handleQuote(m.Body, length, v6, res)
