@@ -135,7 +135,9 @@ func truthTrace(t testing.TB, tp *topo.Topology, src, dst netip.Addr, f meas.Flo
 	return tp.TraceAddrs(p, dst.Is6())
 }
 
-// fastClient is a client config for lab tests: short timeouts, high rate.
+// fastClient is a client config for lab tests: short timeouts, and a rate
+// within the responder's default per-requester limit (100/s, burst 50),
+// which drops what exceeds it silently.
 func fastClient() twohost.ClientConfig {
-	return twohost.ClientConfig{Rate: 2000, Burst: 100, Timeout: 500 * time.Millisecond}
+	return twohost.ClientConfig{Rate: 90, Burst: 40, Timeout: 500 * time.Millisecond}
 }

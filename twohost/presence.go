@@ -15,10 +15,10 @@ type Presence uint8
 
 // Presence check outcomes.
 const (
-	Silent      Presence = iota // nothing answered: host down, or requests filtered
-	Running                     // a responder answered (state 1)
-	NotRunning                  // a plain host echoed the request: no responder
-	Refusing                    // a responder answered with another state (it refuses us)
+	Silent     Presence = iota // nothing answered: host down, or requests filtered
+	Running                    // a responder answered (state 1)
+	NotRunning                 // a plain host echoed the request: no responder
+	Refusing                   // a responder answered with another state (it refuses us)
 )
 
 var presenceNames = [...]string{"silent", "responder", "no-responder", "refused"}

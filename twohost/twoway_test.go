@@ -1,0 +1,86 @@
+package twohost_test
+
+import (
+	"context"
+	"net/netip"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/revtr/revtr/lab"
+	"github.com/revtr/revtr/meas"
+	"github.com/revtr/revtr/probe"
+	"github.com/revtr/revtr/topo"
+	"github.com/revtr/revtr/twohost"
+)
+
+// newProber opens a probe.Prober on node, closed when the test ends.
+func newProber(t testing.TB, l *lab.Lab, node string) *probe.Prober {
+	t.Helper()
+	var p *probe.Prober
+	err := l.Do(node, func() error {
+		var err error
+		p, err = probe.New(probe.Config{Rate: 2000, Timeout: 500 * time.Millisecond})
+		return err
+	})
+	if err != nil {
+		t.Fatalf("prober on %s: %v", node, err)
+	}
+	t.Cleanup(func() { p.Close() })
+	return p
+}
+
+// TestTwoWayMultiAS measures both directions between the source and the
+// destination of a topology whose routing is asymmetric at the AS and
+// router level, and compares each with its ground truth, for UDP, TCP and
+// ICMP over IPv4 and IPv6.
+func TestTwoWayMultiAS(t *testing.T) {
+	tp, err := topo.MultiAS()
+	l := upLab(t, tp, err)
+	startResponder(t, l, "h1", twohost.ResponderConfig{})
+	c := newClient(t, l, "h0", fastClient())
+	pr := newProber(t, l, "h0")
+	for _, v6 := range []bool{false, true} {
+		for _, proto := range []meas.Proto{meas.UDP, meas.TCP, meas.ICMP} {
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			client, target := hostAddr(t, tp, "h0", v6), hostAddr(t, tp, "h1", v6)
+			tw, err := c.TwoWay(ctx, pr, target, twohost.TraceConfig{Proto: proto, Flow: 40000})
+			if err != nil {
+				t.Fatalf("%v v6=%v: %v", proto, v6, err)
+			}
+			wantRev := truthTrace(t, tp, target, client, twohost.ReverseFlow(proto, 40000))
+			wantFwd := truthTrace(t, tp, client, target, twohost.ForwardFlow(proto, 40000))
+			if got := tw.Reverse.Path(); !slices.Equal(got, wantRev) || tw.Reverse.Stop != meas.StopCompleted {
+				t.Errorf("%v v6=%v: reverse %v (stop %v), want %v", proto, v6, got, tw.Reverse.Stop, wantRev)
+			}
+			if got := tw.Forward.Path(); !slices.Equal(got, wantFwd) {
+				t.Errorf("%v v6=%v: forward %v, want %v", proto, v6, got, wantFwd)
+			}
+			if slices.Equal(routers(t, tp, wantRev), reversed(routers(t, tp, wantFwd))) {
+				t.Errorf("%v v6=%v: the topology is meant to be asymmetric, truth is not", proto, v6)
+			}
+		}
+	}
+}
+
+// routers maps the hops of a trace, destination left out, to the nodes
+// that own them (alias truth).
+func routers(t *testing.T, tp *topo.Topology, addrs []netip.Addr) []topo.NodeID {
+	t.Helper()
+	var ns []topo.NodeID
+	for _, a := range addrs[:max(len(addrs)-1, 0)] {
+		ep, ok := tp.Owner(a)
+		if !ok {
+			t.Fatalf("no node owns %s", a)
+		}
+		ns = append(ns, ep.Node)
+	}
+	return ns
+}
+
+func reversed[T any](s []T) []T {
+	s = slices.Clone(s)
+	slices.Reverse(s)
+	return s
+}
