@@ -1,12 +1,12 @@
 package probe
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"math/rand/v2"
 	"net"
 	"net/netip"
+	"os"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -181,10 +181,10 @@ func (p *Prober) read(s *rawSocket) {
 	for {
 		n, from, err := s.recv(buf)
 		if err != nil {
-			if p.closed.Load() {
+			if p.closed.Load() || errors.Is(err, os.ErrClosed) {
 				return
 			}
-			continue
+			continue // transient (e.g. ENOBUFS): keep reading
 		}
 		now := time.Now()
 		if s.v6 {
@@ -218,9 +218,4 @@ func (p *Prober) closeSockets() error {
 		}
 	}
 	return errors.Join(errs...)
-}
-
-// wait blocks until the token bucket lets one more packet go.
-func (p *Prober) wait(ctx context.Context) error {
-	return p.limiter.Wait(ctx)
 }
