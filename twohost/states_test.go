@@ -1,0 +1,84 @@
+package twohost_test
+
+import (
+	"context"
+	"errors"
+	"net/netip"
+	"testing"
+	"time"
+
+	"github.com/revtr/revtr/meas"
+	"github.com/revtr/revtr/topo"
+	"github.com/revtr/revtr/twohost"
+	"github.com/revtr/revtr/wire"
+)
+
+// stateCase is one request and the answer it must get.
+type stateCase struct {
+	name  string
+	q     twohost.Query
+	state wire.TwoHostState
+}
+
+// stateCases asks for every state a responder sends.
+var stateCases = []stateCase{
+	{"ttl0", twohost.Query{TTL: 0, Proto: meas.UDP, Flow: 33434}, wire.StateTTLZero},
+	{"badproto", twohost.Query{TTL: 3, Proto: 50, Flow: 1}, wire.StateBadProtocol},
+	{"badflow", twohost.Query{TTL: 3, Proto: meas.ICMP, Flow: 0xffff}, wire.StateBadFlow},
+	{"success", twohost.Query{TTL: 1, Proto: meas.UDP, Flow: 33434}, wire.StateSuccess},
+}
+
+// TestStates sends requests for every state to responders on a lab
+// topology, a plain host, a responder that wants padded requests and one
+// that serves only IPv4 requesters, and checks answers and counters.
+func TestStates(t *testing.T) {
+	tp, err := topo.MultiAS()
+	l := upLab(t, tp, err)
+	r1 := startResponder(t, l, "h1", twohost.ResponderConfig{})
+	h0v4 := hostAddr(t, tp, "h0", false)
+	r2 := startResponder(t, l, "h2", twohost.ResponderConfig{MinRequestLen: wire.TwoHostSuccessLen,
+		Allow: []netip.Prefix{netip.PrefixFrom(h0v4, 32)}})
+	c := newClient(t, l, "h0", fastClient())
+	padded := fastClient()
+	padded.RequestLen = wire.TwoHostSuccessLen
+	cp := newClient(t, l, "h0", padded)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	for _, v6 := range []bool{false, true} {
+		target := hostAddr(t, tp, "h1", v6)
+		for _, sc := range stateCases {
+			a, err := c.Query(ctx, target, sc.q)
+			if err != nil || !a.Replied || a.Echoed || a.State != sc.state {
+				t.Errorf("v6=%v %s: %+v, %v; want state %v", v6, sc.name, a, err, sc.state)
+			}
+			if sc.state == wire.StateSuccess && (!a.Node.IsValid() || a.RTT <= 0 || a.RTT > a.Elapsed) {
+				t.Errorf("v6=%v %s: node %v RTT %v (request took %v)", v6, sc.name, a.Node, a.RTT, a.Elapsed)
+			}
+		}
+		// A plain host echoes the presence check.
+		if p, err := c.Check(ctx, hostAddr(t, tp, "h3", v6)); p != twohost.NotRunning || err != nil {
+			t.Errorf("v6=%v plain host: %v, %v; want %v", v6, p, err, twohost.NotRunning)
+		}
+		if _, err := c.Reverse(ctx, hostAddr(t, tp, "h3", v6), twohost.TraceConfig{}); !errors.Is(err, twohost.ErrNoResponder) {
+			t.Errorf("v6=%v reverse from a plain host: %v, want ErrNoResponder", v6, err)
+		}
+	}
+	// h2 refuses 12-byte requests, serves padded ones, ignores IPv6.
+	h2 := hostAddr(t, tp, "h2", false)
+	if a, err := c.Query(ctx, h2, stateCases[3].q); err != nil || a.State != wire.StateRefused {
+		t.Errorf("short request: %+v, %v; want refused", a, err)
+	}
+	if a, err := cp.Query(ctx, h2, stateCases[3].q); err != nil || a.State != wire.StateSuccess {
+		t.Errorf("padded request: %+v, %v; want success", a, err)
+	}
+	if p, err := cp.Check(ctx, hostAddr(t, tp, "h2", true)); p != twohost.Silent || err != nil {
+		t.Errorf("requester outside the allow list: %v, %v; want silence", p, err)
+	}
+	s1, s2 := r1.Stats(), r2.Stats()
+	if s1.Answers[wire.StateTTLZero] != 2 || s1.Answers[wire.StateBadProtocol] != 2 || s1.Answers[wire.StateBadFlow] != 2 || s1.Answers[wire.StateSuccess] != 2 {
+		t.Errorf("responder answers %v", s1.Answers)
+	}
+	if s2.Refused[twohost.ReasonTooSmall] != 1 || s2.Refused[twohost.ReasonDenied] != 3 || s2.Answers[wire.StateSuccess] != 1 {
+		t.Errorf("restricted responder: refused %v, answers %v", s2.Refused, s2.Answers)
+	}
+}
