@@ -9,10 +9,6 @@ import (
 	"github.com/revtr/revtr/meas"
 )
 
-// root stands for the source: the one vertex "before" the first TTL, which
-// every flow passes.
-const root = -1
-
 // tracer is the state of one run: every answer seen, by flow and TTL.
 type tracer struct {
 	ctx    context.Context
@@ -23,6 +19,9 @@ type tracer struct {
 	seen   map[vertex]int // flows that answered from a vertex
 	flows  int            // flow indices handed out: 0..flows-1
 	probes int
+	// starved holds vertices node control failed to find one more flow
+	// through: they are not tried again.
+	starved map[vertex]bool
 }
 
 type probeKey struct{ flow, ttl int }
@@ -36,7 +35,7 @@ type vertex struct {
 
 func newTracer(ctx context.Context, p params, probe ProbeFunc) *tracer {
 	return &tracer{ctx: ctx, p: p, probe: probe, resp: make(map[probeKey]meas.Hop),
-		byTTL: make(map[int][]int), seen: make(map[vertex]int)}
+		byTTL: make(map[int][]int), seen: make(map[vertex]int), starved: make(map[vertex]bool)}
 }
 
 // at returns flow f's answer at ttl, probing only the first time.
@@ -206,6 +205,10 @@ func (t *tracer) flowThrough(v netip.Addr, ttl int, flows []int, next *int) (int
 		f, ok := t.newFlow()
 		return f, ok, nil
 	}
+	if t.starved[vertex{ttl, v}] {
+		return 0, false, nil
+	}
+	t.starved[vertex{ttl, v}] = true // until a flow is found
 	for range nodeControlTries {
 		f, ok := t.newFlow()
 		if !ok {
@@ -219,6 +222,7 @@ func (t *tracer) flowThrough(v netip.Addr, ttl int, flows []int, next *int) (int
 			return 0, false, err
 		}
 		if r.Addr == v && !r.Reply.FromDestination() {
+			delete(t.starved, vertex{ttl, v})
 			return f, true, nil
 		}
 	}

@@ -8,9 +8,10 @@
 //   - Forwarding follows topo's tables (topo.Topology.NextHop): packets a
 //     node originates take a route's first next hop, forwarded packets the
 //     per-flow ECMP choice. Each router decrements the TTL; at expiry it
-//     answers ICMP time exceeded (RFC 792) from the interface the probe came
-//     in on (icmp_errors_use_inbound_ifaddr=1), subject to its per-destination
-//     ICMP rate limit on the virtual clock.
+//     answers ICMP time exceeded (RFC 792, RFC 4443) from the interface the
+//     probe came in on (IPv4: icmp_errors_use_inbound_ifaddr=1; IPv6:
+//     icmp6_send's source selection on the input device), subject to its
+//     per-destination ICMP rate limit on the virtual clock.
 //   - Record Route (RFC 791 §3.1, 9 slots): the sender does not stamp (raw
 //     IP_HDRINCL probes); forwarding routers stamp their outgoing interface;
 //     the destination stamps the probed address on receipt and, its echo
@@ -23,8 +24,9 @@
 //     are dropped by strict reverse-path filtering (RFC 3704) on the first
 //     router when the vantage point may not spoof; the reply goes to the
 //     source.
-//   - Traceroute (Paris, RFC 1393's classic technique with fixed flows),
-//     multipath traceroute (package mda) and ping.
+//   - Paris traceroute (Augustin et al., IMC 2006: every probe of a flow
+//     carries the header fields load balancers hash), multipath traceroute
+//     (package mda) and ping.
 //
 // Time is virtual (Clock): a measurement advances its clock by the link
 // delays its packets crossed and the timeouts of silent probes.
