@@ -85,7 +85,7 @@ func TestSimMatchesLab(t *testing.T) {
 }
 
 // comparePair compares a RR ping, spoofed RR pings as every source, and
-// traceroutes of several flows from s to d.
+// traceroutes of several flows from s to d, over IPv4 and IPv6.
 func comparePair(g *probe.Group, sn *sim.Network, s, d netip.Addr, srcs []netip.Addr, report func(string, ...any)) error {
 	ctx := context.Background()
 	reqs := []meas.RRRequest{{Src: s, Dst: d}}
@@ -110,21 +110,41 @@ func comparePair(g *probe.Group, sn *sim.Network, s, d netip.Addr, srcs []netip.
 		report("")
 	}
 	for _, f := range []meas.Flow{{Proto: meas.ICMP}, {Proto: meas.UDP}, {Proto: meas.UDP, ID: 40001}, {Proto: meas.TCP, ID: 40002}} {
-		req := meas.TraceRequest{Src: s, Dst: d, Flow: f}
-		lt, err := g.Traceroute(ctx, req)
-		if err != nil {
+		if err := compareTrace(g, sn, meas.TraceRequest{Src: s, Dst: d, Flow: f}, report); err != nil {
 			return err
 		}
-		st, err := sn.Traceroute(ctx, req)
-		if err != nil {
-			return err
-		}
-		if a, b := hopsString(lt), hopsString(st); a != b || lt.Stop != st.Stop {
-			report("traceroute %s to %s %v:\n lab %s %v\n sim %s %v", s, d, f, a, lt.Stop, b, st.Stop)
-			continue
-		}
-		report("")
 	}
+	s6, d6 := v6Of(sn, s), v6Of(sn, d)
+	for _, f := range []meas.Flow{{Proto: meas.ICMP}, {Proto: meas.UDP, ID: 40003}} {
+		if err := compareTrace(g, sn, meas.TraceRequest{Src: s6, Dst: d6, Flow: f}, report); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// v6Of returns the IPv6 address of the host owning a.
+func v6Of(sn *sim.Network, a netip.Addr) netip.Addr {
+	ep, _ := sn.Topology().Owner(a)
+	return sn.Topology().HostAddr(ep.Node, true)
+}
+
+// compareTrace runs one traceroute in the lab and in the simulator.
+func compareTrace(g *probe.Group, sn *sim.Network, req meas.TraceRequest, report func(string, ...any)) error {
+	ctx := context.Background()
+	lt, err := g.Traceroute(ctx, req)
+	if err != nil {
+		return err
+	}
+	st, err := sn.Traceroute(ctx, req)
+	if err != nil {
+		return err
+	}
+	if a, b := hopsString(lt), hopsString(st); a != b || lt.Stop != st.Stop {
+		report("traceroute %s to %s %v:\n lab %s %v\n sim %s %v", req.Src, req.Dst, req.Flow, a, lt.Stop, b, st.Stop)
+		return nil
+	}
+	report("")
 	return nil
 }
 
