@@ -1,0 +1,133 @@
+package twohost_test
+
+import (
+	"bufio"
+	"context"
+	"encoding/hex"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/revtr/revtr/lab"
+	"github.com/revtr/revtr/meas"
+	"github.com/revtr/revtr/topo"
+	"github.com/revtr/revtr/twohost"
+	"github.com/revtr/revtr/wire"
+)
+
+var update = flag.Bool("update", false, "rewrite testdata/valid-* from a tcpdump capture in the lab")
+
+// captureFilter passes ICMP and ICMPv6 echo requests and replies with code
+// 1 (fixed IPv6 header only).
+const captureFilter = "(icmp and icmp[1] == 1 and (icmp[0] == 8 or icmp[0] == 0)) or " +
+	"(ip6 and ip6[6] == 58 and ip6[41] == 1 and (ip6[40] == 128 or ip6[40] == 129))"
+
+// TestCapture captures, with tcpdump on the responder's interface, a
+// request and its answer for every state and both families, and checks
+// them against PROTOCOLS.md section 2 (checkGolden). With -update it
+// stores them as the golden files TestGolden reads.
+func TestCapture(t *testing.T) {
+	needRoot(t)
+	if _, err := os.Stat("/usr/bin/tcpdump"); err != nil {
+		t.Skip("needs tcpdump (apt-get install -y tcpdump)")
+	}
+	tp, err := topo.Chain(2)
+	l := upLab(t, tp, err)
+	c := newClient(t, l, "h0", fastClient())
+	r := startResponder(t, l, "h1", twohost.ResponderConfig{})
+	pkts := capture(t, l, tp, c, stateCases)
+	// Refused: a responder that wants padded requests.
+	if err := r.Close(); err != nil {
+		t.Fatal(err)
+	}
+	startResponder(t, l, "h1", twohost.ResponderConfig{MinRequestLen: wire.TwoHostSuccessLen})
+	pkts = append(pkts, capture(t, l, tp, c, []stateCase{refusedCase})...)
+	for i, p := range pkts {
+		name := goldenName(i)
+		checkGolden(t, name, p)
+		if *update {
+			if err := os.WriteFile(filepath.Join("testdata", name), []byte(hex.EncodeToString(p)+"\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+}
+
+// refusedCase is answered by a responder with a minimum request size.
+var refusedCase = stateCase{"refused", twohost.Query{TTL: 1, Proto: meas.UDP, Flow: 33434}, wire.StateRefused}
+
+// capture sends the cases over IPv4 then IPv6 from c to h1 and returns
+// the requests and answers tcpdump saw on h1's e0.
+func capture(t *testing.T, l *lab.Lab, tp *topo.Topology, c *twohost.Client, cases []stateCase) [][]byte {
+	t.Helper()
+	pcap := filepath.Join(t.TempDir(), "twohost.pcap")
+	want := 2 * 2 * len(cases)
+	wait := startTcpdump(t, l, "h1", pcap, want)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	for _, v6 := range []bool{false, true} {
+		for _, sc := range cases {
+			if a, err := c.Query(ctx, hostAddr(t, tp, "h1", v6), sc.q); err != nil || a.State != sc.state {
+				t.Fatalf("%s: %+v, %v", sc.name, a, err)
+			}
+		}
+	}
+	if err := wait(); err != nil {
+		t.Fatalf("tcpdump: %v", err)
+	}
+	pkts, err := readPcap(pcap)
+	if err != nil || len(pkts) != want {
+		t.Fatalf("capture: %d packets, %v; want %d", len(pkts), err, want)
+	}
+	return pkts
+}
+
+// goldenCases are the captured cases in capture order.
+var goldenCases = append(append([]stateCase{}, stateCases...), refusedCase)
+
+// goldenName names the i-th captured packet: request then answer of each
+// state case, IPv4 then IPv6, the refused case last.
+func goldenName(i int) string {
+	n := len(stateCases)
+	fam, sc := "ipv4", refusedCase
+	switch {
+	case i < 4*n:
+		if i >= 2*n {
+			fam = "ipv6"
+		}
+		sc = stateCases[(i/2)%n]
+	case i >= 4*n+2:
+		fam = "ipv6"
+	}
+	kind := "request"
+	if i%2 == 1 {
+		kind = "response"
+	}
+	return fmt.Sprintf("valid-%s-%s-%s", fam, sc.name, kind)
+}
+
+// startTcpdump captures count packets on node's e0 into file; the returned
+// function waits for tcpdump to exit. It returns once tcpdump listens.
+func startTcpdump(t *testing.T, l *lab.Lab, node, file string, count int) func() error {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	pr, pw := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		argv := []string{"tcpdump", "-i", "e0", "-U", "-n", "-c", fmt.Sprint(count), "-w", file, captureFilter}
+		err := l.Exec(ctx, node, argv, lab.Stdio{Stderr: pw})
+		pw.Close()
+		done <- err
+	}()
+	sc := bufio.NewScanner(pr)
+	for sc.Scan() && !strings.Contains(sc.Text(), "listening on") {
+	}
+	go io.Copy(io.Discard, pr)
+	t.Cleanup(cancel)
+	return func() error { defer cancel(); return <-done }
+}
