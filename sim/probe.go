@@ -93,7 +93,7 @@ func (n *Network) icmpError(p *packet, a arrival, at time.Duration) (packet, mea
 	if a.fate == expired {
 		kind = meas.TimeExceeded
 	}
-	if a.in < 0 || !n.icmpAllowed(a.node, p.key.Src, at+a.delay) {
+	if a.in < 0 || !n.unreachableAllowed(a, p.key.Src, at+a.delay) || !n.icmpAllowed(a.node, p.key.Src, at+a.delay) {
 		return packet{}, 0, false
 	}
 	if kind == meas.TimeExceeded && nd.Behaviour.NoTimeExceeded {
@@ -121,6 +121,17 @@ func (n *Network) icmpAllowed(node topo.NodeID, dst netip.Addr, at time.Duration
 		return true
 	}
 	if n.limiter.allow(node, dst, ms, at) {
+		return true
+	}
+	n.counts.rateLimited.Add(1)
+	return false
+}
+
+// unreachableAllowed applies ip_error's limit to a router's IPv4
+// destination unreachable for a packet it has no route for. IPv6 has none
+// such (ip6_pkt_drop sends through icmpv6_send's limits alone).
+func (n *Network) unreachableAllowed(a arrival, src netip.Addr, at time.Duration) bool {
+	if a.fate != unreachable || !src.Is4() || n.limiter.allowUnreachable(a.node, src, at) {
 		return true
 	}
 	n.counts.rateLimited.Add(1)

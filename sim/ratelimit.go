@@ -53,18 +53,34 @@ func (l *limiter) jiffies(ms int) int64 {
 
 // allow reports whether node may send an ICMP error to dst at virtual time
 // at, given its icmp_ratelimit in milliseconds, and takes the tokens.
-//
-// Concurrent timelines (see WithClock) may present times out of order; the
-// kernel's jiffies never go back, so an earlier time refills nothing.
 func (l *limiter) allow(node topo.NodeID, dst netip.Addr, ms int, at time.Duration) bool {
 	if ms <= 0 {
 		return true
 	}
 	timeout := l.jiffies(ms)
+	return l.take(node, dst, at, timeout, burstFactor*timeout)
+}
+
+// allowUnreachable is ip_error's own limit (net/ipv4/route.c) on the
+// destination unreachable a router sends for a packet it has no route for:
+// net.ipv4.route.error_cost (1 s) per message, error_burst (5 s) at most,
+// counted on the same per-address peer as the ICMP rate limit. lab/ leaves
+// both sysctls at their defaults.
+func (l *limiter) allowUnreachable(node topo.NodeID, src netip.Addr, at time.Duration) bool {
+	hz := int64(time.Second / l.jiffy)
+	return l.take(node, src, at, hz, 5*hz)
+}
+
+// take refills the bucket of node's peer addr up to burst jiffies and takes
+// cost from it if it holds that much.
+//
+// Concurrent timelines (see WithClock) may present times out of order; the
+// kernel's jiffies never go back, so an earlier time refills nothing.
+func (l *limiter) take(node topo.NodeID, addr netip.Addr, at time.Duration, cost, burst int64) bool {
 	now := int64(at / l.jiffy)
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	k := peerKey{node, dst}
+	k := peerKey{node, addr}
 	p, ok := l.peers[k]
 	if !ok {
 		p = &peer{last: now - 60*int64(time.Second/l.jiffy)}
@@ -74,10 +90,10 @@ func (l *limiter) allow(node topo.NodeID, dst netip.Addr, ms int, at time.Durati
 		p.tokens += now - p.last
 		p.last = now
 	}
-	p.tokens = min(p.tokens, burstFactor*timeout)
-	if p.tokens < timeout {
+	p.tokens = min(p.tokens, burst)
+	if p.tokens < cost {
 		return false
 	}
-	p.tokens -= timeout
+	p.tokens -= cost
 	return true
 }
