@@ -2,6 +2,7 @@ package lab
 
 import (
 	"net/netip"
+	"slices"
 	"testing"
 
 	"github.com/revtr/revtr/topo"
@@ -64,6 +65,37 @@ func TestStrictRPFilterFacesNonSpoofingVP(t *testing.T) {
 	want := "r7:ipv4/conf/" + u2.Ifaces[h3.Ifaces[0].Peer.Iface].Name + "/rp_filter=1"
 	if len(strict) != 1 || strict[0] != want {
 		t.Errorf("strict rp_filter on %v, want only %s", strict, want)
+	}
+}
+
+// TestRoutePlanCoveredRoutes: bucket tables also hold the routes and
+// connected subnets inside an ECMP prefix, or those would follow the ECMP
+// route instead of the longest match.
+func TestRoutePlanCoveredRoutes(t *testing.T) {
+	n := &topo.Node{
+		Name: "r",
+		Ifaces: []topo.Iface{
+			{Name: "e0", Addr: netip.MustParsePrefix("10.0.0.0/31")},
+			{Name: "e1", Addr: netip.MustParsePrefix("10.0.0.2/31")},
+			{Name: "e2", Addr: netip.MustParsePrefix("10.9.0.8/31")}, // inside the ECMP /24
+		},
+		Routes: []topo.Route{
+			{Dst: netip.MustParsePrefix("10.9.0.0/24"), NextHops: []topo.NextHop{
+				{Iface: 0, Gateway: netip.MustParseAddr("10.0.0.1")}, {Iface: 1, Gateway: netip.MustParseAddr("10.0.0.3")}}},
+			{Dst: netip.MustParsePrefix("10.9.0.4/31"), NextHops: []topo.NextHop{{Iface: 1, Gateway: netip.MustParseAddr("10.0.0.3")}}},
+			{Dst: netip.MustParsePrefix("10.8.0.0/24"), NextHops: []topo.NextHop{{Iface: 0, Gateway: netip.MustParseAddr("10.0.0.1")}}},
+		},
+	}
+	rs, _, _ := routePlan(n)
+	perTable := map[int][]string{}
+	for _, r := range rs {
+		perTable[r.table] = append(perTable[r.table], r.dst.String()+"@"+n.Ifaces[r.iface].Name)
+	}
+	for k := 1; k <= topo.ECMPSlots; k++ {
+		want := []string{"10.9.0.0/24@" + []string{"e0", "e1"}[(k-1)%2], "10.9.0.4/31@e1", "10.9.0.8/31@e2"}
+		if got := perTable[ecmpTableBase+k]; !slices.Equal(got, want) {
+			t.Errorf("table %d: %v, want %v (10.8.0.0/24 is not covered)", ecmpTableBase+k, got, want)
+		}
 	}
 }
 
