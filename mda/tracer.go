@@ -195,10 +195,11 @@ func (t *tracer) expand(v netip.Addr, h int) error {
 // next known one (from *next on in flows), else a new one found by node
 // control. ok is false when none can be found.
 func (t *tracer) flowThrough(v netip.Addr, ttl int, flows []int, next *int) (int, bool, error) {
-	for ; *next < len(flows); *next++ {
-		if _, done := t.resp[probeKey{flows[*next], ttl + 1}]; !done {
-			*next++
-			return flows[*next-1], true, nil
+	for *next < len(flows) {
+		f := flows[*next]
+		*next++
+		if _, done := t.resp[probeKey{f, ttl + 1}]; !done {
+			return f, true, nil
 		}
 	}
 	if ttl < t.p.first {
