@@ -106,7 +106,7 @@ func (x *Index) Fresh(src netip.Addr, now time.Time, maxAge time.Duration) bool 
 // Intersect looks addr, and its known aliases, up on the atlas toward src,
 // ignoring paths measured before notBefore. Among the hits it returns the
 // one from the freshest path, a traceroute hit before a Record Route one,
-// then the one with fewest candidate hops.
+// then the one with fewest candidate hops. Only the winner is built.
 func (x *Index) Intersect(src, addr netip.Addr, notBefore time.Time) (Hit, bool) {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
@@ -114,39 +114,61 @@ func (x *Index) Intersect(src, addr netip.Addr, notBefore time.Time) (Hit, bool)
 	if si == nil {
 		return Hit{}, false
 	}
-	var best Hit
-	found := false
-	for _, a := range x.aliases.of(addr) {
-		for _, ref := range si.trace[a] {
-			if p := si.paths[ref.path]; !p.Time.Before(notBefore) {
-				best, found = better(best, found, traceHit(p, a, ref.hop))
-			}
-		}
-		for _, ref := range si.rr[a] {
-			if p := si.paths[ref.path]; !p.Time.Before(notBefore) {
-				best, found = better(best, found, x.rrHit(p, a, ref))
-			}
-		}
+	single := [1]netip.Addr{addr}
+	cands := x.aliases.member[x.aliases.root(addr)]
+	if cands == nil {
+		cands = single[:]
 	}
-	return best, found
+	tp, tAt, tRef := si.bestTrace(cands, notBefore)
+	rp, rAt, rRef := x.bestRR(si, cands, notBefore, tp)
+	switch {
+	case rp != nil:
+		return x.rrHit(rp, rAt, rRef), true
+	case tp != nil:
+		return traceHit(tp, tAt, tRef.hop), true
+	}
+	return Hit{}, false
 }
 
-// better picks between the best hit so far and a new one.
-func better(best Hit, found bool, h Hit) (Hit, bool) {
-	switch {
-	case !found, h.Time.After(best.Time):
-		return h, true
-	case h.Time.Before(best.Time):
-		return best, true
-	case h.Kind != best.Kind:
-		if h.Kind == OnTrace {
-			return h, true
+// bestTrace returns the freshest traceroute hit among the candidates.
+func (si *sourceIndex) bestTrace(cands []netip.Addr, notBefore time.Time) (*Path, netip.Addr, traceRef) {
+	var best *Path
+	var at netip.Addr
+	var ref traceRef
+	for _, a := range cands {
+		for _, r := range si.trace[a] {
+			p := si.paths[r.path]
+			if !p.Time.Before(notBefore) && (best == nil || p.Time.After(best.Time)) {
+				best, at, ref = p, a, r
+			}
 		}
-		return best, true
-	case h.Candidates() < best.Candidates():
-		return h, true
 	}
-	return best, true
+	return best, at, ref
+}
+
+// bestRR returns the Record Route hit that beats the traceroute hit from
+// path tp (nil: none): fresher than it, then with fewest candidates.
+func (x *Index) bestRR(si *sourceIndex, cands []netip.Addr, notBefore time.Time, tp *Path) (*Path, netip.Addr, rrRef) {
+	var best *Path
+	var at netip.Addr
+	var ref rrRef
+	bestC := 0
+	for _, a := range cands {
+		for _, r := range si.rr[a] {
+			p := si.paths[r.path]
+			if p.Time.Before(notBefore) || tp != nil && !p.Time.After(tp.Time) {
+				continue
+			}
+			if best != nil && p.Time.Before(best.Time) {
+				continue
+			}
+			c := x.rrCandidates(p, r)
+			if best == nil || p.Time.After(best.Time) || c < bestC {
+				best, at, ref, bestC = p, a, r, c
+			}
+		}
+	}
+	return best, at, ref
 }
 
 // traceHit is the rest of path p after hop j.

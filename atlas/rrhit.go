@@ -15,17 +15,44 @@ func (x *Index) rrHit(p *Path, at netip.Addr, ref rrRef) Hit {
 	for _, a := range slots[ref.slot+1:] {
 		h.Hops = append(h.Hops, Hop{Addr: a})
 	}
-	last := slots[len(slots)-1]
-	if last == p.Src {
+	lo, hi, ok := x.join(p, ref)
+	if !ok {
 		return h
 	}
-	lo, hi := x.position(p, last, ref.hop+len(slots))
 	for q := lo + 1; q < len(p.Hops); q++ {
 		if a := p.Hops[q]; a.IsValid() {
 			h.Hops = append(h.Hops, Hop{Addr: a, Candidate: q <= hi})
 		}
 	}
 	return h
+}
+
+// join bounds where the router of the last slot of the ping to hop
+// ref.hop sits on the traceroute; ok is false when the slots reach the
+// source and need no join.
+func (x *Index) join(p *Path, ref rrRef) (lo, hi int, ok bool) {
+	slots := p.RR[ref.hop]
+	last := slots[len(slots)-1]
+	if last == p.Src {
+		return 0, 0, false
+	}
+	lo, hi = x.position(p, last, ref.hop+len(slots))
+	return lo, hi, true
+}
+
+// rrCandidates counts the candidate hops rrHit would return.
+func (x *Index) rrCandidates(p *Path, ref rrRef) int {
+	lo, hi, ok := x.join(p, ref)
+	if !ok {
+		return 0
+	}
+	n := 0
+	for q := lo + 1; q <= hi && q < len(p.Hops); q++ {
+		if p.Hops[q].IsValid() {
+			n++
+		}
+	}
+	return n
 }
 
 // position bounds the traceroute hop whose router stamped r: exactly
@@ -35,9 +62,12 @@ func (x *Index) rrHit(p *Path, at netip.Addr, ref rrRef) Hit {
 // least lo, and no later than the first hop from which a Record Route ping
 // reached the source without seeing r.
 func (x *Index) position(p *Path, r netip.Addr, lo int) (int, int) {
-	for q, a := range p.Hops {
-		if a.IsValid() && x.aliases.same(a, r) {
-			return q, q
+	if _, aliased := x.aliases.parent[r]; aliased {
+		root := x.aliases.root(r)
+		for q, a := range p.Hops {
+			if a.IsValid() && x.aliases.root(a) == root {
+				return q, q
+			}
 		}
 	}
 	last := len(p.Hops) - 2 // the last router before the source

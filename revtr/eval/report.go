@@ -30,24 +30,27 @@ type Summary struct {
 	Wall, ProberWall time.Duration
 }
 
-func summarize(policy string, outs []Outcome, wall, prober time.Duration) Summary {
-	s := Summary{Policy: policy, N: len(outs), Stops: map[revtr.Stop]int{}, Fails: map[revtr.FailReason]int{},
-		Wall: wall, ProberWall: prober}
-	for _, o := range outs {
-		r := o.Result
-		s.Stops[r.Stop]++
-		if r.Stop == revtr.Failed {
-			s.Fails[r.Fail]++
-		}
-		s.Cost = s.Cost.Add(r.Cost)
-		s.Runtimes = append(s.Runtimes, r.Runtime)
-		if r.Stop == revtr.Reaches {
-			s.addScore(o.Score)
-		}
-	}
-	slices.Sort(s.Runtimes)
-	return s
+func newSummary(policy string) Summary {
+	return Summary{Policy: policy, Stops: map[revtr.Stop]int{}, Fails: map[revtr.FailReason]int{}}
 }
+
+// add counts one outcome in.
+func (s *Summary) add(o Outcome) {
+	r := o.Result
+	s.N++
+	s.Stops[r.Stop]++
+	if r.Stop == revtr.Failed {
+		s.Fails[r.Fail]++
+	}
+	s.Cost = s.Cost.Add(r.Cost)
+	s.Runtimes = append(s.Runtimes, r.Runtime)
+	if r.Stop == revtr.Reaches {
+		s.addScore(o.Score)
+	}
+}
+
+// finish sorts the runtimes for quantiles.
+func (s *Summary) finish() { slices.Sort(s.Runtimes) }
 
 func (s *Summary) addScore(sc Score) {
 	s.Reached++
@@ -151,11 +154,11 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		if p != revtr.PolicyReference {
 			tune = cfg.Tune
 		}
-		outs, wall, prober, err := w.RunPolicy(ctx, p, tune, pairs, cfg.Workers)
+		sum, err := w.RunPolicy(ctx, p, tune, pairs, cfg.Workers)
 		if err != nil {
 			return nil, err
 		}
-		rep.Policies = append(rep.Policies, summarize(p, outs, wall, prober))
+		rep.Policies = append(rep.Policies, sum)
 	}
 	return rep, nil
 }

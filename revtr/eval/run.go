@@ -97,33 +97,37 @@ type Outcome struct {
 }
 
 // RunPolicy runs the pairs with one policy, workers at a time, pair i
-// starting at virtual time i × 3 ms, and scores every result.
-func (w *World) RunPolicy(ctx context.Context, policy string, tune func(*revtr.Policy), pairs []Pair, workers int) ([]Outcome, time.Duration, time.Duration, error) {
+// starting at virtual time i × 3 ms, scores every result and adds it to
+// the policy's summary (outcomes are not kept: memory stays flat).
+func (w *World) RunPolicy(ctx context.Context, policy string, tune func(*revtr.Policy), pairs []Pair, workers int) (Summary, error) {
 	e, tp, err := w.Engine(policy, tune, 1)
 	if err != nil {
-		return nil, 0, 0, err
+		return Summary{}, err
 	}
-	out := make([]Outcome, len(pairs))
-	errs := make([]error, len(pairs))
+	sum := newSummary(policy)
+	var mu sync.Mutex
+	var first error
 	var next atomic.Int64
-	var wall atomic.Int64
 	var wg sync.WaitGroup
 	for range max(workers, 1) {
 		wg.Go(func() {
 			for i := int(next.Add(1) - 1); i < len(pairs); i = int(next.Add(1) - 1) {
 				start := time.Now()
-				out[i], errs[i] = w.one(ctx, e, pairs[i], time.Duration(i)*startGap)
-				wall.Add(int64(time.Since(start)))
+				o, err := w.one(ctx, e, pairs[i], time.Duration(i)*startGap)
+				mu.Lock()
+				sum.Wall += time.Since(start)
+				if err != nil && first == nil {
+					first = err
+				}
+				sum.add(o)
+				mu.Unlock()
 			}
 		})
 	}
 	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
-			return nil, 0, 0, err
-		}
-	}
-	return out, time.Duration(wall.Load()), tp.Spent(), nil
+	sum.ProberWall = tp.Spent()
+	sum.finish()
+	return sum, first
 }
 
 func (w *World) one(ctx context.Context, e *revtr.Engine, p Pair, at time.Duration) (Outcome, error) {
