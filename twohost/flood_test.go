@@ -138,4 +138,3 @@ func flood(t *testing.T, fd int, target netip.Addr, seed uint64) int {
 	}
 	return malformed
 }
-
