@@ -66,7 +66,7 @@ func (n *Network) carry(p *packet, from topo.NodeID) arrival {
 			return a
 		}
 		forwarded := a.in >= 0
-		out, next, ok := n.t.NextHop(a.node, p.key, forwarded)
+		out, next, ok := n.routes.nextHop(a.node, p.key, forwarded)
 		if forwarded {
 			if f, pass := n.forward(p, a, ok); !pass {
 				a.fate = f
@@ -115,6 +115,6 @@ func (n *Network) forward(p *packet, a arrival, routed bool) (fate, bool) {
 // to src must leave through the interface the packet came in on. The check
 // reads the main table, which holds a route's first next hop.
 func (n *Network) reversePathOK(node topo.NodeID, in int, src netip.Addr) bool {
-	out, _, ok := n.t.NextHop(node, topo.FlowKey{Dst: src}, false)
+	out, _, ok := n.routes.nextHop(node, topo.FlowKey{Dst: src}, false)
 	return ok && out == in
 }

@@ -5,7 +5,8 @@
 // The simulator answers as the Linux kernels of lab/ do on the same
 // topology, packet by packet:
 //
-//   - Forwarding follows topo's tables (topo.Topology.NextHop): packets a
+//   - Forwarding follows topo's tables (topo.Topology.NextHop, with its
+//     lookups memoised): packets a
 //     node originates take a route's first next hop, forwarded packets the
 //     per-flow ECMP choice. Each router decrements the TTL; at expiry it
 //     answers ICMP time exceeded (RFC 792, RFC 4443) from the interface the
@@ -88,6 +89,7 @@ type Network struct {
 	t       *topo.Topology
 	cfg     Config
 	strict  [][]bool // strict reverse-path filter per node and interface
+	routes  *routes
 	limiter *limiter
 	counts  counters
 }
@@ -106,7 +108,7 @@ func New(t *topo.Topology, cfg Config) (*Network, error) {
 	if cfg.HZ <= 0 {
 		cfg.HZ = DefaultHZ
 	}
-	n := &Network{t: t, cfg: cfg, limiter: newLimiter(cfg.HZ)}
+	n := &Network{t: t, cfg: cfg, limiter: newLimiter(cfg.HZ), routes: newRoutes(t)}
 	n.strict = strictRPF(t)
 	return n, nil
 }
