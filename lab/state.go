@@ -118,8 +118,8 @@ type LabStatus struct {
 	Routers    int       // from the state file; 0 without one
 	Hosts      int       // from the state file; 0 without one
 	Created    time.Time // zero without a state file
-	// Complete is true when a state file exists and every node of its
-	// topology has a namespace; false for leftovers of a crash.
+	// Complete is true when a readable state file exists and every node
+	// of its topology has a namespace; false for leftovers of a crash.
 	Complete bool
 }
 
@@ -149,11 +149,11 @@ func labStatus(name string) (LabStatus, error) {
 	}
 	st.Namespaces = len(ns)
 	s, err := loadState(StateDir, name)
-	if errors.Is(err, ErrNotFound) {
-		return st, nil
-	}
 	if err != nil {
-		return st, err
+		// No state file, or an unreadable one: the lab is listed as
+		// incomplete (Remove or DownAll clean it up) rather than
+		// hiding every other lab behind the error.
+		return st, nil
 	}
 	st.Created, st.Routers, st.Hosts = s.Created, s.Routers, s.Hosts
 	st.Complete = st.Namespaces == s.Routers+s.Hosts

@@ -88,8 +88,34 @@ func TestRemoveAfterCrash(t *testing.T) {
 	if left, _ := listNS(labPrefix(name + "0")); len(left) != len(tp.Nodes) {
 		t.Errorf("Remove(%s) took namespaces of lab %s0: %d left", name, name, len(left))
 	}
+	// A corrupt state file: listed as incomplete, removed with the rest.
+	if err := os.WriteFile(statePath(StateDir, name+"0"), []byte("{"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	sts, err := Status()
+	if err != nil {
+		t.Fatalf("Status with a corrupt state file: %v", err)
+	}
+	listed := false
+	for _, st := range sts {
+		if st.Name == name+"0" {
+			listed = true
+			if st.Complete || st.Namespaces != len(tp.Nodes) {
+				t.Errorf("crashed lab with a corrupt state file: %+v, want incomplete with %d namespaces", st, len(tp.Nodes))
+			}
+		}
+	}
+	if !listed {
+		t.Errorf("Status does not list the crashed lab %s0", name)
+	}
+	if _, err := Open(name + "0"); err == nil {
+		t.Errorf("Open with a corrupt state file succeeded")
+	}
 	if err := DownAll(name); err != nil {
 		t.Fatal(err)
+	}
+	if _, err := os.Stat(statePath(StateDir, name+"0")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("DownAll left the state file: %v", err)
 	}
 	for _, n := range names {
 		if left, _ := listNS(labPrefix(n)); len(left) > 0 {
