@@ -94,3 +94,18 @@ func attachRR(paths []*Path, rrs []meas.RRPing) {
 		}
 	}
 }
+
+// Refresh rebuilds the atlas toward src through p when the index holds no
+// fresh one at now (maxAge 0 means DefaultStaleness), and reports whether
+// it did. A failed rebuild leaves the old atlas in place.
+func (x *Index) Refresh(ctx context.Context, p Provider, src netip.Addr, vps []netip.Addr, now time.Time, maxAge time.Duration, ids func() uint64) (bool, Cost, error) {
+	if x.Fresh(src, now, maxAge) {
+		return false, Cost{}, nil
+	}
+	paths, cost, err := Build(ctx, p, src, vps, now, ids)
+	if err != nil {
+		return false, cost, err
+	}
+	x.Set(src, paths)
+	return true, cost, nil
+}

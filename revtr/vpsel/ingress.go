@@ -30,19 +30,20 @@ func Survey(ctx context.Context, p meas.Prober, vps, targets []netip.Addr, prefi
 	}
 	var out []SurveyProbe
 	for _, t := range targets {
-		pre := prefix(t)
 		for _, vp := range vps {
 			rr, err := p.RecordRoute(ctx, meas.RRRequest{Src: vp, Dst: t})
 			if err != nil {
 				return out, fmt.Errorf("survey %v from %v: %w", t, vp, err)
 			}
-			out = append(out, surveyProbe(rr, pre))
+			out = append(out, SurveyOne(rr, prefix))
 		}
 	}
 	return out, nil
 }
 
-func surveyProbe(rr meas.RRPing, pre netip.Prefix) SurveyProbe {
+// SurveyOne reads one survey ping.
+func SurveyOne(rr meas.RRPing, prefix PrefixOf) SurveyProbe {
+	pre := prefix(rr.Dst)
 	sp := SurveyProbe{VP: rr.Src, Target: rr.Dst}
 	fwd, _, ok := meas.SplitRecorded(rr.Recorded, rr.Dst)
 	if !rr.Replied || !ok {

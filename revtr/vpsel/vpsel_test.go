@@ -1,0 +1,101 @@
+package vpsel_test
+
+import (
+	"net/netip"
+	"slices"
+	"testing"
+
+	"github.com/revtr/revtr/atlas"
+	"github.com/revtr/revtr/meas"
+	"github.com/revtr/revtr/revtr"
+	"github.com/revtr/revtr/revtr/vpsel"
+)
+
+func ip(s string) netip.Addr { return netip.MustParseAddr(s) }
+
+var (
+	src            = ip("10.0.0.1")
+	v1, v2, v3, v4 = ip("10.1.0.1"), ip("10.2.0.1"), ip("10.3.0.1"), ip("10.4.0.1")
+	target         = ip("10.9.0.7")
+)
+
+// TestLearnedColdStart: without observations, vantage points whose atlas
+// traceroute crosses the target's prefix rank by how early they do; the
+// rest follow, AS-diverse first.
+func TestLearnedColdStart(t *testing.T) {
+	asOf := map[netip.Addr]uint32{v1: 1, v2: 1, v3: 2, v4: 3}
+	l := vpsel.NewLearned([]netip.Addr{v1, v2, v3, v4}, nil, asOf)
+	l.LearnPaths([]*atlas.Path{
+		{VP: v1, Src: src, Hops: []netip.Addr{ip("10.5.0.1"), ip("10.6.0.1"), ip("10.9.0.1"), src}},
+		{VP: v2, Src: src, Hops: []netip.Addr{ip("10.9.0.2"), src}},
+	})
+	got := l.Rank(src, target)
+	if want := []netip.Addr{v2, v1, v3, v4}; !slices.Equal(got[:2], want[:2]) || len(got) != 4 {
+		t.Errorf("rank %v, want v2 (1 hop), v1 (3 hops) first", got)
+	}
+	if slices.Contains(l.Rank(v3, target), v3) {
+		t.Error("the source itself ranked as a spoofer")
+	}
+}
+
+// TestLearnedLearns: a vantage point that keeps revealing many hops rises
+// to the top for the prefix (not elsewhere); the source's own pings that
+// never get within range are skipped after two.
+func TestLearnedLearns(t *testing.T) {
+	l := vpsel.NewLearned([]netip.Addr{v1, v2, v3}, nil, nil)
+	for range 3 {
+		l.Observe(revtr.Observation{Src: src, Target: target, VP: v3, Replied: true, InRange: true, Revealed: 6})
+		l.Observe(revtr.Observation{Src: src, Target: target, VP: v1, Replied: true})
+	}
+	if got := l.Rank(src, ip("10.9.0.99")); got[0] != v3 || got[len(got)-1] != v1 {
+		t.Errorf("rank in the learned prefix %v, want v3 first and v1 last", got)
+	}
+	if got := l.Rank(src, ip("10.8.0.1")); got[0] != v1 {
+		t.Errorf("rank elsewhere %v, want the configured order", got)
+	}
+	if l.SkipSource(src, target) {
+		t.Error("skipping the source before trying it")
+	}
+	for range 2 {
+		l.Observe(revtr.Observation{Src: src, Target: target, VP: src, Replied: true})
+	}
+	if !l.SkipSource(src, target) || l.SkipSource(src, ip("10.8.0.1")) {
+		t.Error("source skip not learned per prefix")
+	}
+}
+
+// TestIngressCover: one vantage point per ingress, the closest first,
+// ingresses with more vantage points first, then the global ranking.
+func TestIngressCover(t *testing.T) {
+	in1, in2 := ip("10.9.0.1"), ip("10.9.0.2")
+	survey := []vpsel.SurveyProbe{
+		{VP: v1, Target: target, InRange: true, Ingress: in1, Distance: 4},
+		{VP: v2, Target: target, InRange: true, Ingress: in1, Distance: 2},
+		{VP: v3, Target: target, InRange: true, Ingress: in2, Distance: 1},
+		{VP: v4, Target: target},
+		{VP: v4, Target: ip("10.7.0.1"), InRange: true, Ingress: ip("10.7.0.1")},
+		{VP: v3, Target: ip("10.7.0.1"), InRange: true, Ingress: ip("10.7.0.1")},
+	}
+	ic := vpsel.NewIngressCover([]netip.Addr{v1, v2, v3, v4}, survey, nil)
+	if got, want := ic.Rank(src, ip("10.9.0.200")), []netip.Addr{v2, v3, v1, v4}; !slices.Equal(got, want) {
+		t.Errorf("rank %v, want %v", got, want)
+	}
+	if got := ic.Rank(src, ip("10.5.0.1")); got[0] != v3 {
+		t.Errorf("unsurveyed prefix %v, want the global ranking (v3: in range twice) first", got)
+	}
+}
+
+// TestSurveyProbe: the ingress is the first stamp inside the target's
+// prefix, its distance the stamps before it.
+func TestSurveyProbe(t *testing.T) {
+	rr := meas.RRPing{Src: v1, Dst: target, Replied: true,
+		Recorded: []netip.Addr{ip("10.1.0.2"), ip("10.5.0.1"), ip("10.9.0.1"), target, target, ip("10.9.0.3")}}
+	sp := vpsel.SurveyOne(rr, vpsel.Slash24)
+	if !sp.InRange || sp.Ingress != ip("10.9.0.1") || sp.Distance != 2 {
+		t.Errorf("survey probe %+v", sp)
+	}
+	rr.Recorded = rr.Recorded[:3]
+	if sp := vpsel.SurveyOne(rr, vpsel.Slash24); sp.InRange {
+		t.Errorf("out of range probe %+v", sp)
+	}
+}
