@@ -46,6 +46,11 @@ func nsSysctls(n *topo.Node) []sysctl {
 		// discovery for forwarded packets needs one.
 		{"ipv6/conf/all/accept_dad", "0"},
 		{"ipv6/conf/default/accept_dad", "0"},
+		// No router discovery traffic: routes come from the topology.
+		{"ipv6/conf/all/accept_ra", "0"},
+		{"ipv6/conf/default/accept_ra", "0"},
+		{"ipv6/conf/all/router_solicitations", "0"},
+		{"ipv6/conf/default/router_solicitations", "0"},
 		{"ipv4/icmp_errors_use_inbound_ifaddr", "1"},
 		{"ipv4/icmp_ratelimit", strconv.Itoa(rl)},
 		{"ipv4/icmp_ratemask", mask},
