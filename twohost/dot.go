@@ -1,0 +1,108 @@
+package twohost
+
+import (
+	"fmt"
+	"io"
+	"net/netip"
+	"strings"
+
+	"github.com/revtr/revtr/meas"
+)
+
+// Edge styles per direction: forward solid blue, reverse dashed red, so
+// that a two-way drawing shows both paths over shared nodes.
+var dotStyle = map[Direction]string{
+	Forward: `color="#1f5fbf"`,
+	Reverse: `color="#c0392b", style=dashed`,
+}
+
+// dotGraph collects nodes and edges once each.
+type dotGraph struct {
+	nodes []string
+	seen  map[string]bool
+	edges []string
+}
+
+func newDotGraph() *dotGraph { return &dotGraph{seen: map[string]bool{}} }
+
+// node declares a vertex for an address, or for a silent hop a "*" vertex
+// unique to its direction and TTL; it returns the vertex id.
+func (g *dotGraph) node(a netip.Addr, d Direction, ttl int, endpoint bool) string {
+	id, label := fmt.Sprintf("%q", a.String()), a.String()
+	if !a.IsValid() {
+		id, label = fmt.Sprintf(`"%s*%d"`, d, ttl), "*"
+	}
+	if !g.seen[id] {
+		g.seen[id] = true
+		shape := "ellipse"
+		if endpoint {
+			shape = "box"
+		}
+		g.nodes = append(g.nodes, fmt.Sprintf("  %s [label=%q, shape=%s];", id, label, shape))
+	}
+	return id
+}
+
+func (g *dotGraph) edge(from, to string, d Direction) {
+	e := fmt.Sprintf("  %s -> %s [%s];", from, to, dotStyle[d])
+	if !g.seen[e] {
+		g.seen[e] = true
+		g.edges = append(g.edges, e)
+	}
+}
+
+func (g *dotGraph) write(w io.Writer, title string) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "digraph revtr {\n  label=%q;\n  rankdir=LR;\n  node [fontname=monospace];\n", title)
+	for _, n := range g.nodes {
+		b.WriteString(n + "\n")
+	}
+	for _, e := range g.edges {
+		b.WriteString(e + "\n")
+	}
+	b.WriteString("}\n")
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// WriteDOT draws paths as a Graphviz digraph: a vertex per address, an
+// edge per pair of consecutive TTLs of each direction, styled by
+// direction, so a two-way measurement is one drawing.
+func WriteDOT(w io.Writer, paths ...Path) error {
+	g := newDotGraph()
+	var title []string
+	for _, p := range paths {
+		title = append(title, fmt.Sprintf("%s %s -> %s", p.Direction, p.Src, p.Dst))
+		prev := g.node(p.Src, p.Direction, 0, true)
+		for _, h := range p.Hops {
+			cur := g.node(h.Addr, p.Direction, h.TTL, h.Addr == p.Dst)
+			g.edge(prev, cur, p.Direction)
+			prev = cur
+		}
+	}
+	return g.write(w, strings.Join(title, "; "))
+}
+
+// WriteMultipathDOT draws multipath results, one per direction given: the
+// source, every link found, styled by direction.
+func WriteMultipathDOT(w io.Writer, dirs []Direction, ms ...meas.Multipath) error {
+	g := newDotGraph()
+	var title []string
+	for i, m := range ms {
+		d := Forward
+		if i < len(dirs) {
+			d = dirs[i]
+		}
+		title = append(title, fmt.Sprintf("%s multipath %s -> %s", d, m.Src, m.Dst))
+		src := g.node(m.Src, d, 0, true)
+		for _, ifc := range m.Interfaces {
+			if ifc.TTL == 1 {
+				g.edge(src, g.node(ifc.Addr, d, 1, ifc.Addr == m.Dst), d)
+			}
+		}
+		for _, l := range m.Links {
+			g.edge(g.node(l.From, d, l.TTL, false), g.node(l.To, d, l.TTL+1, l.To == m.Dst), d)
+		}
+	}
+	return g.write(w, strings.Join(title, "; "))
+}
