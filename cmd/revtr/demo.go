@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"net/netip"
 	"os"
@@ -68,7 +69,7 @@ func runDemoSim(cmd *cobra.Command, cfg demo.Config) error {
 
 func runDemoLab(cmd *cobra.Command, cfg demo.Config, keep bool) (err error) {
 	w := cmd.OutOrStdout()
-	if err := lab.DownAll(demoLab); err != nil {
+	if err := lab.Remove(demoLab); err != nil && !errors.Is(err, lab.ErrNotFound) {
 		return fmt.Errorf("remove the previous demo lab: %w", err)
 	}
 	start := time.Now()

@@ -69,7 +69,7 @@ func newLabDownCmd() *cobra.Command {
 			if all {
 				return lab.DownAll("")
 			}
-			return lab.DownAll(name)
+			return lab.Remove(name)
 		},
 	}
 	cmd.Flags().StringVar(&name, "name", defaultLabName, "lab name")
