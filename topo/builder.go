@@ -48,7 +48,12 @@ func HashSeedFor(seed int64) uint32 {
 	z := uint64(seed) + 0x9e3779b97f4a7c15
 	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
 	z = (z ^ (z >> 27)) * 0x94d049bb133111eb
-	return uint32(z ^ (z >> 31))
+	if h := uint32(z ^ (z >> 31)); h != 0 {
+		return h
+	}
+	// nftables draws a random seed for 0, which the ground truth could
+	// not predict.
+	return 1
 }
 
 func (b *Builder) fail(format string, args ...any) {
