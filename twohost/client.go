@@ -66,6 +66,7 @@ type pendingKey struct {
 type answer struct {
 	msg []byte // the ICMP message
 	at  time.Time
+	ttl uint8 // the IPv4 TTL it arrived with; 0 for IPv6 (no header)
 }
 
 // NewClient opens the client's ICMP sockets in the calling thread's
@@ -146,19 +147,19 @@ func (c *Client) read(s *sock) {
 			}
 			continue
 		}
-		at, b, peer := time.Now(), buf[:n], sourceOf(from)
+		at, b, peer, ttl := time.Now(), buf[:n], sourceOf(from), uint8(0)
 		if !s.v6 {
 			var ip wire.IPv4
 			if ip.Decode(b) != nil {
 				continue
 			}
-			b = ip.Payload(b)
+			b, ttl = ip.Payload(b), ip.TTL
 		}
 		var e wire.Echo
 		if e.Decode(b) != nil || !e.Reply || e.Code != wire.TwoHostCode {
 			continue
 		}
-		c.deliver(pendingKey{peer.Unmap(), e.ID}, answer{msg: slices.Clone(b), at: at})
+		c.deliver(pendingKey{peer.Unmap(), e.ID}, answer{msg: slices.Clone(b), at: at, ttl: ttl})
 	}
 }
 

@@ -96,7 +96,7 @@ func (mc MultipathConfig) request(src, dst netip.Addr) meas.MultipathRequest {
 // target, its Dst the client, Probes the requests spent.
 func (c *Client) ReverseMultipath(ctx context.Context, target netip.Addr, mc MultipathConfig) (meas.Multipath, error) {
 	target = target.Unmap()
-	if err := c.require(ctx, target); err != nil {
+	if _, err := c.require(ctx, target); err != nil {
 		return meas.Multipath{}, fmt.Errorf("twohost: reverse multipath: %w", err)
 	}
 	req := mc.request(target, c.source(target))

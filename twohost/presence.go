@@ -47,36 +47,43 @@ var (
 // Check sends TTL-0 presence checks to target (up to three, stopping at
 // the first answer) and says whether a responder runs there.
 func (c *Client) Check(ctx context.Context, target netip.Addr) (Presence, error) {
+	p, _, err := c.check(ctx, target)
+	return p, err
+}
+
+// check is Check that also returns the answer's Distance.
+func (c *Client) check(ctx context.Context, target netip.Addr) (Presence, int, error) {
 	for range 3 {
 		a, err := c.Query(ctx, target, Query{TTL: 0, Proto: meas.UDP, Flow: ProbeSrcPort})
 		switch {
 		case err != nil:
-			return Silent, err
+			return Silent, 0, err
 		case !a.Replied:
 			continue
 		case a.Echoed:
-			return NotRunning, nil
+			return NotRunning, 0, nil
 		case a.State == wire.StateTTLZero:
-			return Running, nil
+			return Running, a.Distance(), nil
 		}
-		return Refusing, nil
+		return Refusing, 0, nil
 	}
-	return Silent, nil
+	return Silent, 0, nil
 }
 
 // require runs the presence check and turns a missing responder into an
-// error naming the target.
-func (c *Client) require(ctx context.Context, target netip.Addr) error {
-	p, err := c.Check(ctx, target)
+// error naming the target; it returns the estimated reverse distance (0
+// when unknown).
+func (c *Client) require(ctx context.Context, target netip.Addr) (int, error) {
+	p, dist, err := c.check(ctx, target)
 	switch {
 	case err != nil:
-		return err
+		return 0, err
 	case p == NotRunning:
-		return fmt.Errorf("%s: %w (it echoed the TTL-0 check as plain Linux does)", target, ErrNoResponder)
+		return 0, fmt.Errorf("%s: %w (it echoed the TTL-0 check as plain Linux does)", target, ErrNoResponder)
 	case p == Silent:
-		return fmt.Errorf("%s: %w", target, ErrSilent)
+		return 0, fmt.Errorf("%s: %w", target, ErrSilent)
 	case p == Refusing:
-		return fmt.Errorf("%s: %w (presence check)", target, ErrRefused)
+		return 0, fmt.Errorf("%s: %w (presence check)", target, ErrRefused)
 	}
-	return nil
+	return dist, nil
 }

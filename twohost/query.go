@@ -33,6 +33,25 @@ type Answer struct {
 	RTT  time.Duration
 	// Elapsed is the request's own round trip, as the client measured it.
 	Elapsed time.Duration
+	// ReplyTTL is the IPv4 TTL the answer arrived with (0 when unknown,
+	// as for IPv6): the answer travels the reverse direction, so it tells
+	// the reverse path's length (Distance).
+	ReplyTTL uint8
+}
+
+// Distance estimates the hops from the responder to the client from the
+// answer's remaining TTL, assuming the usual initial TTLs (64, 128, 255):
+// the routers crossed plus the client itself. 0 when unknown.
+func (a Answer) Distance() int {
+	if a.ReplyTTL == 0 {
+		return 0
+	}
+	for _, init := range []int{64, 128, 255} {
+		if int(a.ReplyTTL) <= init {
+			return init - int(a.ReplyTTL) + 1
+		}
+	}
+	return 0
 }
 
 // ErrBadQuery is returned for a query that cannot be sent.
@@ -93,7 +112,9 @@ func (c *Client) await(ctx context.Context, ch chan answer, msg []byte, sent tim
 	defer t.Stop()
 	select {
 	case a := <-ch:
-		return decodeAnswer(a.msg, msg, a.at.Sub(sent)), nil
+		ans := decodeAnswer(a.msg, msg, a.at.Sub(sent))
+		ans.ReplyTTL = a.ttl
+		return ans, nil
 	case <-t.C:
 		return Answer{}, nil
 	case <-ctx.Done():

@@ -110,17 +110,22 @@ func (c *Client) Reverse(ctx context.Context, target netip.Addr, tc TraceConfig)
 		return Path{}, fmt.Errorf("twohost: reverse trace to %s: %w", target, err)
 	}
 	target = target.Unmap()
-	if err := c.require(ctx, target); err != nil {
+	dist, err := c.require(ctx, target)
+	if err != nil {
 		return Path{}, fmt.Errorf("twohost: reverse trace: %w", err)
 	}
-	p, err := c.reverse(ctx, target, tc)
+	p, err := c.reverse(ctx, target, tc, dist)
 	if err != nil {
 		return Path{}, fmt.Errorf("twohost: reverse trace from %s: %w", target, err)
 	}
 	return p, nil
 }
 
-func (c *Client) reverse(ctx context.Context, target netip.Addr, tc TraceConfig) (Path, error) {
+// reverse runs the TTLs. dist, when known, is the reverse distance the
+// presence check's answer suggests: TTLs beyond it are sent only once the
+// TTLs up to it are done without reaching the client, so that a window
+// of TTLs in flight does not overshoot the path.
+func (c *Client) reverse(ctx context.Context, target netip.Addr, tc TraceConfig, dist int) (Path, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
 	defer func() { cancel(); wg.Wait() }()
@@ -128,8 +133,15 @@ func (c *Client) reverse(ctx context.Context, target netip.Addr, tc TraceConfig)
 	results := make(chan ttlResult, tc.MaxTTL-tc.FirstTTL+1)
 	done := make(map[int]ttlResult)
 	next, cursor, inflight, gap, destTTL := tc.FirstTTL, tc.FirstTTL, 0, 0, 0
+	limit := tc.MaxTTL
+	if dist > 0 {
+		limit = min(max(dist, tc.FirstTTL), tc.MaxTTL)
+	}
 	for {
-		for inflight < tc.Window && next <= tc.MaxTTL && (destTTL == 0 || next <= destTTL) {
+		if inflight == 0 && next > limit {
+			limit = tc.MaxTTL // the estimate was short
+		}
+		for inflight < tc.Window && next <= limit && (destTTL == 0 || next <= destTTL) {
 			ttl := next
 			wg.Go(func() { results <- c.probeTTL(ctx, target, tc, ttl) })
 			next, inflight = next+1, inflight+1

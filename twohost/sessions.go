@@ -102,3 +102,10 @@ func (t *sessions) len() (now, highest int) {
 	defer t.mu.Unlock()
 	return len(t.byID), t.highest
 }
+
+// full reports whether the table is full.
+func (t *sessions) full() bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return len(t.byID) >= t.max
+}
