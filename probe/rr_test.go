@@ -34,7 +34,9 @@ func TestPingChain(t *testing.T) {
 		src, dst := hostAddr(t, tp, pair[0], true), hostAddr(t, tp, pair[1], true)
 		res, err := g.Ping(ctx, meas.PingRequest{Src: src, Dst: dst, Count: 2})
 		if err != nil || res.Sent != 2 || len(res.RTTs) != 2 {
-			t.Errorf("IPv6 ping %s -> %s: %+v, %v; want 2 replies", src, dst, res, err)
+			p, _ := g.Prober(src)
+			t.Errorf("IPv6 ping %s -> %s: %+v, %v; want 2 replies (prober %+v)\n%s\n%s", src, dst, res, err, p.Stats(),
+				netnsExec(t, l, pair[0], "ip", "-6", "neigh"), netnsExec(t, l, pair[1], "ip", "-6", "neigh"))
 		}
 	}
 	nowhere := netip.MustParseAddr("10.255.255.1") // inside the lab's space, owned by no node
