@@ -7,6 +7,7 @@ import (
 
 	"github.com/revtr/revtr/mda"
 	"github.com/revtr/revtr/meas"
+	"github.com/revtr/revtr/wire"
 )
 
 // Tracer is what forward measurements need: a Paris traceroute and a
@@ -25,7 +26,7 @@ func ForwardFlow(p meas.Proto, flow uint16) meas.Flow {
 	if p == meas.ICMP {
 		return meas.Flow{Proto: p, ID: flow}
 	}
-	return meas.Flow{Proto: p, ID: flow, DstPort: ProbeSrcPort}
+	return meas.Flow{Proto: p, ID: probePorts(wire.Proto(p), flow), DstPort: ProbeSrcPort}
 }
 
 // ForwardPath runs a Paris traceroute from the client's host to target
