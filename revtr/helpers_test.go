@@ -50,6 +50,9 @@ func roles(tp *topo.Topology) (srcs, vps []netip.Addr) {
 	return srcs, vps
 }
 
+// epoch is the wall time of the engines' virtual time zero.
+var epoch = time.Unix(1_700_000_000, 0)
+
 // setup wires an engine to a simulated topology with the IP-to-AS map of
 // its prefixes and a learned selector over its vantage points; mod may
 // change the config.
@@ -63,7 +66,7 @@ func setup(t testing.TB, tp *topo.Topology, mod func(*revtr.Config)) (*revtr.Eng
 	asm := eval.NewPrefixASMap(tp)
 	cfg := revtr.Config{Prober: n, ASMap: asm, Selector: vpsel.NewLearned(vps, asm.Prefix, nil),
 		Allow: topo.ReservedPrefixes(), Sources: srcs, VantagePoints: vps,
-		Clock: eval.VirtualClock{Epoch: time.Unix(1_700_000_000, 0)}}
+		Clock: eval.VirtualClock{Epoch: epoch}}
 	if mod != nil {
 		mod(&cfg)
 	}

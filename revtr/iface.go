@@ -48,6 +48,12 @@ type Selector interface {
 	Observe(o Observation)
 }
 
+// Expecter is implemented by selectors that can say how many reverse hops
+// a spoofed probe from vp toward target is expected to reveal.
+type Expecter interface {
+	Expect(src, target, vp netip.Addr) float64
+}
+
 // Observation is the outcome of one Record Route probe toward Target as
 // Src, sent by VP (VP == Src: not spoofed).
 type Observation struct {

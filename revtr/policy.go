@@ -13,6 +13,11 @@ type Policy struct {
 	// Batches are the sizes of the successive rounds of spoofed Record
 	// Route probes toward one hop; their sum is the most spoofers per hop.
 	Batches []int
+	// ColdBatches, if set, replace Batches toward a target for which the
+	// selector (if it implements Expecter) expects fewer than MinSegment
+	// reverse hops from its best vantage point: without confidence, a
+	// wider first batch saves a round.
+	ColdBatches []int
 	// MinSegment: a batch whose best probe revealed fewer reverse hops
 	// (without reaching the source) is followed by the next batch, and the
 	// longest segment of both wins. Every join between two measurements is
@@ -51,16 +56,19 @@ func ReferencePolicy() Policy {
 		RefuseInterdomainSymmetry: true, KeepCandidates: true, Staleness: 24 * time.Hour, MaxProbes: 400}
 }
 
-// DefaultPolicy is ours: the same refusals, staleness and at most 10
-// spoofers per hop in at most two rounds, but a first batch of 2 from a
-// learned ranking (vpsel.Learned), so that well-ranked vantage points cost
-// two probes instead of five, and Record Route from the source is skipped
-// where it is known to be out of range. A first batch revealing fewer than
-// 3 hops is followed by the second (MinSegment). (Batches 1,2,3,4 spend as few
-// probes but add rounds: p95 runtime 38% above the reference's on the
-// 1,000-router evaluation; 2,8 stays below it.)
+// DefaultPolicy is ours: the reference's refusals, staleness and at most
+// 10 spoofers per hop in at most two rounds, with a learned ranking
+// (vpsel.Learned) — and three changes. Toward a target the selector is
+// confident about (its best vantage point is expected to reveal at least
+// MinSegment = 3 reverse hops) the first batch is 2 vantage points, not 5;
+// a batch whose best probe reveals fewer than 3 hops is followed by the
+// next one, the longest segment winning (fewer joins, where ECMP makes
+// stitched paths wrong); Record Route from the source is skipped where it
+// cannot reveal a hop (vpsel.Learned.SkipSource). Measured on the
+// simulator (package eval): 7–28% fewer probes to find a path, 1–9% fewer
+// rounds, equal coverage and accuracy.
 func DefaultPolicy() Policy {
-	return Policy{Name: PolicyDefault, Batches: []int{2, 8}, MinSegment: 3, AllSegmentHops: true,
+	return Policy{Name: PolicyDefault, Batches: []int{2, 8}, ColdBatches: []int{5, 5}, MinSegment: 3, AllSegmentHops: true,
 		RefuseInterdomainSymmetry: true, KeepCandidates: true, Staleness: 24 * time.Hour, MaxProbes: 400}
 }
 
@@ -77,9 +85,12 @@ func PolicyByName(name string) (Policy, error) {
 
 // maxSpoofers is the most spoofed probes toward one hop.
 func (p Policy) maxSpoofers() int {
-	n := 0
+	n, cold := 0, 0
 	for _, b := range p.Batches {
 		n += b
 	}
-	return n
+	for _, b := range p.ColdBatches {
+		cold += b
+	}
+	return max(n, cold)
 }

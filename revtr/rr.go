@@ -64,7 +64,7 @@ func (r *run) spoofed(ctx context.Context, target netip.Addr) ([]Hop, error) {
 		return nil, err
 	}
 	var best []Hop
-	for _, b := range r.e.cfg.Policy.Batches {
+	for _, b := range r.batches(target, vps[0]) {
 		if len(vps) == 0 {
 			break
 		}
@@ -82,6 +82,17 @@ func (r *run) spoofed(ctx context.Context, target netip.Addr) ([]Hop, error) {
 		}
 	}
 	return best, nil
+}
+
+// batches returns the batch sizes toward target: the cold ones when the
+// selector does not expect the best vantage point to reveal enough.
+func (r *run) batches(target, best netip.Addr) []int {
+	pol := r.e.cfg.Policy
+	ex, ok := r.e.cfg.Selector.(Expecter)
+	if ok && len(pol.ColdBatches) > 0 && ex.Expect(r.req.Src, target, best) < float64(pol.MinSegment) {
+		return pol.ColdBatches
+	}
+	return pol.Batches
 }
 
 // reaches reports whether a segment ends at the source.

@@ -23,6 +23,14 @@ type Learned struct {
 
 	mu    sync.RWMutex
 	stats map[netip.Prefix]map[netip.Addr]*tally
+	// far holds targets a Record Route ping from a source did not get
+	// within range of: routing does not change between two pings, so
+	// the next one would not either. (Unbounded: a deployment would age
+	// it out with the atlas.)
+	far map[[2]netip.Addr]bool
+	// toSrc is, per source and prefix, the fewest hops an atlas traceroute
+	// crossed from the prefix to the source.
+	toSrc map[netip.Addr]map[netip.Prefix]int
 	dist  map[netip.Prefix]map[netip.Addr]int // cold start: hops from a VP to a prefix
 }
 
@@ -39,6 +47,8 @@ func NewLearned(vps []netip.Addr, prefix PrefixOf, asOf map[netip.Addr]uint32) *
 	}
 	return &Learned{vps: slices.Clone(vps), asOf: asOf, prefix: prefix, weight: 2,
 		stats: make(map[netip.Prefix]map[netip.Addr]*tally),
+		far:   make(map[[2]netip.Addr]bool),
+		toSrc: make(map[netip.Addr]map[netip.Prefix]int),
 		dist:  make(map[netip.Prefix]map[netip.Addr]int)}
 }
 
@@ -53,8 +63,20 @@ func (l *Learned) LearnPaths(paths []*atlas.Path) {
 		for i, a := range p.Hops {
 			if a.IsValid() {
 				l.seen(l.prefix(a), p.VP, i+1)
+				l.seenFrom(p.Src, l.prefix(a), len(p.Hops)-1-i)
 			}
 		}
+	}
+}
+
+func (l *Learned) seenFrom(src netip.Addr, p netip.Prefix, d int) {
+	m := l.toSrc[src]
+	if m == nil {
+		m = make(map[netip.Prefix]int)
+		l.toSrc[src] = m
+	}
+	if old, ok := m[p]; !ok || d < old {
+		m[p] = d
 	}
 }
 
@@ -93,6 +115,14 @@ func (l *Learned) score(p netip.Prefix, vp netip.Addr) float64 {
 	return (float64(t.revealed) + l.weight*prior) / (float64(t.tries) + l.weight)
 }
 
+// Expect returns the reverse hops a probe from vp toward target is
+// expected to reveal (revtr.Expecter).
+func (l *Learned) Expect(src, target, vp netip.Addr) float64 {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	return l.score(l.prefix(target), vp)
+}
+
 // Rank orders the vantage points for target by score, best first; among
 // equal scores, vantage points of ASes not yet ranked come first.
 func (l *Learned) Rank(src, target netip.Addr) []netip.Addr {
@@ -117,13 +147,18 @@ func (l *Learned) Rank(src, target netip.Addr) []netip.Addr {
 	return diversify(out, l.asOf, func(i int) float64 { return cs[i].score })
 }
 
-// SkipSource reports whether the source's own Record Route pings into the
-// target's prefix have repeatedly failed to get within range.
+// SkipSource reports whether a Record Route ping from src to target
+// cannot reveal a reverse hop: one already failed to get within range of
+// this very target, or the atlas never saw the target's prefix fewer than
+// 8 hops from src (the ping's 9 slots then fill before any reverse hop).
 func (l *Learned) SkipSource(src, target netip.Addr) bool {
 	l.mu.RLock()
 	defer l.mu.RUnlock()
-	t := l.stats[l.prefix(target)][src]
-	return t != nil && t.tries >= 2 && t.inRange == 0
+	if l.far[[2]netip.Addr{src, target}] {
+		return true
+	}
+	d, ok := l.toSrc[src][l.prefix(target)]
+	return ok && d > meas.RRSlots-2
 }
 
 // Observe learns from one probe.
@@ -131,6 +166,9 @@ func (l *Learned) Observe(o revtr.Observation) {
 	p := l.prefix(o.Target)
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if o.VP == o.Src && o.Replied && !o.InRange {
+		l.far[[2]netip.Addr{o.Src, o.Target}] = true
+	}
 	m := l.stats[p]
 	if m == nil {
 		m = make(map[netip.Addr]*tally)
