@@ -92,6 +92,16 @@ func (r *Result) Record() Record {
 	return rec
 }
 
+// LegacyRecord is Record with symmetry hops written as type 2, for
+// consumers of older archives that do not know 11 and 12.
+func (r *Result) LegacyRecord() Record {
+	rec := r.Record()
+	for i := range rec.Hops {
+		rec.Hops[i].HopType = rec.Hops[i].HopType.Legacy()
+	}
+	return rec
+}
+
 // MarshalJSON encodes r as its archive record.
 func (r *Result) MarshalJSON() ([]byte, error) { return json.Marshal(r.Record()) }
 

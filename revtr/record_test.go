@@ -71,6 +71,9 @@ func TestRecordAnnotations(t *testing.T) {
 	if string(b) != want {
 		t.Errorf("got  %s\nwant %s", b, want)
 	}
+	if l := res.LegacyRecord(); l.Hops[1].HopType != revtr.HopSymmetry || l.Hops[0].HopType != revtr.HopDestination {
+		t.Errorf("legacy record hop types %v, %v", l.Hops[0].HopType, l.Hops[1].HopType)
+	}
 }
 
 func TestEnumStrings(t *testing.T) {
