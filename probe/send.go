@@ -56,7 +56,7 @@ func (p *Prober) Start(ctx context.Context, pr Probe) (*Inflight, error) {
 	var buf [128]byte
 	b, err := appendProbe(buf[:0], &pr, p.instance, pd.tag)
 	if err == nil {
-		err = p.transmit(ctx, b, pr.Dst, pd)
+		_, err = p.transmit(ctx, b, pr.Dst, pd)
 	}
 	if err != nil {
 		p.tbl.resolve(pd, Result{}, err)
@@ -66,33 +66,35 @@ func (p *Prober) Start(ctx context.Context, pr Probe) (*Inflight, error) {
 	return &Inflight{t: p.tbl, pd: pd}, nil
 }
 
-// transmit waits for a token and sends the packet b to dst; pd, when not
-// nil, gets the send time.
-func (p *Prober) transmit(ctx context.Context, b []byte, dst netip.Addr, pd *pending) error {
+// transmit waits for a token and sends the packet b to dst. It returns
+// the time taken just before sending, which pd, when not nil, records:
+// a reply may be read before sendto returns.
+func (p *Prober) transmit(ctx context.Context, b []byte, dst netip.Addr, pd *pending) (time.Time, error) {
 	if p.closed.Load() {
-		return ErrClosed
+		return time.Time{}, ErrClosed
 	}
 	if err := p.limiter.Wait(ctx); err != nil {
-		return err
+		return time.Time{}, err
 	}
 	s := p.send4
 	if dst.Is6() {
 		s = p.send6
 	}
 	if s == nil {
-		return fmt.Errorf("%w: no IPv6 in this namespace", ErrNotSupported)
+		return time.Time{}, fmt.Errorf("%w: no IPv6 in this namespace", ErrNotSupported)
 	}
+	now := time.Now()
 	if pd != nil {
-		p.tbl.stamp(pd, time.Now())
+		p.tbl.stamp(pd, now)
 	}
 	if err := s.send(b, dst); err != nil {
 		if p.closed.Load() {
-			return ErrClosed
+			return time.Time{}, ErrClosed
 		}
-		return err
+		return time.Time{}, err
 	}
 	p.sent.Add(1)
-	return nil
+	return now, nil
 }
 
 // prepare validates pr and applies defaults: protocol, TTL, source.

@@ -45,7 +45,7 @@ func (p *Prober) ExpectRR(src, dst netip.Addr, timeout time.Duration) (*Inflight
 // SendRR sends, from this host, the Record Route echo e describes, with
 // e.Src as its source address: spoofed unless this host owns e.Src, and
 // then refused with ErrSpoofNotAllowed unless Config.AllowSpoof lists it.
-// It returns when the probe left.
+// It returns the time the probe left.
 func (p *Prober) SendRR(ctx context.Context, e Expectation) (time.Time, error) {
 	const op = "send spoofed record route"
 	pr := Probe{Src: e.Src, Dst: e.Dst, RecordRoute: true}
@@ -58,10 +58,11 @@ func (p *Prober) SendRR(ctx context.Context, e Expectation) (time.Time, error) {
 	if err != nil {
 		return time.Time{}, opError(op, err)
 	}
-	if err := p.transmit(ctx, b, pr.Dst, nil); err != nil {
+	sent, err := p.transmit(ctx, b, pr.Dst, nil)
+	if err != nil {
 		return time.Time{}, opError(fmt.Sprintf("%s as %s to %s", op, e.Src, e.Dst), err)
 	}
-	return time.Now(), nil
+	return sent, nil
 }
 
 // spoofedRR runs a spoofed Record Route ping: recv (the prober at req.Src)
