@@ -66,7 +66,7 @@ type pendingKey struct {
 type answer struct {
 	msg []byte // the ICMP message
 	at  time.Time
-	ttl uint8 // the IPv4 TTL it arrived with; 0 for IPv6 (no header)
+	ttl uint8 // the IPv4 TTL or IPv6 hop limit it arrived with; 0: unknown
 }
 
 // NewClient opens the client's ICMP sockets in the calling thread's
@@ -90,7 +90,12 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 	if c.s6, err = openRaw(true, unix.IPPROTO_ICMPV6, "ICMPv6"); errors.Is(err, ErrNoIPv6) {
 		c.s6 = nil
 	} else if err == nil {
-		err = c.s6.control(func(fd int) error { return icmp6Filter(fd, uint8(wire.ICMPv6EchoReply)) })
+		err = c.s6.control(func(fd int) error {
+			if err := icmp6Filter(fd, uint8(wire.ICMPv6EchoReply)); err != nil {
+				return err
+			}
+			return unix.SetsockoptInt(fd, unix.IPPROTO_IPV6, unix.IPV6_RECVHOPLIMIT, 1)
+		})
 	}
 	if err == nil {
 		c.addrs, err = localAddrs()
@@ -138,16 +143,24 @@ func (c *Client) source(dst netip.Addr) netip.Addr {
 
 // read delivers echo replies with code 1 to the requests waiting for them.
 func (c *Client) read(s *sock) {
-	buf := make([]byte, 1<<16)
+	buf, oob := make([]byte, 1<<16), make([]byte, 128)
 	for {
-		n, from, err := s.recv(buf)
+		var n int
+		var from unix.Sockaddr
+		var ttl uint8
+		var err error
+		if s.v6 {
+			n, from, ttl, err = s.recvHopLimit(buf, oob)
+		} else {
+			n, from, err = s.recv(buf)
+		}
 		if err != nil {
 			if c.closed.Load() {
 				return
 			}
 			continue
 		}
-		at, b, peer, ttl := time.Now(), buf[:n], sourceOf(from), uint8(0)
+		at, b, peer := time.Now(), buf[:n], sourceOf(from)
 		if !s.v6 {
 			var ip wire.IPv4
 			if ip.Decode(b) != nil {

@@ -33,9 +33,9 @@ type Answer struct {
 	RTT  time.Duration
 	// Elapsed is the request's own round trip, as the client measured it.
 	Elapsed time.Duration
-	// ReplyTTL is the IPv4 TTL the answer arrived with (0 when unknown,
-	// as for IPv6): the answer travels the reverse direction, so it tells
-	// the reverse path's length (Distance).
+	// ReplyTTL is the IPv4 TTL or IPv6 hop limit the answer arrived with
+	// (0 when unknown): the answer travels the reverse direction, so it
+	// tells the reverse path's length (Distance).
 	ReplyTTL uint8
 }
 

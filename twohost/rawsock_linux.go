@@ -6,6 +6,7 @@ import (
 	"net/netip"
 	"os"
 	"syscall"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -155,3 +156,32 @@ func sourceOf(sa unix.Sockaddr) netip.Addr {
 // sendIPPayload writes b to dst on a raw socket of a protocol: the kernel
 // adds the IP header.
 func (s *sock) sendIPPayload(b []byte, dst netip.Addr) error { return s.sendIP(b, dst) }
+
+// recvHopLimit reads one packet from an IPv6 raw socket with
+// IPV6_RECVHOPLIMIT set and returns the hop limit it arrived with (0 when
+// the kernel gave none).
+func (s *sock) recvHopLimit(b, oob []byte) (int, unix.Sockaddr, uint8, error) {
+	var n, oobn int
+	var from unix.Sockaddr
+	var rerr error
+	err := s.rc.Read(func(fd uintptr) bool {
+		n, oobn, _, from, rerr = unix.Recvmsg(int(fd), b, oob, 0)
+		return rerr != unix.EAGAIN
+	})
+	if err != nil {
+		return 0, nil, 0, err
+	}
+	if rerr != nil {
+		return 0, nil, 0, rerr
+	}
+	msgs, err := unix.ParseSocketControlMessage(oob[:oobn])
+	if err != nil {
+		return n, from, 0, nil
+	}
+	for _, m := range msgs {
+		if m.Header.Level == unix.IPPROTO_IPV6 && m.Header.Type == unix.IPV6_HOPLIMIT && len(m.Data) >= 4 {
+			return n, from, uint8(*(*int32)(unsafe.Pointer(&m.Data[0]))), nil
+		}
+	}
+	return n, from, 0, nil
+}

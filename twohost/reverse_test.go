@@ -34,3 +34,18 @@ func TestReverseChain(t *testing.T) {
 		}
 	}
 }
+
+// TestDistance checks the reverse distance the presence check's answer
+// gives, both families: routers on the reverse path plus the client.
+func TestDistance(t *testing.T) {
+	tp, err := topo.Chain(5)
+	l := upLab(t, tp, err)
+	startResponder(t, l, "h1", twohost.ResponderConfig{})
+	c := newClient(t, l, "h0", fastClient())
+	for _, v6 := range []bool{false, true} {
+		a, err := c.Query(context.Background(), hostAddr(t, tp, "h1", v6), twohost.Query{TTL: 0, Proto: meas.UDP})
+		if err != nil || a.Distance() != 6 {
+			t.Errorf("v6=%v: answer %+v (distance %d), %v; want distance 6", v6, a, a.Distance(), err)
+		}
+	}
+}
