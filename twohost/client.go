@@ -98,7 +98,7 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 		})
 	}
 	if err == nil {
-		c.addrs, err = localAddrs()
+		c.addrs, err = interfaceAddrs()
 	}
 	if err != nil {
 		c.closeSockets()
@@ -112,9 +112,9 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 	return c, nil
 }
 
-// localAddrs returns the namespace's own addresses, loopback and
+// interfaceAddrs returns the namespace's own addresses, loopback and
 // link-local left out: a node that is one of them is the client itself.
-func localAddrs() ([]netip.Addr, error) {
+func interfaceAddrs() ([]netip.Addr, error) {
 	ifas, err := net.InterfaceAddrs()
 	if err != nil {
 		return nil, fmt.Errorf("list local addresses: %w", err)

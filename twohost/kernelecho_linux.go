@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/google/nftables"
+	"github.com/google/nftables/binaryutil"
 	"github.com/google/nftables/expr"
 	"golang.org/x/sys/unix"
 )
@@ -49,14 +50,17 @@ func installGuard(iface string) (*echoGuard, error) {
 	return &echoGuard{c: c, tbl: tbl}, nil
 }
 
-// dropRequests is: iifname iface, nfproto family, l4proto proto, the first
-// two transport bytes are echoType and code 1: drop.
+// dropRequests is: iifname iface, fib daddr type local, nfproto family,
+// l4proto proto, the first two transport bytes are echoType and code 1:
+// drop. Requests in transit (a responder on a router) pass untouched.
 func dropRequests(iface string, family, proto, echoType byte) []expr.Any {
 	name := make([]byte, unix.IFNAMSIZ)
 	copy(name, iface)
 	return []expr.Any{
 		&expr.Meta{Key: expr.MetaKeyIIFNAME, Register: 1},
 		&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: name},
+		&expr.Fib{Register: 1, FlagDADDR: true, ResultADDRTYPE: true},
+		&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: binaryutil.NativeEndian.PutUint32(unix.RTN_LOCAL)},
 		&expr.Meta{Key: expr.MetaKeyNFPROTO, Register: 1},
 		&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: []byte{family}},
 		&expr.Meta{Key: expr.MetaKeyL4PROTO, Register: 1},

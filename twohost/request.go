@@ -63,6 +63,9 @@ func (r *Responder) handleRequest(b []byte, ll linkAddr, now time.Time) {
 		r.m.refused[ReasonMalformed].Inc()
 		return
 	}
+	if !r.local.has(in.dst) {
+		return // transit: the kernel forwards it, not ours to answer
+	}
 	r.m.requests.WithLabelValues(familyName(in.v6)).Inc()
 	state, reason, ok := r.admit(&in, now)
 	if !ok {

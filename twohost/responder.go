@@ -30,6 +30,7 @@ type Responder struct {
 	send6    *sock // nil without IPv6
 	readers  []*sock
 	guard    *echoGuard
+	local    *localAddrs
 	stop     chan struct{}
 	wg       sync.WaitGroup
 	closed   atomic.Bool
@@ -69,6 +70,9 @@ func NewResponder(cfg ResponderConfig) (*Responder, error) {
 // IPv6.
 func (r *Responder) open() error {
 	var err error
+	if r.local, err = openLocalAddrs(); err != nil {
+		return err
+	}
 	if r.pkt, err = openPacket(r.ifindex); err != nil {
 		return err
 	}
@@ -152,7 +156,8 @@ func (r *Responder) readReplies(s *sock) {
 	}
 }
 
-// sweep drops the sessions whose probe went unanswered for the timeout.
+// sweep drops the sessions whose probe went unanswered for the timeout
+// and rereads the host's addresses every localRefresh.
 func (r *Responder) sweep() {
 	t := time.NewTicker(min(max(r.cfg.Timeout/10, 10*time.Millisecond), 500*time.Millisecond))
 	defer t.Stop()
@@ -164,6 +169,11 @@ func (r *Responder) sweep() {
 			if n := r.tbl.expire(now.Add(-r.cfg.Timeout)); n > 0 {
 				r.m.timeouts.Add(float64(n))
 				r.m.sessions.Sub(float64(n))
+			}
+			if now.Sub(r.local.last) >= localRefresh {
+				if err := r.local.refresh(now); err != nil {
+					r.log.Warn("local addresses not refreshed", "err", err)
+				}
 			}
 		}
 	}
@@ -189,6 +199,9 @@ func (r *Responder) closeAll() error {
 	var errs []error
 	if r.guard != nil {
 		errs = append(errs, r.guard.remove())
+	}
+	if r.local != nil {
+		r.local.close()
 	}
 	for _, s := range append([]*sock{r.pkt, r.send4, r.send6}, r.readers...) {
 		if s != nil {
