@@ -38,6 +38,9 @@ func TestExp(t *testing.T) {
 			p.AllSegmentHops = os.Getenv("EXP_LASTONLY") == ""
 		}
 	}
+	if os.Getenv("EXP_INTER") != "" {
+		cfg.Tune = func(p *revtr.Policy) { p.RefuseInterdomainSymmetry = false }
+	}
 	if minSeg >= 0 {
 		old := cfg.Tune
 		cfg.Tune = func(p *revtr.Policy) {

@@ -104,7 +104,9 @@ func (w *World) roles(routers bool) {
 			w.Sources = append(w.Sources, a)
 		case nd.Role.VantagePoint:
 			w.VPs = append(w.VPs, a)
-			w.vpAS[a] = nd.AS
+			if _, as, ok := w.ASMap.Lookup(a); ok {
+				w.vpAS[a] = as
+			}
 		}
 		if nd.Role.Destination {
 			w.Targets = append(w.Targets, a)
