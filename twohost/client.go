@@ -40,6 +40,10 @@ type ClientConfig struct {
 	// responders that enforce a minimum request size; 0 or less than 12
 	// sends the reference's 12-byte requests.
 	RequestLen int
+	// TOS is the IPv4 TOS / IPv6 traffic class of requests; responders
+	// copy it onto their probes, so the reverse path of a DSCP class can
+	// be traced (0xb8: EF).
+	TOS uint8
 }
 
 // Client sends two-host requests from the network namespace it was created
@@ -98,6 +102,9 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 		})
 	}
 	if err == nil {
+		err = c.setTOS()
+	}
+	if err == nil {
 		c.addrs, err = interfaceAddrs()
 	}
 	if err != nil {
@@ -110,6 +117,23 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 		}
 	}
 	return c, nil
+}
+
+// setTOS sets the TOS / traffic class of outgoing requests.
+func (c *Client) setTOS() error {
+	if c.cfg.TOS == 0 {
+		return nil
+	}
+	err := c.s4.control(func(fd int) error { return unix.SetsockoptInt(fd, unix.IPPROTO_IP, unix.IP_TOS, int(c.cfg.TOS)) })
+	if err == nil && c.s6 != nil {
+		err = c.s6.control(func(fd int) error {
+			return unix.SetsockoptInt(fd, unix.IPPROTO_IPV6, unix.IPV6_TCLASS, int(c.cfg.TOS))
+		})
+	}
+	if err != nil {
+		return fmt.Errorf("set TOS %#x: %w", c.cfg.TOS, err)
+	}
+	return nil
 }
 
 // interfaceAddrs returns the namespace's own addresses, loopback and
