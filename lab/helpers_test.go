@@ -33,9 +33,11 @@ func needTool(t testing.TB, name string) {
 
 var labSeq atomic.Int64
 
-// uniqueName is a lab name no other test (or test process) uses.
+// uniqueName is a lab name no other test (or test process) uses, and no
+// prefix of one: the trailing "_" keeps DownAll(name) from reaching the labs
+// of tests running in parallel ("t1_1" would match "t1_10").
 func uniqueName() string {
-	return fmt.Sprintf("t%d_%d", os.Getpid(), labSeq.Add(1))
+	return fmt.Sprintf("t%d_%d_", os.Getpid(), labSeq.Add(1))
 }
 
 // upLab builds tp as a fresh lab and removes it when the test ends,
