@@ -1,0 +1,46 @@
+package twohost_test
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/netip"
+	"os"
+	"os/signal"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/revtr/revtr/meas"
+	"github.com/revtr/revtr/twohost"
+)
+
+// A responder on eth0 with the reference defaults, a minimum request size
+// that rules out amplification, and metrics on :9464, until interrupted.
+func ExampleServe() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	reg := prometheus.NewRegistry()
+	go twohost.ServeMetrics(ctx, "127.0.0.1:9464", reg)
+	err := twohost.Serve(ctx, twohost.ResponderConfig{Interface: "eth0", MinRequestLen: 36,
+		Registry: reg, Logger: slog.Default()})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+	}
+}
+
+// The reverse path from a responder back to us, printed like traceroute -n.
+func ExampleClient_Reverse() {
+	c, err := twohost.NewClient(twohost.ClientConfig{})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return
+	}
+	defer c.Close()
+	ctx := context.Background()
+	p, err := c.Reverse(ctx, netip.MustParseAddr("198.18.0.1"), twohost.TraceConfig{Proto: meas.UDP, Flow: 33434})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err) // e.g. "target runs no two-host responder"
+		return
+	}
+	twohost.WriteText(ctx, os.Stdout, twohost.TextOptions{}, p)
+}
