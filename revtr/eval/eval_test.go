@@ -103,3 +103,26 @@ func TestEvalScale(t *testing.T) {
 		}
 	}
 }
+
+// TestEvalGivenTopology evaluates a hand-made topology with one policy:
+// every pair of the six-AS asymmetric Internet reaches its source, and the
+// report has one column.
+func TestEvalGivenTopology(t *testing.T) {
+	tp, err := topo.MultiAS()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := eval.Run(context.Background(), eval.Config{Topology: tp, Policies: []string{revtr.PolicyReference}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	if err := rep.Write(&b); err != nil {
+		t.Fatal(err)
+	}
+	t.Log("\n" + b.String())
+	s := rep.Policies[0]
+	if len(rep.Policies) != 1 || s.N != 2 || s.Coverage() != 1 || s.WrongShare() != 0 || strings.Contains(b.String(), "ratio") {
+		t.Errorf("report %+v", rep.Policies)
+	}
+}

@@ -145,7 +145,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	if len(pols) == 0 {
 		pols = []string{revtr.PolicyDefault, revtr.PolicyReference}
 	}
-	rep := &Report{Seed: cfg.Seed, Params: cfg.Params, Routers: len(w.Topo.Routers()), ASes: len(w.Topo.ASes),
+	rep := &Report{Seed: w.Topo.Seed, Params: w.Topo.Params, Routers: len(w.Topo.Routers()), ASes: len(w.Topo.ASes),
 		Sources: len(w.Sources), VPs: len(w.VPs), Targets: len(w.Targets), Survey: len(w.Survey),
 		AtlasCost: [3]int{w.AtlasCost.Traces, w.AtlasCost.TraceProbes, w.AtlasCost.RRPings}}
 	pairs := w.Pairs(cfg.Seed, cfg.Revtrs)

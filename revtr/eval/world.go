@@ -18,8 +18,11 @@ import (
 
 // Config says what to evaluate.
 type Config struct {
-	Seed   int64
-	Params topo.Params
+	// Topology, if set, is evaluated as is (the CLI's flags build it);
+	// otherwise topo.Generate(Seed, Params) makes it.
+	Topology *topo.Topology
+	Seed     int64
+	Params   topo.Params
 	// Revtrs is how many reverse traceroutes to run per policy, cycling
 	// over the (source, destination) pairs in a seeded order; 0 means each
 	// pair once.
@@ -63,9 +66,12 @@ type World struct {
 
 // NewWorld generates the topology and measures the atlas and the survey.
 func NewWorld(ctx context.Context, cfg Config) (*World, error) {
-	tp, err := topo.Generate(cfg.Seed, cfg.Params)
-	if err != nil {
-		return nil, fmt.Errorf("eval: %w", err)
+	tp := cfg.Topology
+	if tp == nil {
+		var err error
+		if tp, err = topo.Generate(cfg.Seed, cfg.Params); err != nil {
+			return nil, fmt.Errorf("eval: %w", err)
+		}
 	}
 	n, err := sim.New(tp, sim.Config{})
 	if err != nil {
