@@ -179,8 +179,10 @@ func (c *Client) read(s *sock) {
 			n, from, err = s.recv(buf)
 		}
 		if err != nil {
-			if c.closed.Load() {
+			select { // a persistent error must not spin a core
+			case <-c.done:
 				return
+			case <-time.After(readErrorPause):
 			}
 			continue
 		}

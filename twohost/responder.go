@@ -129,7 +129,7 @@ func (r *Responder) readRequests() {
 	for {
 		n, from, err := r.pkt.recv(buf)
 		if err != nil {
-			if r.closed.Load() {
+			if !r.pause(err) {
 				return
 			}
 			continue
@@ -147,12 +147,31 @@ func (r *Responder) readReplies(s *sock) {
 	for {
 		n, from, err := s.recv(buf)
 		if err != nil {
-			if r.closed.Load() {
+			if !r.pause(err) {
 				return
 			}
 			continue
 		}
 		r.handleReply(s, buf[:n], sourceOf(from), time.Now())
+	}
+}
+
+// readErrorPause is how long a reader waits after a read error other than
+// the socket's closing (an interface going down), so that a persistent
+// error cannot spin a core.
+const readErrorPause = 50 * time.Millisecond
+
+// pause logs a read error and waits; false means the responder is closing.
+func (r *Responder) pause(err error) bool {
+	if r.closed.Load() {
+		return false
+	}
+	r.log.Warn("read failed", "err", err)
+	select {
+	case <-r.stop:
+		return false
+	case <-time.After(readErrorPause):
+		return true
 	}
 }
 
