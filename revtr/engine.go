@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"sync/atomic"
 
+	"github.com/revtr/revtr/ipasn"
 	"github.com/revtr/revtr/meas"
 )
 
@@ -20,7 +21,7 @@ type Config struct {
 	Selector Selector // nil: no spoofed Record Route
 	TwoHost  TwoHost  // nil: no two-host responder
 	Clock    Clock    // nil: WallClock
-	Bogons   Bogons   // nil: StdBogons
+	Bogons   Bogons   // nil: ipasn.NewBogons(Allow...)
 	// Allow lists prefixes probed even though Bogons rejects them (the
 	// lab's own prefixes).
 	Allow []netip.Prefix
@@ -50,7 +51,11 @@ func New(cfg Config) (*Engine, error) {
 		cfg.Clock = WallClock{}
 	}
 	if cfg.Bogons == nil {
-		cfg.Bogons = StdBogons{}
+		b, err := ipasn.NewBogons(cfg.Allow...)
+		if err != nil {
+			return nil, fmt.Errorf("revtr: new engine: %w", err)
+		}
+		cfg.Bogons = b
 	}
 	if cfg.Policy.Name == "" {
 		cfg.Policy = DefaultPolicy()

@@ -61,27 +61,5 @@ func (e *Engine) bogon(addr netip.Addr) bool {
 	if slices.ContainsFunc(e.cfg.Allow, func(p netip.Prefix) bool { return p.Contains(addr) }) {
 		return false
 	}
-	return e.cfg.Bogons.Bogon(addr)
-}
-
-// StdBogons is a minimal bogon filter until package ipasn provides the full
-// one: unspecified, loopback, link-local, multicast, private (RFC 1918,
-// RFC 4193), shared (RFC 6598), benchmarking (RFC 2544) and documentation
-// (RFC 5737, RFC 3849) addresses.
-type StdBogons struct{}
-
-var stdBogonPrefixes = []netip.Prefix{
-	netip.MustParsePrefix("0.0.0.0/8"), netip.MustParsePrefix("100.64.0.0/10"),
-	netip.MustParsePrefix("192.0.2.0/24"), netip.MustParsePrefix("198.18.0.0/15"),
-	netip.MustParsePrefix("198.51.100.0/24"), netip.MustParsePrefix("203.0.113.0/24"),
-	netip.MustParsePrefix("240.0.0.0/4"), netip.MustParsePrefix("2001:db8::/32"),
-}
-
-// Bogon reports whether addr is in one of the ranges above.
-func (StdBogons) Bogon(addr netip.Addr) bool {
-	a := addr.Unmap()
-	if !a.IsGlobalUnicast() || a.IsPrivate() {
-		return true
-	}
-	return slices.ContainsFunc(stdBogonPrefixes, func(p netip.Prefix) bool { return p.Contains(a) })
+	return e.cfg.Bogons.IsBogon(addr)
 }

@@ -63,7 +63,10 @@ func setup(t testing.TB, tp *topo.Topology, mod func(*revtr.Config)) (*revtr.Eng
 		t.Fatal(err)
 	}
 	srcs, vps := roles(tp)
-	asm := eval.NewPrefixASMap(tp)
+	asm, err := eval.NewASMap(tp)
+	if err != nil {
+		t.Fatal(err)
+	}
 	cfg := revtr.Config{Prober: n, ASMap: asm, Selector: vpsel.NewLearned(vps, asm.Prefix, nil),
 		Allow: topo.ReservedPrefixes(), Sources: srcs, VantagePoints: vps,
 		Clock: eval.VirtualClock{Epoch: epoch}}

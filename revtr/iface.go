@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/revtr/revtr/atlas"
+	"github.com/revtr/revtr/ipasn"
 )
 
 // Atlas is the traceroute atlas toward the sources (package atlas). notBefore
@@ -23,16 +24,31 @@ type Aliases interface {
 }
 
 // ASMap maps an address to the longest announced prefix covering it and
-// that prefix's origin AS (package ipasn). ok is false when unknown.
+// that prefix's origin AS. ok is false when unknown. OriginAS adapts an
+// ipasn.Map.
 type ASMap interface {
 	Lookup(addr netip.Addr) (prefix netip.Prefix, asn uint32, ok bool)
 }
 
+// OriginAS is the ASMap of a prefix-to-AS map: a multi-origin prefix maps
+// to its first origin, as the reference annotates hops with one ASN.
+type OriginAS struct{ M *ipasn.Map }
+
+// Lookup returns the longest prefix covering addr and its first origin.
+func (o OriginAS) Lookup(addr netip.Addr) (netip.Prefix, uint32, bool) {
+	p, origins, ok := o.M.Lookup(addr)
+	if !ok || origins.First() == 0 {
+		return netip.Prefix{}, 0, false
+	}
+	return p, origins.First(), true
+}
+
 // Bogons tells addresses nobody should probe (private, reserved,
-// unannounced) from the rest. The engine still probes bogons inside its
-// configured allow-list (the lab's own prefixes).
+// special-purpose) from the rest; *ipasn.Bogons implements it. The engine
+// still probes bogons inside its configured allow-list (the lab's own
+// prefixes).
 type Bogons interface {
-	Bogon(addr netip.Addr) bool
+	IsBogon(addr netip.Addr) bool
 }
 
 // Selector ranks vantage points for spoofed Record Route toward a target

@@ -1,46 +1,43 @@
 package eval
 
 import (
+	"bytes"
+	"fmt"
 	"net/netip"
 
-	"github.com/gaissmai/bart"
-
+	"github.com/revtr/revtr/ipasn"
+	"github.com/revtr/revtr/revtr"
 	"github.com/revtr/revtr/topo"
 )
 
-// PrefixASMap is an IP-to-AS map of the announced AS aggregates, as a
-// RouteViews prefix-to-AS file of the topology would give (the addresses
-// of an inter-AS link map to the AS that numbers the link, on both of its
-// routers: the border ambiguity of the real thing). Package ipasn will
-// replace it.
-type PrefixASMap struct {
-	t *bart.Table[uint32]
+// ASMap is the IP-to-AS map a deployment would have of the topology: its
+// RouteViews-format prefix-to-AS files (topo.WritePfx2AS, both families)
+// loaded by package ipasn. Addresses of an inter-AS link map to the AS
+// that numbers the link, on both of its routers: the border ambiguity of
+// the real thing.
+type ASMap struct {
+	revtr.OriginAS
 }
 
-// NewPrefixASMap builds the map from t's AS prefixes (IPv4 and IPv6).
-func NewPrefixASMap(t *topo.Topology) *PrefixASMap {
-	m := &PrefixASMap{t: new(bart.Table[uint32])}
-	for _, as := range t.ASes {
-		for _, p := range []netip.Prefix{as.Prefix, as.Prefix6} {
-			if p.IsValid() {
-				m.t.Insert(p, as.Number)
-			}
-		}
+// NewASMap writes t's prefix-to-AS files and loads them.
+func NewASMap(t *topo.Topology) (*ASMap, error) {
+	var v4, v6 bytes.Buffer
+	if err := t.WritePfx2AS(&v4, false); err != nil {
+		return nil, fmt.Errorf("eval: %w", err)
 	}
-	return m
-}
-
-// Lookup returns the longest announced prefix covering addr and its AS.
-func (m *PrefixASMap) Lookup(addr netip.Addr) (netip.Prefix, uint32, bool) {
-	if !addr.IsValid() {
-		return netip.Prefix{}, 0, false
+	if err := t.WritePfx2AS(&v6, true); err != nil {
+		return nil, fmt.Errorf("eval: %w", err)
 	}
-	p, as, ok := m.t.LookupPrefixLPM(netip.PrefixFrom(addr, addr.BitLen()))
-	return p, as, ok
+	m, err := ipasn.Load(&v4, &v6)
+	if err != nil {
+		return nil, fmt.Errorf("eval: load prefix-to-AS: %w", err)
+	}
+	return &ASMap{revtr.OriginAS{M: m}}, nil
 }
 
-// Prefix returns the announced prefix covering addr, else its /24.
-func (m *PrefixASMap) Prefix(addr netip.Addr) netip.Prefix {
+// Prefix returns the announced prefix covering addr, else its /24 (/48):
+// the key vantage-point selectors learn by.
+func (m *ASMap) Prefix(addr netip.Addr) netip.Prefix {
 	if p, _, ok := m.Lookup(addr); ok {
 		return p
 	}

@@ -52,7 +52,7 @@ const startGap = 3 * time.Millisecond
 type World struct {
 	Topo         *topo.Topology
 	Net          *sim.Network
-	ASMap        *PrefixASMap
+	ASMap        *ASMap
 	Atlas        *atlas.Index
 	Paths        []*atlas.Path
 	Sources, VPs []netip.Addr
@@ -77,7 +77,11 @@ func NewWorld(ctx context.Context, cfg Config) (*World, error) {
 	if err != nil {
 		return nil, fmt.Errorf("eval: %w", err)
 	}
-	w := &World{Topo: tp, Net: n, ASMap: NewPrefixASMap(tp), Atlas: atlas.NewIndex(), vpAS: make(map[netip.Addr]uint32)}
+	asm, err := NewASMap(tp)
+	if err != nil {
+		return nil, err
+	}
+	w := &World{Topo: tp, Net: n, ASMap: asm, Atlas: atlas.NewIndex(), vpAS: make(map[netip.Addr]uint32)}
 	w.ids.Store(1 << 40) // atlas IDs apart from the engines'
 	w.roles(cfg.RouterTargets)
 	if err := w.onboard(ctx); err != nil {
