@@ -111,7 +111,14 @@ func (p *Prober) trace(ctx context.Context, tp traceParams) (meas.Trace, error) 
 			break
 		}
 		inflight++
-		wg.Go(func() { done <- p.traceHop(ctx, t, ttl) })
+		sent := make(chan struct{})
+		wg.Go(func() { done <- p.traceHop(ctx, t, ttl, sent) })
+		// TTLs leave in order: a probe beyond the destination must not
+		// take a token before the probes that may reach it.
+		<-sent
+	}
+	if _, _, decided := t.walk(); decided {
+		cancel() // probes beyond the stopping TTL still waiting for a token stay unsent
 	}
 	for ; inflight > 0; inflight-- {
 		t.record(<-done)
@@ -122,11 +129,15 @@ func (p *Prober) trace(ctx context.Context, tp traceParams) (meas.Trace, error) 
 	return t.result()
 }
 
-// traceHop probes one TTL up to attempts times.
-func (p *Prober) traceHop(ctx context.Context, t *tracer, ttl int) hopResult {
+// traceHop probes one TTL up to attempts times; it closes sent once the
+// first probe has left (or failed to).
+func (p *Prober) traceHop(ctx context.Context, t *tracer, ttl int, sent chan<- struct{}) hopResult {
 	pr := Probe{Src: t.tp.req.Src, Dst: t.tp.req.Dst, Flow: t.tp.req.Flow, TTL: ttl, Timeout: t.tp.req.Timeout}
-	for range t.tp.attempts {
+	for i := range t.tp.attempts {
 		f, err := p.Start(ctx, pr)
+		if i == 0 {
+			close(sent)
+		}
 		if err != nil {
 			return hopResult{ttl: ttl, err: err}
 		}

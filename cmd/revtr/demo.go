@@ -107,7 +107,7 @@ func hostProbers(l *lab.Lab, t *topo.Topology) (*probe.Group, error) {
 	g := probe.NewGroup()
 	for _, id := range t.Hosts() {
 		n := &t.Nodes[id]
-		cfg := probe.Config{Rate: 1000}
+		cfg := probe.Config{} // 100 packets/s, as the reference agent
 		switch {
 		case n.Role.VantagePoint:
 			cfg.AllowSpoof = sources
