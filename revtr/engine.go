@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/revtr/revtr/ipasn"
 	"github.com/revtr/revtr/meas"
@@ -40,6 +42,12 @@ type Engine struct {
 	sources map[netip.Addr]bool
 	vps     map[netip.Addr]bool
 	ids     atomic.Uint64
+
+	// noResponder remembers, until a staleness period has passed, the
+	// destinations whose two-host presence check failed, so that each
+	// costs its probe once a day rather than once per reverse traceroute.
+	mu          sync.Mutex
+	noResponder map[netip.Addr]time.Time
 }
 
 // New returns an engine.
@@ -63,7 +71,8 @@ func New(cfg Config) (*Engine, error) {
 	if cfg.Policy.MaxProbes <= 0 {
 		return nil, fmt.Errorf("revtr: new engine: policy %s: MaxProbes %d, want > 0", cfg.Policy.Name, cfg.Policy.MaxProbes)
 	}
-	e := &Engine{cfg: cfg, sources: addrSet(cfg.Sources), vps: addrSet(cfg.VantagePoints)}
+	e := &Engine{cfg: cfg, sources: addrSet(cfg.Sources), vps: addrSet(cfg.VantagePoints),
+		noResponder: make(map[netip.Addr]time.Time)}
 	e.ids.Store(max(cfg.FirstID, 1) - 1)
 	return e, nil
 }
@@ -143,4 +152,20 @@ func (e *Engine) annotate(hops []Hop) {
 			hops[i].Prefix, hops[i].ASN = p, asn
 		}
 	}
+}
+
+// knownNoResponder reports whether dst failed a presence check within the
+// policy's staleness period before now.
+func (e *Engine) knownNoResponder(dst netip.Addr, now time.Time) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	at, ok := e.noResponder[dst]
+	return ok && now.Sub(at) < e.cfg.Policy.Staleness
+}
+
+// markNoResponder records a failed presence check.
+func (e *Engine) markNoResponder(dst netip.Addr, now time.Time) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.noResponder[dst] = now
 }

@@ -159,4 +159,8 @@ func TestTwoHost(t *testing.T) {
 	if res.Cost.TwoHost != 1 || res.Cost.RR != 1 {
 		t.Errorf("no responder: cost %+v, want one presence probe then Record Route", res.Cost)
 	}
+	res = run(t, e, revtr.Request{Src: fSrc, Dst: ip("10.6.0.1")})
+	if res.Cost.TwoHost != 0 {
+		t.Errorf("no responder again: cost %+v, want the presence check remembered", res.Cost)
+	}
 }

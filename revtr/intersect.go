@@ -126,11 +126,14 @@ func (r *run) asLoop(at int, kept []Hop, c Hop, rest []Hop) bool {
 // responder that fails is not an error, the other techniques follow.
 func (r *run) twoHost(ctx context.Context) (bool, error) {
 	th := r.e.cfg.TwoHost
-	if th == nil {
+	if th == nil || r.e.knownNoResponder(r.req.Dst, r.res.Date) {
 		return false, nil
 	}
 	r.round()
 	p, err := th.ReversePath(ctx, r.req.Src, r.req.Dst)
+	if errors.Is(err, ErrNoResponder) {
+		r.e.markNoResponder(r.req.Dst, r.res.Date)
+	}
 	if spendErr := r.spendAfter(max(p.Probes, 1), &r.res.Cost.TwoHost); spendErr != nil {
 		return false, spendErr
 	}
