@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/revtr/revtr/lab"
+	"github.com/revtr/revtr/topo"
 )
 
 const defaultLabName = "lab"
@@ -132,35 +133,13 @@ func newLabExecCmd() *cobra.Command {
 
 func newLabTruthCmd() *cobra.Command {
 	var name string
-	var tf truthFlags
-	cmd := &cobra.Command{
-		Use:   "truth SRC DST",
-		Short: "Print the true forward and reverse paths between two hosts",
-		Args:  cobra.ExactArgs(2),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			l, err := lab.Open(name)
-			if err != nil {
-				return err
-			}
-			t := l.Topology()
-			src, err := resolveHost(t, args[0])
-			if err != nil {
-				return err
-			}
-			dst, err := resolveHost(t, args[1])
-			if err != nil {
-				return err
-			}
-			k, err := tf.flowKey(t, src, dst)
-			if err != nil {
-				return err
-			}
-			return printTruth(cmd.OutOrStdout(), t, k, tf.v6)
-		},
-	}
+	cmd := newTruthCmd(func(*cobra.Command) (*topo.Topology, error) {
+		l, err := lab.Open(name)
+		if err != nil {
+			return nil, err
+		}
+		return l.Topology(), nil
+	})
 	cmd.Flags().StringVar(&name, "name", defaultLabName, "lab name")
-	cmd.Flags().StringVarP(&tf.proto, "proto", "P", "icmp", "probe protocol of the flow: icmp, udp or tcp")
-	cmd.Flags().Uint16Var(&tf.flow, "flow", 0, "flow identifier (UDP/TCP source port; 0 = default)")
-	cmd.Flags().BoolVarP(&tf.v6, "ipv6", "6", false, "show IPv6 addresses")
 	return cmd
 }

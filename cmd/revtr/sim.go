@@ -32,7 +32,7 @@ the flags, so the same flags always give the same Internet.`,
 		}
 		return openSim(t, req.from)
 	}
-	cmd.AddCommand(newSimSummaryCmd(gen), newSimHostsCmd(gen), newSimTruthCmd(gen),
+	cmd.AddCommand(newSimSummaryCmd(gen), newSimHostsCmd(gen), newTruthCmd(gen),
 		newPingCmd(open), newTracerouteCmd(open))
 	return cmd
 }
@@ -132,36 +132,4 @@ func roles(r topo.HostRole) string {
 	add(r.NoEcho, "no-echo")
 	add(r.DropOptions, "drops-options")
 	return s
-}
-
-func newSimTruthCmd(gen topoGen) *cobra.Command {
-	var tf truthFlags
-	cmd := &cobra.Command{
-		Use:   "truth SRC DST",
-		Short: "Print the true forward and reverse paths between two hosts",
-		Args:  cobra.ExactArgs(2),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			t, err := gen(cmd)
-			if err != nil {
-				return err
-			}
-			src, err := resolveHost(t, args[0])
-			if err != nil {
-				return err
-			}
-			dst, err := resolveHost(t, args[1])
-			if err != nil {
-				return err
-			}
-			k, err := tf.flowKey(t, src, dst)
-			if err != nil {
-				return err
-			}
-			return printTruth(cmd.OutOrStdout(), t, k, tf.v6)
-		},
-	}
-	cmd.Flags().StringVarP(&tf.proto, "proto", "P", "icmp", "probe protocol of the flow: icmp, udp or tcp")
-	cmd.Flags().Uint16Var(&tf.flow, "flow", 0, "flow identifier (UDP/TCP source port; 0 = default)")
-	cmd.Flags().BoolVarP(&tf.v6, "ipv6", "6", false, "show IPv6 addresses")
-	return cmd
 }

@@ -6,6 +6,8 @@ import (
 	"net/netip"
 	"strings"
 
+	"github.com/spf13/cobra"
+
 	"github.com/revtr/revtr/meas"
 	"github.com/revtr/revtr/topo"
 )
@@ -33,6 +35,31 @@ func hostOnly(n *topo.Node) (*topo.Node, error) {
 	return n, nil
 }
 
+// newTruthCmd is 'truth SRC DST' over the topology gen returns.
+func newTruthCmd(gen topoGen) *cobra.Command {
+	var tf truthFlags
+	cmd := &cobra.Command{
+		Use:   "truth SRC DST",
+		Short: "Print the true forward and reverse paths between two hosts",
+		Args:  cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			t, err := gen(cmd)
+			if err != nil {
+				return err
+			}
+			k, err := tf.hostsFlowKey(t, args[0], args[1])
+			if err != nil {
+				return err
+			}
+			return printTruth(cmd.OutOrStdout(), t, k, tf.v6)
+		},
+	}
+	cmd.Flags().StringVarP(&tf.proto, "proto", "P", "icmp", "probe protocol of the flow: icmp, udp or tcp")
+	cmd.Flags().Uint16Var(&tf.flow, "flow", 0, "flow identifier (UDP/TCP source port; 0 = default)")
+	cmd.Flags().BoolVarP(&tf.v6, "ipv6", "6", false, "show IPv6 addresses")
+	return cmd
+}
+
 // truthFlags select the flow whose ground truth is shown.
 type truthFlags struct {
 	proto string
@@ -40,8 +67,17 @@ type truthFlags struct {
 	v6    bool
 }
 
-// flowKey is the key of the forward flow from src to dst.
-func (f truthFlags) flowKey(t *topo.Topology, src, dst *topo.Node) (topo.FlowKey, error) {
+// hostsFlowKey is the key of the forward flow between the hosts named src
+// and dst (names or addresses).
+func (f truthFlags) hostsFlowKey(t *topo.Topology, srcName, dstName string) (topo.FlowKey, error) {
+	src, err := resolveHost(t, srcName)
+	if err != nil {
+		return topo.FlowKey{}, err
+	}
+	dst, err := resolveHost(t, dstName)
+	if err != nil {
+		return topo.FlowKey{}, err
+	}
 	p, err := meas.ParseProto(f.proto)
 	if err != nil {
 		return topo.FlowKey{}, err
