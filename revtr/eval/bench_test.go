@@ -31,7 +31,7 @@ func BenchmarkEngine(b *testing.B) {
 	pairs := w.Pairs(1, 20_000)
 	for _, pol := range []string{revtr.PolicyDefault, revtr.PolicyReference} {
 		b.Run(pol, func(b *testing.B) {
-			e, tp, err := w.Engine(pol, nil, 1)
+			e, tp, err := w.Engine(pol, nil, false, 1)
 			if err != nil {
 				b.Fatal(err)
 			}

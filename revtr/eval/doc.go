@@ -41,3 +41,8 @@ package eval
 // interdomain hops were wrong 39% of the time (the paper: 43%), assumed
 // intradomain ones 51–69% (the paper: ~10%; our generator's intra-AS ECMP
 // and hot-potato exits make symmetry worse than on the Internet).
+//
+// With two-host responders on 30% of the host destinations (TestEvalTwoHost,
+// seed 2, host destinations only), ours reached 85% of the sources instead
+// of 70%, exact paths 53% instead of 46%, with 4% fewer probes and 11%
+// fewer rounds; no responder hop was wrong.

@@ -126,3 +126,20 @@ func TestEvalGivenTopology(t *testing.T) {
 		t.Errorf("report %+v", rep.Policies)
 	}
 }
+
+// TestEvalTwoHost: with two-host responders (30% of the host
+// destinations) our policy takes their paths, which are exact, and
+// reaches at least as many sources; the presence checks are what it pays.
+func TestEvalTwoHost(t *testing.T) {
+	rep := runEval(t, eval.Config{Seed: 2, Params: topo.DefaultParams(), TwoHost: true})
+	ours, ref := rep.Policies[0], rep.Policies[1]
+	k := int(revtr.HopTwoHost)
+	if ours.TypeHops[k] == 0 || ours.TypeWrong[k] != 0 || ref.TypeHops[k] != 0 {
+		t.Errorf("two-host hops: ours %d (%d wrong), reference %d; want some, none wrong, none",
+			ours.TypeHops[k], ours.TypeWrong[k], ref.TypeHops[k])
+	}
+	if ours.Coverage() < ref.Coverage() || ours.WrongShare() > ref.WrongShare() {
+		t.Errorf("coverage %.3f vs %.3f, wrong %.3f vs %.3f: two-host made things worse",
+			ours.Coverage(), ref.Coverage(), ours.WrongShare(), ref.WrongShare())
+	}
+}

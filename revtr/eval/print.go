@@ -29,6 +29,7 @@ var rows = []row{
 	{"  RR from S", func(s Summary) float64 { return ratio(s.Cost.RR, s.N) }, "%.2f"},
 	{"  spoofed RR", func(s Summary) float64 { return ratio(s.Cost.SpoofedRR, s.N) }, "%.2f"},
 	{"  traceroute (sym)", func(s Summary) float64 { return ratio(s.Cost.Trace, s.N) }, "%.2f"},
+	{"  two-host", func(s Summary) float64 { return ratio(s.Cost.TwoHost, s.N) }, "%.2f"},
 	{"  ping (diagnosis)", func(s Summary) float64 { return ratio(s.Cost.Ping, s.N) }, "%.2f"},
 	{"  ping (RTTs)", func(s Summary) float64 { return ratio(s.Cost.RTT, s.N) }, "%.2f"},
 	{"rounds / revtr", Summary.RoundsPerRevtr, "%.2f"},

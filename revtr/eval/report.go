@@ -154,7 +154,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		if p != revtr.PolicyReference {
 			tune = cfg.Tune
 		}
-		sum, err := w.RunPolicy(ctx, p, tune, pairs, cfg.Workers)
+		sum, err := w.RunPolicy(ctx, p, tune, cfg.TwoHost, pairs, cfg.Workers)
 		if err != nil {
 			return nil, err
 		}

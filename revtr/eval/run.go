@@ -18,9 +18,10 @@ import (
 // would be: the simulator as prober, the atlas (and the aliases it
 // learned), the prefix AS map, and the policy's selector — the learned one
 // warmed with the atlas traceroutes for ours, ingress cover from the survey
-// for the reference. The prober is timed so that engine CPU can be told
+// for the reference — and, for ours if twoHost, the destinations'
+// two-host responders. The prober is timed so that engine CPU can be told
 // from the simulator's.
-func (w *World) Engine(policy string, tune func(*revtr.Policy), firstID uint64) (*revtr.Engine, *TimedProber, error) {
+func (w *World) Engine(policy string, tune func(*revtr.Policy), twoHost bool, firstID uint64) (*revtr.Engine, *TimedProber, error) {
 	pol, err := revtr.PolicyByName(policy)
 	if err != nil {
 		return nil, nil, fmt.Errorf("eval: %w", err)
@@ -37,7 +38,11 @@ func (w *World) Engine(policy string, tune func(*revtr.Policy), firstID uint64) 
 		sel = l
 	}
 	tp := &TimedProber{P: w.Net}
-	e, err := revtr.New(revtr.Config{Prober: tp, Atlas: w.Atlas, Aliases: w.Atlas, ASMap: w.ASMap,
+	var th revtr.TwoHost
+	if twoHost && pol.Name != revtr.PolicyReference {
+		th = SimTwoHost{Net: w.Net}
+	}
+	e, err := revtr.New(revtr.Config{Prober: tp, Atlas: w.Atlas, Aliases: w.Atlas, ASMap: w.ASMap, TwoHost: th,
 		Selector: sel, Clock: VirtualClock{Epoch: Epoch}, Allow: topo.ReservedPrefixes(),
 		Sources: w.Sources, VantagePoints: w.Spoofers, Policy: pol, FirstID: firstID})
 	if err != nil {
@@ -99,8 +104,8 @@ type Outcome struct {
 // RunPolicy runs the pairs with one policy, workers at a time, pair i
 // starting at virtual time i × 3 ms, scores every result and adds it to
 // the policy's summary (outcomes are not kept: memory stays flat).
-func (w *World) RunPolicy(ctx context.Context, policy string, tune func(*revtr.Policy), pairs []Pair, workers int) (Summary, error) {
-	e, tp, err := w.Engine(policy, tune, 1)
+func (w *World) RunPolicy(ctx context.Context, policy string, tune func(*revtr.Policy), twoHost bool, pairs []Pair, workers int) (Summary, error) {
+	e, tp, err := w.Engine(policy, tune, twoHost, 1)
 	if err != nil {
 		return Summary{}, err
 	}

@@ -32,6 +32,12 @@ type Config struct {
 	RouterTargets bool
 	// Policies to compare; empty means default and reference.
 	Policies []string
+	// TwoHost lets our policy ask two-host responders (the destinations
+	// whose role says they run one; SimTwoHost). It costs every reverse
+	// traceroute a presence check (a probe and a round) unless the
+	// destination is known, so the comparison with the reference, which
+	// never asks, leaves it off by default.
+	TwoHost bool
 	// Tune, if set, adjusts a built-in policy before use (experiments).
 	Tune func(p *revtr.Policy)
 	// Workers run reverse traceroutes concurrently; 0 means 1, which keeps
