@@ -11,9 +11,6 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// localRefresh is how often the responder rereads the host's addresses.
-const localRefresh = 5 * time.Second
-
 // localAddrs is the host's own addresses, read through a netlink socket
 // opened in the responder's namespace (so that any thread may refresh
 // them). A request to another address is transit traffic — a responder on

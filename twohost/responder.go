@@ -156,6 +156,9 @@ func (r *Responder) readReplies(s *sock) {
 	}
 }
 
+// localRefresh is how often the responder rereads the host's addresses.
+const localRefresh = 5 * time.Second
+
 // readErrorPause is how long a reader waits after a read error other than
 // the socket's closing (an interface going down), so that a persistent
 // error cannot spin a core.
