@@ -17,6 +17,7 @@ var (
 	ErrNoProber            = errors.New("no prober configured")
 	errBudget              = errors.New("probe budget exhausted")
 	errLoop                = errors.New("loop detected")
+	errNoHops              = errors.New("no technique revealed the next hop")
 )
 
 // failError couples an error with the fail reason it records.

@@ -139,6 +139,19 @@ func (r *run) spend(n int, field *int) error {
 	return nil
 }
 
+// spendAfter accounts for probes already sent, failing when they went over
+// the budget.
+func (r *run) spendAfter(n int, field *int) error {
+	r.mu.Lock()
+	*field += n
+	over := r.res.Cost.Probes() > r.e.cfg.Policy.MaxProbes
+	r.mu.Unlock()
+	if over {
+		return fail(FailBudget, fmt.Errorf("revtr: %d probes spent: %w", r.res.Cost.Probes(), errBudget))
+	}
+	return nil
+}
+
 // round counts one sequential probe round.
 func (r *run) round() {
 	r.mu.Lock()

@@ -8,8 +8,6 @@ import (
 	"github.com/revtr/revtr/meas"
 )
 
-var errNoHops = fmt.Errorf("no technique revealed the next hop")
-
 // symmetry assumes the link into the current hop is symmetric: the hop
 // before it on a traceroute from the source is taken as the next reverse
 // hop, flagged intradomain or interdomain.
@@ -135,17 +133,4 @@ func (r *run) noHops(err error) error {
 		return fail(FailNoRRSupport, fmt.Errorf("revtr: %v answers no Record Route: %w", r.req.Dst, err))
 	}
 	return fail(FailNoVPInRange, fmt.Errorf("revtr: no probe got %v's reverse hops: %w", r.req.Dst, err))
-}
-
-// spendAfter accounts for probes already sent, failing when they went over
-// the budget.
-func (r *run) spendAfter(n int, field *int) error {
-	r.mu.Lock()
-	*field += n
-	over := r.res.Cost.Probes() > r.e.cfg.Policy.MaxProbes
-	r.mu.Unlock()
-	if over {
-		return fail(FailBudget, fmt.Errorf("revtr: %d probes spent: %w", r.res.Cost.Probes(), errBudget))
-	}
-	return nil
 }
