@@ -55,9 +55,9 @@ func (r *run) rrTarget(ctx context.Context, target netip.Addr) ([]Hop, error) {
 }
 
 // spoofed sends spoofed Record Route pings toward target from the
-// selector's vantage points, batch after batch, until one reveals reverse
-// hops; it returns the longest reverse segment of the first batch that
-// revealed any.
+// selector's vantage points, batch after batch, until the longest reverse
+// segment so far has at least the policy's MinSegment hops or reaches the
+// source, and returns that segment.
 func (r *run) spoofed(ctx context.Context, target netip.Addr) ([]Hop, error) {
 	vps, err := r.spoofers(target)
 	if err != nil || len(vps) == 0 {
