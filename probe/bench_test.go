@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/revtr/revtr/lab/labtest"
+
 	"github.com/revtr/revtr/meas"
 	"github.com/revtr/revtr/probe"
 	"github.com/revtr/revtr/topo"
@@ -28,7 +30,7 @@ func BenchmarkSustained(b *testing.B) {
 	} {
 		b.Run(bc.name, func(b *testing.B) {
 			tp := build(b)(topo.Chain(2))
-			l := upLab(b, tp)
+			l := labtest.Up(b, tp)
 			p := newProber(b, l, "h0", probe.Config{Rate: 1e7, Burst: 4096, Timeout: 5 * time.Second})
 			dst := hostAddr(b, tp, "h1", false)
 			sustained(b, p, probe.Probe{Dst: dst, Flow: bc.flow, TTL: bc.ttl})

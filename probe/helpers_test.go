@@ -1,12 +1,8 @@
 package probe_test
 
 import (
-	"context"
-	"fmt"
 	"net/netip"
-	"os"
 	"slices"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -15,34 +11,6 @@ import (
 	"github.com/revtr/revtr/probe"
 	"github.com/revtr/revtr/topo"
 )
-
-func needRoot(t testing.TB) {
-	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Skip("needs root: creates network namespaces and raw sockets")
-	}
-}
-
-var labSeq atomic.Int64
-
-// upLab builds tp as a fresh lab with a unique name and tears it down when
-// the test ends.
-func upLab(t testing.TB, tp *topo.Topology) *lab.Lab {
-	t.Helper()
-	needRoot(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	l, err := lab.Up(ctx, tp, fmt.Sprintf("p%d_%d", os.Getpid()%100000, labSeq.Add(1)))
-	if err != nil {
-		t.Fatalf("lab up: %v", err)
-	}
-	t.Cleanup(func() {
-		if err := l.Down(); err != nil {
-			t.Errorf("lab down: %v", err)
-		}
-	})
-	return l
-}
 
 // newProber opens a prober inside node's namespace, closed when the test
 // ends.

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/revtr/revtr/lab/labtest"
+
 	"github.com/revtr/revtr/meas"
 	"github.com/revtr/revtr/probe"
 	"github.com/revtr/revtr/topo"
@@ -30,7 +32,7 @@ func TestMatchThousands(t *testing.T) {
 	const n = 5000
 	tp := build(t)(topo.Chain(3))
 	node(t, tp, "r1").Behaviour.NoTimeExceeded = true
-	l := upLab(t, tp)
+	l := labtest.Up(t, tp)
 	p := newProber(t, l, "h0", probe.Config{Rate: 50000, Burst: 500, Timeout: 5 * time.Second})
 	h0, h1 := hostAddr(t, tp, "h0", false), hostAddr(t, tp, "h1", false)
 	path := wantTrace(t, tp, h0, h1, meas.Flow{Proto: meas.ICMP}) // r0, r1, r2, h1 inbound addresses
@@ -99,7 +101,7 @@ func randomFlow(rng *rand.Rand) meas.Flow {
 func TestCloseAndCancel(t *testing.T) {
 	tp := build(t)(topo.Chain(3))
 	node(t, tp, "r1").Behaviour.NoTimeExceeded = true
-	l := upLab(t, tp)
+	l := labtest.Up(t, tp)
 	var p *probe.Prober
 	if err := l.Do("h0", func() (err error) { p, err = probe.New(probe.Config{Rate: 1000, Timeout: time.Minute}); return err }); err != nil {
 		t.Fatal(err)
@@ -145,7 +147,7 @@ func TestCloseAndCancel(t *testing.T) {
 // TestProbeBadInput checks the errors of requests no prober could send.
 func TestProbeBadInput(t *testing.T) {
 	tp := build(t)(topo.Chain(1))
-	l := upLab(t, tp)
+	l := labtest.Up(t, tp)
 	p := newProber(t, l, "h0", probe.Config{Rate: 1000})
 	h1, h16 := hostAddr(t, tp, "h1", false), hostAddr(t, tp, "h1", true)
 	ctx := context.Background()
@@ -180,7 +182,7 @@ func TestProbeBadInput(t *testing.T) {
 // TestRateLimit checks the default token bucket: 100 packets per second.
 func TestRateLimit(t *testing.T) {
 	tp := build(t)(topo.Chain(1))
-	l := upLab(t, tp)
+	l := labtest.Up(t, tp)
 	p := newProber(t, l, "h0", probe.Config{})
 	h1 := hostAddr(t, tp, "h1", false)
 	const n = 51

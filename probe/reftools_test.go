@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/revtr/revtr/lab/labtest"
+
 	"github.com/revtr/revtr/lab"
 	"github.com/revtr/revtr/meas"
 	"github.com/revtr/revtr/topo"
@@ -83,7 +85,7 @@ func TestAgreesWithIputils(t *testing.T) {
 	needTool(t, "traceroute")
 	tp := build(t)(topo.MultiAS())
 	node(t, tp, "r3").Behaviour.NoRRStamp = true // p1
-	l := upLab(t, tp)
+	l := labtest.Up(t, tp)
 	g := hostGroup(t, l, nil)
 	ctx := context.Background()
 	pairs := [][2]string{{"h0", "h1"}, {"h1", "h0"}, {"h2", "h3"}, {"h3", "h2"}, {"h0", "h2"}}

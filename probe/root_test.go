@@ -8,6 +8,8 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/revtr/revtr/lab/labtest"
+
 	"github.com/revtr/revtr/probe"
 )
 
@@ -28,7 +30,7 @@ func TestNeedRoot(t *testing.T) {
 		}
 		return
 	}
-	needRoot(t)
+	labtest.NeedRoot(t)
 	cmd := exec.Command(os.Args[0], "-test.run=^TestNeedRoot$", "-test.count=1", "-test.v")
 	cmd.Env = append(os.Environ(), "PROBE_TEST_UNPRIVILEGED=1")
 	out, err := cmd.CombinedOutput()

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/revtr/revtr/lab/labtest"
+
 	"github.com/revtr/revtr/meas"
 	"github.com/revtr/revtr/probe"
 	"github.com/revtr/revtr/topo"
@@ -17,7 +19,7 @@ import (
 // destination is reported as no reply rather than an error.
 func TestPingChain(t *testing.T) {
 	tp := build(t)(topo.Chain(4))
-	l := upLab(t, tp)
+	l := labtest.Up(t, tp)
 	g := hostGroup(t, l, nil)
 	h0, h1 := hostAddr(t, tp, "h0", false), hostAddr(t, tp, "h1", false)
 	ctx := context.Background()
@@ -53,7 +55,7 @@ func TestRecordRouteTruth(t *testing.T) {
 	tp := build(t)(topo.Chain(5))
 	silent := node(t, tp, "r2")
 	silent.Behaviour.NoRRStamp = true
-	l := upLab(t, tp)
+	l := labtest.Up(t, tp)
 	g := hostGroup(t, l, nil)
 	ctx := context.Background()
 	for _, pair := range [][2]string{{"h0", "h1"}, {"h1", "h0"}} {
@@ -95,7 +97,7 @@ func TestRecordRouteTruth(t *testing.T) {
 // sent.
 func TestRecordRouteBadInput(t *testing.T) {
 	tp := build(t)(topo.Chain(1))
-	l := upLab(t, tp)
+	l := labtest.Up(t, tp)
 	p := newProber(t, l, "h0", probe.Config{Rate: 1000})
 	ctx := context.Background()
 	h0, h1 := hostAddr(t, tp, "h0", false), hostAddr(t, tp, "h1", false)

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/revtr/revtr/lab/labtest"
+
 	"golang.org/x/sync/errgroup"
 
 	"github.com/revtr/revtr/lab"
@@ -28,7 +30,7 @@ func TestSimMatchesLab(t *testing.T) {
 	p := topo.SizedParams(60)
 	p.RateLimitShare = 0 // rate limits depend on timing, which differs
 	tp := build(t)(topo.Generate(11, p))
-	l := upLab(t, tp)
+	l := labtest.Up(t, tp)
 	var srcs, vps, dsts []netip.Addr
 	for _, n := range tp.Hosts() {
 		nd, a := &tp.Nodes[n], tp.HostAddr(n, false)

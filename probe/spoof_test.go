@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/revtr/revtr/lab/labtest"
+
 	"github.com/revtr/revtr/meas"
 	"github.com/revtr/revtr/probe"
 	"github.com/revtr/revtr/topo"
@@ -20,7 +22,7 @@ import (
 // router enforces it.
 func TestSpoofedRR(t *testing.T) {
 	tp := build(t)(topo.MultiAS())
-	l := upLab(t, tp)
+	l := labtest.Up(t, tp)
 	hs, hd := hostAddr(t, tp, "h0", false), hostAddr(t, tp, "h1", false)
 	hw, he := hostAddr(t, tp, "h2", false), hostAddr(t, tp, "h3", false)
 	g := hostGroup(t, l, func(n *topo.Node) probe.Config {
@@ -74,7 +76,7 @@ func TestSpoofedRR(t *testing.T) {
 // vantage point sends.
 func TestExpectAndSend(t *testing.T) {
 	tp := build(t)(topo.MultiAS())
-	l := upLab(t, tp)
+	l := labtest.Up(t, tp)
 	hs, hd := hostAddr(t, tp, "h0", false), hostAddr(t, tp, "h1", false)
 	src := newProber(t, l, "h0", probe.Config{Rate: 1000})
 	vp := newProber(t, l, "h2", probe.Config{Rate: 1000, AllowSpoof: []netip.Addr{hs}})

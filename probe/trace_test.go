@@ -6,6 +6,8 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/revtr/revtr/lab/labtest"
+
 	"github.com/revtr/revtr/mda"
 	"github.com/revtr/revtr/meas"
 	"github.com/revtr/revtr/topo"
@@ -24,7 +26,7 @@ func TestTraceTruth(t *testing.T) {
 		{"multias", build(t)(topo.MultiAS()), [][2]string{{"h0", "h1"}, {"h1", "h0"}, {"h2", "h3"}, {"h3", "h2"}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			l := upLab(t, tc.tp)
+			l := labtest.Up(t, tc.tp)
 			g := hostGroup(t, l, nil)
 			ctx := context.Background()
 			branches := map[string]bool{}
@@ -81,7 +83,7 @@ func TestTraceStops(t *testing.T) {
 			tp.Nodes[n].Behaviour.NoTimeExceeded = true
 		}
 	}
-	l := upLab(t, tp)
+	l := labtest.Up(t, tp)
 	g := hostGroup(t, l, nil)
 	h0, h1 := hostAddr(t, tp, "h0", false), hostAddr(t, tp, "h1", false)
 	tr, err := g.Traceroute(context.Background(), meas.TraceRequest{Src: h0, Dst: h1, Flow: meas.Flow{Proto: meas.UDP}, GapLimit: 1})
@@ -105,7 +107,7 @@ func TestTraceStops(t *testing.T) {
 // diamonds and spends no more probes than the Diamond-Miner bound allows.
 func TestMultipathDiamond(t *testing.T) {
 	tp := build(t)(topo.Diamond())
-	l := upLab(t, tp)
+	l := labtest.Up(t, tp)
 	g := hostGroup(t, l, nil)
 	h0, h1 := hostAddr(t, tp, "h0", false), hostAddr(t, tp, "h1", false)
 	for _, proto := range []meas.Proto{meas.UDP, meas.TCP} {
