@@ -1,0 +1,107 @@
+package revtr_test
+
+import (
+	"context"
+	"errors"
+	"math/rand/v2"
+	"net/netip"
+	"sync"
+	"testing"
+
+	"github.com/revtr/revtr/meas"
+	"github.com/revtr/revtr/revtr"
+)
+
+// chaos answers every measurement with random addresses from a small pool
+// (the source and destination included), random silence and, now and
+// then, an error.
+type chaos struct {
+	mu   sync.Mutex
+	rng  *rand.Rand
+	pool []netip.Addr
+}
+
+func (c *chaos) pick(n int) []netip.Addr {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := make([]netip.Addr, c.rng.IntN(n+1))
+	for i := range out {
+		out[i] = c.pool[c.rng.IntN(len(c.pool))]
+	}
+	return out
+}
+
+func (c *chaos) roll(p float64) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.rng.Float64() < p
+}
+
+var errChaos = errors.New("chaos")
+
+func (c *chaos) Ping(_ context.Context, r meas.PingRequest) (meas.Ping, error) {
+	return meas.Ping{Src: r.Src, Dst: r.Dst, Sent: 1}, nil
+}
+
+func (c *chaos) RecordRoute(_ context.Context, r meas.RRRequest) (meas.RRPing, error) {
+	if c.roll(0.01) {
+		return meas.RRPing{}, errChaos
+	}
+	return meas.RRPing{Src: r.Src, Dst: r.Dst, Sender: r.Sender, Replied: c.roll(0.7), Recorded: c.pick(meas.RRSlots)}, nil
+}
+
+func (c *chaos) Traceroute(_ context.Context, r meas.TraceRequest) (meas.Trace, error) {
+	tr := meas.Trace{Src: r.Src, Dst: r.Dst, Stop: meas.StopCompleted, Probes: 5}
+	for i, a := range append(c.pick(6), r.Dst) {
+		tr.Hops = append(tr.Hops, meas.Hop{TTL: i + 1, Addr: a})
+	}
+	return tr, nil
+}
+
+// TestChaos: whatever the measurements say, the engine ends (REACHES or
+// FAILED, never a panic), within its budget, and a path it reports
+// reaches the source without repeating a hop.
+func TestChaos(t *testing.T) {
+	c := &chaos{rng: rand.New(rand.NewPCG(7, 7))}
+	for i := range 12 {
+		c.pool = append(c.pool, netip.AddrFrom4([4]byte{10, 3, 0, byte(i + 1)}))
+	}
+	c.pool = append(c.pool, fSrc, fDst)
+	pol := revtr.DefaultPolicy()
+	pol.RefuseInterdomainSymmetry = false
+	e, err := revtr.New(revtr.Config{Prober: c, ASMap: asTable{}, Selector: rankSel{expect: 1},
+		Sources: []netip.Addr{fSrc}, VantagePoints: rankSel{}.Rank(fSrc, fDst),
+		Allow: []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}, Policy: pol})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stops, fails := map[revtr.Stop]int{}, map[revtr.FailReason]int{}
+	for range 2000 {
+		res := run(t, e, revtr.Request{Src: fSrc, Dst: fDst})
+		stops[res.Stop]++
+		fails[res.Fail]++
+		if res.Cost.Measure() > pol.MaxProbes {
+			t.Fatalf("spent %d probes, budget %d", res.Cost.Measure(), pol.MaxProbes)
+		}
+		if res.Stop == revtr.Failed && res.Fail == revtr.FailNone {
+			t.Fatalf("FAILED without a reason: %s", res.Detail)
+		}
+		if res.Stop != revtr.Reaches {
+			continue
+		}
+		seen := map[netip.Addr]bool{}
+		for _, h := range res.Hops {
+			if seen[h.Addr] {
+				t.Fatalf("hop %v repeated in %v", h.Addr, addrsOf(res.Hops))
+			}
+			seen[h.Addr] = true
+		}
+		if res.Hops[len(res.Hops)-1].Addr != fSrc {
+			t.Fatalf("reached path ends at %v", res.Hops[len(res.Hops)-1].Addr)
+		}
+	}
+	if stops[revtr.Reaches] == 0 || stops[revtr.Failed] == 0 || fails[revtr.FailProber] == 0 || fails[revtr.FailLoop] == 0 {
+		t.Errorf("stops %v, fails %v: want both outcomes, prober errors and loops exercised", stops, fails)
+	}
+	t.Logf("stops %v, fails %v", stops, fails)
+}
