@@ -170,7 +170,7 @@ func (c *Client) read(s *sock) {
 	buf, oob := make([]byte, 1<<16), make([]byte, 128)
 	for {
 		var n int
-		var from unix.Sockaddr
+		var from peer
 		var ttl uint8
 		var err error
 		if s.v6 {
@@ -186,7 +186,7 @@ func (c *Client) read(s *sock) {
 			}
 			continue
 		}
-		at, b, peer := time.Now(), buf[:n], sourceOf(from)
+		at, b := time.Now(), buf[:n]
 		if !s.v6 {
 			var ip wire.IPv4
 			if ip.Decode(b) != nil {
@@ -198,7 +198,7 @@ func (c *Client) read(s *sock) {
 		if e.Decode(b) != nil || !e.Reply || e.Code != wire.TwoHostCode {
 			continue
 		}
-		c.deliver(pendingKey{peer.Unmap(), e.ID}, answer{msg: slices.Clone(b), at: at, ttl: ttl})
+		c.deliver(pendingKey{from.addr.Unmap(), e.ID}, answer{msg: slices.Clone(b), at: at, ttl: ttl})
 	}
 }
 

@@ -40,7 +40,8 @@ func (r *Responder) startProbe(in *inbound, ll linkAddr, now time.Time) (Reason,
 	}
 	s.id = id
 	r.m.sessions.Inc()
-	var buf [128]byte
+	buf := r.buffer()
+	defer r.bufs.Put(buf)
 	b, err := r.appendProbe(buf[:0], &s, in)
 	sock := r.send4
 	if in.v6 {
@@ -131,7 +132,8 @@ func (r *Responder) answer(in *inbound, ll linkAddr, resp wire.TwoHostResponse) 
 
 // send builds and sends a response from local to requester.
 func (r *Responder) send(local, requester netip.Addr, ll linkAddr, resp wire.TwoHostResponse) {
-	var buf [wire.IPv6HeaderLen + wire.TwoHostSuccessLen]byte
+	buf := r.buffer()
+	defer r.bufs.Put(buf)
 	b, err := appendResponse(buf[:0], local, requester, resp)
 	if err == nil {
 		err = r.pkt.sendLink(b, ll)
@@ -172,4 +174,16 @@ func protoLabel(p wire.Proto) string {
 		return "icmp"
 	}
 	return meas.Proto(p).String()
+}
+
+// packetBuf holds one probe or answer: at most an IPv6 header and a TCP
+// SYN, or an IPv6 header and a 36-byte answer.
+type packetBuf = [128]byte
+
+// buffer returns a packet buffer from the pool (sending keeps none).
+func (r *Responder) buffer() *packetBuf {
+	if b, ok := r.bufs.Get().(*packetBuf); ok {
+		return b
+	}
+	return new(packetBuf)
 }

@@ -91,18 +91,12 @@ func attachFilter(fd int, prog []bpf.RawInstruction) error {
 	return unix.SetsockoptSockFprog(fd, unix.SOL_SOCKET, unix.SO_ATTACH_FILTER, &unix.SockFprog{Len: uint16(len(f)), Filter: &f[0]})
 }
 
-// linkOf returns where a packet read from a packet socket came from.
-func linkOf(sa unix.Sockaddr) (linkAddr, bool) {
-	ll, ok := sa.(*unix.SockaddrLinklayer)
-	if !ok {
-		return linkAddr{}, false
-	}
-	return linkAddr{ifindex: ll.Ifindex, protocol: htons(ll.Protocol), halen: ll.Halen, addr: ll.Addr}, true
-}
-
 // sendLink writes the IP packet b to the link-layer address l.
 func (s *sock) sendLink(b []byte, l linkAddr) error {
-	return s.sendto(b, &unix.SockaddrLinklayer{Protocol: htons(l.protocol), Ifindex: l.ifindex, Halen: l.halen, Addr: l.addr})
+	s.tx.mu.Lock()
+	defer s.tx.mu.Unlock()
+	s.tx.ll = unix.SockaddrLinklayer{Protocol: htons(l.protocol), Ifindex: l.ifindex, Halen: l.halen, Addr: l.addr}
+	return s.sendLocked(b, &s.tx.ll)
 }
 
 // htons swaps a 16-bit value to network order (on little-endian hosts; the

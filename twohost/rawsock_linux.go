@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/netip"
 	"os"
+	"sync"
 	"syscall"
 	"unsafe"
 
@@ -21,6 +22,30 @@ type sock struct {
 	rc    syscall.RawConn
 	v6    bool
 	proto int // the IP protocol a raw socket receives
+	tx    *tx
+	rx    *rx
+}
+
+// tx is a socket's send state: one send at a time, through a closure and
+// addresses built once, so that sending allocates nothing.
+type tx struct {
+	mu  sync.Mutex
+	b   []byte
+	sa  unix.Sockaddr
+	err error
+	fn  func(fd uintptr) bool
+	ll  unix.SockaddrLinklayer
+	in4 unix.SockaddrInet4
+	in6 unix.SockaddrInet6
+}
+
+func newTx() *tx {
+	t := &tx{}
+	t.fn = func(fd uintptr) bool {
+		t.err = unix.Sendto(int(fd), t.b, 0, t.sa)
+		return t.err != unix.EAGAIN
+	}
+	return t
 }
 
 // openSock opens a socket of the calling thread's network namespace.
@@ -40,7 +65,7 @@ func openSock(domain, typ, proto int, v6 bool, name string) (*sock, error) {
 		f.Close()
 		return nil, fmt.Errorf("open %s socket: %w", name, err)
 	}
-	return &sock{f: f, rc: rc, v6: v6}, nil
+	return &sock{f: f, rc: rc, v6: v6, tx: newTx(), rx: newRx()}, nil
 }
 
 // openRaw opens a raw IP socket of protocol proto; IPPROTO_RAW ones send
@@ -91,41 +116,94 @@ func (s *sock) control(fn func(fd int) error) error {
 	return ferr
 }
 
+// peer is where a packet came from: its source address (raw sockets) or
+// its link-layer origin (packet sockets).
+type peer struct {
+	addr netip.Addr
+	link linkAddr
+}
+
+// rx is a socket's receive state, for its one reader: the closure and
+// the address buffer are built once, so that receiving allocates nothing.
+type rx struct {
+	b    []byte
+	n    int
+	rsa  unix.RawSockaddrAny
+	rlen uint32
+	err  error
+	fn   func(fd uintptr) bool
+}
+
+func newRx() *rx {
+	r := &rx{}
+	r.fn = func(fd uintptr) bool {
+		r.rlen = uint32(unsafe.Sizeof(r.rsa))
+		n, _, e := unix.Syscall6(unix.SYS_RECVFROM, fd, uintptr(unsafe.Pointer(unsafe.SliceData(r.b))), uintptr(len(r.b)),
+			0, uintptr(unsafe.Pointer(&r.rsa)), uintptr(unsafe.Pointer(&r.rlen)))
+		if e != 0 {
+			r.n, r.err = 0, e
+			return e != unix.EAGAIN
+		}
+		r.n, r.err = int(n), nil
+		return true
+	}
+	return r
+}
+
+// peer decodes the sender address of the last packet read.
+func (r *rx) peer() peer {
+	switch r.rsa.Addr.Family {
+	case unix.AF_INET:
+		return peer{addr: netip.AddrFrom4((*unix.RawSockaddrInet4)(unsafe.Pointer(&r.rsa)).Addr)}
+	case unix.AF_INET6:
+		return peer{addr: netip.AddrFrom16((*unix.RawSockaddrInet6)(unsafe.Pointer(&r.rsa)).Addr)}
+	case unix.AF_PACKET:
+		ll := (*unix.RawSockaddrLinklayer)(unsafe.Pointer(&r.rsa))
+		return peer{link: linkAddr{ifindex: int(ll.Ifindex), protocol: htons(ll.Protocol), halen: ll.Halen, addr: ll.Addr}}
+	}
+	return peer{}
+}
+
 // recv reads one packet into b; it blocks until one arrives or the socket
-// is closed.
-func (s *sock) recv(b []byte) (int, unix.Sockaddr, error) {
-	var n int
-	var from unix.Sockaddr
-	var rerr error
-	err := s.rc.Read(func(fd uintptr) bool {
-		n, from, rerr = unix.Recvfrom(int(fd), b, 0)
-		return rerr != unix.EAGAIN
-	})
-	if err != nil {
-		return 0, nil, err
+// is closed. Only one goroutine may receive on a socket.
+func (s *sock) recv(b []byte) (int, peer, error) {
+	r := s.rx
+	r.b = b
+	err := s.rc.Read(r.fn)
+	r.b = nil
+	if err == nil {
+		err = r.err
 	}
-	return n, from, rerr
+	if err != nil {
+		return 0, peer{}, err
+	}
+	return r.n, r.peer(), nil
 }
 
-// sendto writes b to sa.
-func (s *sock) sendto(b []byte, sa unix.Sockaddr) error {
-	var serr error
-	err := s.rc.Write(func(fd uintptr) bool {
-		serr = unix.Sendto(int(fd), b, 0, sa)
-		return serr != unix.EAGAIN
-	})
-	if err != nil {
-		return err
+// sendLocked writes b to sa; s.tx.mu is held and sa is one of its
+// addresses.
+func (s *sock) sendLocked(b []byte, sa unix.Sockaddr) error {
+	t := s.tx
+	t.b, t.sa = b, sa
+	err := s.rc.Write(t.fn)
+	if err == nil {
+		err = t.err
 	}
-	return serr
+	t.b, t.sa, t.err = nil, nil, nil
+	return err
 }
 
-// sendIP writes the complete IP packet b to dst on an IPPROTO_RAW socket.
+// sendIP writes b to dst: a whole IP packet on an IPPROTO_RAW socket, the
+// payload on a raw socket of one protocol (the kernel adds the header).
 func (s *sock) sendIP(b []byte, dst netip.Addr) error {
+	s.tx.mu.Lock()
+	defer s.tx.mu.Unlock()
 	if s.v6 {
-		return s.sendto(b, &unix.SockaddrInet6{Addr: dst.As16()})
+		s.tx.in6.Addr = dst.As16()
+		return s.sendLocked(b, &s.tx.in6)
 	}
-	return s.sendto(b, &unix.SockaddrInet4{Addr: dst.As4()})
+	s.tx.in4.Addr = dst.As4()
+	return s.sendLocked(b, &s.tx.in4)
 }
 
 func (s *sock) close() error { return s.f.Close() }
@@ -148,7 +226,7 @@ func (s *sock) sendIPPayload(b []byte, dst netip.Addr) error { return s.sendIP(b
 // recvHopLimit reads one packet from an IPv6 raw socket with
 // IPV6_RECVHOPLIMIT set and returns the hop limit it arrived with (0 when
 // the kernel gave none).
-func (s *sock) recvHopLimit(b, oob []byte) (int, unix.Sockaddr, uint8, error) {
+func (s *sock) recvHopLimit(b, oob []byte) (int, peer, uint8, error) {
 	var n, oobn int
 	var from unix.Sockaddr
 	var rerr error
@@ -157,19 +235,20 @@ func (s *sock) recvHopLimit(b, oob []byte) (int, unix.Sockaddr, uint8, error) {
 		return rerr != unix.EAGAIN
 	})
 	if err != nil {
-		return 0, nil, 0, err
+		return 0, peer{}, 0, err
 	}
 	if rerr != nil {
-		return 0, nil, 0, rerr
+		return 0, peer{}, 0, rerr
 	}
+	p := peer{addr: sourceOf(from)}
 	msgs, err := unix.ParseSocketControlMessage(oob[:oobn])
 	if err != nil {
-		return n, from, 0, nil
+		return n, p, 0, nil
 	}
 	for _, m := range msgs {
 		if m.Header.Level == unix.IPPROTO_IPV6 && m.Header.Type == unix.IPV6_HOPLIMIT && len(m.Data) >= 4 {
-			return n, from, uint8(*(*int32)(unsafe.Pointer(&m.Data[0]))), nil
+			return n, p, uint8(*(*int32)(unsafe.Pointer(&m.Data[0]))), nil
 		}
 	}
-	return n, from, 0, nil
+	return n, p, 0, nil
 }

@@ -31,6 +31,7 @@ type Responder struct {
 	readers  []*sock
 	guard    *echoGuard
 	local    *localAddrs
+	bufs     sync.Pool // of *packetBuf
 	stop     chan struct{}
 	wg       sync.WaitGroup
 	closed   atomic.Bool
@@ -134,8 +135,8 @@ func (r *Responder) readRequests() {
 			}
 			continue
 		}
-		if ll, ok := linkOf(from); ok {
-			r.handleRequest(buf[:n], ll, time.Now())
+		if from.link.ifindex != 0 {
+			r.handleRequest(buf[:n], from.link, time.Now())
 		}
 	}
 }
@@ -152,7 +153,7 @@ func (r *Responder) readReplies(s *sock) {
 			}
 			continue
 		}
-		r.handleReply(s, buf[:n], sourceOf(from), time.Now())
+		r.handleReply(s, buf[:n], from.addr, time.Now())
 	}
 }
 

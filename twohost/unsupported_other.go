@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"net/netip"
 	"time"
-
-	"golang.org/x/sys/unix"
 )
 
 // The responder and the client need Linux (packet sockets, raw sockets,
@@ -19,7 +17,12 @@ type sock struct {
 	proto int
 }
 
-type linkAddr struct{}
+type linkAddr struct{ ifindex int }
+
+type peer struct {
+	addr netip.Addr
+	link linkAddr
+}
 
 type echoGuard struct{}
 
@@ -38,19 +41,17 @@ func openPacket(ifindex int) (*sock, error)         { return nil, unsupported("p
 func installGuard(iface string) (*echoGuard, error) { return nil, unsupported("nftables") }
 func openLocalAddrs() (*localAddrs, error)          { return nil, unsupported("rtnetlink") }
 func icmp6Filter(fd int, types ...uint8) error      { return ErrPlatform }
-func linkOf(sa unix.Sockaddr) (linkAddr, bool)      { return linkAddr{}, false }
-func sourceOf(sa unix.Sockaddr) netip.Addr          { return netip.Addr{} }
 
 func (g *echoGuard) remove() error                           { return nil }
 func (l *localAddrs) refresh(time.Time) error                { return ErrPlatform }
 func (l *localAddrs) has(netip.Addr) bool                    { return false }
 func (l *localAddrs) close()                                 {}
 func (s *sock) control(fn func(fd int) error) error          { return ErrPlatform }
-func (s *sock) recv(b []byte) (int, unix.Sockaddr, error)    { return 0, nil, ErrPlatform }
+func (s *sock) recv(b []byte) (int, peer, error)             { return 0, peer{}, ErrPlatform }
 func (s *sock) sendIP(b []byte, dst netip.Addr) error        { return ErrPlatform }
 func (s *sock) sendIPPayload(b []byte, dst netip.Addr) error { return ErrPlatform }
 func (s *sock) sendLink(b []byte, l linkAddr) error          { return ErrPlatform }
 func (s *sock) close() error                                 { return nil }
-func (s *sock) recvHopLimit(b, oob []byte) (int, unix.Sockaddr, uint8, error) {
-	return 0, nil, 0, ErrPlatform
+func (s *sock) recvHopLimit(b, oob []byte) (int, peer, uint8, error) {
+	return 0, peer{}, 0, ErrPlatform
 }
