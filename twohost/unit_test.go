@@ -106,3 +106,32 @@ func TestRequestStates(t *testing.T) {
 		}
 	}
 }
+
+// TestHotPathAllocs checks that parsing a request and encoding its answer
+// allocate nothing.
+func TestHotPathAllocs(t *testing.T) {
+	src, dst := netip.MustParseAddr("10.0.0.1"), netip.MustParseAddr("10.0.0.2")
+	req := wire.TwoHostRequest{ID: 7, TTL: 3, Proto: wire.ProtoUDP, Flow: 33434}
+	req.SetChecksum(src, dst)
+	icmp, _ := req.AppendBinary(nil)
+	h := wire.IPv4{TTL: 64, Protocol: wire.ProtoICMP, Src: src, Dst: dst, TotalLen: uint16(20 + len(icmp))}
+	if err := h.SetChecksum(); err != nil {
+		t.Fatal(err)
+	}
+	pkt, _ := h.AppendBinary(nil)
+	pkt = append(pkt, icmp...)
+	var buf [128]byte
+	n := testing.AllocsPerRun(100, func() {
+		var in inbound
+		if !parseRequest(pkt, &in) {
+			t.Fatal("request not parsed")
+		}
+		resp := wire.TwoHostResponse{ID: in.req.ID, State: wire.StateSuccess, Node: in.src, RTT: time.Millisecond}
+		if _, err := appendResponse(buf[:0], in.dst, in.src, resp); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if n != 0 {
+		t.Errorf("%v allocations per request", n)
+	}
+}
