@@ -71,6 +71,8 @@ func TestBadInput(t *testing.T) {
 		{[]string{"sim", "--ases", "1", "summary"}, "bad generator parameters"},
 		{[]string{"sim", "traceroute", "--from", "h0", "--multipath", "--epsilon", "2", "h1"}, "--epsilon must be in (0, 1)"},
 		{[]string{"lab", "truth", "--name", "no-such-lab", "h0", "h1"}, "no-such-lab"},
+		{[]string{"sim", "eval", "--policy", "fastest"}, "--policy"},
+		{[]string{"sim", "eval", "--revtrs", "-1"}, "--revtrs must not be negative"},
 		{[]string{"ping", "not-an-address"}, `bad address "not-an-address"`},
 		{[]string{"ping", "--from", "h0", "10.0.0.1"}, "--from names a lab node"},
 	}
@@ -87,6 +89,20 @@ func TestBadInput(t *testing.T) {
 				t.Errorf("error is %d lines, want one: %q", n+1, stderr)
 			}
 		})
+	}
+}
+
+// TestSimEval runs the evaluation on the simulator and checks that the
+// report compares both policies.
+func TestSimEval(t *testing.T) {
+	out, stderr, code := run(t, -1, "sim", "eval", "--revtrs", "20")
+	if code != 0 {
+		t.Fatalf("sim eval: status %d, stderr %q", code, stderr)
+	}
+	for _, want := range []string{"default (n=20)", "reference (n=20)", "coverage (reach S)", "probes / revtr"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("sim eval output lacks %q:\n%s", want, out)
+		}
 	}
 }
 

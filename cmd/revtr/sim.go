@@ -33,7 +33,7 @@ the flags, so the same flags always give the same Internet.`,
 		return openSim(t, req.from)
 	}
 	cmd.AddCommand(newSimSummaryCmd(gen), newSimHostsCmd(gen), newTruthCmd(gen),
-		newPingCmd(open), newTracerouteCmd(open))
+		newPingCmd(open), newTracerouteCmd(open), newSimEvalCmd(gen))
 	return cmd
 }
 
