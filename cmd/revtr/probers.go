@@ -107,8 +107,3 @@ func newHostPingCmd() *cobra.Command {
 	var name string
 	return labFlag(newPingCmd(hostOpener(&name)), &name)
 }
-
-func newHostTracerouteCmd() *cobra.Command {
-	var name string
-	return labFlag(newTracerouteCmd(hostOpener(&name)), &name)
-}

@@ -19,7 +19,7 @@ It also builds an emulated Internet in network namespaces (lab) or in memory
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newLabCmd(), newSimCmd(), newHostPingCmd(), newHostTracerouteCmd(), newDemoCmd())
+	root.AddCommand(newLabCmd(), newSimCmd(), newHostPingCmd(), newHostTracerouteCmd(), newResponderCmd(), newDemoCmd())
 	return root
 }
 

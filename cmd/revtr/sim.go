@@ -131,5 +131,6 @@ func roles(r topo.HostRole) string {
 	add(r.Destination, "destination")
 	add(r.NoEcho, "no-echo")
 	add(r.DropOptions, "drops-options")
+	add(r.Responder, "responder")
 	return s
 }

@@ -1,0 +1,110 @@
+package main
+
+import (
+	"fmt"
+	"log/slog"
+	"net/netip"
+	"os"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/spf13/cobra"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/revtr/revtr/twohost"
+)
+
+type responderFlags struct {
+	cfg               twohost.ResponderConfig
+	timeout           string
+	allow, deny       []string
+	metrics, logLevel string
+}
+
+func newResponderCmd() *cobra.Command {
+	var f responderFlags
+	cmd := &cobra.Command{
+		Use:   "responder [-n MAX_SESSIONS] [-t TIMEOUT] IFACE",
+		Short: "Answer two-host reverse traceroute requests arriving on IFACE",
+		Long: `responder runs the two-host reverse traceroute responder (the Augsburg
+protocol, draft-heiwin-intarea-reverse-traceroute): on request, it sends one
+traceroute probe back toward the requester and reports which node answered
+and the RTT. Arguments and defaults are the reference server's (-n 5000
+sessions, -t 5 s; -t takes nanoseconds as the reference does, or a duration).
+Safety: bounded sessions, global and per-requester rate limits, probes only
+toward the requester, allow/deny prefixes, and --min-request-len 36 so that no
+answer is larger than its request. See docs/twohost.md.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := f.complete(args[0]); err != nil {
+				return err
+			}
+			return f.serve(cmd)
+		},
+	}
+	fs := cmd.Flags()
+	c := &f.cfg
+	fs.IntVarP(&c.MaxSessions, "max-sessions", "n", twohost.DefaultMaxSessions, "probes awaiting their answer at most; further requests are dropped")
+	fs.StringVarP(&f.timeout, "timeout", "t", "5s", "session timeout: nanoseconds (as the reference server) or a duration")
+	fs.Float64Var(&c.Rate, "rate", 0, "answers and probes per second over all requesters (0: 1000; negative: unlimited)")
+	fs.IntVar(&c.Burst, "burst", 0, "burst of the global rate limit (0: 200)")
+	fs.Float64Var(&c.RequesterRate, "requester-rate", 0, "answers per second per requester (0: 100; negative: unlimited)")
+	fs.IntVar(&c.RequesterBurst, "requester-burst", 0, "burst per requester (0: 50)")
+	fs.IntVar(&c.MaxRequesters, "max-requesters", 0, "per-requester limiters kept (0: 10000)")
+	fs.IntVar(&c.MinRequestLen, "min-request-len", 0, "refuse shorter requests (ICMP bytes); 36 bounds amplification to 1x")
+	fs.StringSliceVar(&f.allow, "allow", nil, "serve only these requester prefixes (repeatable)")
+	fs.StringSliceVar(&f.deny, "deny", nil, "never serve these requester prefixes (repeatable; wins over --allow)")
+	fs.BoolVar(&c.KeepKernelEcho, "keep-kernel-echo", false, "install no nftables rule against the kernel echoing requests")
+	fs.StringVar(&f.metrics, "metrics", "", "serve Prometheus metrics at http://ADDR/metrics")
+	fs.StringVar(&f.logLevel, "log-level", "info", "log level: debug, info, warn or error")
+	return cmd
+}
+
+// complete checks the flags and fills the responder configuration.
+func (f *responderFlags) complete(iface string) error {
+	c := &f.cfg
+	c.Interface = iface
+	var err error
+	if c.Timeout, err = twohost.ParseTimeout(f.timeout); err != nil {
+		return fmt.Errorf("-t: %w", err)
+	}
+	if c.MaxSessions < 1 {
+		return fmt.Errorf("-n must be at least 1, not %d", c.MaxSessions)
+	}
+	if c.Allow, err = parsePrefixes("--allow", f.allow); err != nil {
+		return err
+	}
+	if c.Deny, err = parsePrefixes("--deny", f.deny); err != nil {
+		return err
+	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(f.logLevel)); err != nil {
+		return fmt.Errorf("--log-level: %w", err)
+	}
+	c.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	return nil
+}
+
+func parsePrefixes(flag string, ss []string) ([]netip.Prefix, error) {
+	var ps []netip.Prefix
+	for _, s := range ss {
+		p, err := netip.ParsePrefix(s)
+		if err != nil {
+			return nil, fmt.Errorf("%s %q: want a prefix such as 192.0.2.0/24", flag, s)
+		}
+		ps = append(ps, p.Masked())
+	}
+	return ps, nil
+}
+
+// serve runs the responder, and the metrics endpoint when asked, until the
+// command's context ends (SIGINT, SIGTERM).
+func (f *responderFlags) serve(cmd *cobra.Command) error {
+	g, ctx := errgroup.WithContext(cmd.Context())
+	if f.metrics != "" {
+		reg := prometheus.NewRegistry()
+		f.cfg.Registry = reg
+		g.Go(func() error { return twohost.ServeMetrics(ctx, f.metrics, reg) })
+	}
+	g.Go(func() error { return twohost.Serve(ctx, f.cfg) })
+	return g.Wait()
+}
