@@ -4,8 +4,23 @@ import (
 	"context"
 	"time"
 
+	"github.com/revtr/revtr/revtr"
 	"github.com/revtr/revtr/sim"
 )
+
+// Clock is the time an evaluation runs on: the engine's clock, and where
+// each measurement starts. On the simulator it is virtual (VirtualClock:
+// every reverse traceroute on its own timeline, runtimes are what the
+// probes would have taken); in the lab it is the wall clock (RealClock:
+// runtimes are wall time, and since lab RTTs are microseconds, the
+// report's sequential probe rounds are what predicts runtime on the
+// Internet).
+type Clock interface {
+	revtr.Clock
+	// Start returns the context a measurement starting at offset at
+	// (since the evaluation's zero) runs in.
+	Start(ctx context.Context, at time.Duration) context.Context
+}
 
 // VirtualClock is the engine's clock on the simulator: each reverse
 // traceroute runs on its own sim.Clock, carried by its context (see
@@ -43,6 +58,11 @@ func (v VirtualClock) Now(ctx context.Context) time.Time {
 	return v.Epoch
 }
 
+// Start is Timeline: a new timeline starting at at.
+func (VirtualClock) Start(ctx context.Context, at time.Duration) context.Context {
+	return Timeline(ctx, at)
+}
+
 // Branch forks the context's timeline; the join advances it to the
 // branch's end if that is later.
 func (v VirtualClock) Branch(ctx context.Context) (context.Context, func()) {
@@ -54,3 +74,10 @@ func (v VirtualClock) Branch(ctx context.Context) (context.Context, func()) {
 	b.AdvanceTo(parent.Elapsed())
 	return withClock(ctx, b), func() { parent.AdvanceTo(b.Elapsed()) }
 }
+
+// RealClock is the wall clock, for real probers (the lab): measurements
+// start when they are run, as fast as the workers take them.
+type RealClock struct{ revtr.WallClock }
+
+// Start returns ctx: real measurements need no timeline.
+func (RealClock) Start(ctx context.Context, _ time.Duration) context.Context { return ctx }

@@ -10,32 +10,33 @@ import (
 
 // row is one line of the side-by-side table.
 type row struct {
-	name string
-	val  func(Summary) float64
-	f    string
+	name    string
+	val     func(Summary) float64
+	f       string
+	simOnly bool // meaningful on the simulator only
 }
 
 var rows = []row{
-	{"coverage (reach S)", Summary.Coverage, "%.3f"},
-	{"router-level exact", Summary.ExactShare, "%.3f"},
-	{"no wrong hop, in order", Summary.ConsistentShare, "%.3f"},
-	{"hops wrong", Summary.WrongShare, "%.3f"},
-	{"true routers found", Summary.Recall, "%.3f"},
-	{"AS: all present", func(s Summary) float64 { return s.ASShare(ASAllPresent) }, "%.3f"},
-	{"AS: missing one", func(s Summary) float64 { return s.ASShare(ASMissingOne) }, "%.3f"},
-	{"AS: discrepant", func(s Summary) float64 { return s.ASShare(ASDiscrepant) }, "%.3f"},
-	{"probes / revtr", Summary.ProbesPerRevtr, "%.2f"},
-	{"  finding the path", func(s Summary) float64 { return ratio(s.Cost.Measure(), s.N) }, "%.2f"},
-	{"  RR from S", func(s Summary) float64 { return ratio(s.Cost.RR, s.N) }, "%.2f"},
-	{"  spoofed RR", func(s Summary) float64 { return ratio(s.Cost.SpoofedRR, s.N) }, "%.2f"},
-	{"  traceroute (sym)", func(s Summary) float64 { return ratio(s.Cost.Trace, s.N) }, "%.2f"},
-	{"  two-host", func(s Summary) float64 { return ratio(s.Cost.TwoHost, s.N) }, "%.2f"},
-	{"  ping (diagnosis)", func(s Summary) float64 { return ratio(s.Cost.Ping, s.N) }, "%.2f"},
-	{"  ping (RTTs)", func(s Summary) float64 { return ratio(s.Cost.RTT, s.N) }, "%.2f"},
-	{"rounds / revtr", Summary.RoundsPerRevtr, "%.2f"},
-	{"runtime median (s)", func(s Summary) float64 { return s.Runtime(0.5).Seconds() }, "%.3f"},
-	{"runtime p95 (s)", func(s Summary) float64 { return s.Runtime(0.95).Seconds() }, "%.3f"},
-	{"engine CPU / revtr (µs)", func(s Summary) float64 { return float64(s.EngineCPU().Nanoseconds()) / 1e3 }, "%.1f"},
+	{"coverage (reach S)", Summary.Coverage, "%.3f", false},
+	{"router-level exact", Summary.ExactShare, "%.3f", false},
+	{"no wrong hop, in order", Summary.ConsistentShare, "%.3f", false},
+	{"hops wrong", Summary.WrongShare, "%.3f", false},
+	{"true routers found", Summary.Recall, "%.3f", false},
+	{"AS: all present", func(s Summary) float64 { return s.ASShare(ASAllPresent) }, "%.3f", false},
+	{"AS: missing one", func(s Summary) float64 { return s.ASShare(ASMissingOne) }, "%.3f", false},
+	{"AS: discrepant", func(s Summary) float64 { return s.ASShare(ASDiscrepant) }, "%.3f", false},
+	{"probes / revtr", Summary.ProbesPerRevtr, "%.2f", false},
+	{"  finding the path", func(s Summary) float64 { return ratio(s.Cost.Measure(), s.N) }, "%.2f", false},
+	{"  RR from S", func(s Summary) float64 { return ratio(s.Cost.RR, s.N) }, "%.2f", false},
+	{"  spoofed RR", func(s Summary) float64 { return ratio(s.Cost.SpoofedRR, s.N) }, "%.2f", false},
+	{"  traceroute (sym)", func(s Summary) float64 { return ratio(s.Cost.Trace, s.N) }, "%.2f", false},
+	{"  two-host", func(s Summary) float64 { return ratio(s.Cost.TwoHost, s.N) }, "%.2f", false},
+	{"  ping (diagnosis)", func(s Summary) float64 { return ratio(s.Cost.Ping, s.N) }, "%.2f", false},
+	{"  ping (RTTs)", func(s Summary) float64 { return ratio(s.Cost.RTT, s.N) }, "%.2f", false},
+	{"rounds / revtr", Summary.RoundsPerRevtr, "%.2f", false},
+	{"runtime median (s)", func(s Summary) float64 { return s.Runtime(0.5).Seconds() }, "%.3f", false},
+	{"runtime p95 (s)", func(s Summary) float64 { return s.Runtime(0.95).Seconds() }, "%.3f", false},
+	{"engine CPU / revtr (µs)", func(s Summary) float64 { return float64(s.EngineCPU().Nanoseconds()) / 1e3 }, "%.1f", true},
 }
 
 // Write prints the report: the world's knobs, then every policy side by
@@ -43,6 +44,11 @@ var rows = []row{
 // reason.
 func (r *Report) Write(w io.Writer) error {
 	p := r.Params
+	net := "lab (real probers; runtimes are wall time)"
+	if r.Simulated {
+		net = "simulator (runtimes are virtual time)"
+	}
+	fmt.Fprintf(w, "network: %s\n", net)
 	fmt.Fprintf(w, "seed %d: %d ASes, %d routers, %d sources, %d vantage points (%.0f%% may spoof), %d targets\n",
 		r.Seed, r.ASes, r.Routers, r.Sources, r.VPs, 100*p.CanSpoofShare, r.Targets)
 	fmt.Fprintf(w, "routers: %.0f%% no RR stamp, %.0f%% drop options, %.0f%% no time exceeded, %.0f%% rate-limited; destinations: %.0f%% no echo, %.0f%% drop options\n",
@@ -53,6 +59,9 @@ func (r *Report) Write(w io.Writer) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	r.header(tw)
 	for _, rw := range rows {
+		if rw.simOnly && !r.Simulated {
+			continue
+		}
 		r.line(tw, rw.name, rw.f, rw.val)
 	}
 	for _, t := range revtr.HopTypes()[1:] {

@@ -25,7 +25,7 @@ type Summary struct {
 	Candidates           int
 	// Cost over all reverse traceroutes.
 	Cost     revtr.Cost
-	Runtimes []time.Duration // virtual, sorted
+	Runtimes []time.Duration // sorted; virtual on the simulator, wall in the lab
 	// Wall time running the engine and, of it, inside the simulator.
 	Wall, ProberWall time.Duration
 }
@@ -113,7 +113,8 @@ func (s Summary) Runtime(q float64) time.Duration {
 }
 
 // EngineCPU is the engine's wall time per reverse traceroute, the
-// simulator's excluded (one worker per core or fewer: CPU time).
+// simulator's excluded (one worker per core or fewer: CPU time). It is
+// meaningless with a real prober, whose time is spent waiting.
 func (s Summary) EngineCPU() time.Duration {
 	if s.N == 0 {
 		return 0
@@ -123,6 +124,9 @@ func (s Summary) EngineCPU() time.Duration {
 
 // Report is an evaluation: the world and one summary per policy.
 type Report struct {
+	// Simulated: measured on the simulator (runtimes virtual), not with
+	// real probers (runtimes wall time).
+	Simulated bool
 	Seed      int64
 	Params    topo.Params
 	Routers   int
@@ -145,7 +149,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	if len(pols) == 0 {
 		pols = []string{revtr.PolicyDefault, revtr.PolicyReference}
 	}
-	rep := &Report{Seed: w.Topo.Seed, Params: w.Topo.Params, Routers: len(w.Topo.Routers()), ASes: len(w.Topo.ASes),
+	rep := &Report{Simulated: w.Net != nil, Seed: w.Topo.Seed, Params: w.Topo.Params, Routers: len(w.Topo.Routers()), ASes: len(w.Topo.ASes),
 		Sources: len(w.Sources), VPs: len(w.VPs), Targets: len(w.Targets), Survey: len(w.Survey),
 		AtlasCost: [3]int{w.AtlasCost.Traces, w.AtlasCost.TraceProbes, w.AtlasCost.RRPings}}
 	pairs := w.Pairs(cfg.Seed, cfg.Revtrs)

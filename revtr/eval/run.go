@@ -15,12 +15,12 @@ import (
 )
 
 // Engine returns an engine for a built-in policy, wired as a deployment
-// would be: the simulator as prober, the atlas (and the aliases it
+// would be: the world's prober (the simulator or the lab's), the atlas (and the aliases it
 // learned), the prefix AS map, and the policy's selector — the learned one
 // warmed with the atlas traceroutes for ours, ingress cover from the survey
 // for the reference — and, for ours if twoHost, the destinations'
-// two-host responders. The prober is timed so that engine CPU can be told
-// from the simulator's.
+// two-host responders (simulated only). The prober is timed so that engine
+// CPU can be told from the simulator's.
 func (w *World) Engine(policy string, tune func(*revtr.Policy), twoHost bool, firstID uint64) (*revtr.Engine, *TimedProber, error) {
 	pol, err := revtr.PolicyByName(policy)
 	if err != nil {
@@ -37,13 +37,16 @@ func (w *World) Engine(policy string, tune func(*revtr.Policy), twoHost bool, fi
 		l.LearnPaths(w.Paths)
 		sel = l
 	}
-	tp := &TimedProber{P: w.Net}
+	tp := &TimedProber{P: w.Prober}
 	var th revtr.TwoHost
 	if twoHost && pol.Name != revtr.PolicyReference {
+		if w.Net == nil {
+			return nil, nil, fmt.Errorf("eval: two-host responders are simulated only: %w", ErrConfig)
+		}
 		th = SimTwoHost{Net: w.Net}
 	}
 	e, err := revtr.New(revtr.Config{Prober: tp, Atlas: w.Atlas, Aliases: w.Atlas, ASMap: w.ASMap, TwoHost: th,
-		Selector: sel, Clock: VirtualClock{Epoch: Epoch}, Allow: topo.ReservedPrefixes(),
+		Selector: sel, Clock: w.Clock, Allow: topo.ReservedPrefixes(),
 		Sources: w.Sources, VantagePoints: w.Spoofers, Policy: pol, FirstID: firstID})
 	if err != nil {
 		return nil, nil, fmt.Errorf("eval: %w", err)
@@ -101,8 +104,8 @@ type Outcome struct {
 	Score  Score // zero unless the result reached the source
 }
 
-// RunPolicy runs the pairs with one policy, workers at a time, pair i
-// starting at virtual time i × 3 ms, scores every result and adds it to
+// RunPolicy runs the pairs with one policy, workers at a time (on the
+// simulator, pair i starts at virtual time i × 3 ms), scores every result and adds it to
 // the policy's summary (outcomes are not kept: memory stays flat).
 func (w *World) RunPolicy(ctx context.Context, policy string, tune func(*revtr.Policy), twoHost bool, pairs []Pair, workers int) (Summary, error) {
 	e, tp, err := w.Engine(policy, tune, twoHost, 1)
@@ -136,7 +139,7 @@ func (w *World) RunPolicy(ctx context.Context, policy string, tune func(*revtr.P
 }
 
 func (w *World) one(ctx context.Context, e *revtr.Engine, p Pair, at time.Duration) (Outcome, error) {
-	res, err := e.Run(Timeline(ctx, at), revtr.Request{Src: p.Src, Dst: p.Dst, Label: "eval"})
+	res, err := e.Run(w.Clock.Start(ctx, at), revtr.Request{Src: p.Src, Dst: p.Dst, Label: "eval"})
 	if err != nil {
 		return Outcome{}, fmt.Errorf("eval: revtr %v to %v: %w", p.Src, p.Dst, err)
 	}

@@ -2,6 +2,7 @@ package eval
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"net/netip"
@@ -43,7 +44,25 @@ type Config struct {
 	// Workers run reverse traceroutes concurrently; 0 means 1, which keeps
 	// the learned selector's order, hence the figures, deterministic.
 	Workers int
+
+	// Prober, if set, measures instead of a simulator of the topology:
+	// real probers in the lab (LabProbers, RunLab), which can send from
+	// every source and vantage point, and spoof the sources' addresses
+	// from the vantage points. Topology must then be set: it is the
+	// ground truth the results are scored against.
+	Prober meas.Prober
+	// Clock, if set, replaces the default: VirtualClock on the simulator,
+	// RealClock with a given Prober.
+	Clock Clock
+	// Parallel is how many measurements of the setup (spoofing tests,
+	// atlas, survey) run at once; 0 means 1 on the simulator (its virtual
+	// timeline stays deterministic) and 16 with a given Prober (silent
+	// probes cost real timeouts).
+	Parallel int
 }
+
+// ErrConfig is returned for an evaluation configuration that cannot run.
+var ErrConfig = errors.New("bad evaluation configuration")
 
 // Epoch is the wall time the simulation's virtual time zero stands for.
 var Epoch = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
@@ -52,12 +71,15 @@ var Epoch = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 // reference service starts one every 3 ms.
 const startGap = 3 * time.Millisecond
 
-// World is a simulated Internet with what a deployment would know of it:
-// the atlas toward every source, an IP-to-AS map of the announced
-// prefixes, and the reference's Record Route survey.
+// World is an Internet — the simulator, or a lab through real probers —
+// with what a deployment would know of it: the vantage points that passed
+// the spoofing test, the atlas toward every source, an IP-to-AS map of the
+// announced prefixes, and the reference's Record Route survey.
 type World struct {
 	Topo         *topo.Topology
-	Net          *sim.Network
+	Prober       meas.Prober  // what the engines and the setup measure with
+	Net          *sim.Network // the simulator; nil with a given Prober
+	Clock        Clock
 	ASMap        *ASMap
 	Atlas        *atlas.Index
 	Paths        []*atlas.Path
@@ -68,27 +90,30 @@ type World struct {
 	AtlasCost    atlas.Cost
 	ids          atomic.Uint64
 	vpAS         map[netip.Addr]uint32
+	parallel     int
 }
 
-// NewWorld generates the topology and measures the atlas and the survey.
+// NewWorld generates the topology (unless given), realises it in the
+// simulator (unless a prober is given), and measures the spoofing tests,
+// the atlas and the survey.
 func NewWorld(ctx context.Context, cfg Config) (*World, error) {
+	if cfg.TwoHost && cfg.Prober != nil {
+		return nil, fmt.Errorf("eval: two-host responders are simulated only: %w", ErrConfig)
+	}
 	tp := cfg.Topology
 	if tp == nil {
+		if cfg.Prober != nil {
+			return nil, fmt.Errorf("eval: a given prober needs its topology (Config.Topology): %w", ErrConfig)
+		}
 		var err error
 		if tp, err = topo.Generate(cfg.Seed, cfg.Params); err != nil {
 			return nil, fmt.Errorf("eval: %w", err)
 		}
 	}
-	n, err := sim.New(tp, sim.Config{})
-	if err != nil {
-		return nil, fmt.Errorf("eval: %w", err)
-	}
-	asm, err := NewASMap(tp)
+	w, err := newWorld(tp, cfg)
 	if err != nil {
 		return nil, err
 	}
-	w := &World{Topo: tp, Net: n, ASMap: asm, Atlas: atlas.NewIndex(), vpAS: make(map[netip.Addr]uint32)}
-	w.ids.Store(1 << 40) // atlas IDs apart from the engines'
 	w.roles(cfg.RouterTargets)
 	if err := w.onboard(ctx); err != nil {
 		return nil, err
@@ -99,6 +124,26 @@ func NewWorld(ctx context.Context, cfg Config) (*World, error) {
 	if err := w.survey(ctx); err != nil {
 		return nil, err
 	}
+	return w, nil
+}
+
+// newWorld wires the prober, clock and IP-to-AS map of tp.
+func newWorld(tp *topo.Topology, cfg Config) (*World, error) {
+	asm, err := NewASMap(tp)
+	if err != nil {
+		return nil, err
+	}
+	w := &World{Topo: tp, Prober: cfg.Prober, Clock: cfg.Clock, ASMap: asm, Atlas: atlas.NewIndex(),
+		vpAS: make(map[netip.Addr]uint32), parallel: cfg.Parallel}
+	w.ids.Store(1 << 40) // atlas IDs apart from the engines'
+	if w.Prober == nil {
+		if w.Net, err = sim.New(tp, sim.Config{}); err != nil {
+			return nil, fmt.Errorf("eval: %w", err)
+		}
+		w.Prober = w.Net
+		w.setDefaults(VirtualClock{Epoch: Epoch}, 1)
+	}
+	w.setDefaults(RealClock{}, 16)
 	return w, nil
 }
 
@@ -130,78 +175,14 @@ func (w *World) roles(routers bool) {
 	}
 }
 
-// onboard runs the spoofing test of every vantage point: a Record Route
-// ping spoofed as the first source, to the source itself, must come back.
-// Vantage points that fail it still measure the atlas but do not spoof.
-func (w *World) onboard(ctx context.Context) error {
-	if len(w.Sources) == 0 {
-		return fmt.Errorf("eval: topology has no source")
+// setDefaults sets the clock and the setup's parallelism where unset.
+func (w *World) setDefaults(c Clock, parallel int) {
+	if w.Clock == nil {
+		w.Clock = c
 	}
-	s := w.Sources[0]
-	for _, vp := range w.VPs {
-		rr, err := w.Net.RecordRoute(Timeline(ctx, 0), meas.RRRequest{Src: s, Dst: s, Sender: vp})
-		if err != nil {
-			return fmt.Errorf("eval: spoofing test of %v: %w", vp, err)
-		}
-		if rr.Replied {
-			w.Spoofers = append(w.Spoofers, vp)
-		}
+	if w.parallel <= 0 {
+		w.parallel = parallel
 	}
-	return nil
-}
-
-// buildAtlas measures the atlas toward every source at virtual time 0.
-func (w *World) buildAtlas(ctx context.Context) error {
-	p := atlas.ProberProvider{Prober: w.Net, Parallel: 1}
-	for _, s := range w.Sources {
-		paths, cost, err := atlas.Build(Timeline(ctx, 0), p, s, w.VPs, Epoch, func() uint64 { return w.ids.Add(1) })
-		if err != nil {
-			return fmt.Errorf("eval: %w", err)
-		}
-		w.Atlas.Set(s, paths)
-		w.Paths = append(w.Paths, paths...)
-		w.AtlasCost.Traces += cost.Traces
-		w.AtlasCost.TraceProbes += cost.TraceProbes
-		w.AtlasCost.RRPings += cost.RRPings
-	}
-	return nil
-}
-
-// survey runs the reference's Record Route survey: one responsive address
-// per announced prefix (a destination if the prefix has one, else an atlas
-// hop), from every vantage point.
-func (w *World) survey(ctx context.Context) error {
-	per := make(map[netip.Prefix]netip.Addr)
-	var order []netip.Prefix
-	add := func(a netip.Addr) {
-		p := w.ASMap.Prefix(a)
-		if _, ok := per[p]; !ok {
-			per[p] = a
-			order = append(order, p)
-		}
-	}
-	for _, a := range w.Targets {
-		if ep, ok := w.Topo.Owner(a); ok && w.Topo.Nodes[ep.Node].Kind == topo.Host {
-			add(a)
-		}
-	}
-	for _, p := range w.Paths {
-		for _, a := range p.Hops {
-			if a.IsValid() {
-				add(a)
-			}
-		}
-	}
-	targets := make([]netip.Addr, len(order))
-	for i, p := range order {
-		targets[i] = per[p]
-	}
-	sv, err := vpsel.Survey(Timeline(ctx, 0), w.Net, w.VPs, targets, w.ASMap.Prefix)
-	if err != nil {
-		return fmt.Errorf("eval: %w", err)
-	}
-	w.Survey = sv
-	return nil
 }
 
 // Pair is one reverse traceroute to run.
