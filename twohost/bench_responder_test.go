@@ -1,16 +1,15 @@
 package twohost
 
 import (
-	"context"
-	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"net/netip"
-	"os"
 	"runtime"
 	"testing"
 	"time"
+
+	"github.com/revtr/revtr/lab/labtest"
 
 	"github.com/revtr/revtr/lab"
 	"github.com/revtr/revtr/topo"
@@ -25,18 +24,11 @@ import (
 // as fast as the table allows. Reported: requests/s, and the heap in use
 // once all sessions are done.
 func BenchmarkResponder(b *testing.B) {
-	if os.Geteuid() != 0 {
-		b.Skip("needs root: creates network namespaces and raw sockets")
-	}
 	tp, err := topo.Chain(1)
 	if err != nil {
 		b.Fatal(err)
 	}
-	l, err := lab.Up(context.Background(), tp, fmt.Sprintf("thb%d", os.Getpid()%100000))
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer l.Down()
+	l := labtest.Up(b, tp)
 	r, ll := benchResponder(b, l)
 	defer r.Close()
 	n0, _ := tp.Node("h0")

@@ -1,53 +1,32 @@
 package twohost_test
 
 import (
-	"context"
-	"fmt"
 	"io"
 	"log/slog"
 	"net/netip"
-	"os"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/revtr/revtr/lab"
+	"github.com/revtr/revtr/lab/labtest"
 	"github.com/revtr/revtr/meas"
 	"github.com/revtr/revtr/topo"
 	"github.com/revtr/revtr/twohost"
 )
 
-func needRoot(t testing.TB) {
-	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Skip("needs root: creates network namespaces and raw sockets")
-	}
-}
+func needRoot(t testing.TB) { t.Helper(); labtest.NeedRoot(t) }
 
-var labSeq atomic.Int64
-
-// upLab builds tp as a fresh lab with a unique name, removed when the test
-// ends.
+// upLab builds tp, the result of a topology constructor, as a fresh lab
+// removed when the test ends.
 func upLab(t testing.TB, tp *topo.Topology, err error) *lab.Lab {
 	t.Helper()
-	needRoot(t)
+	labtest.NeedRoot(t)
 	if err != nil {
 		t.Fatalf("build topology: %v", err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	l, err := lab.Up(ctx, tp, fmt.Sprintf("th%d_%d", os.Getpid()%100000, labSeq.Add(1)))
-	if err != nil {
-		t.Fatalf("lab up: %v", err)
-	}
-	t.Cleanup(func() {
-		if err := l.Down(); err != nil {
-			t.Errorf("lab down: %v", err)
-		}
-	})
-	return l
+	return labtest.Up(t, tp)
 }
 
 // quiet is a logger for tests: errors only.
