@@ -61,6 +61,10 @@ type arrival struct {
 func (n *Network) carry(p *packet, from topo.NodeID) arrival {
 	a := arrival{node: from, in: -1}
 	for {
+		if a.in >= 0 && !n.inputOK(p, a) {
+			a.fate = dropped
+			return a
+		}
 		if n.t.Local(a.node, p.key.Dst) {
 			a.fate = delivered
 			return a
@@ -85,10 +89,27 @@ func (n *Network) carry(p *packet, from topo.NodeID) arrival {
 	}
 }
 
+// inputOK applies the source checks of the IPv4 input route lookup
+// (ip_route_input, fib_validate_source), which run before the packet is
+// delivered locally or forwarded: a packet from outside carrying one of the
+// node's own addresses as source is a martian (accept_local=0), and strict
+// reverse-path filtering (RFC 3704) drops spoofed sources. Both apply to
+// packets addressed to the node itself: a vantage point that may not spoof
+// cannot reach its first router's own address as someone else, and no
+// host receives a packet spoofed with its own address.
+func (n *Network) inputOK(p *packet, a arrival) bool {
+	if !p.key.Src.Is4() {
+		return true
+	}
+	if n.t.Local(a.node, p.key.Src) {
+		return false
+	}
+	return !n.strict[a.node][a.in] || n.reversePathOK(a.node, a.in, p.key.Src)
+}
+
 // forward applies, in the kernel's order, what a node does to a packet in
 // transit before it leaves: hosts do not forward; the input route lookup
-// fails without a route and strict reverse-path filtering drops spoofed
-// sources (ip_route_input); ip_forward answers TTL expiry and decrements the
+// fails without a route (its source checks passed, inputOK); ip_forward answers TTL expiry and decrements the
 // TTL; the forward hook drops packets with options on DropOptions routers.
 // Stamping follows in ip_forward_options, after the forward hook.
 func (n *Network) forward(p *packet, a arrival, routed bool) (fate, bool) {
@@ -98,8 +119,6 @@ func (n *Network) forward(p *packet, a arrival, routed bool) (fate, bool) {
 		return dropped, false
 	case !routed:
 		return unreachable, false
-	case p.key.Src.Is4() && n.strict[a.node][a.in] && !n.reversePathOK(a.node, a.in, p.key.Src):
-		return dropped, false
 	case p.ttl <= 1:
 		return expired, false
 	}

@@ -219,3 +219,33 @@ func hostID(tp *topo.Topology, name string) topo.NodeID {
 	nd, _ := tp.Node(name)
 	return nd.ID
 }
+
+// TestSpoofedRRInputChecks: the kernel's input source checks apply to
+// packets addressed to the node itself too (verified in the lab, Linux
+// 6.18): a vantage point behind strict reverse-path filtering cannot get a
+// spoofed probe to its first router's own address through, one that may
+// spoof can; and no host accepts a packet spoofed with its own address
+// (accept_local=0), so a probe spoofed as the source to the source is
+// never answered.
+func TestSpoofedRRInputChecks(t *testing.T) {
+	tp := build(t)(topo.MultiAS())
+	n := network(t, tp, sim.Config{})
+	hs, hw, he := host(t, tp, "h0"), host(t, tp, "h2"), host(t, tp, "h3")
+	gw := func(h string) netip.Addr {
+		nd, _ := tp.Node(h)
+		p := nd.Ifaces[0].Peer
+		return tp.Nodes[p.Node].Ifaces[p.Iface].Addr.Addr()
+	}
+	if res := rr(t, n, meas.RRRequest{Src: hs, Dst: gw("h3"), Sender: he}); res.Replied {
+		t.Errorf("h3 may not spoof, yet its first router answered as h0: %v", res.Recorded)
+	}
+	if res := rr(t, n, meas.RRRequest{Src: hs, Dst: gw("h2"), Sender: hw}); !res.Replied {
+		t.Error("h2 may spoof, yet its first router's answer did not reach h0")
+	}
+	if res := rr(t, n, meas.RRRequest{Src: hs, Dst: hs, Sender: hw}); res.Replied {
+		t.Errorf("h0 accepted a probe spoofed with its own address: %v", res.Recorded)
+	}
+	if res := rr(t, n, meas.RRRequest{Src: he, Dst: gw("h3")}); !res.Replied {
+		t.Error("h3's own RR ping to its first router got no reply")
+	}
+}

@@ -14,16 +14,22 @@ import (
 )
 
 // onboard runs the spoofing test of every vantage point: a Record Route
-// ping spoofed as the first source, to the source itself, must come back.
-// Vantage points that fail it still measure the atlas but do not spoof.
+// ping spoofed as the first source, to another host (spoofTarget), must
+// come back to the source. (Not to the source itself: Linux drops packets
+// arriving with one of its own addresses as source.) Vantage points that
+// fail it still measure the atlas but do not spoof.
 func (w *World) onboard(ctx context.Context) error {
 	if len(w.Sources) == 0 {
-		return fmt.Errorf("eval: topology has no source")
+		return fmt.Errorf("eval: topology has no source: %w", ErrConfig)
 	}
 	s := w.Sources[0]
 	ok := make([]bool, len(w.VPs))
 	err := w.each(ctx, len(w.VPs), func(ctx context.Context, i int) error {
-		rr, err := w.Prober.RecordRoute(w.Clock.Start(ctx, 0), meas.RRRequest{Src: s, Dst: s, Sender: w.VPs[i]})
+		dst, found := w.spoofTarget(i)
+		if !found {
+			return nil
+		}
+		rr, err := w.Prober.RecordRoute(w.Clock.Start(ctx, 0), meas.RRRequest{Src: s, Dst: dst, Sender: w.VPs[i]})
 		if err != nil {
 			return fmt.Errorf("eval: spoofing test of %v: %w", w.VPs[i], err)
 		}
@@ -36,6 +42,19 @@ func (w *World) onboard(ctx context.Context) error {
 		}
 	}
 	return err
+}
+
+// spoofTarget is the host vantage point i's spoofing test probes: the next
+// vantage point, else another source; found is false when there is none
+// (a lone vantage point is not tested and does not spoof).
+func (w *World) spoofTarget(i int) (dst netip.Addr, found bool) {
+	if len(w.VPs) > 1 {
+		return w.VPs[(i+1)%len(w.VPs)], true
+	}
+	if len(w.Sources) > 1 {
+		return w.Sources[1], true
+	}
+	return netip.Addr{}, false
 }
 
 // buildAtlas measures the atlas toward every source, at the clock's zero.
