@@ -1,0 +1,521 @@
+package atlas
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/revtr/revtr/meas"
+)
+
+// The RIPE Atlas tests never reach the Internet: an httptest server
+// answers with the recorded response shapes in testdata/ripe-*.json.
+
+const ripeTestMsm = "98765432"
+
+// ripeTestdata reads a testdata file, dropping its "//" comment lines.
+func ripeTestdata(t testing.TB, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, line := range strings.Split(string(b), "\n") {
+		if !strings.HasPrefix(line, "//") {
+			out = append(out, line)
+		}
+	}
+	return []byte(strings.Join(out, "\n"))
+}
+
+// fakeRIPE serves the RIPE Atlas API from testdata files and records the
+// requests it got.
+type fakeRIPE struct {
+	t          *testing.T
+	createCode int      // status of the creation answer; 0 means 201
+	createFile string   // "" means ripe-create.json
+	statuses   []string // status files served in turn; the last repeats
+	results    []string // results files served in turn ("" is []); the last repeats
+
+	mu       sync.Mutex
+	creates  []ripeCreate
+	auth     []string // Authorization header of every request
+	ctypes   []string // Content-Type of creation requests
+	nStatus  int
+	nResults int
+}
+
+func (f *fakeRIPE) ServeHTTP(w http.ResponseWriter, req *http.Request) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.auth = append(f.auth, req.Header.Get("Authorization"))
+	w.Header().Set("Content-Type", "application/json")
+	switch {
+	case req.Method == http.MethodPost && req.URL.Path == "/api/v2/measurements/":
+		f.create(w, req)
+	case req.Method == http.MethodGet && req.URL.Path == "/api/v2/measurements/"+ripeTestMsm+"/":
+		w.Write(ripeTestdata(f.t, ripePick(f.statuses, f.nStatus)))
+		f.nStatus++
+	case req.Method == http.MethodGet && req.URL.Path == "/api/v2/measurements/"+ripeTestMsm+"/results/":
+		if req.URL.Query().Get("format") != "json" {
+			f.t.Errorf("results fetched without format=json: %v", req.URL)
+		}
+		f.serveResults(w)
+	default:
+		w.WriteHeader(http.StatusNotFound)
+		io.WriteString(w, `{"error": {"status": 404, "title": "Not Found", "detail": "Not found."}}`)
+	}
+}
+
+func (f *fakeRIPE) create(w http.ResponseWriter, req *http.Request) {
+	f.ctypes = append(f.ctypes, req.Header.Get("Content-Type"))
+	var c ripeCreate
+	if err := json.NewDecoder(req.Body).Decode(&c); err != nil {
+		f.t.Errorf("creation body: %v", err)
+	}
+	f.creates = append(f.creates, c)
+	code, file := f.createCode, f.createFile
+	if code == 0 {
+		code = http.StatusCreated
+	}
+	if file == "" {
+		file = "ripe-create.json"
+	}
+	w.WriteHeader(code)
+	w.Write(ripeTestdata(f.t, file))
+}
+
+func (f *fakeRIPE) serveResults(w http.ResponseWriter) {
+	name := ripePick(f.results, f.nResults)
+	f.nResults++
+	if name == "" {
+		io.WriteString(w, "[]")
+		return
+	}
+	w.Write(ripeTestdata(f.t, name))
+}
+
+func ripePick(s []string, i int) string {
+	if len(s) == 0 {
+		return ""
+	}
+	return s[min(i, len(s)-1)]
+}
+
+// counts returns how many status and results requests came.
+func (f *fakeRIPE) counts() (status, results int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.nStatus, f.nResults
+}
+
+// fakeClock is a clock whose Sleep only moves time forward.
+type fakeClock struct {
+	now    time.Time
+	sleeps []time.Duration
+}
+
+func (c *fakeClock) Now() time.Time { return c.now }
+
+func (c *fakeClock) Sleep(ctx context.Context, d time.Duration) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	c.sleeps = append(c.sleeps, d)
+	c.now = c.now.Add(d)
+	return nil
+}
+
+// newRIPETest starts f and returns a provider talking to it.
+func newRIPETest(t *testing.T, f *fakeRIPE) (*RIPE, *fakeClock) {
+	f.t = t
+	srv := httptest.NewServer(f)
+	t.Cleanup(srv.Close)
+	clk := &fakeClock{now: time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)}
+	return &RIPE{
+		Key: "test-key", BaseURL: srv.URL + "/api/v2/", Client: srv.Client(),
+		PollInterval: 30 * time.Second, Deadline: 5 * time.Minute,
+		Now: clk.Now, Sleep: clk.Sleep,
+	}, clk
+}
+
+var ripeSrc = netip.MustParseAddr("192.0.2.1")
+
+func TestRIPERequestDefaults(t *testing.T) {
+	f := &fakeRIPE{statuses: []string{"ripe-status-stopped.json"}, results: []string{"ripe-results.json"}}
+	r, _ := newRIPETest(t, f)
+	vps := []netip.Addr{netip.MustParseAddr("198.18.0.1")} // ignored: RIPE picks the probes
+	if _, err := r.TracesToward(context.Background(), ripeSrc, vps); err != nil {
+		t.Fatal(err)
+	}
+	if len(f.creates) != 1 {
+		t.Fatalf("%d creation requests, want 1", len(f.creates))
+	}
+	for i, a := range f.auth {
+		if a != "Key test-key" {
+			t.Errorf("request %d: Authorization %q, want %q", i, a, "Key test-key")
+		}
+	}
+	if f.ctypes[0] != "application/json" {
+		t.Errorf("Content-Type %q", f.ctypes[0])
+	}
+	want := ripeCreate{
+		Definitions: []ripeDefinition{{Target: "192.0.2.1", AF: 4, Type: "traceroute",
+			Description: "revtr atlas toward 192.0.2.1", Protocol: "ICMP", Paris: 16}},
+		Probes:   []ripeProbeRequest{{Requested: DefaultRIPEProbes, Type: "area", Value: "WW"}},
+		IsOneoff: true,
+	}
+	if got := f.creates[0]; !ripeJSONEqual(t, got, want) {
+		t.Errorf("creation request\n got %+v\nwant %+v", got, want)
+	}
+}
+
+func TestRIPERequestConfigured(t *testing.T) {
+	f := &fakeRIPE{statuses: []string{"ripe-status-stopped.json"}, results: []string{"ripe-results.json"}}
+	r, _ := newRIPETest(t, f)
+	r.Proto, r.Paris, r.Packets, r.MaxHops, r.Description = meas.UDP, 5, 2, 40, "revtr test"
+	r.Probes = []RIPEProbes{RIPECountry("nl", 3), RIPEASN(64500, 2), RIPEProbeIDs(11, 22, 33), RIPEArea("West", 4)}
+	if _, err := r.TracesToward(context.Background(), ripeSrc, nil); err != nil {
+		t.Fatal(err)
+	}
+	want := ripeCreate{
+		Definitions: []ripeDefinition{{Target: "192.0.2.1", AF: 4, Type: "traceroute",
+			Description: "revtr test", Protocol: "UDP", Paris: 5, Packets: 2, MaxHops: 40}},
+		Probes:   []ripeProbeRequest{{3, "country", "NL"}, {2, "asn", "64500"}, {3, "probes", "11,22,33"}, {4, "area", "West"}},
+		IsOneoff: true,
+	}
+	if got := f.creates[0]; !ripeJSONEqual(t, got, want) {
+		t.Errorf("creation request\n got %+v\nwant %+v", got, want)
+	}
+}
+
+func TestRIPEParisOff(t *testing.T) {
+	r := &RIPE{Key: "k", Paris: -1, Proto: meas.TCP}
+	c, err := r.request(ripeSrc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := json.Marshal(c)
+	if !strings.Contains(string(b), `"paris":0`) || !strings.Contains(string(b), `"protocol":"TCP"`) {
+		t.Errorf("Paris off / TCP: body %s", b)
+	}
+}
+
+// ripeJSONEqual compares two values by their JSON encoding.
+func ripeJSONEqual(t *testing.T, a, b any) bool {
+	t.Helper()
+	ja, err1 := json.Marshal(a)
+	jb, err2 := json.Marshal(b)
+	if err1 != nil || err2 != nil {
+		t.Fatal(err1, err2)
+	}
+	return string(ja) == string(jb)
+}
+
+func TestRIPEPollsUntilStopped(t *testing.T) {
+	f := &fakeRIPE{
+		// Scheduled probes only show from the third poll; the results
+		// trickle in, and the measurement stops at the fifth.
+		statuses: []string{"ripe-status-nosched.json", "ripe-status-nosched.json",
+			"ripe-status-ongoing.json", "ripe-status-ongoing.json", "ripe-status-stopped.json"},
+		results: []string{"", "ripe-results-partial.json", "ripe-results.json"},
+	}
+	r, clk := newRIPETest(t, f)
+	trs, err := r.TracesToward(context.Background(), ripeSrc, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(trs) != 3 {
+		t.Errorf("%d traces, want 3 (5 results, 2 unusable)", len(trs))
+	}
+	st, res := f.counts()
+	if st != 5 || res != 3 {
+		t.Errorf("%d status and %d results requests, want 5 and 3", st, res)
+	}
+	if len(clk.sleeps) != 4 {
+		t.Errorf("slept %d times, want 4", len(clk.sleeps))
+	}
+	for _, d := range clk.sleeps {
+		if d != r.PollInterval {
+			t.Errorf("slept %v, want the poll interval %v", d, r.PollInterval)
+		}
+	}
+}
+
+func TestRIPEStopsWhenAllProbesReported(t *testing.T) {
+	// probes_scheduled is 5 and all 5 results are in: no need to wait for
+	// the status to say Stopped.
+	f := &fakeRIPE{statuses: []string{"ripe-status-ongoing.json"}, results: []string{"ripe-results.json"}}
+	r, clk := newRIPETest(t, f)
+	trs, err := r.TracesToward(context.Background(), ripeSrc, nil)
+	if err != nil || len(trs) != 3 {
+		t.Fatalf("got %d traces, %v; want 3", len(trs), err)
+	}
+	if st, res := f.counts(); st != 1 || res != 1 || len(clk.sleeps) != 0 {
+		t.Errorf("%d status, %d results requests, %d sleeps; want 1, 1, 0", st, res, len(clk.sleeps))
+	}
+}
+
+func TestRIPEDeadlineWithoutResults(t *testing.T) {
+	f := &fakeRIPE{statuses: []string{"ripe-status-ongoing.json"}, results: []string{""}}
+	r, clk := newRIPETest(t, f)
+	start := clk.now
+	_, err := r.TracesToward(context.Background(), ripeSrc, nil)
+	if !errors.Is(err, ErrRIPENoResults) {
+		t.Fatalf("error %v, want ErrRIPENoResults", err)
+	}
+	if !strings.Contains(err.Error(), ripeTestMsm) || !strings.Contains(err.Error(), "Ongoing") {
+		t.Errorf("error %q does not name the measurement and its status", err)
+	}
+	if waited := clk.now.Sub(start); waited != r.Deadline {
+		t.Errorf("waited %v, want the deadline %v", waited, r.Deadline)
+	}
+	if want := int(r.Deadline / r.PollInterval); len(clk.sleeps) != want {
+		t.Errorf("slept %d times, want %d", len(clk.sleeps), want)
+	}
+}
+
+func TestRIPEDeadlineKeepsPartialResults(t *testing.T) {
+	f := &fakeRIPE{statuses: []string{"ripe-status-ongoing.json"}, results: []string{"ripe-results-partial.json"}}
+	r, _ := newRIPETest(t, f)
+	r.Deadline = 2 * time.Minute
+	r.PollInterval = 45 * time.Second
+	trs, err := r.TracesToward(context.Background(), ripeSrc, nil)
+	if err != nil || len(trs) != 1 {
+		t.Fatalf("got %d traces, %v; want the 1 usable result in at the deadline", len(trs), err)
+	}
+}
+
+func TestRIPEStoppedWithoutResults(t *testing.T) {
+	f := &fakeRIPE{statuses: []string{"ripe-status-stopped.json"}, results: []string{""}}
+	r, _ := newRIPETest(t, f)
+	_, err := r.TracesToward(context.Background(), ripeSrc, nil)
+	if !errors.Is(err, ErrRIPENoResults) || !strings.Contains(err.Error(), "Stopped") {
+		t.Fatalf("error %v, want ErrRIPENoResults naming the status", err)
+	}
+}
+
+func TestRIPENoSuitableProbes(t *testing.T) {
+	f := &fakeRIPE{statuses: []string{"ripe-status-nosuitable.json"}}
+	r, _ := newRIPETest(t, f)
+	_, err := r.TracesToward(context.Background(), ripeSrc, nil)
+	if !errors.Is(err, ErrRIPEMeasurementFailed) || !strings.Contains(err.Error(), "No suitable probes") {
+		t.Fatalf("error %v, want ErrRIPEMeasurementFailed naming the status", err)
+	}
+	if _, res := f.counts(); res != 0 {
+		t.Errorf("fetched results %d times for a failed measurement", res)
+	}
+}
+
+func TestRIPECanceledWhileWaiting(t *testing.T) {
+	f := &fakeRIPE{statuses: []string{"ripe-status-ongoing.json"}, results: []string{""}}
+	r, _ := newRIPETest(t, f)
+	ctx, cancel := context.WithCancel(context.Background())
+	r.Sleep = func(context.Context, time.Duration) error { cancel(); return ctx.Err() }
+	_, err := r.TracesToward(ctx, ripeSrc, nil)
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("error %v, want context.Canceled", err)
+	}
+}
+
+func TestRIPEWallClockSleepHonoursContext(t *testing.T) {
+	r := &RIPE{}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := r.sleep(ctx, time.Hour); !errors.Is(err, context.Canceled) {
+		t.Fatalf("sleep on a canceled context: %v", err)
+	}
+}
+
+func TestRIPEHTTPErrors(t *testing.T) {
+	tests := []struct {
+		name, file string
+		code       int
+		credits    bool
+		wantText   []string
+	}{
+		{"credits", "ripe-error-credits.json", 400, true, []string{"HTTP 400", "Bad Request", "enough credits"}},
+		{"invalid", "ripe-error-invalid.json", 400, false, []string{"There were problems", "/definitions/0/af: This field is required."}},
+		{"forbidden", "ripe-error-forbidden.json", 403, false, []string{"HTTP 403 Forbidden", "API key does not exist"}},
+		{"payment", "ripe-error-forbidden.json", 402, true, []string{"HTTP 402"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			f := &fakeRIPE{createCode: tc.code, createFile: tc.file}
+			r, _ := newRIPETest(t, f)
+			_, err := r.TracesToward(context.Background(), ripeSrc, nil)
+			var re *RIPEError
+			if !errors.As(err, &re) || re.HTTPStatus != tc.code || re.Op != "create measurement" {
+				t.Fatalf("error %v, want a *RIPEError with HTTP %d", err, tc.code)
+			}
+			if errors.Is(err, ErrRIPENoCredits) != tc.credits {
+				t.Errorf("errors.Is(%v, ErrRIPENoCredits) = %v, want %v", err, !tc.credits, tc.credits)
+			}
+			for _, s := range tc.wantText {
+				if !strings.Contains(err.Error(), s) {
+					t.Errorf("error %q lacks %q", err, s)
+				}
+			}
+		})
+	}
+}
+
+func TestRIPENonJSONError(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.WriteHeader(http.StatusBadGateway)
+		io.WriteString(w, "<html>bad gateway</html>")
+	}))
+	defer srv.Close()
+	r := &RIPE{Key: "k", BaseURL: srv.URL, Client: srv.Client()}
+	_, err := r.Start(context.Background(), ripeSrc)
+	var re *RIPEError
+	if !errors.As(err, &re) || re.HTTPStatus != 502 || !strings.Contains(re.Body, "bad gateway") {
+		t.Fatalf("error %v, want a *RIPEError keeping the body", err)
+	}
+}
+
+func TestRIPEBadAnswers(t *testing.T) {
+	for name, body := range map[string]string{
+		"not JSON":   "{",
+		"no ID":      `{"measurements": []}`,
+		"two IDs":    `{"measurements": [1, 2]}`,
+		"wrong type": `{"measurements": "x"}`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+				w.WriteHeader(http.StatusCreated)
+				io.WriteString(w, body)
+			}))
+			defer srv.Close()
+			r := &RIPE{Key: "k", BaseURL: srv.URL, Client: srv.Client()}
+			if _, err := r.Start(context.Background(), ripeSrc); err == nil || !strings.Contains(err.Error(), "create measurement") {
+				t.Fatalf("answer %s: error %v, want one naming the operation", body, err)
+			}
+		})
+	}
+}
+
+func TestRIPEBadInput(t *testing.T) {
+	tests := map[string]struct {
+		r   RIPE
+		src netip.Addr
+		is  error
+	}{
+		"no key":          {RIPE{}, ripeSrc, ErrRIPENoKey},
+		"zero source":     {RIPE{Key: "k"}, netip.Addr{}, nil},
+		"unspecified":     {RIPE{Key: "k"}, netip.MustParseAddr("0.0.0.0"), nil},
+		"bad proto":       {RIPE{Key: "k", Proto: 99}, ripeSrc, nil},
+		"paris too big":   {RIPE{Key: "k", Paris: 65}, ripeSrc, nil},
+		"packets":         {RIPE{Key: "k", Packets: 17}, ripeSrc, nil},
+		"max hops":        {RIPE{Key: "k", MaxHops: 256}, ripeSrc, nil},
+		"probe type":      {RIPE{Key: "k", Probes: []RIPEProbes{{Type: "planet", Value: "x", Requested: 1}}}, ripeSrc, nil},
+		"probe count":     {RIPE{Key: "k", Probes: []RIPEProbes{RIPEArea("WW", 0)}}, ripeSrc, nil},
+		"probe value":     {RIPE{Key: "k", Probes: []RIPEProbes{RIPECountry("", 3)}}, ripeSrc, nil},
+		"no probe IDs":    {RIPE{Key: "k", Probes: []RIPEProbes{RIPEProbeIDs()}}, ripeSrc, nil},
+		"zoned v6 source": {RIPE{Key: "k"}, netip.MustParseAddr("fe80::1%eth0"), nil},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			// No server: a request reaching the network would fail
+			// differently, and none may be sent for bad input.
+			tc.r.BaseURL = "http://invalid.invalid"
+			tc.r.Client = &http.Client{Transport: failTransport{t}}
+			_, err := tc.r.TracesToward(context.Background(), tc.src, nil)
+			if err == nil || (tc.is != nil && !errors.Is(err, tc.is)) {
+				t.Fatalf("error %v, want %v", err, tc.is)
+			}
+		})
+	}
+}
+
+// failTransport fails the test if any request is sent.
+type failTransport struct{ t *testing.T }
+
+func (f failTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	f.t.Errorf("unexpected request %s %s", req.Method, req.URL)
+	return nil, errors.New("no network in tests")
+}
+
+func TestRIPEIPv6(t *testing.T) {
+	f := &fakeRIPE{statuses: []string{"ripe-status-stopped.json"}, results: []string{"ripe-results-v6.json"}}
+	r, _ := newRIPETest(t, f)
+	src := netip.MustParseAddr("2001:db8::1")
+	trs, err := r.TracesToward(context.Background(), src, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := f.creates[0].Definitions[0]; d.AF != 6 || d.Target != "2001:db8::1" {
+		t.Errorf("definition %+v, want af 6 toward 2001:db8::1", d)
+	}
+	if len(trs) != 1 || trs[0].Stop != meas.StopCompleted || trs[0].Src != netip.MustParseAddr("2001:db8:ffff::10") {
+		t.Fatalf("traces %+v", trs)
+	}
+	if h := trs[0].Hops[1]; h.Addr != netip.MustParseAddr("2001:db8:2::1") || h.RTT != 9750*time.Microsecond {
+		t.Errorf("hop 2 %+v: want the first answer after the timeout", h)
+	}
+}
+
+// rrStub answers every Record Route ping with fixed reverse slots.
+type rrStub struct{ calls int }
+
+func (s *rrStub) TracesToward(context.Context, netip.Addr, []netip.Addr) ([]meas.Trace, error) {
+	return nil, errors.New("rrStub: no traceroutes")
+}
+
+func (s *rrStub) RecordRoutes(_ context.Context, src netip.Addr, targets []netip.Addr) ([]meas.RRPing, error) {
+	s.calls++
+	out := make([]meas.RRPing, len(targets))
+	for i, t := range targets {
+		out[i] = meas.RRPing{Src: src, Dst: t, Sender: src, Replied: true,
+			Recorded: []netip.Addr{t, netip.MustParseAddr("198.18.9.9"), src}}
+	}
+	return out, nil
+}
+
+func TestRIPERecordRoutesDelegates(t *testing.T) {
+	stub := &rrStub{}
+	r := &RIPE{RR: stub}
+	targets := []netip.Addr{netip.MustParseAddr("198.51.100.1")}
+	rrs, err := r.RecordRoutes(context.Background(), ripeSrc, targets)
+	if err != nil || stub.calls != 1 || len(rrs) != 1 || rrs[0].Dst != targets[0] {
+		t.Fatalf("RecordRoutes = %+v, %v after %d calls", rrs, err, stub.calls)
+	}
+	if _, err := (&RIPE{}).RecordRoutes(context.Background(), ripeSrc, targets); err == nil || !strings.Contains(err.Error(), "IP options") {
+		t.Fatalf("without RR: %v, want an error saying why", err)
+	}
+}
+
+func TestRIPEBuildsAnAtlas(t *testing.T) {
+	f := &fakeRIPE{statuses: []string{"ripe-status-stopped.json"}, results: []string{"ripe-results.json"}}
+	r, _ := newRIPETest(t, f)
+	stub := &rrStub{}
+	r.RR = stub
+	var next uint64
+	paths, cost, err := Build(context.Background(), r, ripeSrc, nil, time.Unix(1763900000, 0), func() uint64 { next++; return next })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(paths) != 3 || cost.Traces != 3 || stub.calls != 1 {
+		t.Fatalf("%d paths, cost %+v, %d RR calls", len(paths), cost, stub.calls)
+	}
+	x := NewIndex()
+	x.Set(ripeSrc, paths)
+	hit, ok := x.Intersect(ripeSrc, netip.MustParseAddr("198.51.100.21"), time.Time{})
+	if !ok {
+		t.Fatalf("hop 4 of probe 1001's complete traceroute is not in the atlas: %+v", hit)
+	}
+	if _, ok := x.Intersect(ripeSrc, netip.MustParseAddr("198.51.100.41"), time.Time{}); ok {
+		t.Errorf("a hop of an incomplete traceroute (probe 1002) intersects")
+	}
+}
