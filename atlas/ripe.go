@@ -115,6 +115,8 @@ func (p RIPEProbes) validate() error {
 // fails is ErrRIPEMeasurementFailed; one that yields no usable result
 // before it stops or the deadline passes is ErrRIPENoResults. When the
 // deadline passes with some results in, those are returned without error.
+// Polls that fail for a passing reason (no answer, HTTP 429, 5xx) are
+// retried until the deadline.
 //
 // The zero value of every field but Key and RR has a default. A RIPE is
 // safe for concurrent use if its Client is.
@@ -248,17 +250,19 @@ func (r *RIPE) probes() ([]ripeProbeRequest, error) {
 
 // Wait polls measurement id (a traceroute toward src) until it stops,
 // every scheduled probe has reported, or r.Deadline passes, and returns
-// the converted results (see RIPE for the errors).
+// the converted results (see RIPE for the errors). A poll that gets no
+// answer, HTTP 429 or a server error is retried at the next one until
+// the deadline: the measurement has been paid for.
 func (r *RIPE) Wait(ctx context.Context, id uint64, src netip.Addr) ([]meas.Trace, error) {
 	deadline := r.now().Add(r.deadline())
 	for {
 		late := !r.now().Before(deadline)
 		p, err := r.poll(ctx, id, src, late)
-		if err != nil {
-			return nil, err
-		}
-		if p.done || late {
+		switch {
+		case err == nil && (p.done || late):
 			return r.finish(id, p, late)
+		case err != nil && (late || !ripeTransient(ctx, err)):
+			return nil, err
 		}
 		wait := min(r.pollInterval(), deadline.Sub(r.now()))
 		if err := r.sleep(ctx, max(wait, 0)); err != nil {

@@ -24,6 +24,23 @@ var (
 	ErrRIPEMeasurementFailed = errors.New("RIPE Atlas: measurement failed")
 )
 
+// errRIPETransport marks a request that got no HTTP answer at all.
+var errRIPETransport = errors.New("no answer")
+
+// ripeTransient reports whether a failed call may succeed if repeated
+// later: no answer, HTTP 429 (rate limited) or a server error. A
+// context's end is not transient.
+func ripeTransient(ctx context.Context, err error) bool {
+	if ctx.Err() != nil {
+		return false
+	}
+	var re *RIPEError
+	if errors.As(err, &re) {
+		return re.HTTPStatus == http.StatusTooManyRequests || re.HTTPStatus >= 500
+	}
+	return errors.Is(err, errRIPETransport)
+}
+
 // RIPEError is an HTTP error answered by the RIPE Atlas API. Its fields
 // mirror the documented error body
 // {"error": {"status", "code", "title", "detail", "errors": [...]}}.
@@ -152,7 +169,7 @@ func (r *RIPE) ripeCall(ctx context.Context, op, method, path string, in any, li
 	}
 	resp, err := r.client().Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("RIPE Atlas: %s: %w", op, err)
+		return nil, fmt.Errorf("RIPE Atlas: %s: %w: %w", op, errRIPETransport, err)
 	}
 	defer resp.Body.Close()
 	b, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))

@@ -47,6 +47,7 @@ type fakeRIPE struct {
 	createFile string   // "" means ripe-create.json
 	statuses   []string // status files served in turn; the last repeats
 	results    []string // results files served in turn ("" is []); the last repeats
+	failStatus int      // the first failStatus status requests get HTTP 503
 
 	mu       sync.Mutex
 	creates  []ripeCreate
@@ -65,8 +66,13 @@ func (f *fakeRIPE) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	case req.Method == http.MethodPost && req.URL.Path == "/api/v2/measurements/":
 		f.create(w, req)
 	case req.Method == http.MethodGet && req.URL.Path == "/api/v2/measurements/"+ripeTestMsm+"/":
-		w.Write(ripeTestdata(f.t, ripePick(f.statuses, f.nStatus)))
 		f.nStatus++
+		if f.nStatus <= f.failStatus {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			io.WriteString(w, `{"error": {"status": 503, "title": "Service Unavailable", "detail": "Try again later."}}`)
+			return
+		}
+		w.Write(ripeTestdata(f.t, ripePick(f.statuses, f.nStatus-f.failStatus-1)))
 	case req.Method == http.MethodGet && req.URL.Path == "/api/v2/measurements/"+ripeTestMsm+"/results/":
 		if req.URL.Query().Get("format") != "json" {
 			f.t.Errorf("results fetched without format=json: %v", req.URL)
@@ -223,230 +229,7 @@ func ripeJSONEqual(t *testing.T, a, b any) bool {
 	return string(ja) == string(jb)
 }
 
-func TestRIPEPollsUntilStopped(t *testing.T) {
-	f := &fakeRIPE{
-		// Scheduled probes only show from the third poll; the results
-		// trickle in, and the measurement stops at the fifth.
-		statuses: []string{"ripe-status-nosched.json", "ripe-status-nosched.json",
-			"ripe-status-ongoing.json", "ripe-status-ongoing.json", "ripe-status-stopped.json"},
-		results: []string{"", "ripe-results-partial.json", "ripe-results.json"},
-	}
-	r, clk := newRIPETest(t, f)
-	trs, err := r.TracesToward(context.Background(), ripeSrc, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(trs) != 3 {
-		t.Errorf("%d traces, want 3 (5 results, 2 unusable)", len(trs))
-	}
-	st, res := f.counts()
-	if st != 5 || res != 3 {
-		t.Errorf("%d status and %d results requests, want 5 and 3", st, res)
-	}
-	if len(clk.sleeps) != 4 {
-		t.Errorf("slept %d times, want 4", len(clk.sleeps))
-	}
-	for _, d := range clk.sleeps {
-		if d != r.PollInterval {
-			t.Errorf("slept %v, want the poll interval %v", d, r.PollInterval)
-		}
-	}
-}
-
-func TestRIPEStopsWhenAllProbesReported(t *testing.T) {
-	// probes_scheduled is 5 and all 5 results are in: no need to wait for
-	// the status to say Stopped.
-	f := &fakeRIPE{statuses: []string{"ripe-status-ongoing.json"}, results: []string{"ripe-results.json"}}
-	r, clk := newRIPETest(t, f)
-	trs, err := r.TracesToward(context.Background(), ripeSrc, nil)
-	if err != nil || len(trs) != 3 {
-		t.Fatalf("got %d traces, %v; want 3", len(trs), err)
-	}
-	if st, res := f.counts(); st != 1 || res != 1 || len(clk.sleeps) != 0 {
-		t.Errorf("%d status, %d results requests, %d sleeps; want 1, 1, 0", st, res, len(clk.sleeps))
-	}
-}
-
-func TestRIPEDeadlineWithoutResults(t *testing.T) {
-	f := &fakeRIPE{statuses: []string{"ripe-status-ongoing.json"}, results: []string{""}}
-	r, clk := newRIPETest(t, f)
-	start := clk.now
-	_, err := r.TracesToward(context.Background(), ripeSrc, nil)
-	if !errors.Is(err, ErrRIPENoResults) {
-		t.Fatalf("error %v, want ErrRIPENoResults", err)
-	}
-	if !strings.Contains(err.Error(), ripeTestMsm) || !strings.Contains(err.Error(), "Ongoing") {
-		t.Errorf("error %q does not name the measurement and its status", err)
-	}
-	if waited := clk.now.Sub(start); waited != r.Deadline {
-		t.Errorf("waited %v, want the deadline %v", waited, r.Deadline)
-	}
-	if want := int(r.Deadline / r.PollInterval); len(clk.sleeps) != want {
-		t.Errorf("slept %d times, want %d", len(clk.sleeps), want)
-	}
-}
-
-func TestRIPEDeadlineKeepsPartialResults(t *testing.T) {
-	f := &fakeRIPE{statuses: []string{"ripe-status-ongoing.json"}, results: []string{"ripe-results-partial.json"}}
-	r, _ := newRIPETest(t, f)
-	r.Deadline = 2 * time.Minute
-	r.PollInterval = 45 * time.Second
-	trs, err := r.TracesToward(context.Background(), ripeSrc, nil)
-	if err != nil || len(trs) != 1 {
-		t.Fatalf("got %d traces, %v; want the 1 usable result in at the deadline", len(trs), err)
-	}
-}
-
-func TestRIPEStoppedWithoutResults(t *testing.T) {
-	f := &fakeRIPE{statuses: []string{"ripe-status-stopped.json"}, results: []string{""}}
-	r, _ := newRIPETest(t, f)
-	_, err := r.TracesToward(context.Background(), ripeSrc, nil)
-	if !errors.Is(err, ErrRIPENoResults) || !strings.Contains(err.Error(), "Stopped") {
-		t.Fatalf("error %v, want ErrRIPENoResults naming the status", err)
-	}
-}
-
-func TestRIPENoSuitableProbes(t *testing.T) {
-	f := &fakeRIPE{statuses: []string{"ripe-status-nosuitable.json"}}
-	r, _ := newRIPETest(t, f)
-	_, err := r.TracesToward(context.Background(), ripeSrc, nil)
-	if !errors.Is(err, ErrRIPEMeasurementFailed) || !strings.Contains(err.Error(), "No suitable probes") {
-		t.Fatalf("error %v, want ErrRIPEMeasurementFailed naming the status", err)
-	}
-	if _, res := f.counts(); res != 0 {
-		t.Errorf("fetched results %d times for a failed measurement", res)
-	}
-}
-
-func TestRIPECanceledWhileWaiting(t *testing.T) {
-	f := &fakeRIPE{statuses: []string{"ripe-status-ongoing.json"}, results: []string{""}}
-	r, _ := newRIPETest(t, f)
-	ctx, cancel := context.WithCancel(context.Background())
-	r.Sleep = func(context.Context, time.Duration) error { cancel(); return ctx.Err() }
-	_, err := r.TracesToward(ctx, ripeSrc, nil)
-	if !errors.Is(err, context.Canceled) {
-		t.Fatalf("error %v, want context.Canceled", err)
-	}
-}
-
-func TestRIPEWallClockSleepHonoursContext(t *testing.T) {
-	r := &RIPE{}
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	if err := r.sleep(ctx, time.Hour); !errors.Is(err, context.Canceled) {
-		t.Fatalf("sleep on a canceled context: %v", err)
-	}
-}
-
-func TestRIPEHTTPErrors(t *testing.T) {
-	tests := []struct {
-		name, file string
-		code       int
-		credits    bool
-		wantText   []string
-	}{
-		{"credits", "ripe-error-credits.json", 400, true, []string{"HTTP 400", "Bad Request", "enough credits"}},
-		{"invalid", "ripe-error-invalid.json", 400, false, []string{"There were problems", "/definitions/0/af: This field is required."}},
-		{"forbidden", "ripe-error-forbidden.json", 403, false, []string{"HTTP 403 Forbidden", "API key does not exist"}},
-		{"payment", "ripe-error-forbidden.json", 402, true, []string{"HTTP 402"}},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			f := &fakeRIPE{createCode: tc.code, createFile: tc.file}
-			r, _ := newRIPETest(t, f)
-			_, err := r.TracesToward(context.Background(), ripeSrc, nil)
-			var re *RIPEError
-			if !errors.As(err, &re) || re.HTTPStatus != tc.code || re.Op != "create measurement" {
-				t.Fatalf("error %v, want a *RIPEError with HTTP %d", err, tc.code)
-			}
-			if errors.Is(err, ErrRIPENoCredits) != tc.credits {
-				t.Errorf("errors.Is(%v, ErrRIPENoCredits) = %v, want %v", err, !tc.credits, tc.credits)
-			}
-			for _, s := range tc.wantText {
-				if !strings.Contains(err.Error(), s) {
-					t.Errorf("error %q lacks %q", err, s)
-				}
-			}
-		})
-	}
-}
-
-func TestRIPENonJSONError(t *testing.T) {
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		w.WriteHeader(http.StatusBadGateway)
-		io.WriteString(w, "<html>bad gateway</html>")
-	}))
-	defer srv.Close()
-	r := &RIPE{Key: "k", BaseURL: srv.URL, Client: srv.Client()}
-	_, err := r.Start(context.Background(), ripeSrc)
-	var re *RIPEError
-	if !errors.As(err, &re) || re.HTTPStatus != 502 || !strings.Contains(re.Body, "bad gateway") {
-		t.Fatalf("error %v, want a *RIPEError keeping the body", err)
-	}
-}
-
-func TestRIPEBadAnswers(t *testing.T) {
-	for name, body := range map[string]string{
-		"not JSON":   "{",
-		"no ID":      `{"measurements": []}`,
-		"two IDs":    `{"measurements": [1, 2]}`,
-		"wrong type": `{"measurements": "x"}`,
-	} {
-		t.Run(name, func(t *testing.T) {
-			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-				w.WriteHeader(http.StatusCreated)
-				io.WriteString(w, body)
-			}))
-			defer srv.Close()
-			r := &RIPE{Key: "k", BaseURL: srv.URL, Client: srv.Client()}
-			if _, err := r.Start(context.Background(), ripeSrc); err == nil || !strings.Contains(err.Error(), "create measurement") {
-				t.Fatalf("answer %s: error %v, want one naming the operation", body, err)
-			}
-		})
-	}
-}
-
-func TestRIPEBadInput(t *testing.T) {
-	tests := map[string]struct {
-		r   RIPE
-		src netip.Addr
-		is  error
-	}{
-		"no key":          {RIPE{}, ripeSrc, ErrRIPENoKey},
-		"zero source":     {RIPE{Key: "k"}, netip.Addr{}, nil},
-		"unspecified":     {RIPE{Key: "k"}, netip.MustParseAddr("0.0.0.0"), nil},
-		"bad proto":       {RIPE{Key: "k", Proto: 99}, ripeSrc, nil},
-		"paris too big":   {RIPE{Key: "k", Paris: 65}, ripeSrc, nil},
-		"packets":         {RIPE{Key: "k", Packets: 17}, ripeSrc, nil},
-		"max hops":        {RIPE{Key: "k", MaxHops: 256}, ripeSrc, nil},
-		"probe type":      {RIPE{Key: "k", Probes: []RIPEProbes{{Type: "planet", Value: "x", Requested: 1}}}, ripeSrc, nil},
-		"probe count":     {RIPE{Key: "k", Probes: []RIPEProbes{RIPEArea("WW", 0)}}, ripeSrc, nil},
-		"probe value":     {RIPE{Key: "k", Probes: []RIPEProbes{RIPECountry("", 3)}}, ripeSrc, nil},
-		"no probe IDs":    {RIPE{Key: "k", Probes: []RIPEProbes{RIPEProbeIDs()}}, ripeSrc, nil},
-		"zoned v6 source": {RIPE{Key: "k"}, netip.MustParseAddr("fe80::1%eth0"), nil},
-	}
-	for name, tc := range tests {
-		t.Run(name, func(t *testing.T) {
-			// No server: a request reaching the network would fail
-			// differently, and none may be sent for bad input.
-			tc.r.BaseURL = "http://invalid.invalid"
-			tc.r.Client = &http.Client{Transport: failTransport{t}}
-			_, err := tc.r.TracesToward(context.Background(), tc.src, nil)
-			if err == nil || (tc.is != nil && !errors.Is(err, tc.is)) {
-				t.Fatalf("error %v, want %v", err, tc.is)
-			}
-		})
-	}
-}
-
 // failTransport fails the test if any request is sent.
-type failTransport struct{ t *testing.T }
-
-func (f failTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	f.t.Errorf("unexpected request %s %s", req.Method, req.URL)
-	return nil, errors.New("no network in tests")
-}
-
 func TestRIPEIPv6(t *testing.T) {
 	f := &fakeRIPE{statuses: []string{"ripe-status-stopped.json"}, results: []string{"ripe-results-v6.json"}}
 	r, _ := newRIPETest(t, f)
