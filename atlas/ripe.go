@@ -94,7 +94,8 @@ func (p RIPEProbes) validate() error {
 // source (Start), polls its status every PollInterval and fetches its
 // results until it stops, every scheduled probe has reported, or
 // Deadline passes (Wait), and converts each probe's result with
-// ParseRIPETraces. Probes come from the Probes selections: RIPE Atlas
+// ParseRIPETraces, silencing hops from addresses that are not globally
+// unique (GlobalRIPEHops) unless KeepPrivate. Probes come from the Probes selections: RIPE Atlas
 // picks them, so TracesToward ignores its vps argument. RIPE Atlas
 // probes cannot send IP options, so RecordRoutes delegates to RR, a
 // Provider that can send Record Route pings from the source (usually a
@@ -131,6 +132,9 @@ type RIPE struct {
 	Packets     int          // packets per hop; 0 means RIPE's default (3)
 	MaxHops     int          // 0 means RIPE's default (32)
 	Description string       // "" means "revtr atlas toward <src>"
+	// KeepPrivate keeps hops that answered from addresses that are not
+	// globally unique (see GlobalRIPEHops); by default they are silenced.
+	KeepPrivate bool
 
 	PollInterval time.Duration // 0 means DefaultRIPEPollInterval
 	Deadline     time.Duration // 0 means DefaultRIPEDeadline, counted from Wait's start
@@ -310,6 +314,9 @@ func (r *RIPE) poll(ctx context.Context, id uint64, src netip.Addr, force bool) 
 // finish returns the traces of the last poll, or ErrRIPENoResults.
 func (r *RIPE) finish(id uint64, p ripePoll, late bool) ([]meas.Trace, error) {
 	if len(p.traces) > 0 {
+		if !r.KeepPrivate {
+			GlobalRIPEHops(p.traces)
+		}
 		return p.traces, nil
 	}
 	why := fmt.Sprintf("status %q", p.status.Status.Name)

@@ -196,7 +196,6 @@ type ripeDefinition struct {
 	Paris       int    `json:"paris"`
 	Packets     int    `json:"packets,omitempty"`
 	MaxHops     int    `json:"max_hops,omitempty"`
-	IsPublic    *bool  `json:"is_public,omitempty"`
 }
 
 // ripeProbeRequest is one probe selection of a creation request.

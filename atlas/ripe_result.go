@@ -19,19 +19,14 @@ const ripeMaxHop = 255
 // result format, firmware 4460 and later; the sagan library's
 // TracerouteResult reads the same fields).
 type ripeResult struct {
-	Type     string          `json:"type"`
-	AF       int             `json:"af"`
-	DstAddr  string          `json:"dst_addr"`
-	From     string          `json:"from"`     // the probe's address as the controller sees it
-	SrcAddr  string          `json:"src_addr"` // the probe's own (often private) address
-	Proto    string          `json:"proto"`
-	ParisID  int             `json:"paris_id"`
-	ProbeID  int             `json:"prb_id"`
-	Error    string          `json:"error"`  // set instead of hops when the probe could not run it
-	Result   json.RawMessage `json:"result"` // []ripeHop; a string in firmware 1
-	MsmID    uint64          `json:"msm_id"`
-	Endtime  int64           `json:"endtime"`
-	Firmware int             `json:"fw"`
+	Type    string          `json:"type"`
+	DstAddr string          `json:"dst_addr"`
+	From    string          `json:"from"`     // the probe's address as the controller sees it
+	SrcAddr string          `json:"src_addr"` // the probe's own (often private) address
+	Proto   string          `json:"proto"`
+	ParisID int             `json:"paris_id"`
+	Error   string          `json:"error"`  // set instead of hops when the probe could not run it
+	Result  json.RawMessage `json:"result"` // []ripeHop; a string in firmware 1
 }
 
 // ripeHop is one TTL: its replies, or an error sending the probe.
@@ -266,4 +261,32 @@ func parseRIPEAddr(s string) netip.Addr {
 		return netip.Addr{}
 	}
 	return a.Unmap()
+}
+
+// GlobalRIPEHops silences, in place, every hop that answered from an
+// address that is not globally unique: private (RFC 1918, RFC 4193),
+// shared (RFC 6598), loopback, link-local, multicast. Behind home
+// gateways and carrier NATs, one such address at two probes is two
+// routers, so it must not join paths in the atlas. Stop reasons are
+// recomputed.
+func GlobalRIPEHops(trs []meas.Trace) {
+	for i := range trs {
+		for j, h := range trs[i].Hops {
+			if h.Addr.IsValid() && !ripeGlobal(h.Addr) {
+				trs[i].Hops[j] = meas.Hop{TTL: h.TTL}
+			}
+		}
+		if len(trs[i].Hops) > 0 {
+			trs[i].Stop = ripeStop(trs[i].Hops, trs[i].Dst)
+		}
+	}
+}
+
+// ripeGlobal reports whether a is a globally unique unicast address.
+func ripeGlobal(a netip.Addr) bool {
+	if !a.IsGlobalUnicast() || a.IsPrivate() {
+		return false
+	}
+	b := a.As16()
+	return !a.Is4() || b[12] != 100 || b[13]&0xc0 != 64 // 100.64.0.0/10
 }

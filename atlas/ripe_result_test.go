@@ -37,7 +37,7 @@ func TestParseRIPETracesRecorded(t *testing.T) {
 	}, {
 		Src: ripeAddr("203.0.113.20"), Dst: ripeSrc, Flow: flow, Stop: meas.StopUnreachable, Probes: 9,
 		Hops: []meas.Hop{
-			{TTL: 1, Addr: ripeAddr("198.51.100.33"), RTT: ripeMS(0.61), Reply: meas.TimeExceeded},
+			{TTL: 1, Addr: ripeAddr("192.168.1.1"), RTT: ripeMS(0.61), Reply: meas.TimeExceeded},
 			{TTL: 2, Addr: ripeAddr("198.51.100.37"), RTT: ripeMS(4.412), Reply: meas.TimeExceeded},
 			{TTL: 3, Addr: ripeAddr("198.51.100.41"), RTT: ripeMS(15.1), Reply: meas.DestUnreach},
 		},
@@ -227,5 +227,34 @@ func checkRIPETrace(t *testing.T, tr meas.Trace) {
 	}
 	if tr.Probes < 0 {
 		t.Fatalf("%d probes", tr.Probes)
+	}
+}
+
+func TestGlobalRIPEHops(t *testing.T) {
+	hops := func(as ...string) []meas.Hop {
+		out := make([]meas.Hop, len(as))
+		for i, a := range as {
+			out[i] = meas.Hop{TTL: i + 1, Addr: ripeAddr(a), RTT: ripeMS(1), Reply: meas.TimeExceeded}
+		}
+		return out
+	}
+	trs := []meas.Trace{
+		{Dst: ripeSrc, Hops: hops("192.168.1.1", "100.64.0.1", "100.128.0.1", "198.51.100.7", "10.0.0.1"), Stop: meas.StopMaxTTL},
+		{Dst: ripeSrc, Hops: hops("fe80::1", "fd00::1", "2001:db8:5::1", "127.0.0.1", "172.16.0.1", "224.0.0.1")},
+	}
+	GlobalRIPEHops(trs)
+	var kept []netip.Addr
+	for _, tr := range trs {
+		kept = append(kept, tr.Path()...)
+	}
+	want := []netip.Addr{ripeAddr("100.128.0.1"), ripeAddr("198.51.100.7"), ripeAddr("2001:db8:5::1")}
+	if !reflect.DeepEqual(kept, want) {
+		t.Errorf("kept %v, want %v", kept, want)
+	}
+	if h := trs[0].Hops[0]; h != (meas.Hop{TTL: 1}) {
+		t.Errorf("silenced hop %+v keeps an answer", h)
+	}
+	if trs[0].Stop != meas.StopGapLimit {
+		t.Errorf("stop %v after the last hop went silent, want GAPLIMIT", trs[0].Stop)
 	}
 }

@@ -302,3 +302,23 @@ func TestRIPEBuildsAnAtlas(t *testing.T) {
 		t.Errorf("a hop of an incomplete traceroute (probe 1002) intersects")
 	}
 }
+
+func TestRIPESilencesNonGlobalHops(t *testing.T) {
+	for _, keep := range []bool{false, true} {
+		f := &fakeRIPE{statuses: []string{"ripe-status-stopped.json"}, results: []string{"ripe-results.json"}}
+		r, _ := newRIPETest(t, f)
+		r.KeepPrivate = keep
+		trs, err := r.TracesToward(context.Background(), ripeSrc, nil)
+		if err != nil || len(trs) != 3 {
+			t.Fatalf("KeepPrivate %v: %d traces, %v", keep, len(trs), err)
+		}
+		// Probe 1002's first hop is its home gateway, 192.168.1.1.
+		got := trs[1].Hops[0].Addr
+		if want := map[bool]netip.Addr{true: netip.MustParseAddr("192.168.1.1")}[keep]; got != want {
+			t.Errorf("KeepPrivate %v: first hop %v, want %v", keep, got, want)
+		}
+		if trs[0].Hops[0].Addr != netip.MustParseAddr("198.51.100.1") {
+			t.Errorf("KeepPrivate %v: a global first hop was silenced: %+v", keep, trs[0].Hops[0])
+		}
+	}
+}
