@@ -201,6 +201,10 @@ func FuzzParseRIPETraces(f *testing.F) {
 		for _, tr := range trs {
 			checkRIPETrace(t, tr)
 		}
+		GlobalRIPEHops(trs)
+		for _, tr := range trs {
+			checkRIPETrace(t, tr)
+		}
 	})
 }
 

@@ -311,3 +311,19 @@ func TestRIPERetriesUnansweredPolls(t *testing.T) {
 		t.Fatalf("Start through a failing connection: %v", err)
 	}
 }
+
+func TestRIPEWallClock(t *testing.T) {
+	// nil Now and Sleep: the real clock, with a poll interval short
+	// enough for a test.
+	f := &fakeRIPE{statuses: []string{"ripe-status-nosched.json", "ripe-status-stopped.json"}, results: []string{"ripe-results.json"}}
+	r, _ := newRIPETest(t, f)
+	r.Now, r.Sleep, r.PollInterval = nil, nil, time.Millisecond
+	start := time.Now()
+	trs, err := r.TracesToward(context.Background(), ripeSrc, nil)
+	if err != nil || len(trs) != 3 {
+		t.Fatalf("got %d traces, %v", len(trs), err)
+	}
+	if st, _ := f.counts(); st != 2 || time.Since(start) < time.Millisecond {
+		t.Errorf("%d polls in %v, want 2 polls a poll interval apart", st, time.Since(start))
+	}
+}
