@@ -2,6 +2,7 @@ package eval_test
 
 import (
 	"context"
+	"errors"
 	"runtime"
 	"strings"
 	"syscall"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/revtr/revtr/revtr"
 	"github.com/revtr/revtr/revtr/eval"
+	"github.com/revtr/revtr/sim"
 	"github.com/revtr/revtr/topo"
 )
 
@@ -144,5 +146,46 @@ func TestEvalTwoHost(t *testing.T) {
 	if ours.Coverage() < ref.Coverage() || ours.WrongShare() > ref.WrongShare() {
 		t.Errorf("coverage %.3f vs %.3f, wrong %.3f vs %.3f: two-host made things worse",
 			ours.Coverage(), ref.Coverage(), ours.WrongShare(), ref.WrongShare())
+	}
+}
+
+// TestEvalGivenProber runs the evaluation through Config.Prober, the path
+// the lab takes, with the simulator as that prober on its virtual clock:
+// the figures equal those of the built-in simulator. A given prober
+// without its topology, or with two-host responders, is refused.
+func TestEvalGivenProber(t *testing.T) {
+	tp, err := topo.Generate(2, topo.DefaultParams())
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := sim.New(tp, sim.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	cfg := eval.Config{Topology: tp, Seed: 2, Revtrs: 200}
+	want, err := eval.Run(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Prober, cfg.Clock, cfg.Parallel = n, eval.VirtualClock{Epoch: eval.Epoch}, 1 // in order: rate limits see one timeline
+	got, err := eval.Run(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range want.Policies {
+		w, g := want.Policies[i], got.Policies[i]
+		if g.Reached != w.Reached || g.Exact != w.Exact || g.Cost != w.Cost || got.Simulated {
+			t.Errorf("%s: given prober reached %d, exact %d, cost %+v; built-in %d, %d, %+v",
+				w.Policy, g.Reached, g.Exact, g.Cost, w.Reached, w.Exact, w.Cost)
+		}
+	}
+	for name, bad := range map[string]eval.Config{
+		"no topology": {Prober: n},
+		"two-host":    {Topology: tp, Prober: n, TwoHost: true},
+	} {
+		if _, err := eval.Run(ctx, bad); !errors.Is(err, eval.ErrConfig) {
+			t.Errorf("%s: error %v, want ErrConfig", name, err)
+		}
 	}
 }

@@ -79,8 +79,9 @@ func labFloors(t *testing.T, r *eval.Report) {
 }
 
 // agree requires the lab and the simulator to agree on one policy's
-// figures: coverage and accuracy within half a percentage point, Record
-// Route probes (plain and spoofed) and rounds within 3%. Traceroute probes
+// figures: coverage and accuracy within a percentage point, Record Route
+// probes (plain and spoofed) and rounds within 3% (measured: equal; the
+// margins allow for replies later than the timeout on a loaded machine). Traceroute probes
 // are not compared: the lab's prober keeps a window of TTLs in flight and
 // counts those sent past the destination, the simulator does not.
 func agree(t *testing.T, lab, sim eval.Summary) {
@@ -90,10 +91,10 @@ func agree(t *testing.T, lab, sim eval.Summary) {
 			t.Errorf("%s: %s lab %.4f, sim %.4f: differ by more than %.3f", lab.Policy, what, a, b, tol)
 		}
 	}
-	near("coverage", lab.Coverage(), sim.Coverage(), 0.005)
-	near("router-level exact", lab.ExactShare(), sim.ExactShare(), 0.005)
-	near("hops wrong", lab.WrongShare(), sim.WrongShare(), 0.005)
-	near("all ASes present", lab.ASShare(eval.ASAllPresent), sim.ASShare(eval.ASAllPresent), 0.005)
+	near("coverage", lab.Coverage(), sim.Coverage(), 0.01)
+	near("router-level exact", lab.ExactShare(), sim.ExactShare(), 0.01)
+	near("hops wrong", lab.WrongShare(), sim.WrongShare(), 0.01)
+	near("all ASes present", lab.ASShare(eval.ASAllPresent), sim.ASShare(eval.ASAllPresent), 0.01)
 	rel := func(what string, a, b int) {
 		near(what+" (relative)", float64(a)/float64(max(b, 1)), 1, 0.03)
 	}

@@ -44,7 +44,7 @@ var rows = []row{
 // reason.
 func (r *Report) Write(w io.Writer) error {
 	p := r.Params
-	net := "lab (real probers; runtimes are wall time)"
+	net := "lab: real probers (runtimes are wall time)"
 	if r.Simulated {
 		net = "simulator (runtimes are virtual time)"
 	}
