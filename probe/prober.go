@@ -14,6 +14,7 @@ import (
 
 	"golang.org/x/time/rate"
 
+	"github.com/revtr/revtr/internal/rawsock"
 	"github.com/revtr/revtr/wire"
 )
 
@@ -57,9 +58,9 @@ type Prober struct {
 	instance uint16
 	limiter  *rate.Limiter
 	tbl      *table
-	send4    *rawSocket
-	send6    *rawSocket // nil without IPv6
-	readers  []*rawSocket
+	send4    *rawsock.Conn
+	send6    *rawsock.Conn // nil without IPv6
+	readers  []*rawsock.Conn
 	wg       sync.WaitGroup
 	closed   atomic.Bool
 	sent     atomic.Uint64
@@ -107,30 +108,24 @@ func withDefaults(cfg Config) Config {
 // namespace has no IPv6.
 func (p *Prober) open() error {
 	var err error
-	if p.send4, err = openSender(false); err != nil {
+	if p.send4, err = openSender(rawsock.IPv4); err != nil {
 		return err
 	}
-	for _, r := range []struct {
-		proto int
-		name  string
-	}{{protoICMP, "ICMP receive"}, {protoTCP, "TCP receive"}} {
-		s, err := openReceiver(false, r.proto, r.name)
-		if err != nil {
-			return err
-		}
-		p.readers = append(p.readers, s)
+	if err := p.openReceivers(rawsock.IPv4, wire.ProtoICMP, wire.ProtoTCP); err != nil {
+		return err
 	}
-	if p.send6, err = openSender(true); errors.Is(err, ErrNotSupported) {
+	if p.send6, err = openSender(rawsock.IPv6); errors.Is(err, ErrNotSupported) {
 		p.send6 = nil
 		return nil
 	} else if err != nil {
 		return err
 	}
-	for _, r := range []struct {
-		proto int
-		name  string
-	}{{protoICMPv6, "ICMPv6 receive"}, {protoTCP, "TCP/IPv6 receive"}} {
-		s, err := openReceiver(true, r.proto, r.name)
+	return p.openReceivers(rawsock.IPv6, wire.ProtoICMPv6, wire.ProtoTCP)
+}
+
+func (p *Prober) openReceivers(f rawsock.Family, protos ...wire.Proto) error {
+	for _, proto := range protos {
+		s, err := openReceiver(f, proto)
 		if err != nil {
 			return err
 		}
@@ -176,10 +171,10 @@ func (p *Prober) Stats() Stats {
 func (p *Prober) Outstanding() int { return p.tbl.outstanding() }
 
 // read is the reader goroutine of one receive socket.
-func (p *Prober) read(s *rawSocket) {
+func (p *Prober) read(s *rawsock.Conn) {
 	buf := make([]byte, 1<<16)
 	for {
-		n, from, err := s.recv(buf)
+		n, from, err := s.Recv(buf)
 		if err != nil {
 			if p.closed.Load() || errors.Is(err, os.ErrClosed) {
 				return
@@ -187,8 +182,8 @@ func (p *Prober) read(s *rawSocket) {
 			continue // transient (e.g. ENOBUFS): keep reading
 		}
 		now := time.Now()
-		if s.v6 {
-			p.handleIPv6(buf[:n], wire.Proto(s.proto), from, now)
+		if s.Family() == rawsock.IPv6 {
+			p.handleIPv6(buf[:n], s.Proto(), from, now)
 		} else {
 			p.handleIPv4(buf[:n], now)
 		}
@@ -212,9 +207,9 @@ func (p *Prober) Close() error {
 
 func (p *Prober) closeSockets() error {
 	var errs []error
-	for _, s := range append([]*rawSocket{p.send4, p.send6}, p.readers...) {
+	for _, s := range append([]*rawsock.Conn{p.send4, p.send6}, p.readers...) {
 		if s != nil {
-			errs = append(errs, s.close())
+			errs = append(errs, s.Close())
 		}
 	}
 	return errors.Join(errs...)

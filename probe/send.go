@@ -87,7 +87,7 @@ func (p *Prober) transmit(ctx context.Context, b []byte, dst netip.Addr, pd *pen
 	if pd != nil {
 		p.tbl.stamp(pd, now)
 	}
-	if err := s.send(b, dst); err != nil {
+	if err := s.Send(b, dst); err != nil {
 		if p.closed.Load() {
 			return time.Time{}, ErrClosed
 		}

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/revtr/revtr/internal/rawsock"
 	"github.com/revtr/revtr/lab/labtest"
 
 	"github.com/revtr/revtr/lab"
@@ -63,7 +64,7 @@ func BenchmarkResponder(b *testing.B) {
 
 // benchResponder starts an unlimited responder on h1 and returns the link
 // address of h0's interface, where answers go.
-func benchResponder(b *testing.B, l *lab.Lab) (*Responder, linkAddr) {
+func benchResponder(b *testing.B, l *lab.Lab) (*Responder, rawsock.LinkAddr) {
 	var mac net.HardwareAddr
 	var ifindex int
 	err := l.Do("h0", func() error {
@@ -90,8 +91,8 @@ func benchResponder(b *testing.B, l *lab.Lab) (*Responder, linkAddr) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	ll := linkAddr{ifindex: ifindex, protocol: ethIPv4, halen: uint8(len(mac))}
-	copy(ll.addr[:], mac)
+	ll := rawsock.LinkAddr{Ifindex: ifindex, Protocol: ethIPv4, Halen: uint8(len(mac))}
+	copy(ll.Addr[:], mac)
 	return r, ll
 }
 

@@ -10,9 +10,9 @@ import (
 	"sync/atomic"
 	"time"
 
-	"golang.org/x/sys/unix"
 	"golang.org/x/time/rate"
 
+	"github.com/revtr/revtr/internal/rawsock"
 	"github.com/revtr/revtr/wire"
 )
 
@@ -51,7 +51,7 @@ type ClientConfig struct {
 type Client struct {
 	cfg     ClientConfig
 	limiter *rate.Limiter
-	s4, s6  *sock // s6 nil without IPv6
+	s4, s6  *rawsock.Conn // s6 nil without IPv6
 	addrs   []netip.Addr
 	mu      sync.Mutex
 	pending map[pendingKey]chan answer
@@ -88,21 +88,13 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 	c := &Client{cfg: cfg, limiter: rate.NewLimiter(rate.Limit(cfg.Rate), cfg.Burst),
 		pending: make(map[pendingKey]chan answer), done: make(chan struct{}), nextID: uint16(time.Now().UnixNano())}
 	var err error
-	if c.s4, err = openRaw(false, unix.IPPROTO_ICMP, "ICMP"); err != nil {
+	if c.s4, err = openRecv(false, wire.ProtoICMP, rawsock.Config{TrafficClass: cfg.TOS}); err != nil {
 		return nil, fmt.Errorf("twohost: new client: %w", err)
 	}
-	if c.s6, err = openRaw(true, unix.IPPROTO_ICMPV6, "ICMPv6"); errors.Is(err, ErrNoIPv6) {
-		c.s6 = nil
-	} else if err == nil {
-		err = c.s6.control(func(fd int) error {
-			if err := icmp6Filter(fd, uint8(wire.ICMPv6EchoReply)); err != nil {
-				return err
-			}
-			return unix.SetsockoptInt(fd, unix.IPPROTO_IPV6, unix.IPV6_RECVHOPLIMIT, 1)
-		})
-	}
-	if err == nil {
-		err = c.setTOS()
+	c.s6, err = openRecv(true, wire.ProtoICMPv6, rawsock.Config{TrafficClass: cfg.TOS, HopLimit: true,
+		ICMPv6Types: []wire.ICMPv6Type{wire.ICMPv6EchoReply}})
+	if errors.Is(err, ErrNoIPv6) {
+		c.s6, err = nil, nil
 	}
 	if err == nil {
 		c.addrs, err = interfaceAddrs()
@@ -111,29 +103,12 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 		c.closeSockets()
 		return nil, fmt.Errorf("twohost: new client: %w", err)
 	}
-	for _, s := range []*sock{c.s4, c.s6} {
+	for _, s := range []*rawsock.Conn{c.s4, c.s6} {
 		if s != nil {
 			c.wg.Go(func() { c.read(s) })
 		}
 	}
 	return c, nil
-}
-
-// setTOS sets the TOS / traffic class of outgoing requests.
-func (c *Client) setTOS() error {
-	if c.cfg.TOS == 0 {
-		return nil
-	}
-	err := c.s4.control(func(fd int) error { return unix.SetsockoptInt(fd, unix.IPPROTO_IP, unix.IP_TOS, int(c.cfg.TOS)) })
-	if err == nil && c.s6 != nil {
-		err = c.s6.control(func(fd int) error {
-			return unix.SetsockoptInt(fd, unix.IPPROTO_IPV6, unix.IPV6_TCLASS, int(c.cfg.TOS))
-		})
-	}
-	if err != nil {
-		return fmt.Errorf("set TOS %#x: %w", c.cfg.TOS, err)
-	}
-	return nil
 }
 
 // interfaceAddrs returns the namespace's own addresses, loopback and
@@ -166,17 +141,18 @@ func (c *Client) source(dst netip.Addr) netip.Addr {
 }
 
 // read delivers echo replies with code 1 to the requests waiting for them.
-func (c *Client) read(s *sock) {
-	buf, oob := make([]byte, 1<<16), make([]byte, 128)
+func (c *Client) read(s *rawsock.Conn) {
+	buf := make([]byte, 1<<16)
+	v6 := s.Family() == rawsock.IPv6
 	for {
 		var n int
-		var from peer
+		var from netip.Addr
 		var ttl uint8
 		var err error
-		if s.v6 {
-			n, from, ttl, err = s.recvHopLimit(buf, oob)
+		if v6 {
+			n, from, ttl, err = s.RecvHopLimit(buf)
 		} else {
-			n, from, err = s.recv(buf)
+			n, from, err = s.Recv(buf)
 		}
 		if err != nil {
 			select { // a persistent error must not spin a core
@@ -187,7 +163,7 @@ func (c *Client) read(s *sock) {
 			continue
 		}
 		at, b := time.Now(), buf[:n]
-		if !s.v6 {
+		if !v6 {
 			var ip wire.IPv4
 			if ip.Decode(b) != nil {
 				continue
@@ -198,7 +174,7 @@ func (c *Client) read(s *sock) {
 		if e.Decode(b) != nil || !e.Reply || e.Code != wire.TwoHostCode {
 			continue
 		}
-		c.deliver(pendingKey{from.addr.Unmap(), e.ID}, answer{msg: slices.Clone(b), at: at, ttl: ttl})
+		c.deliver(pendingKey{from.Unmap(), e.ID}, answer{msg: slices.Clone(b), at: at, ttl: ttl})
 	}
 }
 
@@ -255,9 +231,9 @@ func (c *Client) Close() error {
 
 func (c *Client) closeSockets() error {
 	var errs []error
-	for _, s := range []*sock{c.s4, c.s6} {
+	for _, s := range []*rawsock.Conn{c.s4, c.s6} {
 		if s != nil {
-			errs = append(errs, s.close())
+			errs = append(errs, s.Close())
 		}
 	}
 	return errors.Join(errs...)

@@ -6,6 +6,7 @@ import (
 	"net/netip"
 	"time"
 
+	"github.com/revtr/revtr/internal/rawsock"
 	"github.com/revtr/revtr/meas"
 	"github.com/revtr/revtr/wire"
 )
@@ -28,7 +29,7 @@ func probePorts(p wire.Proto, flow uint16) uint16 {
 
 // startProbe opens a session for in and sends its probe; ok false means it
 // was dropped for reason.
-func (r *Responder) startProbe(in *inbound, ll linkAddr, now time.Time) (Reason, bool) {
+func (r *Responder) startProbe(in *inbound, ll rawsock.LinkAddr, now time.Time) (Reason, bool) {
 	s := session{requester: in.src, local: in.dst, proto: probeProto(in.req.Proto, in.v6),
 		queryID: in.req.ID, seq: in.req.Seq, link: ll, sent: now}
 	if !isICMP(s.proto) {
@@ -49,7 +50,7 @@ func (r *Responder) startProbe(in *inbound, ll linkAddr, now time.Time) (Reason,
 	}
 	if err == nil && sock != nil {
 		r.tbl.setSent(id, time.Now())
-		err = sock.sendIP(b, s.requester)
+		err = sock.Send(b, s.requester)
 	}
 	if err != nil || sock == nil {
 		if _, ok := r.tbl.take(id, func(*session) bool { return true }); ok {
@@ -125,18 +126,18 @@ func (r *Responder) appendSegment(b []byte, s *session, flow uint16) ([]byte, er
 }
 
 // answer sends the response for in back the way the request came.
-func (r *Responder) answer(in *inbound, ll linkAddr, resp wire.TwoHostResponse) {
+func (r *Responder) answer(in *inbound, ll rawsock.LinkAddr, resp wire.TwoHostResponse) {
 	resp.V6, resp.ID, resp.Seq = in.v6, in.req.ID, in.req.Seq
 	r.send(in.dst, in.src, ll, resp)
 }
 
 // send builds and sends a response from local to requester.
-func (r *Responder) send(local, requester netip.Addr, ll linkAddr, resp wire.TwoHostResponse) {
+func (r *Responder) send(local, requester netip.Addr, ll rawsock.LinkAddr, resp wire.TwoHostResponse) {
 	buf := r.buffer()
 	defer r.bufs.Put(buf)
 	b, err := appendResponse(buf[:0], local, requester, resp)
 	if err == nil {
-		err = r.pkt.sendLink(b, ll)
+		err = r.pkt.Send(b, ll)
 	}
 	if err != nil {
 		r.m.sendErrs.Inc()

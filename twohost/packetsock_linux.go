@@ -5,17 +5,9 @@ import (
 
 	"golang.org/x/net/bpf"
 	"golang.org/x/sys/unix"
-)
 
-// linkAddr is where a request came from at the link layer: the answer
-// goes back the same way, out of the interface the request arrived on,
-// whatever the routing table says (as the reference server does).
-type linkAddr struct {
-	ifindex  int
-	protocol uint16 // EtherType, host order
-	halen    uint8
-	addr     [8]byte
-}
+	"github.com/revtr/revtr/internal/rawsock"
+)
 
 // Ethernet types (host order).
 const (
@@ -57,48 +49,14 @@ func requestFilter() ([]bpf.RawInstruction, error) {
 }
 
 // openPacket opens a SOCK_DGRAM packet socket bound to interface ifindex
-// that receives only two-host requests (requestFilter).
-func openPacket(ifindex int) (*sock, error) {
-	const name = "packet"
-	s, err := openSock(unix.AF_PACKET, unix.SOCK_DGRAM, int(htons(unix.ETH_P_ALL)), false, name)
-	if err != nil {
-		return nil, err
-	}
+// that receives only two-host requests (requestFilter). Answers go back
+// on it the way their request came, out of the interface it arrived on,
+// whatever the routing table says (as the reference server does).
+func openPacket(ifindex int) (*rawsock.PacketConn, error) {
 	prog, err := requestFilter()
-	if err == nil {
-		err = s.control(func(fd int) error {
-			if err := attachFilter(fd, prog); err != nil {
-				return err
-			}
-			if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_RCVBUFFORCE, rcvBuf); err != nil {
-				_ = unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_RCVBUF, rcvBuf)
-			}
-			return unix.Bind(fd, &unix.SockaddrLinklayer{Protocol: htons(unix.ETH_P_ALL), Ifindex: ifindex})
-		})
-	}
 	if err != nil {
-		s.close()
-		return nil, fmt.Errorf("configure %s socket: %w", name, err)
+		return nil, fmt.Errorf("open packet socket: %w", err)
 	}
-	return s, nil
+	s, err := rawsock.OpenPacket(ifindex, rawsock.Config{Filter: prog, RecvBuffer: rcvBuf})
+	return s, sockError(err)
 }
-
-func attachFilter(fd int, prog []bpf.RawInstruction) error {
-	f := make([]unix.SockFilter, len(prog))
-	for i, ins := range prog {
-		f[i] = unix.SockFilter{Code: ins.Op, Jt: ins.Jt, Jf: ins.Jf, K: ins.K}
-	}
-	return unix.SetsockoptSockFprog(fd, unix.SOL_SOCKET, unix.SO_ATTACH_FILTER, &unix.SockFprog{Len: uint16(len(f)), Filter: &f[0]})
-}
-
-// sendLink writes the IP packet b to the link-layer address l.
-func (s *sock) sendLink(b []byte, l linkAddr) error {
-	s.tx.mu.Lock()
-	defer s.tx.mu.Unlock()
-	s.tx.ll = unix.SockaddrLinklayer{Protocol: htons(l.protocol), Ifindex: l.ifindex, Halen: l.halen, Addr: l.addr}
-	return s.sendLocked(b, &s.tx.ll)
-}
-
-// htons swaps a 16-bit value to network order (on little-endian hosts; the
-// swap is its own inverse, so it also converts back).
-func htons(v uint16) uint16 { return v<<8 | v>>8 }

@@ -85,7 +85,7 @@ func (c *Client) Query(ctx context.Context, responder netip.Addr, q Query) (Answ
 		return Answer{}, fmt.Errorf("twohost: query %s: %w", responder, err)
 	}
 	sent := time.Now()
-	if err := s.sendIPPayload(msg, responder); err != nil {
+	if err := s.Send(msg, responder); err != nil {
 		return Answer{}, fmt.Errorf("twohost: send query to %s: %w", responder, err)
 	}
 	return c.await(ctx, ch, msg, sent)

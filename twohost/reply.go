@@ -7,8 +7,7 @@ import (
 	"net/netip"
 	"time"
 
-	"golang.org/x/sys/unix"
-
+	"github.com/revtr/revtr/internal/rawsock"
 	"github.com/revtr/revtr/wire"
 )
 
@@ -26,8 +25,9 @@ const (
 // handleReply matches a packet read from a raw reply socket s to a session
 // and answers its requester. from is the sender (for IPv4, the header is
 // in b as well).
-func (r *Responder) handleReply(s *sock, b []byte, from netip.Addr, now time.Time) {
-	if !s.v6 {
+func (r *Responder) handleReply(s *rawsock.Conn, b []byte, from netip.Addr, now time.Time) {
+	v6 := s.Family() == rawsock.IPv6
+	if !v6 {
 		var ip wire.IPv4
 		if ip.Decode(b) != nil || ip.FragOff != 0 {
 			return
@@ -37,11 +37,11 @@ func (r *Responder) handleReply(s *sock, b []byte, from netip.Addr, now time.Tim
 			r.handleTCP(b, from, now)
 			return
 		}
-	} else if s.proto == unix.IPPROTO_TCP {
+	} else if s.Proto() == wire.ProtoTCP {
 		r.handleTCP(b, from, now)
 		return
 	}
-	r.handleICMP(b, from, s.v6, now)
+	r.handleICMP(b, from, v6, now)
 }
 
 // handleICMP matches an echo reply from the requester or an ICMP error

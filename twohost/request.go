@@ -6,6 +6,7 @@ import (
 	"net/netip"
 	"time"
 
+	"github.com/revtr/revtr/internal/rawsock"
 	"github.com/revtr/revtr/wire"
 )
 
@@ -57,7 +58,7 @@ func parseRequest(b []byte, in *inbound) bool {
 }
 
 // handleRequest serves one request read on the packet socket from ll.
-func (r *Responder) handleRequest(b []byte, ll linkAddr, now time.Time) {
+func (r *Responder) handleRequest(b []byte, ll rawsock.LinkAddr, now time.Time) {
 	var in inbound
 	if !parseRequest(b, &in) {
 		r.m.refused[ReasonMalformed].Inc()

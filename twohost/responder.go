@@ -11,7 +11,8 @@ import (
 	"sync/atomic"
 	"time"
 
-	"golang.org/x/sys/unix"
+	"github.com/revtr/revtr/internal/rawsock"
+	"github.com/revtr/revtr/wire"
 )
 
 // Responder answers two-host requests on one interface. Create it with
@@ -25,10 +26,10 @@ type Responder struct {
 	m        *metrics
 	lim      *limits
 	tbl      *sessions
-	pkt      *sock // requests in, answers out
-	send4    *sock
-	send6    *sock // nil without IPv6
-	readers  []*sock
+	pkt      *rawsock.PacketConn // requests in, answers out
+	send4    *rawsock.Conn
+	send6    *rawsock.Conn // nil without IPv6
+	readers  []*rawsock.Conn
 	guard    *echoGuard
 	local    *localAddrs
 	bufs     sync.Pool // of *packetBuf
@@ -77,15 +78,11 @@ func (r *Responder) open() error {
 	if r.pkt, err = openPacket(r.ifindex); err != nil {
 		return err
 	}
-	if r.send4, err = openRaw(false, unix.IPPROTO_RAW, "IPv4 send"); err != nil {
+	if r.send4, err = openSend(false); err != nil {
 		return err
 	}
-	for _, p := range []int{unix.IPPROTO_ICMP, unix.IPPROTO_TCP} {
-		s, err := openRaw(false, p, "IPv4 receive")
-		if err != nil {
-			return err
-		}
-		r.readers = append(r.readers, s)
+	if err := r.openReaders(false, wire.ProtoICMP, wire.ProtoTCP); err != nil {
+		return err
 	}
 	if err := r.open6(); err != nil && !errors.Is(err, ErrNoIPv6) {
 		return err
@@ -99,13 +96,18 @@ func (r *Responder) open() error {
 }
 
 func (r *Responder) open6() error {
-	s, err := openRaw(true, unix.IPPROTO_RAW, "IPv6 send")
+	s, err := openSend(true)
 	if err != nil {
 		return err
 	}
 	r.send6 = s
-	for _, p := range []int{unix.IPPROTO_ICMPV6, unix.IPPROTO_TCP} {
-		s, err := openRaw(true, p, "IPv6 receive")
+	return r.openReaders(true, wire.ProtoICMPv6, wire.ProtoTCP)
+}
+
+// openReaders opens the reply sockets of a family.
+func (r *Responder) openReaders(v6 bool, protos ...wire.Proto) error {
+	for _, p := range protos {
+		s, err := openRecv(v6, p, rawsock.Config{ICMPv6Types: replyTypes})
 		if err != nil {
 			return err
 		}
@@ -128,32 +130,32 @@ func (r *Responder) start() {
 func (r *Responder) readRequests() {
 	buf := make([]byte, 1<<16)
 	for {
-		n, from, err := r.pkt.recv(buf)
+		n, from, err := r.pkt.Recv(buf)
 		if err != nil {
 			if !r.pause(err) {
 				return
 			}
 			continue
 		}
-		if from.link.ifindex != 0 {
-			r.handleRequest(buf[:n], from.link, time.Now())
+		if from.Ifindex != 0 {
+			r.handleRequest(buf[:n], from, time.Now())
 		}
 	}
 }
 
 // readReplies matches the answers to probes read from s until it is
 // closed.
-func (r *Responder) readReplies(s *sock) {
+func (r *Responder) readReplies(s *rawsock.Conn) {
 	buf := make([]byte, 1<<16)
 	for {
-		n, from, err := s.recv(buf)
+		n, from, err := s.Recv(buf)
 		if err != nil {
 			if !r.pause(err) {
 				return
 			}
 			continue
 		}
-		r.handleReply(s, buf[:n], from.addr, time.Now())
+		r.handleReply(s, buf[:n], from, time.Now())
 	}
 }
 
@@ -226,9 +228,12 @@ func (r *Responder) closeAll() error {
 	if r.local != nil {
 		r.local.close()
 	}
-	for _, s := range append([]*sock{r.pkt, r.send4, r.send6}, r.readers...) {
+	if r.pkt != nil {
+		errs = append(errs, r.pkt.Close())
+	}
+	for _, s := range append([]*rawsock.Conn{r.send4, r.send6}, r.readers...) {
 		if s != nil {
-			errs = append(errs, s.close())
+			errs = append(errs, s.Close())
 		}
 	}
 	return errors.Join(errs...)

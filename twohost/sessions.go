@@ -5,6 +5,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/revtr/revtr/internal/rawsock"
 	"github.com/revtr/revtr/wire"
 )
 
@@ -22,7 +23,7 @@ type session struct {
 	dport     uint16     // UDP/TCP destination port (the flow)
 	queryID   uint16     // echoed in the answer
 	seq       uint16
-	link      linkAddr // where the request came from, to answer the same way
+	link      rawsock.LinkAddr // where the request came from, to answer the same way
 	sent      time.Time
 }
 
