@@ -146,11 +146,14 @@ func (b *builder) configureNetlink(id topo.NodeID) error {
 	return rb.flush()
 }
 
-// waitUp waits until every interface of node id is operationally up. The
-// kernel attaches a veth's transmit queue only when it processes the
-// carrier event, asynchronously and under the RTNL lock (busy while other
-// namespaces are torn down); until then the veth drops what it is given,
-// so a lab is ready only once all its links are up.
+// waitUp waits until every interface of node id is operationally up and
+// every IPv6 address receives. The kernel attaches a veth's transmit queue
+// only when it processes the carrier event, asynchronously and under the
+// RTNL lock (busy while other namespaces are torn down); until then the
+// veth drops what it is given. Likewise it installs an IPv6 address's local
+// route from a workqueue, even without duplicate address detection; until
+// then packets to the address are dropped (Ip6InAddrErrors). So a lab is
+// ready only once both have happened.
 func (b *builder) waitUp(ctx context.Context, id topo.NodeID) error {
 	n := &b.t.Nodes[id]
 	h, err := netlink.NewHandleAt(b.ns[id])
@@ -159,16 +162,29 @@ func (b *builder) waitUp(ctx context.Context, id topo.NodeID) error {
 	}
 	defer h.Close()
 	for wait := time.Millisecond; ; wait = min(2*wait, 50*time.Millisecond) {
-		down, err := downIfaces(h, n)
-		if err != nil || down == "" {
+		pending, err := notReady(h, n)
+		if err != nil || pending == "" {
 			return err
 		}
 		t := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			return fmt.Errorf("node %s: interface %s not up: %w", n.Name, down, ctx.Err())
+			return fmt.Errorf("node %s: %s: %w", n.Name, pending, ctx.Err())
 		case <-t.C:
 		}
 	}
+}
+
+// notReady says what of node n is not ready yet, or "".
+func notReady(h *netlink.Handle, n *topo.Node) (string, error) {
+	down, err := downIfaces(h, n)
+	if err != nil || down != "" {
+		return "interface " + down + " not up", err
+	}
+	a, err := unroutedLocal6(h, n)
+	if err != nil || a.IsValid() {
+		return "IPv6 address " + a.String() + " not local yet", err
+	}
+	return "", nil
 }

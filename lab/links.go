@@ -8,6 +8,7 @@ import (
 	"github.com/revtr/revtr/topo"
 	"github.com/vishvananda/netlink"
 	"github.com/vishvananda/netns"
+	"golang.org/x/sys/unix"
 )
 
 // createVeths creates, from node id's namespace, a veth pair for every link
@@ -123,4 +124,29 @@ func downIfaces(h *netlink.Handle, n *topo.Node) (string, error) {
 		}
 	}
 	return "", nil
+}
+
+// unroutedLocal6 returns one of node n's IPv6 addresses that has no local
+// route yet (the kernel cannot receive on it), or the zero Addr.
+func unroutedLocal6(h *netlink.Handle, n *topo.Node) (netip.Addr, error) {
+	filter := &netlink.Route{Table: unix.RT_TABLE_LOCAL, Type: unix.RTN_LOCAL}
+	routes, err := h.RouteListFiltered(netlink.FAMILY_V6, filter, netlink.RT_FILTER_TABLE|netlink.RT_FILTER_TYPE)
+	if err != nil {
+		return netip.Addr{}, fmt.Errorf("node %s: list local routes: %w", n.Name, err)
+	}
+	local := make(map[netip.Addr]bool, len(routes))
+	for _, r := range routes {
+		if r.Dst == nil {
+			continue
+		}
+		if a, ok := netip.AddrFromSlice(r.Dst.IP); ok {
+			local[a] = true
+		}
+	}
+	for _, ifc := range n.Ifaces {
+		if a := ifc.Addr6.Addr(); ifc.Addr6.IsValid() && !local[a] {
+			return a, nil
+		}
+	}
+	return netip.Addr{}, nil
 }
