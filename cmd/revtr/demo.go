@@ -3,7 +3,6 @@ package main
 import (
 	"errors"
 	"fmt"
-	"net/netip"
 	"os"
 	"time"
 
@@ -12,8 +11,8 @@ import (
 	"github.com/revtr/revtr/demo"
 	"github.com/revtr/revtr/lab"
 	"github.com/revtr/revtr/probe"
+	"github.com/revtr/revtr/revtr/eval"
 	"github.com/revtr/revtr/sim"
-	"github.com/revtr/revtr/topo"
 )
 
 const demoLab = "demo"
@@ -85,7 +84,7 @@ func runDemoLab(cmd *cobra.Command, cfg demo.Config, keep bool) (err error) {
 			}
 		}()
 	}
-	g, err := hostProbers(l, cfg.Topology)
+	g, err := eval.LabProbers(l, probe.Config{}) // 100 packets/s, as the reference agent
 	if err != nil {
 		return err
 	}
@@ -93,31 +92,4 @@ func runDemoLab(cmd *cobra.Command, cfg demo.Config, keep bool) (err error) {
 	cfg.Prober = g
 	_, err = demo.Run(cmd.Context(), cfg)
 	return err
-}
-
-// hostProbers opens a prober in every source and vantage-point host; vantage
-// points may spoof the sources' addresses.
-func hostProbers(l *lab.Lab, t *topo.Topology) (*probe.Group, error) {
-	var sources []netip.Addr
-	for _, id := range t.Hosts() {
-		if t.Nodes[id].Role.Source {
-			sources = append(sources, t.HostAddr(id, false))
-		}
-	}
-	g := probe.NewGroup()
-	for _, id := range t.Hosts() {
-		n := &t.Nodes[id]
-		cfg := probe.Config{} // 100 packets/s, as the reference agent
-		switch {
-		case n.Role.VantagePoint:
-			cfg.AllowSpoof = sources
-		case !n.Role.Source:
-			continue
-		}
-		if _, err := addLabProber(g, l, n.Name, cfg); err != nil {
-			g.Close()
-			return nil, err
-		}
-	}
-	return g, nil
 }

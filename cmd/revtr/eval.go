@@ -6,6 +6,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/revtr/revtr/lab"
+
 	"github.com/revtr/revtr/revtr"
 	"github.com/revtr/revtr/revtr/eval"
 )
@@ -77,5 +79,47 @@ sequential rounds, runtime) side by side, per hop type and overall.`,
 		},
 	}
 	f.add(cmd)
+	return cmd
+}
+
+func newLabEvalCmd() *cobra.Command {
+	var f evalFlags
+	var name string
+	pc := eval.LabProbe()
+	cmd := &cobra.Command{
+		Use:   "eval",
+		Short: "Run many reverse traceroutes across a running lab and score them against ground truth",
+		Long: `eval runs the evaluation of 'revtr sim eval' on a running lab, with real
+probers in every source and vantage point: the atlas, the vantage points'
+spoofing test and every reverse traceroute are real packets through real
+kernels. Runtimes are wall time; lab RTTs are microseconds, so sequential
+probe rounds are what predicts runtime on the Internet.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := f.config()
+			if err != nil {
+				return err
+			}
+			if cfg.TwoHost {
+				return fmt.Errorf("--two-host is not supported in the lab yet: use 'revtr sim eval --two-host'")
+			}
+			if err := needRoot(); err != nil {
+				return err
+			}
+			l, err := lab.Open(name)
+			if err != nil {
+				return err
+			}
+			rep, err := eval.RunLab(cmd.Context(), l, cfg, pc)
+			if err != nil {
+				return err
+			}
+			return rep.Write(cmd.OutOrStdout())
+		},
+	}
+	f.add(cmd)
+	cmd.Flags().StringVar(&name, "name", defaultLabName, "lab name")
+	cmd.Flags().Float64Var(&pc.Rate, "rate", pc.Rate, "packets per second per prober")
+	cmd.Flags().DurationVar(&pc.Timeout, "timeout", pc.Timeout, "per-probe timeout")
 	return cmd
 }

@@ -23,7 +23,7 @@ namespace per router and host, veth links, valley-free routes, ECMP, and
 router behaviours (routers that do not stamp Record Route, drop IP options or
 never answer TTL expiry). Namespaces are named revtr-<lab>-<node>.`,
 	}
-	cmd.AddCommand(newLabUpCmd(), newLabDownCmd(), newLabStatusCmd(), newLabExecCmd(), newLabTruthCmd())
+	cmd.AddCommand(newLabUpCmd(), newLabDownCmd(), newLabStatusCmd(), newLabExecCmd(), newLabTruthCmd(), newLabEvalCmd())
 	return cmd
 }
 
