@@ -3,7 +3,8 @@
 // checks every answer against the topology's ground truth: Paris
 // traceroutes, Record Route pings from the source, spoofed Record Route
 // pings from vantage points when the destination is out of the source's RR
-// range, and a multipath traceroute across a load-balanced diamond.
+// range, a multipath traceroute across a load-balanced diamond, and reverse
+// traceroutes by the engine (revtr/) with every hop's technique.
 package demo
 
 import (
@@ -31,6 +32,12 @@ type Config struct {
 	Out          io.Writer
 	Destinations int // how many destinations to measure; 0 means 6
 	MaxSpoofers  int // vantage points tried per destination; 0 means 10
+	// Revtrs is how many reverse traceroutes the engine measures; 0 means
+	// 6, negative none.
+	Revtrs int
+	// Simulated says Prober is the simulator: the engine's part then runs
+	// on a simulator of its own, on virtual time.
+	Simulated bool
 }
 
 // Report counts how many answers agreed with the ground truth.
@@ -41,6 +48,10 @@ type Report struct {
 	RRRight, RRChecked  int // RR answers with reverse hops checked, and right
 	MultipathBranches   int // interfaces the multipath traceroute found
 	MultipathProbes     int
+	Revtrs              int // reverse traceroutes the engine ran
+	RevtrsReached       int // of which reached the source
+	RevtrsConsistent    int // of which had no wrong hop, in the true order
+	RevtrsExact         int // of which were exactly the true path
 }
 
 // ErrNoHosts means the topology lacks a source or destinations.
@@ -53,6 +64,9 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 	}
 	if cfg.MaxSpoofers == 0 {
 		cfg.MaxSpoofers = 10
+	}
+	if cfg.Revtrs == 0 {
+		cfg.Revtrs = 6
 	}
 	s := scenario{cfg: cfg, t: cfg.Topology, truth: truth{cfg.Topology}, w: cfg.Out}
 	return s.run(ctx)
@@ -80,6 +94,9 @@ func (s *scenario) run(ctx context.Context) (Report, error) {
 		}
 	}
 	if err := s.multipath(ctx, src, dsts); err != nil {
+		return s.rep, err
+	}
+	if err := s.reverseTraceroutes(ctx); err != nil {
 		return s.rep, err
 	}
 	s.summary()

@@ -61,7 +61,7 @@ func runDemoSim(cmd *cobra.Command, cfg demo.Config) error {
 	if err != nil {
 		return err
 	}
-	cfg.Prober = n
+	cfg.Prober, cfg.Simulated = n, true
 	_, err = demo.Run(cmd.Context(), cfg)
 	return err
 }

@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -139,6 +140,14 @@ func TestNeedsRoot(t *testing.T) {
 	}
 }
 
+func atoi(t *testing.T, s string) int {
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
 // TestDemoLab runs the main job in network namespaces and checks that every
 // traceroute and every RR answer agreed with the ground truth.
 func TestDemoLab(t *testing.T) {
@@ -157,6 +166,15 @@ func TestDemoLab(t *testing.T) {
 		if m == nil || m[1] != m[2] || m[2] == "0" {
 			t.Errorf("demo output: %q not all right: %v\n%s", re, m, out)
 		}
+	}
+	m := regexp.MustCompile(`reverse traceroutes reaching the source: (\d+) of (\d+); no wrong hop: (\d+)`).FindStringSubmatch(out)
+	if m == nil {
+		t.Fatalf("demo output has no reverse traceroute summary:\n%s", out)
+	}
+	reached, total, right := atoi(t, m[1]), atoi(t, m[2]), atoi(t, m[3])
+	// Floors from the simulator's answers on the same Internet (6 of 6).
+	if total == 0 || reached < total-1 || right < reached-1 {
+		t.Errorf("demo: %d of %d reverse traceroutes reached the source, %d without a wrong hop\n%s", reached, total, right, out)
 	}
 	st, _, _ := run(t, -1, "lab", "status")
 	if strings.Contains(st, "demo") {
