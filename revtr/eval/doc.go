@@ -18,59 +18,63 @@ package eval
 
 // Measured (2026-11-23, 2 cores; all in simulated time except CPU):
 //
-//	go test ./revtr/eval -run TestEvalScale -v   # 1,056 routers, 323 ASes, 50 VPs,
+//	go test ./revtr/eval -run TestEvalScale -v   # 1,056 routers, 323 ASes, 50 VPs
+//	                                             # (34 pass the spoofing test),
 //	                                             # 5 sources, 100,000 revtrs per policy
 //
 //	                         default  reference  ratio
-//	coverage (reach S)         0.856      0.855   1.00
-//	router-level exact         0.565      0.565   1.00
-//	no wrong hop, in order     0.843      0.843   1.00
-//	hops wrong                 0.042      0.043   0.98
-//	AS: all / missing one      0.954 / 0.020 (both)
-//	probes / revtr             19.63      20.15   0.97  (8.4 of them RTT pings)
-//	  finding the path         11.21      11.73   0.96
-//	  RR from S / spoofed RR   0.85/6.78  1.45/6.76
-//	rounds / revtr              3.66       4.12   0.89
-//	runtime median / p95 (s)  0.46/6.6  0.59/7.0
-//	engine CPU / revtr         110–155 µs with 2 workers; 59–65 µs alone
+//	coverage (reach S)         0.861      0.860   1.00
+//	router-level exact         0.562      0.563   1.00
+//	no wrong hop, in order     0.862      0.853   1.01
+//	hops wrong                 0.034      0.037   0.92
+//	AS: all / missing one      0.959 / 0.021 (both)
+//	probes / revtr             17.86      19.67   0.91  (8.4 of them RTT pings)
+//	  finding the path          9.42      11.22   0.84
+//	  RR from S / spoofed RR   0.78/5.28  1.38/6.50
+//	rounds / revtr              3.33       3.99   0.84
+//	runtime median / p95 (s)  0.41/6.6  0.56/6.9
+//	engine CPU / revtr         80–155 µs with 2 workers; 59–65 µs alone
 //	                           (go test ./revtr/eval -bench . -benchtime 20000x)
-//	peak RSS                   ~0.7 GiB, mostly the generated topology
+//	peak RSS                   ~0.7–0.8 GiB, mostly the generated topology
 //
-// (Before the spoofing test probed another vantage point instead of the
-// source itself, which Linux never answers, ours spent 9% fewer probes
-// finding the path there: other vantage points spoof now, and the learned
-// ranking gains less from them. Where ours wins less is on spoofed Record
-// Route at this scale; RR from the source and rounds are where it wins.)
+// The spoofing test sends a Record Route ping spoofed as the source to
+// other hosts that answer the source's own (up to three): not to the
+// source itself, which Linux drops as a martian (accept_local=0), as the
+// simulator now does too.
 //
 // On the four demo Internets of TestEvalFloors (30 ASes, ~110 routers, 10
-// VPs, every pair) ours spends 7–25% fewer probes to find a path and 1–6%
-// fewer rounds than the reference at equal accuracy and coverage within
-// 0.4 points (seed 3: 0.950 against 0.954). Failures are almost all
-// "Assume symmetry on an interdomain link" (0.6–9%); allowing interdomain
-// symmetry (Policy.RefuseInterdomainSymmetry false; 971 routers, 50 VPs,
-// 20,000 revtrs) reached every destination at the price of 6.6% wrong hops
+// VPs, every pair) ours spends 7–28% fewer probes to find a path and 1–8%
+// fewer rounds than the reference at equal coverage and wrong hops; on
+// seed 1 it finds fewer paths exactly (0.413 against 0.439, all ASes
+// present 0.805 against 0.817): its smaller first batches stitch more
+// segments. Failures are almost all "Assume symmetry on an interdomain
+// link" (0.6–9%); allowing interdomain symmetry
+// (Policy.RefuseInterdomainSymmetry false; 971 routers, 50 VPs, 20,000
+// revtrs) reached every destination at the price of 6.6% wrong hops
 // instead of 4.4%; assumed interdomain hops were wrong 39% of the time (the
 // paper: 43%), assumed intradomain ones 51–69% (the paper: ~10%; our
 // generator's intra-AS ECMP and hot-potato exits make symmetry worse than
 // on the Internet).
 //
-// In the lab (TestEvalLab: seed 1, 30 ASes, 112 routers, 10 VPs, 792
-// revtrs per policy, probers at 2,000 packets/s with a 250 ms timeout, 4
-// workers; 15 s, 16 s under -race) every figure but one equals the
-// simulator's on the same topology and pairs: coverage 0.987/0.989,
-// router-level exact 0.426/0.428, hops wrong 0.021/0.020, all ASes present
-// 0.809/0.810, RR probes, spoofed RR probes and rounds (2.59/2.69) alike.
-// The exception is traceroute probes (0.56 against 0.43 per revtr; atlas
-// 305 against 163): the lab's prober keeps a window of TTLs in flight and
-// counts those it sent past the destination before the answer came back.
-// Runtimes differ by design: the lab has no link delays (median 3 ms wall
-// time), the simulator models them (median 0.2 s virtual); the lab's p95
-// (0.5–1 s) is silent probes' timeouts. Seeds 2–4 (every pair, 744–864
-// revtrs per policy) agreed as closely: coverage, router-level exact,
-// wrong hops, AS categories, RR probes and rounds equal; spoofed RR within
-// 3 probes of ~1,300–1,600 (the learned ranking sees outcomes in another
-// order with 4 workers); traceroute probes 1.3–1.7× the simulator's.
-// Wall time: 32–59 s with 4 workers, 3 min 49 s with 1 (seed 2).
+// In the lab (TestEvalLab: seed 1, 30 ASes, 112 routers, 10 VPs of which
+// 7 pass the spoofing test, 792 revtrs per policy, probers at 2,000
+// packets/s with a 250 ms timeout, 4 workers; ~20 s, also under -race)
+// every figure but one equals the simulator's on the same topology and
+// pairs — coverage 0.989 (both policies), router-level exact 0.413/0.439,
+// hops wrong 0.019, all ASes present 0.805/0.817, RR and spoofed RR
+// probes, rounds 2.51/2.72 — as do the answers to spoofed probes toward
+// sources, first routers and vantage points. The exception is traceroute
+// probes (0.53 against 0.40 per revtr; atlas ~305 against 163): the lab's
+// prober keeps a window of TTLs in flight and counts those it sent past
+// the destination before the answer came back; the simulator does not.
+// Runtimes differ by design: the lab has no link delays (median 2–3 ms
+// wall time; its p95, 0.02–0.25 s, is silent probes' timeouts), the
+// simulator models them (median 0.2 s virtual). With the earlier spoofing
+// test, seeds 2–4 (744–864 revtrs per policy) agreed as closely: coverage,
+// accuracy, RR probes and rounds equal, spoofed RR within 3 probes of
+// ~1,300–1,600 (with 4 workers the learned ranking sees outcomes in
+// another order), traceroute probes 1.3–1.7× the simulator's; wall time
+// 32–59 s with 4 workers, 3 min 49 s with 1 (seed 2).
 //
 // With two-host responders on 30% of the host destinations (TestEvalTwoHost,
 // seed 2, host destinations only), ours reached 85% of the sources instead

@@ -37,12 +37,9 @@ func runEval(t *testing.T, cfg eval.Config) *eval.Report {
 // the figures to floors set from what was measured (in brackets: the
 // worst of the four seeds when the floors were set):
 // coverage ≥ 0.89 [0.905], hops wrong ≤ 0.035 [0.028], paths with no
-// wrong hop in order ≥ 0.90 [0.920], all ASes present ≥ 0.78 [0.810];
+// wrong hop in order ≥ 0.90 [0.920], all ASes present ≥ 0.78 [0.805];
 // and ours against the reference: probes to find the path ≤ 0.96× [0.93],
-// rounds ≤ 1.01× [0.99], wrong hops no worse, coverage no worse but for
-// seed 3, where ours reaches 3 pairs of 864 fewer (0.950 against 0.954)
-// since the spoofing test probes another host, not the source itself
-// (which Linux never answers), and so admits other spoofers.
+// rounds ≤ 1.01× [0.99], coverage and wrong hops no worse.
 func TestEvalFloors(t *testing.T) {
 	for seed := int64(1); seed <= 4; seed++ {
 		rep := runEval(t, eval.Config{Seed: seed, Params: topo.DefaultParams(), RouterTargets: true})
@@ -58,7 +55,7 @@ func TestEvalFloors(t *testing.T) {
 		}
 		floor(t, seed, "ours/ref", "probes to find the path", float64(ours.Cost.Measure())/float64(ref.Cost.Measure()), 0.96, false)
 		floor(t, seed, "ours/ref", "rounds", ours.RoundsPerRevtr()/ref.RoundsPerRevtr(), 1.01, false)
-		floor(t, seed, "ours-ref", "coverage", ours.Coverage()-ref.Coverage(), -0.004, true)
+		floor(t, seed, "ours-ref", "coverage", ours.Coverage()-ref.Coverage(), -0.002, true)
 		floor(t, seed, "ours-ref", "hops wrong", ours.WrongShare()-ref.WrongShare(), 0.002, false)
 	}
 }

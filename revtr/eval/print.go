@@ -49,8 +49,8 @@ func (r *Report) Write(w io.Writer) error {
 		net = "simulator (runtimes are virtual time)"
 	}
 	fmt.Fprintf(w, "network: %s\n", net)
-	fmt.Fprintf(w, "seed %d: %d ASes, %d routers, %d sources, %d vantage points (%.0f%% may spoof), %d targets\n",
-		r.Seed, r.ASes, r.Routers, r.Sources, r.VPs, 100*p.CanSpoofShare, r.Targets)
+	fmt.Fprintf(w, "seed %d: %d ASes, %d routers, %d sources, %d vantage points (%.0f%% may spoof; %d passed the spoofing test), %d targets\n",
+		r.Seed, r.ASes, r.Routers, r.Sources, r.VPs, 100*p.CanSpoofShare, r.Spoofers, r.Targets)
 	fmt.Fprintf(w, "routers: %.0f%% no RR stamp, %.0f%% drop options, %.0f%% no time exceeded, %.0f%% rate-limited; destinations: %.0f%% no echo, %.0f%% drop options\n",
 		100*p.NoRRStampShare, 100*p.DropOptionsShare, 100*p.NoTimeExceededShare, 100*p.RateLimitShare,
 		100*p.NoEchoShare, 100*p.DropOptionsDstShare)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/netip"
+	"slices"
 
 	"golang.org/x/sync/errgroup"
 
@@ -13,28 +14,30 @@ import (
 	"github.com/revtr/revtr/topo"
 )
 
+// spoofTries is how many targets a vantage point's spoofing test tries
+// before it fails: one target's path may cross a router that drops options.
+const spoofTries = 3
+
 // onboard runs the spoofing test of every vantage point: a Record Route
-// ping spoofed as the first source, to another host (spoofTarget), must
-// come back to the source. (Not to the source itself: Linux drops packets
-// arriving with one of its own addresses as source.) Vantage points that
-// fail it still measure the atlas but do not spoof.
+// ping spoofed as the first source must come back to the source from one
+// of up to spoofTries other hosts that answer the source's own Record
+// Route ping (not the source itself: Linux drops packets arriving with its
+// own address as source). Vantage points that fail it still measure the
+// atlas but do not spoof.
 func (w *World) onboard(ctx context.Context) error {
 	if len(w.Sources) == 0 {
 		return fmt.Errorf("eval: topology has no source: %w", ErrConfig)
 	}
 	s := w.Sources[0]
+	targets, err := w.answering(ctx, s, append(w.VPs[:len(w.VPs):len(w.VPs)], w.Sources[1:]...))
+	if err != nil {
+		return err
+	}
 	ok := make([]bool, len(w.VPs))
-	err := w.each(ctx, len(w.VPs), func(ctx context.Context, i int) error {
-		dst, found := w.spoofTarget(i)
-		if !found {
-			return nil
-		}
-		rr, err := w.Prober.RecordRoute(w.Clock.Start(ctx, 0), meas.RRRequest{Src: s, Dst: dst, Sender: w.VPs[i]})
-		if err != nil {
-			return fmt.Errorf("eval: spoofing test of %v: %w", w.VPs[i], err)
-		}
-		ok[i] = rr.Replied
-		return nil
+	err = w.each(ctx, len(w.VPs), func(ctx context.Context, i int) error {
+		var err error
+		ok[i], err = w.spoofTest(ctx, s, w.VPs[i], targets)
+		return err
 	})
 	for i, vp := range w.VPs {
 		if ok[i] {
@@ -44,17 +47,50 @@ func (w *World) onboard(ctx context.Context) error {
 	return err
 }
 
-// spoofTarget is the host vantage point i's spoofing test probes: the next
-// vantage point, else another source; found is false when there is none
-// (a lone vantage point is not tested and does not spoof).
-func (w *World) spoofTarget(i int) (dst netip.Addr, found bool) {
-	if len(w.VPs) > 1 {
-		return w.VPs[(i+1)%len(w.VPs)], true
+// answering returns the hosts among cands that answer a Record Route ping
+// from s, in order.
+func (w *World) answering(ctx context.Context, s netip.Addr, cands []netip.Addr) ([]netip.Addr, error) {
+	ok := make([]bool, len(cands))
+	err := w.each(ctx, len(cands), func(ctx context.Context, i int) error {
+		rr, err := w.Prober.RecordRoute(w.Clock.Start(ctx, 0), meas.RRRequest{Src: s, Dst: cands[i]})
+		ok[i] = rr.Replied
+		if err != nil {
+			return fmt.Errorf("eval: spoofing test target %v: %w", cands[i], err)
+		}
+		return nil
+	})
+	var out []netip.Addr
+	for i, a := range cands {
+		if ok[i] && a != s {
+			out = append(out, a)
+		}
 	}
-	if len(w.Sources) > 1 {
-		return w.Sources[1], true
+	return out, err
+}
+
+// spoofTest sends vp's spoofed probes, as s, to up to spoofTries targets
+// (the ones after vp in the list first, so that the load spreads), and
+// reports whether one came back.
+func (w *World) spoofTest(ctx context.Context, s, vp netip.Addr, targets []netip.Addr) (bool, error) {
+	start := slices.Index(targets, vp) + 1
+	tried := 0
+	for k := range targets {
+		dst := targets[(start+k)%len(targets)]
+		if dst == vp {
+			continue
+		}
+		rr, err := w.Prober.RecordRoute(w.Clock.Start(ctx, 0), meas.RRRequest{Src: s, Dst: dst, Sender: vp})
+		if err != nil {
+			return false, fmt.Errorf("eval: spoofing test of %v: %w", vp, err)
+		}
+		if rr.Replied {
+			return true, nil
+		}
+		if tried++; tried == spoofTries {
+			break
+		}
 	}
-	return netip.Addr{}, false
+	return false, nil
 }
 
 // buildAtlas measures the atlas toward every source, at the clock's zero.
