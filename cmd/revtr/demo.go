@@ -33,7 +33,7 @@ checked against the topology's ground truth. Without root it runs the same
 on the in-memory simulator.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			t, err := tf.generate(cmd.Flags())
+			t, err := tf.generate()
 			if err != nil {
 				return err
 			}

@@ -38,7 +38,7 @@ func newLabUpCmd() *cobra.Command {
 			if err := needRoot(); err != nil {
 				return err
 			}
-			t, err := tf.generate(cmd.Flags())
+			t, err := tf.generate()
 			if err != nil {
 				return err
 			}

@@ -23,7 +23,7 @@ the flags, so the same flags always give the same Internet.`,
 	}
 	tf.add(cmd.PersistentFlags())
 	gen := func(cmd *cobra.Command) (*topo.Topology, error) {
-		return tf.generate(cmd.Flags())
+		return tf.generate()
 	}
 	open := func(cmd *cobra.Command, req openRequest) (*session, error) {
 		t, err := gen(cmd)

@@ -19,7 +19,7 @@ type topoFlags struct {
 func (f *topoFlags) add(fs *pflag.FlagSet) {
 	f.p = topo.DefaultParams()
 	fs.Int64Var(&f.seed, "seed", 1, "topology generator seed")
-	fs.IntVar(&f.routers, "routers", 0, "scale the default Internet to about this many routers (overrides --ases and tiers)")
+	fs.IntVar(&f.routers, "routers", 0, "scale the default Internet to about this many routers (sets --ases, --tier1 and --transit)")
 	fs.IntVar(&f.p.ASes, "ases", f.p.ASes, "number of ASes")
 	fs.IntVar(&f.p.Tier1, "tier1", f.p.Tier1, "number of tier-1 ASes")
 	fs.IntVar(&f.p.Transit, "transit", f.p.Transit, "number of transit ASes")
@@ -36,45 +36,21 @@ func (f *topoFlags) add(fs *pflag.FlagSet) {
 	fs.Float64Var(&f.p.ECMPShare, "ecmp-share", f.p.ECMPShare, "share of larger ASes with equal-cost internal paths")
 }
 
-// params returns the generator parameters the flags ask for.
-func (f *topoFlags) params(fs *pflag.FlagSet) topo.Params {
-	if f.routers == 0 {
-		return f.p
+// params returns the generator parameters the flags ask for: --routers
+// sizes the AS hierarchy (topo.SizedParams), every other flag applies as
+// given.
+func (f *topoFlags) params() topo.Params {
+	p := f.p
+	if f.routers > 0 {
+		sized := topo.SizedParams(f.routers)
+		p.ASes, p.Tier1, p.Transit = sized.ASes, sized.Tier1, sized.Transit
 	}
-	p := topo.SizedParams(f.routers)
-	// Explicit host and behaviour flags still apply to a sized Internet.
-	fs.Visit(func(fl *pflag.Flag) {
-		switch fl.Name {
-		case "sources":
-			p.Sources = f.p.Sources
-		case "vps":
-			p.VantagePoints = f.p.VantagePoints
-		case "dsts":
-			p.Destinations = f.p.Destinations
-		case "spoof-share":
-			p.CanSpoofShare = f.p.CanSpoofShare
-		case "no-rr-share":
-			p.NoRRStampShare = f.p.NoRRStampShare
-		case "drop-options-share":
-			p.DropOptionsShare = f.p.DropOptionsShare
-		case "no-ttl-share":
-			p.NoTimeExceededShare = f.p.NoTimeExceededShare
-		case "ratelimit-share":
-			p.RateLimitShare = f.p.RateLimitShare
-		case "no-echo-share":
-			p.NoEchoShare = f.p.NoEchoShare
-		case "dst-drop-options-share":
-			p.DropOptionsDstShare = f.p.DropOptionsDstShare
-		case "ecmp-share":
-			p.ECMPShare = f.p.ECMPShare
-		}
-	})
 	return p
 }
 
 // generate builds the topology the flags describe.
-func (f *topoFlags) generate(fs *pflag.FlagSet) (*topo.Topology, error) {
-	t, err := topo.Generate(f.seed, f.params(fs))
+func (f *topoFlags) generate() (*topo.Topology, error) {
+	t, err := topo.Generate(f.seed, f.params())
 	if err != nil {
 		return nil, fmt.Errorf("generate topology: %w", err)
 	}
