@@ -54,8 +54,8 @@ func (r *Report) Write(w io.Writer) error {
 	fmt.Fprintf(w, "routers: %.0f%% no RR stamp, %.0f%% drop options, %.0f%% no time exceeded, %.0f%% rate-limited; destinations: %.0f%% no echo, %.0f%% drop options\n",
 		100*p.NoRRStampShare, 100*p.DropOptionsShare, 100*p.NoTimeExceededShare, 100*p.RateLimitShare,
 		100*p.NoEchoShare, 100*p.DropOptionsDstShare)
-	fmt.Fprintf(w, "atlas: %d traceroutes (%d probes), %d RR pings; reference survey: %d RR pings\n\n",
-		r.AtlasCost[0], r.AtlasCost[1], r.AtlasCost[2], r.Survey)
+	fmt.Fprintf(w, "atlas: %d traceroutes (%d probes), %d RR pings; spoofing tests: %d RR pings; reference survey: %d RR pings\n\n",
+		r.AtlasCost[0], r.AtlasCost[1], r.AtlasCost[2], r.SpoofTest, r.Survey)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	r.header(tw)
 	for _, rw := range rows {

@@ -137,6 +137,7 @@ type Report struct {
 	Targets   int
 	AtlasCost [3]int // traceroutes, their probes, RR pings
 	Survey    int    // reference survey probes
+	SpoofTest int    // spoofing test probes
 	Policies  []Summary
 }
 
@@ -151,7 +152,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		pols = []string{revtr.PolicyDefault, revtr.PolicyReference}
 	}
 	rep := &Report{Simulated: w.Net != nil, Seed: w.Topo.Seed, Params: w.Topo.Params, Routers: len(w.Topo.Routers()), ASes: len(w.Topo.ASes),
-		Sources: len(w.Sources), VPs: len(w.VPs), Spoofers: len(w.Spoofers), Targets: len(w.Targets), Survey: len(w.Survey),
+		Sources: len(w.Sources), VPs: len(w.VPs), Spoofers: len(w.Spoofers), Targets: len(w.Targets), Survey: len(w.Survey), SpoofTest: w.SpoofProbes,
 		AtlasCost: [3]int{w.AtlasCost.Traces, w.AtlasCost.TraceProbes, w.AtlasCost.RRPings}}
 	pairs := w.Pairs(cfg.Seed, cfg.Revtrs)
 	for _, p := range pols {

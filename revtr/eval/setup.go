@@ -34,11 +34,16 @@ func (w *World) onboard(ctx context.Context) error {
 		return err
 	}
 	ok := make([]bool, len(w.VPs))
+	sent := make([]int, len(w.VPs))
 	err = w.each(ctx, len(w.VPs), func(ctx context.Context, i int) error {
 		var err error
-		ok[i], err = w.spoofTest(ctx, s, w.VPs[i], targets)
+		ok[i], sent[i], err = w.spoofTest(ctx, s, w.VPs[i], targets)
 		return err
 	})
+	w.SpoofProbes += len(w.VPs) + len(w.Sources) - 1 // answering's pings
+	for _, n := range sent {
+		w.SpoofProbes += n
+	}
 	for i, vp := range w.VPs {
 		if ok[i] {
 			w.Spoofers = append(w.Spoofers, vp)
@@ -70,27 +75,24 @@ func (w *World) answering(ctx context.Context, s netip.Addr, cands []netip.Addr)
 
 // spoofTest sends vp's spoofed probes, as s, to up to spoofTries targets
 // (the ones after vp in the list first, so that the load spreads), and
-// reports whether one came back.
-func (w *World) spoofTest(ctx context.Context, s, vp netip.Addr, targets []netip.Addr) (bool, error) {
+// reports whether one came back and how many it sent.
+func (w *World) spoofTest(ctx context.Context, s, vp netip.Addr, targets []netip.Addr) (ok bool, sent int, err error) {
 	start := slices.Index(targets, vp) + 1
-	tried := 0
-	for k := range targets {
+	for k := 0; k < len(targets) && sent < spoofTries; k++ {
 		dst := targets[(start+k)%len(targets)]
 		if dst == vp {
 			continue
 		}
+		sent++
 		rr, err := w.Prober.RecordRoute(w.Clock.Start(ctx, 0), meas.RRRequest{Src: s, Dst: dst, Sender: vp})
 		if err != nil {
-			return false, fmt.Errorf("eval: spoofing test of %v: %w", vp, err)
+			return false, sent, fmt.Errorf("eval: spoofing test of %v: %w", vp, err)
 		}
 		if rr.Replied {
-			return true, nil
-		}
-		if tried++; tried == spoofTries {
-			break
+			return true, sent, nil
 		}
 	}
-	return false, nil
+	return false, sent, nil
 }
 
 // buildAtlas measures the atlas toward every source, at the clock's zero.

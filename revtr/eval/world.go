@@ -88,6 +88,7 @@ type World struct {
 	Targets      []netip.Addr
 	Survey       []vpsel.SurveyProbe
 	AtlasCost    atlas.Cost
+	SpoofProbes  int // Record Route pings the spoofing tests sent
 	ids          atomic.Uint64
 	vpAS         map[netip.Addr]uint32
 	parallel     int
