@@ -3,6 +3,7 @@ package demo
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/revtr/revtr/revtr"
 	"github.com/revtr/revtr/revtr/eval"
@@ -31,8 +32,11 @@ func (s *scenario) reverseTraceroutes(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	for _, p := range w.Pairs(s.t.Seed, s.cfg.Revtrs) {
-		res, err := eng.Run(ctx, revtr.Request{Src: p.Src, Dst: p.Dst, Label: "demo"})
+	for i, p := range w.Pairs(s.t.Seed, s.cfg.Revtrs) {
+		// Each run starts a second after the previous one, on the world's
+		// clock: virtual on the simulator, the wall clock in the lab.
+		run := w.Clock.Start(ctx, time.Duration(i)*time.Second)
+		res, err := eng.Run(run, revtr.Request{Src: p.Src, Dst: p.Dst, Label: "demo"})
 		if err != nil {
 			return err
 		}
@@ -67,7 +71,8 @@ func (s *scenario) showRevtr(res revtr.Result) error {
 		s.rep.RevtrsConsistent++
 		verdict = fmt.Sprintf("every hop on the true path, in order (%d of its %d routers seen)", sc.FoundHops, sc.TruthHops)
 	}
-	fmt.Fprintf(s.w, " in %d probes, %d rounds; %s, AS level: %s\n", res.Cost.Probes(), res.Cost.Rounds, verdict, sc.AS)
+	fmt.Fprintf(s.w, " in %d probes, %d rounds, %s; %s, AS level: %s\n",
+		res.Cost.Probes(), res.Cost.Rounds, res.Runtime.Round(time.Millisecond), verdict, sc.AS)
 	for i, h := range res.Hops {
 		mark := ""
 		if h.Candidate {

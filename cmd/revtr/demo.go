@@ -15,11 +15,10 @@ import (
 	"github.com/revtr/revtr/sim"
 )
 
-const demoLab = "demo"
-
 func newDemoCmd() *cobra.Command {
 	var tf topoFlags
 	var keep, useSim bool
+	var name string
 	var dsts int
 	cmd := &cobra.Command{
 		Use:   "demo",
@@ -46,11 +45,12 @@ on the in-memory simulator.`,
 				}
 				return runDemoSim(cmd, cfg)
 			}
-			return runDemoLab(cmd, cfg, keep)
+			return runDemoLab(cmd, cfg, name, keep)
 		},
 	}
 	tf.add(cmd.Flags())
-	cmd.Flags().BoolVar(&keep, "keep", false, "leave the lab up afterwards (remove it with 'revtr lab down --name demo')")
+	cmd.Flags().BoolVar(&keep, "keep", false, "leave the lab up afterwards (remove it with 'revtr lab down --name NAME')")
+	cmd.Flags().StringVar(&name, "name", "demo", "name of the demo's lab (a lab of that name is replaced)")
 	cmd.Flags().BoolVar(&useSim, "sim", false, "run on the in-memory simulator even as root")
 	cmd.Flags().IntVar(&dsts, "dsts-measured", 6, "destinations to measure")
 	return cmd
@@ -66,17 +66,17 @@ func runDemoSim(cmd *cobra.Command, cfg demo.Config) error {
 	return err
 }
 
-func runDemoLab(cmd *cobra.Command, cfg demo.Config, keep bool) (err error) {
+func runDemoLab(cmd *cobra.Command, cfg demo.Config, name string, keep bool) (err error) {
 	w := cmd.OutOrStdout()
-	if err := lab.Remove(demoLab); err != nil && !errors.Is(err, lab.ErrNotFound) {
+	if err := lab.Remove(name); err != nil && !errors.Is(err, lab.ErrNotFound) {
 		return fmt.Errorf("remove the previous demo lab: %w", err)
 	}
 	start := time.Now()
-	l, err := lab.Up(cmd.Context(), cfg.Topology, demoLab)
+	l, err := lab.Up(cmd.Context(), cfg.Topology, name)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "\nlab %q: %d namespaces built in %.1fs\n", demoLab, len(cfg.Topology.Nodes), time.Since(start).Seconds())
+	fmt.Fprintf(w, "\nlab %q: %d namespaces built in %.1fs\n", name, len(cfg.Topology.Nodes), time.Since(start).Seconds())
 	if !keep {
 		defer func() {
 			if derr := l.Down(); derr != nil && err == nil {

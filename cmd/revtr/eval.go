@@ -21,13 +21,13 @@ type evalFlags struct {
 	workers       int
 }
 
-func (f *evalFlags) add(cmd *cobra.Command) {
+func (f *evalFlags) add(cmd *cobra.Command, workers int) {
 	fs := cmd.Flags()
 	fs.IntVarP(&f.revtrs, "revtrs", "n", 0, "reverse traceroutes per policy, cycling over the (source, destination) pairs (0: each pair once)")
 	fs.StringVar(&f.policies, "policy", "default,reference", "policies to compare, comma-separated (default, reference)")
 	fs.BoolVar(&f.routerTargets, "router-targets", false, "also measure toward every router interface")
 	fs.BoolVar(&f.twoHost, "two-host", false, "let our policy ask destinations' two-host responders")
-	fs.IntVar(&f.workers, "workers", 1, "reverse traceroutes run at once (1 keeps the figures deterministic)")
+	fs.IntVar(&f.workers, "workers", workers, "reverse traceroutes run at once (1 keeps the figures deterministic)")
 }
 
 // config validates the flags into an evaluation configuration.
@@ -78,7 +78,7 @@ sequential rounds, runtime) side by side, per hop type and overall.`,
 			return rep.Write(cmd.OutOrStdout())
 		},
 	}
-	f.add(cmd)
+	f.add(cmd, 1)
 	return cmd
 }
 
@@ -117,7 +117,7 @@ probe rounds are what predicts runtime on the Internet.`,
 			return rep.Write(cmd.OutOrStdout())
 		},
 	}
-	f.add(cmd)
+	f.add(cmd, 4) // silent probes cost real timeouts in the lab: run several at once
 	cmd.Flags().StringVar(&name, "name", defaultLabName, "lab name")
 	cmd.Flags().Float64Var(&pc.Rate, "rate", pc.Rate, "packets per second per prober")
 	cmd.Flags().DurationVar(&pc.Timeout, "timeout", pc.Timeout, "per-probe timeout")

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -154,7 +155,8 @@ func TestDemoLab(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("needs root: builds the demo lab in network namespaces")
 	}
-	out, stderr, code := run(t, -1, "demo")
+	name := fmt.Sprintf("demo%d_", os.Getpid())
+	out, stderr, code := run(t, -1, "demo", "--name", name)
 	if code != 0 {
 		t.Fatalf("demo: status %d, stderr %q\n%s", code, stderr, out)
 	}
@@ -177,7 +179,7 @@ func TestDemoLab(t *testing.T) {
 		t.Errorf("demo: %d of %d reverse traceroutes reached the source, %d without a wrong hop\n%s", reached, total, right, out)
 	}
 	st, _, _ := run(t, -1, "lab", "status")
-	if strings.Contains(st, "demo") {
+	if strings.Contains(st, name) {
 		t.Errorf("demo left its lab up:\n%s", st)
 	}
 }
