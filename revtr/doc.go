@@ -7,7 +7,11 @@
 // The engine works hop by hop from D toward S. At each step it tries the
 // cheapest technique likely to succeed:
 //
-//   - a two-host responder on D, when one is known (exact path; HopTwoHost);
+//   - a two-host responder on D, when it runs one (exact path;
+//     HopTwoHost), and, if the policy says so (Policy.TwoHostHops), on
+//     each hop the path newly reaches, after the free atlas look-up;
+//     addresses that run none are remembered for a day, in bounded
+//     memory (Config.Memory);
 //   - intersection with the traceroute atlas toward S: an address, or a
 //     known alias of it, on a traceroute toward S (HopTrace) or among the
 //     Record Route interfaces learned for its hops (HopRRAtlas, possibly a

@@ -5,9 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
-	"sync"
 	"sync/atomic"
-	"time"
 
 	"github.com/revtr/revtr/ipasn"
 	"github.com/revtr/revtr/meas"
@@ -33,6 +31,10 @@ type Config struct {
 	Policy                 Policy // zero: DefaultPolicy
 	// FirstID numbers results and measurements (0 means 1).
 	FirstID uint64
+	// Memory bounds how many addresses the engine remembers as running
+	// no two-host responder (0 means DefaultMemory); each is remembered
+	// for the policy's Staleness at most.
+	Memory int
 }
 
 // Engine measures reverse traceroutes. It is safe for concurrent use: each
@@ -44,10 +46,10 @@ type Engine struct {
 	ids     atomic.Uint64
 
 	// noResponder remembers, until a staleness period has passed, the
-	// destinations whose two-host presence check failed, so that each
-	// costs its probe once a day rather than once per reverse traceroute.
-	mu          sync.Mutex
-	noResponder map[netip.Addr]time.Time
+	// addresses (destinations and hops) whose two-host presence check
+	// failed, so that each costs its probe once a day rather than once per
+	// reverse traceroute; it holds at most Config.Memory addresses.
+	noResponder *addrMemory
 }
 
 // New returns an engine.
@@ -71,8 +73,11 @@ func New(cfg Config) (*Engine, error) {
 	if cfg.Policy.MaxProbes <= 0 {
 		return nil, fmt.Errorf("revtr: new engine: policy %s: MaxProbes %d, want > 0", cfg.Policy.Name, cfg.Policy.MaxProbes)
 	}
+	if cfg.Memory <= 0 {
+		cfg.Memory = DefaultMemory
+	}
 	e := &Engine{cfg: cfg, sources: addrSet(cfg.Sources), vps: addrSet(cfg.VantagePoints),
-		noResponder: make(map[netip.Addr]time.Time)}
+		noResponder: newAddrMemory(cfg.Memory, cfg.Policy.Staleness)}
 	e.ids.Store(max(cfg.FirstID, 1) - 1)
 	return e, nil
 }
@@ -152,20 +157,4 @@ func (e *Engine) annotate(hops []Hop) {
 			hops[i].Prefix, hops[i].ASN = p, asn
 		}
 	}
-}
-
-// knownNoResponder reports whether dst failed a presence check within the
-// policy's staleness period before now.
-func (e *Engine) knownNoResponder(dst netip.Addr, now time.Time) bool {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	at, ok := e.noResponder[dst]
-	return ok && now.Sub(at) < e.cfg.Policy.Staleness
-}
-
-// markNoResponder records a failed presence check.
-func (e *Engine) markNoResponder(dst netip.Addr, now time.Time) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	e.noResponder[dst] = now
 }

@@ -20,6 +20,7 @@ type run struct {
 	segStart int                 // first hop of the last segment
 	rrTried  map[netip.Addr]bool // hops Record Route was tried on
 	atlasMis map[netip.Addr]bool // hops the atlas does not know
+	thAsked  map[netip.Addr]bool // hops whose two-host responder was asked
 	replied  bool                // some Record Route probe got a reply
 	mu       sync.Mutex          // guards res.Cost during parallel probes
 }
@@ -27,11 +28,15 @@ type run struct {
 func newRun(e *Engine, req Request, res *Result) *run {
 	return &run{e: e, req: req, res: res,
 		path:    []Hop{{Addr: req.Dst, Type: HopDestination}},
-		rrTried: make(map[netip.Addr]bool), atlasMis: make(map[netip.Addr]bool)}
+		rrTried: make(map[netip.Addr]bool), atlasMis: make(map[netip.Addr]bool),
+		thAsked: make(map[netip.Addr]bool)}
 }
 
 // measure extends the path hop by hop until it reaches the source; it
-// returns the error that stopped it otherwise.
+// returns the error that stopped it otherwise. The destination's
+// responder is asked first; at every step after that, the free atlas
+// look-up, then the newly reached hop's responder (if the policy allows),
+// then Record Route, then symmetry.
 func (r *run) measure(ctx context.Context) error {
 	if ok, err := r.twoHost(ctx); ok || err != nil {
 		return err
@@ -43,21 +48,29 @@ func (r *run) measure(ctx context.Context) error {
 		if len(r.path) >= maxHops {
 			return fail(FailLoop, fmt.Errorf("revtr: path longer than %d hops: %w", maxHops, errLoop))
 		}
-		if r.intersect() {
-			continue
-		}
-		ok, err := r.recordRoute(ctx)
+		grew, err := r.step(ctx)
 		if err != nil {
 			return err
 		}
-		if ok {
-			continue
-		}
-		if err := r.symmetry(ctx); err != nil {
-			return err
+		if !grew {
+			if err := r.symmetry(ctx); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
+}
+
+// step tries the measuring techniques, cheapest first, and reports
+// whether one of them extended the path.
+func (r *run) step(ctx context.Context) (bool, error) {
+	if r.intersect() {
+		return true, nil
+	}
+	if ok, err := r.twoHostHop(ctx); ok || err != nil {
+		return ok, err
+	}
+	return r.recordRoute(ctx)
 }
 
 // last returns the current hop.

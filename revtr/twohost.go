@@ -4,37 +4,63 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/netip"
 )
 
 // twoHost asks the destination's responder, if it has one, for the exact
-// reverse path. It reports whether the path reached the source; a
-// responder that fails is not an error, the other techniques follow.
+// reverse path. It reports whether the path reached the source.
 func (r *run) twoHost(ctx context.Context) (bool, error) {
-	th := r.e.cfg.TwoHost
-	if th == nil || r.e.knownNoResponder(r.req.Dst, r.res.Date) {
+	if _, err := r.askResponder(ctx, 0); err != nil {
+		return false, err
+	}
+	return r.reached(), nil
+}
+
+// twoHostHop asks the responder of the hop the path has newly reached,
+// when the policy allows it, once per hop and run. It reports whether the
+// path grew.
+func (r *run) twoHostHop(ctx context.Context) (bool, error) {
+	i := len(r.path) - 1
+	if !r.e.cfg.Policy.TwoHostHops || i == 0 || r.path[i].Candidate {
 		return false, nil
 	}
+	return r.askResponder(ctx, i)
+}
+
+// askResponder asks path[i]'s two-host responder for the reverse path from
+// it and, when one answers, puts that path after it (type HopTwoHost). An
+// address known to run none (a failed presence check within the policy's
+// staleness) is not asked again. A responder that fails is not an error:
+// the other techniques follow.
+func (r *run) askResponder(ctx context.Context, i int) (bool, error) {
+	th, at := r.e.cfg.TwoHost, r.path[i].Addr
+	if th == nil || r.thAsked[at] || r.e.noResponder.has(at, r.res.Date) {
+		return false, nil
+	}
+	r.thAsked[at] = true
 	r.round()
-	p, err := th.ReversePath(ctx, r.req.Src, r.req.Dst)
+	p, err := th.ReversePath(ctx, r.req.Src, at)
 	if errors.Is(err, ErrNoResponder) {
-		r.e.markNoResponder(r.req.Dst, r.res.Date)
+		r.e.noResponder.mark(at, r.res.Date)
 	}
 	if spendErr := r.spendAfter(max(p.Probes, 1), &r.res.Cost.TwoHost); spendErr != nil {
 		return false, spendErr
 	}
 	if err != nil {
 		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-			return false, fmt.Errorf("revtr: two-host to %v: %w", r.req.Dst, err)
+			return false, fmt.Errorf("revtr: two-host from %v: %w", at, err)
 		}
 		return false, nil
 	}
-	id := r.e.nextID()
-	seg := make([]Hop, len(p.Hops))
-	for i, a := range p.Hops {
+	return r.extend(i, twoHostHops(p.Hops, r.e.nextID()))
+}
+
+// twoHostHops turns a responder's path into hops revealed by measurement
+// id.
+func twoHostHops(addrs []netip.Addr, id uint64) []Hop {
+	seg := make([]Hop, len(addrs))
+	for i, a := range addrs {
 		seg[i] = Hop{Addr: a, Type: HopTwoHost, MeasurementID: id}
 	}
-	if _, err := r.extend(0, seg); err != nil {
-		return false, err
-	}
-	return r.reached(), nil
+	return seg
 }

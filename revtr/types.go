@@ -21,9 +21,17 @@ const (
 	HopSymmetryIntra HopType = 11 // assumed symmetry over an intradomain link
 	HopSymmetryInter HopType = 12 // assumed symmetry over an interdomain link
 	// HopTwoHost is new, beyond the reference: the hop was reported by a
-	// two-host reverse traceroute responder running on the destination
-	// (PROTOCOLS.md §2), which traces the exact reverse path itself. 20
-	// keeps clear of every number the reference uses or reserves.
+	// two-host reverse traceroute responder (PROTOCOLS.md §2) running on
+	// the destination or, with Policy.TwoHostHops, on a hop already on
+	// the path. The responder itself sends traceroute probes toward the
+	// source, so these hops are measured on the reverse path, not
+	// inferred: each is the address that answered one TTL (as traceroute
+	// shows a router, typically its incoming interface, where Record
+	// Route shows the outgoing one); silent TTLs are left out; every hop
+	// of one responder's answer carries that answer's measurement ID and
+	// the path runs on to the source. 20 keeps clear of every number the
+	// reference uses or reserves; older consumers should read it as an
+	// unknown technique, not as any of 1–12.
 	HopTwoHost HopType = 20
 )
 
