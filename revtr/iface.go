@@ -70,6 +70,14 @@ type Expecter interface {
 	Expect(src, target, vp netip.Addr) float64
 }
 
+// Ingresser is implemented by selectors that know through which ingress
+// router a vantage point's probes enter a target's prefix (the reference's
+// ingress cover), so that the engine can give up on an ingress whose
+// vantage points keep failing (Policy.IngressFailures).
+type Ingresser interface {
+	Ingress(target, vp netip.Addr) (ingress netip.Addr, ok bool)
+}
+
 // Observation is the outcome of one Record Route probe toward Target as
 // Src, sent by VP (VP == Src: not spoofed).
 type Observation struct {

@@ -24,6 +24,15 @@ type Policy struct {
 	// where load balancing can make the stitched path wrong, so a longer
 	// segment is a more accurate one. 0 accepts any segment.
 	MinSegment int
+	// IngressFailures: once this many vantage points entering a prefix
+	// through one ingress (as an Ingresser selector tells) revealed no
+	// reverse hop in a reverse traceroute, its other vantage points are
+	// passed over for targets in that prefix. 0 never gives up.
+	IngressFailures int
+	// TargetUnanswered: once this many probes toward a target in a
+	// reverse traceroute got no reply, no more are sent to it. 0 never
+	// gives up.
+	TargetUnanswered int
 	// AllSegmentHops tries Record Route on every hop of the last segment,
 	// last first; otherwise only on its last hop.
 	AllSegmentHops bool
@@ -55,17 +64,19 @@ const (
 )
 
 // ReferencePolicy reproduces the reference engine's choices (PROTOCOLS.md
-// §1): spoofers in batches of 5, at most 10 per hop, every hop of the last
+// §1): spoofers in batches of 5, at most 10 per hop, an ingress given up
+// after 5 of its vantage points failed and a target after 10 unanswered
+// probes (both counted per reverse traceroute), every hop of the last
 // segment tried, interdomain symmetry refused, atlas staleness one day.
 // Pair it with the ingress-cover selector (vpsel.IngressCover).
 func ReferencePolicy() Policy {
-	return Policy{Name: PolicyReference, Batches: []int{5, 5}, AllSegmentHops: true,
+	return Policy{Name: PolicyReference, Batches: []int{5, 5}, IngressFailures: 5, TargetUnanswered: 10, AllSegmentHops: true,
 		RefuseInterdomainSymmetry: true, KeepCandidates: true, Staleness: 24 * time.Hour, MaxProbes: 400}
 }
 
-// DefaultPolicy is ours: the reference's refusals, staleness and at most
-// 10 spoofers per hop in at most two rounds, with a learned ranking
-// (vpsel.Learned) — and three changes. Toward a target the selector is
+// DefaultPolicy is ours: the reference's refusals, staleness, limit of 10
+// unanswered probes per target and at most 10 spoofers per hop in at most
+// two rounds, with a learned ranking (vpsel.Learned) — and three changes. Toward a target the selector is
 // confident about (its best vantage point is expected to reveal at least
 // MinSegment = 3 reverse hops) the first batch is 2 vantage points, not 5;
 // a batch whose best probe reveals fewer than 3 hops is followed by the
@@ -81,7 +92,7 @@ func ReferencePolicy() Policy {
 // per-address memory being shared. Turn it on where responders run on the
 // way.
 func DefaultPolicy() Policy {
-	return Policy{Name: PolicyDefault, Batches: []int{2, 8}, ColdBatches: []int{5, 5}, MinSegment: 3, AllSegmentHops: true,
+	return Policy{Name: PolicyDefault, Batches: []int{2, 8}, ColdBatches: []int{5, 5}, MinSegment: 3, TargetUnanswered: 10, AllSegmentHops: true,
 		RefuseInterdomainSymmetry: true, KeepCandidates: true, Staleness: 24 * time.Hour, MaxProbes: 400}
 }
 

@@ -65,11 +65,11 @@ func (r *run) spoofed(ctx context.Context, target netip.Addr) ([]Hop, error) {
 	}
 	var best []Hop
 	for _, b := range r.batches(target, vps[0]) {
-		if len(vps) == 0 {
+		var batch []netip.Addr
+		batch, vps = r.nextBatch(target, vps, b)
+		if len(batch) == 0 {
 			break
 		}
-		batch := vps[:min(b, len(vps))]
-		vps = vps[len(batch):]
 		seg, err := r.spoofBatch(ctx, target, batch)
 		if err != nil {
 			return nil, err
@@ -93,6 +93,49 @@ func (r *run) batches(target, best netip.Addr) []int {
 		return pol.ColdBatches
 	}
 	return pol.Batches
+}
+
+// nextBatch takes up to b vantage points from the front of vps, passing
+// over those of an ingress the policy gave up on, and no more than the
+// target's allowance of unanswered probes; it returns them and the
+// vantage points left after the last one looked at.
+func (r *run) nextBatch(target netip.Addr, vps []netip.Addr, b int) (batch, rest []netip.Addr) {
+	if n := r.e.cfg.Policy.TargetUnanswered; n > 0 {
+		b = min(b, n-r.unanswered[target])
+	}
+	i := 0
+	for ; i < len(vps) && len(batch) < b; i++ {
+		if !r.ingressDone(target, vps[i]) {
+			batch = append(batch, vps[i])
+		}
+	}
+	return batch, vps[i:]
+}
+
+// ingressDone reports whether vp enters target's prefix through an
+// ingress of which the policy's IngressFailures vantage points already
+// failed in this reverse traceroute.
+func (r *run) ingressDone(target, vp netip.Addr) bool {
+	n := r.e.cfg.Policy.IngressFailures
+	ig, ok := r.e.cfg.Selector.(Ingresser)
+	if n <= 0 || !ok {
+		return false
+	}
+	in, ok := ig.Ingress(target, vp)
+	return ok && r.ingressFails[in] >= n
+}
+
+// tally counts, for the policy's skipping rules, an unanswered probe
+// toward target and a spoofed probe from vp that revealed nothing.
+func (r *run) tally(target, vp netip.Addr, replied, revealed bool) {
+	if !replied {
+		r.unanswered[target]++
+	}
+	if ig, ok := r.e.cfg.Selector.(Ingresser); ok && vp != r.req.Src && !revealed {
+		if in, ok := ig.Ingress(target, vp); ok {
+			r.ingressFails[in]++
+		}
+	}
 }
 
 // reaches reports whether a segment ends at the source.
@@ -159,11 +202,12 @@ func (r *run) reverseHops(p meas.RRPing, target netip.Addr, t HopType, id uint64
 		}
 	}
 	r.replied = r.replied || p.Replied
+	vp := p.Sender
+	if !vp.IsValid() {
+		vp = r.req.Src
+	}
+	r.tally(target, vp, p.Replied, len(seg) > 0)
 	if sel := r.e.cfg.Selector; sel != nil {
-		vp := p.Sender
-		if !vp.IsValid() {
-			vp = r.req.Src
-		}
 		sel.Observe(Observation{Src: r.req.Src, Target: target, VP: vp, Replied: p.Replied, InRange: last >= 0, Revealed: len(seg)})
 	}
 	return seg

@@ -23,13 +23,18 @@ type run struct {
 	thAsked  map[netip.Addr]bool // hops whose two-host responder was asked
 	replied  bool                // some Record Route probe got a reply
 	mu       sync.Mutex          // guards res.Cost during parallel probes
+	// unanswered counts the probes toward each target that got no reply,
+	// ingressFails the spoofed probes per ingress that revealed nothing
+	// (Policy.TargetUnanswered, Policy.IngressFailures).
+	unanswered, ingressFails map[netip.Addr]int
 }
 
 func newRun(e *Engine, req Request, res *Result) *run {
 	return &run{e: e, req: req, res: res,
 		path:    []Hop{{Addr: req.Dst, Type: HopDestination}},
 		rrTried: make(map[netip.Addr]bool), atlasMis: make(map[netip.Addr]bool),
-		thAsked: make(map[netip.Addr]bool)}
+		thAsked: make(map[netip.Addr]bool), unanswered: make(map[netip.Addr]int),
+		ingressFails: make(map[netip.Addr]int)}
 }
 
 // measure extends the path hop by hop until it reaches the source; it

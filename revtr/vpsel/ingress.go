@@ -65,9 +65,10 @@ func SurveyOne(rr meas.RRPing, prefix PrefixOf) SurveyProbe {
 // of each ingress, then a global ranking by how many prefixes a vantage
 // point got within range of. It does not learn. Safe for concurrent use.
 type IngressCover struct {
-	prefix PrefixOf
-	ranks  map[netip.Prefix][]netip.Addr
-	global []netip.Addr
+	prefix  PrefixOf
+	ranks   map[netip.Prefix][]netip.Addr
+	ingress map[netip.Prefix]map[netip.Addr]netip.Addr // per prefix: vantage point → ingress
+	global  []netip.Addr
 }
 
 // NewIngressCover builds the ranking from a survey over vps.
@@ -75,7 +76,8 @@ func NewIngressCover(vps []netip.Addr, survey []SurveyProbe, prefix PrefixOf) *I
 	if prefix == nil {
 		prefix = Slash24
 	}
-	ic := &IngressCover{prefix: prefix, ranks: make(map[netip.Prefix][]netip.Addr)}
+	ic := &IngressCover{prefix: prefix, ranks: make(map[netip.Prefix][]netip.Addr),
+		ingress: make(map[netip.Prefix]map[netip.Addr]netip.Addr)}
 	byPrefix := make(map[netip.Prefix][]SurveyProbe)
 	hits := make(map[netip.Addr]int)
 	for _, sp := range survey {
@@ -88,8 +90,29 @@ func NewIngressCover(vps []netip.Addr, survey []SurveyProbe, prefix PrefixOf) *I
 	slices.SortStableFunc(ic.global, func(a, b netip.Addr) int { return cmp.Compare(hits[b], hits[a]) })
 	for p, sps := range byPrefix {
 		ic.ranks[p] = cover(sps)
+		ic.ingress[p] = ingresses(sps)
 	}
 	return ic
+}
+
+// ingresses maps each vantage point to the ingress its first in-range
+// survey probe into the prefix entered by.
+func ingresses(sps []SurveyProbe) map[netip.Addr]netip.Addr {
+	m := make(map[netip.Addr]netip.Addr, len(sps))
+	for _, sp := range sps {
+		if _, ok := m[sp.VP]; !ok {
+			m[sp.VP] = sp.Ingress
+		}
+	}
+	return m
+}
+
+// Ingress returns the ingress through which vp's survey probe entered
+// target's prefix (revtr.Ingresser); ok is false for vantage points the
+// survey did not see within range of it.
+func (ic *IngressCover) Ingress(target, vp netip.Addr) (netip.Addr, bool) {
+	in, ok := ic.ingress[ic.prefix(target)][vp]
+	return in, ok
 }
 
 // cover orders a prefix's in-range vantage points: ingresses by how many

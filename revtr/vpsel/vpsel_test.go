@@ -81,6 +81,16 @@ func TestIngressCover(t *testing.T) {
 	if got := ic.Rank(src, ip("10.5.0.1")); got[0] != v3 {
 		t.Errorf("unsurveyed prefix %v, want the global ranking (v3: in range twice) first", got)
 	}
+	var _ revtr.Ingresser = ic
+	if in, ok := ic.Ingress(ip("10.9.0.200"), v1); !ok || in != in1 {
+		t.Errorf("v1's ingress %v %v, want %v", in, ok, in1)
+	}
+	if in, ok := ic.Ingress(ip("10.9.0.200"), v3); !ok || in != in2 {
+		t.Errorf("v3's ingress %v %v, want %v", in, ok, in2)
+	}
+	if _, ok := ic.Ingress(ip("10.9.0.200"), v4); ok {
+		t.Error("an ingress for a vantage point out of range")
+	}
 }
 
 // TestSurveyProbe: the ingress is the first stamp inside the target's
