@@ -85,6 +85,9 @@ type Observation struct {
 	Replied         bool // a reply reached the source
 	InRange         bool // the target's stamp is in the reply: it was within 8 hops
 	Revealed        int  // reverse hops the reply revealed
+	// At is when the reverse traceroute that sent the probe started;
+	// selectors age what they learn by it.
+	At time.Time
 }
 
 // Clock tells the time of a measurement. On the Internet it is the wall

@@ -7,8 +7,9 @@ import (
 )
 
 // DefaultMemory is how many addresses the engine remembers at most as
-// known not to run a two-host responder.
-const DefaultMemory = 1 << 20
+// known not to run a two-host responder: at most ~55 MiB (~110 bytes an
+// address).
+const DefaultMemory = 1 << 19
 
 // addrMemory remembers addresses with the time each was marked, for at
 // most ttl and at most limit of them. It keeps two generations: when the

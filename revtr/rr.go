@@ -208,7 +208,8 @@ func (r *run) reverseHops(p meas.RRPing, target netip.Addr, t HopType, id uint64
 	}
 	r.tally(target, vp, p.Replied, len(seg) > 0)
 	if sel := r.e.cfg.Selector; sel != nil {
-		sel.Observe(Observation{Src: r.req.Src, Target: target, VP: vp, Replied: p.Replied, InRange: last >= 0, Revealed: len(seg)})
+		sel.Observe(Observation{Src: r.req.Src, Target: target, VP: vp, Replied: p.Replied, InRange: last >= 0, Revealed: len(seg),
+			At: r.res.Date})
 	}
 	return seg
 }

@@ -5,6 +5,7 @@ import (
 	"net/netip"
 	"slices"
 	"sync"
+	"time"
 
 	"github.com/revtr/revtr/atlas"
 	"github.com/revtr/revtr/meas"
@@ -24,10 +25,9 @@ type Learned struct {
 	mu    sync.RWMutex
 	stats map[netip.Prefix]map[netip.Addr]*tally
 	// far holds targets a Record Route ping from a source did not get
-	// within range of: routing does not change between two pings, so
-	// the next one would not either. (Unbounded: a deployment would age
-	// it out with the atlas.)
-	far map[[2]netip.Addr]bool
+	// within range of: routing seldom changes between two pings, so the
+	// next one would not either. Bounded in size and age (LimitFar).
+	far farMemory
 	// toSrc is, per source and prefix, the fewest hops an atlas traceroute
 	// crossed from the prefix to the source.
 	toSrc map[netip.Addr]map[netip.Prefix]int
@@ -47,9 +47,22 @@ func NewLearned(vps []netip.Addr, prefix PrefixOf, asOf map[netip.Addr]uint32) *
 	}
 	return &Learned{vps: slices.Clone(vps), asOf: asOf, prefix: prefix, weight: 2,
 		stats: make(map[netip.Prefix]map[netip.Addr]*tally),
-		far:   make(map[[2]netip.Addr]bool),
+		far:   newFarMemory(DefaultFarEntries, DefaultFarAge),
 		toSrc: make(map[netip.Addr]map[netip.Prefix]int),
 		dist:  make(map[netip.Prefix]map[netip.Addr]int)}
+}
+
+// LimitFar bounds the memory of targets out of a source's Record Route
+// range (see SkipSource): at most entries (source, target) pairs, each for
+// at most age after the probe that found it, as told by the newest
+// observation's time (revtr.Observation.At). When full, the older half is
+// forgotten: its targets cost a source ping again. Call it before use; it
+// forgets what was learned. It returns l.
+func (l *Learned) LimitFar(entries int, age time.Duration) *Learned {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.far = newFarMemory(entries, age)
+	return l
 }
 
 // LearnPaths feeds the cold-start prior with the atlas traceroutes sent
@@ -154,7 +167,7 @@ func (l *Learned) Rank(src, target netip.Addr) []netip.Addr {
 func (l *Learned) SkipSource(src, target netip.Addr) bool {
 	l.mu.RLock()
 	defer l.mu.RUnlock()
-	if l.far[[2]netip.Addr{src, target}] {
+	if l.far.has(pair{src, target}) {
 		return true
 	}
 	d, ok := l.toSrc[src][l.prefix(target)]
@@ -166,8 +179,9 @@ func (l *Learned) Observe(o revtr.Observation) {
 	p := l.prefix(o.Target)
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	l.far.observe(o.At)
 	if o.VP == o.Src && o.Replied && !o.InRange {
-		l.far[[2]netip.Addr{o.Src, o.Target}] = true
+		l.far.mark(pair{o.Src, o.Target}, o.At)
 	}
 	m := l.stats[p]
 	if m == nil {

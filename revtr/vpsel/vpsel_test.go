@@ -4,6 +4,7 @@ import (
 	"net/netip"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/revtr/revtr/atlas"
 	"github.com/revtr/revtr/meas"
@@ -105,5 +106,37 @@ func TestSurveyProbe(t *testing.T) {
 	rr.Recorded = rr.Recorded[:3]
 	if sp := vpsel.SurveyOne(rr, vpsel.Slash24); sp.InRange {
 		t.Errorf("out of range probe %+v", sp)
+	}
+}
+
+// TestLearnedFarBounded: the memory of targets out of the source's range
+// forgets them after its age (by the observations' clock) and, when more
+// are found than it holds, the oldest first.
+func TestLearnedFarBounded(t *testing.T) {
+	t0 := time.Unix(1_700_000_000, 0)
+	far := func(target netip.Addr, at time.Time) revtr.Observation {
+		return revtr.Observation{Src: src, Target: target, VP: src, Replied: true, At: at}
+	}
+	l := vpsel.NewLearned([]netip.Addr{v1}, nil, nil).LimitFar(8, time.Hour)
+	l.Observe(far(target, t0))
+	if !l.SkipSource(src, target) {
+		t.Fatal("an out-of-range target not remembered")
+	}
+	l.Observe(revtr.Observation{Src: src, Target: ip("10.7.0.1"), VP: v1, At: t0.Add(59 * time.Minute)})
+	if !l.SkipSource(src, target) {
+		t.Error("forgotten before its age")
+	}
+	l.Observe(revtr.Observation{Src: src, Target: ip("10.7.0.1"), VP: v1, At: t0.Add(time.Hour)})
+	if l.SkipSource(src, target) {
+		t.Error("remembered past its age")
+	}
+	l.Observe(far(target, t0.Add(time.Hour)))
+	var last netip.Addr
+	for i := range 100 {
+		last = netip.AddrFrom4([4]byte{10, 6, 0, byte(i)})
+		l.Observe(far(last, t0.Add(time.Hour)))
+	}
+	if !l.SkipSource(src, last) || l.SkipSource(src, target) {
+		t.Error("the latest target forgotten, or the oldest kept, past the size bound")
 	}
 }
