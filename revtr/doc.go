@@ -26,6 +26,8 @@
 //     interdomain links unless the request allows it.
 //
 // After the path reaches S, a separate ping to every hop gives its RTT.
+// A policy may shorten probes' timeouts from the RTTs seen toward each
+// prefix (Policy.Timeouts; off by default).
 //
 // The engine is plain Go over interfaces (meas.Prober, Atlas, Aliases,
 // ASMap, Selector, Clock): no sockets inside, so it runs unchanged on the

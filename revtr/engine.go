@@ -32,8 +32,9 @@ type Config struct {
 	// FirstID numbers results and measurements (0 means 1).
 	FirstID uint64
 	// Memory bounds how many addresses the engine remembers as running
-	// no two-host responder (0 means DefaultMemory); each is remembered
-	// for the policy's Staleness at most.
+	// no two-host responder (0 means DefaultMemory), each for the
+	// policy's Staleness at most, and for how many (sender, prefix) pairs
+	// it remembers an RTT (Policy.Timeouts).
 	Memory int
 }
 
@@ -50,6 +51,9 @@ type Engine struct {
 	// failed, so that each costs its probe once a day rather than once per
 	// reverse traceroute; it holds at most Config.Memory addresses.
 	noResponder *addrMemory
+	// rtts holds, per sender and target prefix, the largest RTT seen,
+	// for adaptive timeouts (Policy.Timeouts); at most Config.Memory keys.
+	rtts *rttMemory
 }
 
 // New returns an engine.
@@ -77,7 +81,7 @@ func New(cfg Config) (*Engine, error) {
 		cfg.Memory = DefaultMemory
 	}
 	e := &Engine{cfg: cfg, sources: addrSet(cfg.Sources), vps: addrSet(cfg.VantagePoints),
-		noResponder: newAddrMemory(cfg.Memory, cfg.Policy.Staleness)}
+		noResponder: newAddrMemory(cfg.Memory, cfg.Policy.Staleness), rtts: newRTTMemory(cfg.Memory)}
 	e.ids.Store(max(cfg.FirstID, 1) - 1)
 	return e, nil
 }

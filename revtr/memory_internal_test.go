@@ -35,3 +35,28 @@ func TestAddrMemory(t *testing.T) {
 		t.Error("a re-mark did not refresh the time")
 	}
 }
+
+// TestRTTMemory: the largest RTT per key is kept, also across a
+// generation change, and at most the limit of keys are held.
+func TestRTTMemory(t *testing.T) {
+	m := newRTTMemory(4)
+	k := rttKey{netip.MustParseAddr("10.0.0.1"), netip.MustParsePrefix("10.5.0.0/16")}
+	m.note(k, 3*time.Millisecond)
+	m.note(k, time.Millisecond)
+	if d, ok := m.get(k); !ok || d != 3*time.Millisecond {
+		t.Errorf("rtt %v %v, want the largest, 3ms", d, ok)
+	}
+	for i := range 2 { // k moves to the previous generation
+		m.note(rttKey{k.sender, netip.PrefixFrom(netip.AddrFrom4([4]byte{10, 9, byte(i), 0}), 24)}, time.Millisecond)
+	}
+	m.note(k, 2*time.Millisecond)
+	if d, _ := m.get(k); d != 3*time.Millisecond {
+		t.Errorf("rtt %v after a generation change, want 3ms kept", d)
+	}
+	for i := range 100 {
+		m.note(rttKey{k.sender, netip.PrefixFrom(netip.AddrFrom4([4]byte{10, 8, byte(i), 0}), 24)}, time.Millisecond)
+		if n := len(m.cur) + len(m.prev); n > 4 {
+			t.Fatalf("%d keys held, limit 4", n)
+		}
+	}
+}

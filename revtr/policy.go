@@ -52,6 +52,9 @@ type Policy struct {
 	// Staleness: atlas traceroutes older than this are not used, nor is
 	// the knowledge that an address runs no two-host responder.
 	Staleness time.Duration
+	// Timeouts adapts Record Route and ping timeouts to the RTTs seen
+	// toward the target's prefix; zero waits the prober's default.
+	Timeouts Timeouts
 	// MaxProbes is the probe budget of one reverse traceroute (RTT pings
 	// included).
 	MaxProbes int

@@ -43,7 +43,8 @@ func (r *run) rrTarget(ctx context.Context, target netip.Addr) ([]Hop, error) {
 			return nil, err
 		}
 		r.round()
-		p, err := r.e.cfg.Prober.RecordRoute(ctx, meas.RRRequest{Src: r.req.Src, Dst: target})
+		p, err := r.e.cfg.Prober.RecordRoute(ctx, meas.RRRequest{Src: r.req.Src, Dst: target,
+			Timeout: r.e.timeout(r.req.Src, target)})
 		if err != nil {
 			return nil, r.proberError("record route", target, err)
 		}
@@ -171,7 +172,8 @@ func (r *run) spoofBatch(ctx context.Context, target netip.Addr, batch []netip.A
 	res := make([]meas.RRPing, len(batch))
 	errs := make([]error, len(batch))
 	r.parallel(ctx, len(batch), func(ctx context.Context, i int) {
-		res[i], errs[i] = r.e.cfg.Prober.RecordRoute(ctx, meas.RRRequest{Src: r.req.Src, Dst: target, Sender: batch[i]})
+		res[i], errs[i] = r.e.cfg.Prober.RecordRoute(ctx, meas.RRRequest{Src: r.req.Src, Dst: target, Sender: batch[i],
+			Timeout: r.e.timeout(batch[i], target)})
 	})
 	var best []Hop
 	for i := range batch {
@@ -207,6 +209,9 @@ func (r *run) reverseHops(p meas.RRPing, target netip.Addr, t HopType, id uint64
 		vp = r.req.Src
 	}
 	r.tally(target, vp, p.Replied, len(seg) > 0)
+	if p.Replied {
+		r.e.noteRTT(vp, target, p.RTT)
+	}
 	if sel := r.e.cfg.Selector; sel != nil {
 		sel.Observe(Observation{Src: r.req.Src, Target: target, VP: vp, Replied: p.Replied, InRange: last >= 0, Revealed: len(seg),
 			At: r.res.Date})

@@ -111,13 +111,14 @@ func (r *run) destinationAlive(ctx context.Context) error {
 		return err
 	}
 	r.round()
-	p, err := r.e.cfg.Prober.Ping(ctx, meas.PingRequest{Src: r.req.Src, Dst: r.req.Dst})
+	p, err := r.e.cfg.Prober.Ping(ctx, meas.PingRequest{Src: r.req.Src, Dst: r.req.Dst, Timeout: r.e.timeout(r.req.Src, r.req.Dst)})
 	if err != nil {
 		return r.proberError("ping", r.req.Dst, err)
 	}
 	if !p.Replied() {
 		return fail(FailDestUnresponsive, fmt.Errorf("revtr: %v answers neither ping nor Record Route", r.req.Dst))
 	}
+	r.e.noteRTT(r.req.Src, r.req.Dst, p.RTTs[0])
 	return nil
 }
 
