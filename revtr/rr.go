@@ -130,13 +130,22 @@ func (r *run) ingressDone(target, vp netip.Addr) bool {
 // toward target and a spoofed probe from vp that revealed nothing.
 func (r *run) tally(target, vp netip.Addr, replied, revealed bool) {
 	if !replied {
-		r.unanswered[target]++
+		r.unanswered = count(r.unanswered, target)
 	}
 	if ig, ok := r.e.cfg.Selector.(Ingresser); ok && vp != r.req.Src && !revealed {
 		if in, ok := ig.Ingress(target, vp); ok {
-			r.ingressFails[in]++
+			r.ingressFails = count(r.ingressFails, in)
 		}
 	}
+}
+
+// count adds one to m[a], making m if it is nil.
+func count(m map[netip.Addr]int, a netip.Addr) map[netip.Addr]int {
+	if m == nil {
+		m = make(map[netip.Addr]int)
+	}
+	m[a]++
+	return m
 }
 
 // reaches reports whether a segment ends at the source.

@@ -25,16 +25,15 @@ type run struct {
 	mu       sync.Mutex          // guards res.Cost during parallel probes
 	// unanswered counts the probes toward each target that got no reply,
 	// ingressFails the spoofed probes per ingress that revealed nothing
-	// (Policy.TargetUnanswered, Policy.IngressFailures).
+	// (Policy.TargetUnanswered, Policy.IngressFailures). These and thAsked
+	// are made on first use: most runs need none.
 	unanswered, ingressFails map[netip.Addr]int
 }
 
 func newRun(e *Engine, req Request, res *Result) *run {
 	return &run{e: e, req: req, res: res,
 		path:    []Hop{{Addr: req.Dst, Type: HopDestination}},
-		rrTried: make(map[netip.Addr]bool), atlasMis: make(map[netip.Addr]bool),
-		thAsked: make(map[netip.Addr]bool), unanswered: make(map[netip.Addr]int),
-		ingressFails: make(map[netip.Addr]int)}
+		rrTried: make(map[netip.Addr]bool), atlasMis: make(map[netip.Addr]bool)}
 }
 
 // measure extends the path hop by hop until it reaches the source; it

@@ -37,6 +37,9 @@ func (r *run) askResponder(ctx context.Context, i int) (bool, error) {
 	if th == nil || r.thAsked[at] || r.e.noResponder.has(at, r.res.Date) {
 		return false, nil
 	}
+	if r.thAsked == nil {
+		r.thAsked = make(map[netip.Addr]bool)
+	}
 	r.thAsked[at] = true
 	r.round()
 	p, err := th.ReversePath(ctx, r.req.Src, at)
