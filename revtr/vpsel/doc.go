@@ -10,11 +10,15 @@
 //     every probe the engine sends, smoothed toward a cold-start prior computed
 //     for free from the atlas traceroutes (how few hops into the vantage
 //     point's path toward a source the target's prefix appears), with AS
-//     diversity breaking ties;
+//     diversity breaking ties; a source's own Record Route ping is not
+//     sent again to a target it found out of range, remembered in bounded
+//     memory for a day (LimitFar);
 //   - IngressCover (the reference's): from a Record Route survey per
 //     prefix, the ingresses into the prefix, one vantage point per ingress
 //     in greedy cover order ranked by distance to the ingress, padded with
-//     a global ranking. It does not learn.
+//     a global ranking. It does not learn. It tells the engine each
+//     vantage point's ingress, so that the reference policy can give up on
+//     an ingress (revtr.Ingresser).
 package vpsel
 
 import "net/netip"
