@@ -9,7 +9,10 @@
 // sequential rounds, runtime: virtual on the simulator, wall time in the
 // lab, where RTTs are microseconds and rounds are what predicts runtime
 // on the Internet), for our default policy and the reference policy side
-// by side.
+// by side. The reference policy (revtr.PolicyByName("reference")) follows
+// the published engine: spoofers in batches of 5, at most 10 per hop, an
+// ingress given up after 5 of its vantage points fail and a target after 10
+// unanswered probes, ingress-cover ranking, interdomain symmetry refused.
 //
 // Only this package reads ground truth (topo's paths and owners); what it
 // hands the engine — prober, atlas, IP-to-AS map, selector — is what a
