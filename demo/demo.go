@@ -3,7 +3,8 @@
 // checks every answer against the topology's ground truth: Paris
 // traceroutes, Record Route pings from the source, spoofed Record Route
 // pings from vantage points when the destination is out of the source's RR
-// range, a multipath traceroute across a load-balanced diamond, and reverse
+// range, a multipath traceroute across a load-balanced diamond, reverse
+// paths traced by the destinations' two-host responders, and reverse
 // traceroutes by the engine (revtr/) with every hop's technique.
 package demo
 
@@ -15,6 +16,7 @@ import (
 	"net/netip"
 
 	"github.com/revtr/revtr/meas"
+	"github.com/revtr/revtr/revtr"
 	"github.com/revtr/revtr/topo"
 )
 
@@ -38,6 +40,9 @@ type Config struct {
 	// Simulated says Prober is the simulator: the engine's part then runs
 	// on a simulator of its own, on virtual time.
 	Simulated bool
+	// TwoHost, if set, asks the destinations' two-host responders for the
+	// path back (twohost.Engine in the lab, eval.SimTwoHost in memory).
+	TwoHost revtr.TwoHost
 }
 
 // Report counts how many answers agreed with the ground truth.
@@ -52,6 +57,8 @@ type Report struct {
 	RevtrsReached       int // of which reached the source
 	RevtrsConsistent    int // of which had no wrong hop, in the true order
 	RevtrsExact         int // of which were exactly the true path
+	TwoHost             int // reverse paths traced by responders
+	TwoHostRight        int // of which equal to the ground truth
 }
 
 // ErrNoHosts means the topology lacks a source or destinations.
@@ -94,6 +101,9 @@ func (s *scenario) run(ctx context.Context) (Report, error) {
 		}
 	}
 	if err := s.multipath(ctx, src, dsts); err != nil {
+		return s.rep, err
+	}
+	if err := s.twoHost(ctx, src); err != nil {
 		return s.rep, err
 	}
 	if err := s.reverseTraceroutes(ctx); err != nil {

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/revtr/revtr/demo"
+	"github.com/revtr/revtr/revtr/eval"
 	"github.com/revtr/revtr/sim"
 	"github.com/revtr/revtr/topo"
 )
@@ -25,7 +26,8 @@ func TestDemoOnSimulator(t *testing.T) {
 			t.Fatal(err)
 		}
 		var out bytes.Buffer
-		rep, err := demo.Run(context.Background(), demo.Config{Topology: tp, Prober: n, Out: &out, Simulated: true})
+		rep, err := demo.Run(context.Background(), demo.Config{
+			Topology: tp, Prober: n, Out: &out, Simulated: true, TwoHost: eval.SimTwoHost{Net: n}})
 		if err != nil {
 			t.Fatalf("seed %d: %v", seed, err)
 		}
@@ -42,6 +44,9 @@ func TestDemoOnSimulator(t *testing.T) {
 		if rep.Revtrs != 6 || rep.RevtrsReached < 5 || rep.RevtrsConsistent < rep.RevtrsReached-1 {
 			t.Errorf("seed %d: reverse traceroutes %d, reached %d, without a wrong hop %d\n%s",
 				seed, rep.Revtrs, rep.RevtrsReached, rep.RevtrsConsistent, &out)
+		}
+		if rep.TwoHost == 0 || rep.TwoHostRight != rep.TwoHost {
+			t.Errorf("seed %d: %d of %d two-host reverse paths equal the ground truth\n%s", seed, rep.TwoHostRight, rep.TwoHost, &out)
 		}
 		if !strings.Contains(out.String(), "== summary") {
 			t.Errorf("seed %d: no summary in the output", seed)

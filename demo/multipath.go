@@ -73,6 +73,9 @@ func (s *scenario) summary() {
 	fmt.Fprintf(s.w, "RR pings from the source with reverse hops: %d of %d\n", r.RRWithReverse, r.RR)
 	fmt.Fprintf(s.w, "spoofed RR pings with reverse hops: %d of %d sent\n", r.SpoofedRev, r.Spoofed)
 	fmt.Fprintf(s.w, "reverse hops equal to the ground truth: %d of %d answers\n", r.RRRight, r.RRChecked)
+	if r.TwoHost > 0 {
+		fmt.Fprintf(s.w, "two-host reverse paths equal to the ground truth: %d of %d\n", r.TwoHostRight, r.TwoHost)
+	}
 	if r.Revtrs > 0 {
 		fmt.Fprintf(s.w, "reverse traceroutes reaching the source: %d of %d; no wrong hop: %d; exactly the true path: %d\n",
 			r.RevtrsReached, r.Revtrs, r.RevtrsConsistent, r.RevtrsExact)

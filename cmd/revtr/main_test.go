@@ -163,6 +163,7 @@ func TestDemoLab(t *testing.T) {
 	for _, re := range []string{
 		`Paris traceroutes equal to the ground truth: (\d+) of (\d+)`,
 		`reverse hops equal to the ground truth: (\d+) of (\d+) answers`,
+		`two-host reverse paths equal to the ground truth: (\d+) of (\d+)`,
 	} {
 		m := regexp.MustCompile(re).FindStringSubmatch(out)
 		if m == nil || m[1] != m[2] || m[2] == "0" {

@@ -1,0 +1,84 @@
+package demo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/netip"
+
+	"github.com/revtr/revtr/meas"
+	"github.com/revtr/revtr/revtr"
+)
+
+// twoHostDestinations is how many responder destinations the demo traces
+// back from.
+const twoHostDestinations = 2
+
+// twoHost asks the two-host responders of the first destinations that run
+// one for the path back to src, and checks it against the ground truth.
+func (s *scenario) twoHost(ctx context.Context, src netip.Addr) error {
+	if s.cfg.TwoHost == nil {
+		return nil
+	}
+	fmt.Fprintf(s.w, "\n== two-host reverse traceroutes (responders on the destinations)\n")
+	asked := 0
+	for _, id := range s.t.Hosts() {
+		n := &s.t.Nodes[id]
+		if !n.Role.Destination || !n.Role.Responder || asked == twoHostDestinations {
+			continue
+		}
+		asked++
+		if err := s.twoHostPath(ctx, src, s.t.HostAddr(id, false)); err != nil {
+			return err
+		}
+	}
+	if asked == 0 {
+		fmt.Fprintln(s.w, "   no destination runs a responder")
+	}
+	return nil
+}
+
+func (s *scenario) twoHostPath(ctx context.Context, src, dst netip.Addr) error {
+	p, err := s.cfg.TwoHost.ReversePath(ctx, src, dst)
+	if errors.Is(err, revtr.ErrNoResponder) {
+		fmt.Fprintf(s.w, "   %s (%s): no responder\n", dst, s.name(dst))
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	right, err := s.truth.twoHostMatches(src, dst, p.Hops)
+	if err != nil {
+		return err
+	}
+	s.rep.TwoHost++
+	if right {
+		s.rep.TwoHostRight++
+	}
+	fmt.Fprintf(s.w, "   %s (%s) back to %s (%s) in %d probes, %s:", dst, s.name(dst), src, s.name(src), p.Probes, verdict(right))
+	for _, a := range p.Hops {
+		fmt.Fprintf(s.w, " %s", s.name(a))
+	}
+	fmt.Fprintln(s.w)
+	return nil
+}
+
+// twoHostMatches reports whether a responder's reverse path (silent hops
+// left out) is the true path of its ICMP probes from dst back to src: every
+// hop in order, and every hop missing one whose router may stay silent.
+func (g truth) twoHostMatches(src, dst netip.Addr, hops []netip.Addr) (bool, error) {
+	want, err := g.traceAddrs(dst, src, meas.Flow{Proto: meas.ICMP})
+	if err != nil {
+		return false, err
+	}
+	i := 0
+	for _, w := range want {
+		switch {
+		case i < len(hops) && hops[i] == w:
+			i++
+		case !g.silentOK(w):
+			return false, nil
+		}
+	}
+	return i == len(hops), nil
+}
