@@ -148,8 +148,9 @@ func TestEvalTwoHost(t *testing.T) {
 
 // TestEvalGivenProber runs the evaluation through Config.Prober, the path
 // the lab takes, with the simulator as that prober on its virtual clock:
-// the figures equal those of the built-in simulator. A given prober
-// without its topology, or with two-host responders, is refused.
+// the figures equal those of the built-in simulator, also with two-host
+// responders given as Config.Responders. A given prober without its
+// topology, or with TwoHost but no responders, is refused.
 func TestEvalGivenProber(t *testing.T) {
 	tp, err := topo.Generate(2, topo.DefaultParams())
 	if err != nil {
@@ -176,6 +177,19 @@ func TestEvalGivenProber(t *testing.T) {
 			t.Errorf("%s: given prober reached %d, exact %d, cost %+v; built-in %d, %d, %+v",
 				w.Policy, g.Reached, g.Exact, g.Cost, w.Reached, w.Exact, w.Cost)
 		}
+	}
+	cfg = eval.Config{Topology: tp, Seed: 2, Revtrs: 200, TwoHost: true, Policies: []string{revtr.PolicyDefault}}
+	want, err = eval.Run(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Prober, cfg.Clock, cfg.Parallel, cfg.Responders = n, eval.VirtualClock{Epoch: eval.Epoch}, 1, eval.SimTwoHost{Net: n}
+	if got, err = eval.Run(ctx, cfg); err != nil {
+		t.Fatal(err)
+	}
+	if w, g := want.Policies[0], got.Policies[0]; g.Reached != w.Reached || g.Exact != w.Exact || g.Cost != w.Cost || g.Cost.TwoHost == 0 {
+		t.Errorf("two-host: given responders reached %d, exact %d, cost %+v; built-in %d, %d, %+v",
+			g.Reached, g.Exact, g.Cost, w.Reached, w.Exact, w.Cost)
 	}
 	for name, bad := range map[string]eval.Config{
 		"no topology": {Prober: n},

@@ -10,6 +10,7 @@ import (
 	"github.com/revtr/revtr/lab"
 	"github.com/revtr/revtr/probe"
 	"github.com/revtr/revtr/topo"
+	"github.com/revtr/revtr/twohost"
 )
 
 // LabProbe is the prober configuration for evaluations in the lab: a
@@ -69,14 +70,32 @@ func addProber(g *probe.Group, l *lab.Lab, n *topo.Node, cfg probe.Config) error
 
 // RunLab evaluates on a running lab: its topology is the ground truth,
 // and probers configured as pc (LabProbe() is a good start) in its
-// sources and vantage points measure, on the wall clock. cfg's Topology,
-// Prober and Clock are set here; cfg.TwoHost is not supported.
+// sources and vantage points measure, on the wall clock. With
+// cfg.TwoHost, unless cfg.Responders is set, real two-host responders run
+// in the hosts whose role says so for the evaluation's length
+// (StartLabTwoHost, clients with pc's timeout: LabTwoHostClient), and our
+// policy asks them. cfg's Topology, Prober and Clock are set here.
 func RunLab(ctx context.Context, l *lab.Lab, cfg Config, pc probe.Config) (rep *Report, err error) {
 	g, err := LabProbers(l, pc)
 	if err != nil {
 		return nil, err
 	}
 	defer func() { err = errors.Join(err, g.Close()) }()
+	if cfg.TwoHost && cfg.Responders == nil {
+		th, err := StartLabTwoHost(l, twohost.ResponderConfig{}, LabTwoHostClient(pc))
+		if err != nil {
+			return nil, err
+		}
+		defer func() { err = errors.Join(err, th.Close()) }()
+		cfg.Responders = th.Engine
+	}
 	cfg.Topology, cfg.Prober, cfg.Clock = l.Topology(), g, RealClock{}
 	return Run(ctx, cfg)
+}
+
+// LabTwoHostClient is the two-host client configuration of RunLab: the
+// probers' timeout (lab RTTs are microseconds), the client's default
+// rate, within the responders' default per-requester limit.
+func LabTwoHostClient(pc probe.Config) twohost.ClientConfig {
+	return twohost.ClientConfig{Timeout: pc.Timeout}
 }

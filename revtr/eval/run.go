@@ -19,7 +19,7 @@ import (
 // learned), the prefix AS map, and the policy's selector — the learned one
 // warmed with the atlas traceroutes for ours, ingress cover from the survey
 // for the reference — and, for ours if twoHost, the destinations'
-// two-host responders (simulated only). The prober is timed so that engine
+// two-host responders (World.TwoHost). The prober is timed so that engine
 // CPU can be told from the simulator's.
 func (w *World) Engine(policy string, tune func(*revtr.Policy), twoHost bool, firstID uint64) (*revtr.Engine, *TimedProber, error) {
 	pol, err := revtr.PolicyByName(policy)
@@ -40,10 +40,10 @@ func (w *World) Engine(policy string, tune func(*revtr.Policy), twoHost bool, fi
 	tp := &TimedProber{P: w.Prober}
 	var th revtr.TwoHost
 	if twoHost && pol.Name != revtr.PolicyReference {
-		if w.Net == nil {
-			return nil, nil, fmt.Errorf("eval: two-host responders are simulated only: %w", ErrConfig)
+		if w.TwoHost == nil {
+			return nil, nil, fmt.Errorf("eval: two-host asked with no responders (World.TwoHost): %w", ErrConfig)
 		}
-		th = SimTwoHost{Net: w.Net}
+		th = timedTwoHost{th: w.TwoHost, t: tp}
 	}
 	e, err := revtr.New(revtr.Config{Prober: tp, Atlas: w.Atlas, Aliases: w.Atlas, ASMap: w.ASMap, TwoHost: th,
 		Selector: sel, Clock: w.Clock, Allow: topo.ReservedPrefixes(),
@@ -96,6 +96,19 @@ func (t *TimedProber) RecordRoute(ctx context.Context, r meas.RRRequest) (meas.R
 func (t *TimedProber) Traceroute(ctx context.Context, r meas.TraceRequest) (meas.Trace, error) {
 	defer t.since(time.Now())
 	return t.P.Traceroute(ctx, r)
+}
+
+// timedTwoHost adds the wall time spent asking responders to t's, so that
+// engine CPU is told from waiting for them too.
+type timedTwoHost struct {
+	th revtr.TwoHost
+	t  *TimedProber
+}
+
+// ReversePath times the wrapped ReversePath.
+func (t timedTwoHost) ReversePath(ctx context.Context, src, dst netip.Addr) (revtr.TwoHostPath, error) {
+	defer t.t.since(time.Now())
+	return t.th.ReversePath(ctx, src, dst)
 }
 
 // Outcome is one reverse traceroute and its score.

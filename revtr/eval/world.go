@@ -34,11 +34,16 @@ type Config struct {
 	// Policies to compare; empty means default and reference.
 	Policies []string
 	// TwoHost lets our policy ask two-host responders (the destinations
-	// whose role says they run one; SimTwoHost). It costs every reverse
-	// traceroute a presence check (a probe and a round) unless the
-	// destination is known, so the comparison with the reference, which
-	// never asks, leaves it off by default.
+	// whose role says they run one): Responders, SimTwoHost on the
+	// simulator by default. It costs every reverse traceroute a presence
+	// check (a probe and a round) unless the destination is known, so the
+	// comparison with the reference, which never asks, leaves it off by
+	// default.
 	TwoHost bool
+	// Responders is what our policy asks with TwoHost: in the lab, real
+	// responders (LabTwoHost; RunLab sets it). A given Prober with TwoHost
+	// needs it; on the simulator, nil means SimTwoHost.
+	Responders revtr.TwoHost
 	// Tune, if set, adjusts a built-in policy before use (experiments).
 	Tune func(p *revtr.Policy)
 	// Workers run reverse traceroutes concurrently; 0 means 1, which keeps
@@ -87,6 +92,7 @@ type World struct {
 	Spoofers     []netip.Addr // the vantage points that passed the spoofing test
 	Targets      []netip.Addr
 	Survey       []vpsel.SurveyProbe
+	TwoHost      revtr.TwoHost // the responders our policy asks with Config.TwoHost
 	AtlasCost    atlas.Cost
 	SpoofProbes  int // Record Route pings the spoofing tests sent
 	ids          atomic.Uint64
@@ -98,8 +104,8 @@ type World struct {
 // simulator (unless a prober is given), and measures the spoofing tests,
 // the atlas and the survey.
 func NewWorld(ctx context.Context, cfg Config) (*World, error) {
-	if cfg.TwoHost && cfg.Prober != nil {
-		return nil, fmt.Errorf("eval: two-host responders are simulated only: %w", ErrConfig)
+	if cfg.TwoHost && cfg.Prober != nil && cfg.Responders == nil {
+		return nil, fmt.Errorf("eval: two-host with a given prober needs its responders (Config.Responders): %w", ErrConfig)
 	}
 	tp := cfg.Topology
 	if tp == nil {
@@ -135,13 +141,16 @@ func newWorld(tp *topo.Topology, cfg Config) (*World, error) {
 		return nil, err
 	}
 	w := &World{Topo: tp, Prober: cfg.Prober, Clock: cfg.Clock, ASMap: asm, Atlas: atlas.NewIndex(),
-		vpAS: make(map[netip.Addr]uint32), parallel: cfg.Parallel}
+		TwoHost: cfg.Responders, vpAS: make(map[netip.Addr]uint32), parallel: cfg.Parallel}
 	w.ids.Store(1 << 40) // atlas IDs apart from the engines'
 	if w.Prober == nil {
 		if w.Net, err = sim.New(tp, sim.Config{}); err != nil {
 			return nil, fmt.Errorf("eval: %w", err)
 		}
 		w.Prober = w.Net
+		if w.TwoHost == nil {
+			w.TwoHost = SimTwoHost{Net: w.Net}
+		}
 		w.setDefaults(VirtualClock{Epoch: Epoch}, 1)
 	}
 	w.setDefaults(RealClock{}, 16)

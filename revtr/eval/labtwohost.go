@@ -1,0 +1,92 @@
+package eval
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/netip"
+
+	"github.com/revtr/revtr/lab"
+	"github.com/revtr/revtr/meas"
+	"github.com/revtr/revtr/twohost"
+)
+
+// LabTwoHost is real two-host responders (PROTOCOLS.md §2) in a lab: one
+// in every host whose role says it runs one, and a client in every
+// source, each opened inside its host's namespace. Engine is what the
+// engine of our policy asks (Config.Responders); Close stops them all.
+type LabTwoHost struct {
+	Engine  twohost.Engine
+	closers []io.Closer
+}
+
+// LabTwoHostTrace is how the evaluation's clients trace back: ICMP, the
+// flow of SimTwoHost's traces, one request per TTL (the lab loses no
+// packets; the answered TTLs of SimTwoHost are probed once too).
+func LabTwoHostTrace() twohost.TraceConfig {
+	return twohost.TraceConfig{Proto: meas.ICMP, Queries: 1}
+}
+
+// StartLabTwoHost starts a responder configured as rc in every responder
+// host of l (rc.Interface defaults to the host's first interface, e0;
+// rc.Logger to one that discards) and a client configured as cc in every
+// source; the clients trace as LabTwoHostTrace says. The caller closes it.
+func StartLabTwoHost(l *lab.Lab, rc twohost.ResponderConfig, cc twohost.ClientConfig) (*LabTwoHost, error) {
+	t := l.Topology()
+	if rc.Logger == nil {
+		rc.Logger = slog.New(slog.DiscardHandler)
+	}
+	lt := &LabTwoHost{Engine: twohost.Engine{Clients: make(map[netip.Addr]*twohost.Client), Trace: LabTwoHostTrace()}}
+	for _, id := range t.Hosts() {
+		n := &t.Nodes[id]
+		var err error
+		switch {
+		case n.Role.Responder:
+			cfg := rc
+			if cfg.Interface == "" && len(n.Ifaces) > 0 {
+				cfg.Interface = n.Ifaces[0].Name
+			}
+			err = l.Do(n.Name, func() error { return lt.startResponder(cfg) })
+		case n.Role.Source:
+			err = l.Do(n.Name, func() error { return lt.openClient(t.HostAddr(id, false), cc) })
+		}
+		if err != nil {
+			return nil, errors.Join(fmt.Errorf("eval: two-host in %s: %w", n.Name, err), lt.Close())
+		}
+	}
+	return lt, nil
+}
+
+// startResponder starts a responder in the calling thread's namespace.
+func (lt *LabTwoHost) startResponder(cfg twohost.ResponderConfig) error {
+	r, err := twohost.NewResponder(cfg)
+	if err != nil {
+		return err
+	}
+	lt.closers = append(lt.closers, r)
+	return nil
+}
+
+// openClient opens src's client in the calling thread's namespace.
+func (lt *LabTwoHost) openClient(src netip.Addr, cfg twohost.ClientConfig) error {
+	c, err := twohost.NewClient(cfg)
+	if err != nil {
+		return err
+	}
+	lt.closers = append(lt.closers, c)
+	lt.Engine.Clients[src] = c
+	return nil
+}
+
+// Close stops the responders and closes the clients.
+func (lt *LabTwoHost) Close() error {
+	var errs []error
+	for _, c := range lt.closers {
+		if err := c.Close(); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	lt.closers = nil
+	return errors.Join(errs...)
+}
