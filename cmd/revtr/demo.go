@@ -3,9 +3,6 @@ package main
 import (
 	"errors"
 	"fmt"
-	"io"
-	"log/slog"
-	"net/netip"
 	"os"
 	"time"
 
@@ -13,7 +10,6 @@ import (
 
 	"github.com/revtr/revtr/demo"
 	"github.com/revtr/revtr/lab"
-	"github.com/revtr/revtr/meas"
 	"github.com/revtr/revtr/probe"
 	"github.com/revtr/revtr/revtr/eval"
 	"github.com/revtr/revtr/sim"
@@ -94,52 +90,12 @@ func runDemoLab(cmd *cobra.Command, cfg demo.Config, name string, keep bool) (er
 		return err
 	}
 	defer g.Close()
-	th, closeTwoHost, err := labTwoHost(l)
+	th, err := eval.StartLabTwoHost(l, twohost.ResponderConfig{}, twohost.ClientConfig{})
 	if err != nil {
 		return err
 	}
-	defer closeTwoHost()
-	cfg.Prober, cfg.TwoHost = g, th
+	defer th.Close()
+	cfg.Prober, cfg.TwoHost = g, th.Engine
 	_, err = demo.Run(cmd.Context(), cfg)
 	return err
-}
-
-// labTwoHost starts a two-host responder in every host whose role says it
-// runs one and a client in every source; close stops them.
-func labTwoHost(l *lab.Lab) (th twohost.Engine, close func(), err error) {
-	t := l.Topology()
-	var closers []func() error
-	close = func() {
-		for _, c := range closers {
-			c()
-		}
-	}
-	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	th = twohost.Engine{Clients: make(map[netip.Addr]*twohost.Client), Trace: twohost.TraceConfig{Proto: meas.ICMP, Queries: 1}}
-	for _, id := range t.Hosts() {
-		n := &t.Nodes[id]
-		err = l.Do(n.Name, func() error {
-			switch {
-			case n.Role.Responder:
-				r, err := twohost.NewResponder(twohost.ResponderConfig{Interface: n.Ifaces[0].Name, Logger: quiet})
-				if err == nil {
-					closers = append(closers, r.Close)
-				}
-				return err
-			case n.Role.Source:
-				c, err := twohost.NewClient(twohost.ClientConfig{})
-				if err == nil {
-					closers = append(closers, c.Close)
-					th.Clients[t.HostAddr(id, false)] = c
-				}
-				return err
-			}
-			return nil
-		})
-		if err != nil {
-			close()
-			return twohost.Engine{}, nil, fmt.Errorf("two-host on %s: %w", n.Name, err)
-		}
-	}
-	return th, close, nil
 }

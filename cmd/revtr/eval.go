@@ -100,9 +100,6 @@ probe rounds are what predicts runtime on the Internet.`,
 			if err != nil {
 				return err
 			}
-			if cfg.TwoHost {
-				return fmt.Errorf("--two-host is not supported in the lab yet: use 'revtr sim eval --two-host'")
-			}
 			if err := needRoot(); err != nil {
 				return err
 			}
