@@ -3,7 +3,8 @@ package sim
 import "sync/atomic"
 
 // Counts is how many probes the network has carried, per kind of
-// measurement, and how many ICMP errors routers' rate limits suppressed.
+// measurement, how many ICMP errors routers' rate limits suppressed and how
+// many replies arrived after their probe's timeout.
 type Counts struct {
 	Ping        uint64 // ICMP echo requests of Ping
 	RR          uint64 // Record Route pings sent by their source
@@ -11,13 +12,14 @@ type Counts struct {
 	Trace       uint64 // traceroute probes
 	Multipath   uint64 // multipath traceroute probes
 	RateLimited uint64 // ICMP errors a router's rate limit suppressed
+	Late        uint64 // replies lost for arriving after their probe's timeout
 }
 
 // Total is the number of probes of every kind.
 func (c Counts) Total() uint64 { return c.Ping + c.RR + c.SpoofedRR + c.Trace + c.Multipath }
 
 type counters struct {
-	ping, rr, spoofedRR, trace, multipath, rateLimited atomic.Uint64
+	ping, rr, spoofedRR, trace, multipath, rateLimited, late atomic.Uint64
 }
 
 // Counts returns the probes sent so far.
@@ -30,5 +32,6 @@ func (n *Network) Counts() Counts {
 		Trace:       c.trace.Load(),
 		Multipath:   c.multipath.Load(),
 		RateLimited: c.rateLimited.Load(),
+		Late:        c.late.Load(),
 	}
 }

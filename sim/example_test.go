@@ -41,7 +41,7 @@ func ExampleNetwork_RecordRoute() {
 	// forward: [10.0.0.0 10.0.0.2 10.0.0.6]
 	// reverse: [10.0.0.3 10.0.0.1 10.0.0.4 10.0.0.5]
 	// rtt: 4.4ms virtual time: 4.4ms
-	// probes: {Ping:0 RR:1 SpoofedRR:0 Trace:0 Multipath:0 RateLimited:0}
+	// probes: {Ping:0 RR:1 SpoofedRR:0 Trace:0 Multipath:0 RateLimited:0 Late:0}
 }
 
 // Traceroutes of two UDP flows through the ECMP diamonds of topo.Diamond

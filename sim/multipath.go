@@ -11,7 +11,8 @@ import (
 // Multipath runs a multipath traceroute (package mda): flows differ in
 // their source port (UDP, TCP), so per-flow load balancers spread them;
 // ICMP probes carry no ports and follow one path. Probes leave ProbeGap
-// apart; a silent probe costs its timeout.
+// apart; a silent probe, or one answered after its timeout, costs the
+// timeout.
 func (n *Network) Multipath(ctx context.Context, req meas.MultipathRequest) (meas.Multipath, error) {
 	src, err := n.host("multipath", req.Src)
 	if err != nil {
@@ -32,7 +33,7 @@ func (n *Network) Multipath(ctx context.Context, req meas.MultipathRequest) (mea
 		sent++
 		n.counts.multipath.Add(1)
 		p := packet{key: key, ttl: ttl}
-		r, ok := n.roundTrip(&p, src, at)
+		r, ok := n.roundTripWithin(&p, src, at, timeout)
 		if !ok {
 			end = max(end, at+timeout)
 			return meas.Hop{TTL: ttl}, nil

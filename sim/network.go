@@ -31,7 +31,9 @@
 //     (package mda) and ping.
 //
 // Time is virtual (Clock): a measurement advances its clock by the link
-// delays its packets crossed and the timeouts of silent probes. Every
+// delays its packets crossed and the timeouts of silent probes. A reply
+// whose round trip exceeds its probe's timeout is lost, as the raw-socket
+// prober loses it, and the probe costs its timeout. Every
 // behaviour above was checked against the lab's kernels (Linux 6.18) with
 // iputils, traceroute(8) and scamper; probe's TestSimMatchesLab compares
 // the raw-socket prober in the lab with this package on a generated
@@ -63,8 +65,9 @@ var (
 
 // Config tunes the simulator. The zero value is usable.
 type Config struct {
-	// Timeout is how long a silent probe costs when the request leaves its
-	// timeout zero. 0 means DefaultTimeout.
+	// Timeout is how long a probe waits for its reply when the request
+	// leaves its timeout zero: a silent probe costs it, a later reply is
+	// lost. 0 means DefaultTimeout.
 	Timeout time.Duration
 	// ProbeGap is the virtual time between two probes of one measurement:
 	// the prober's pacing. 0 means DefaultProbeGap (100 packets/s, the

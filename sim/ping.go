@@ -9,8 +9,8 @@ import (
 )
 
 // Ping sends req.Count ICMP echo requests from the host owning req.Src,
-// paced ProbeGap apart, and reports the round-trip time of every reply: the
-// one-way delays of the links crossed out and back.
+// paced ProbeGap apart, and reports the round-trip time of every reply
+// within the timeout: the one-way delays of the links crossed out and back.
 func (n *Network) Ping(ctx context.Context, req meas.PingRequest) (meas.Ping, error) {
 	const op = "ping"
 	src, err := n.host(op, req.Src)
@@ -36,7 +36,7 @@ func (n *Network) Ping(ctx context.Context, req meas.PingRequest) (meas.Ping, er
 		p := packet{key: topo.FlowKey{Src: req.Src, Dst: req.Dst, Proto: icmpProto(req.Dst)}, ttl: ttlDefault}
 		n.counts.ping.Add(1)
 		res.Sent++
-		r, ok := n.roundTrip(&p, src, at)
+		r, ok := n.roundTripWithin(&p, src, at, timeout)
 		if ok && r.kind == meas.EchoReply {
 			res.RTTs = append(res.RTTs, r.rtt)
 			end = max(end, at+r.rtt)
@@ -50,8 +50,9 @@ func (n *Network) Ping(ctx context.Context, req meas.PingRequest) (meas.Ping, er
 
 // RecordRoute sends an ICMP echo request carrying an empty Record Route
 // option (9 slots) to req.Dst and returns the option of the echo reply, as
-// the host owning req.Src receives it. When the request is spoofed, the
-// host owning req.Sender sends it with req.Src as its source address.
+// the host owning req.Src receives it within the timeout. When the
+// request is spoofed, the host owning req.Sender sends it with req.Src as
+// its source address.
 func (n *Network) RecordRoute(ctx context.Context, req meas.RRRequest) (meas.RRPing, error) {
 	sender, err := n.rrSender(req)
 	if err != nil {
@@ -68,11 +69,11 @@ func (n *Network) RecordRoute(ctx context.Context, req meas.RRRequest) (meas.RRP
 		n.counts.rr.Add(1)
 	}
 	clk := n.clock(ctx)
-	start := clk.Elapsed()
+	start, timeout := clk.Elapsed(), n.timeout(req.Timeout)
 	p := packet{key: topo.FlowKey{Src: req.Src, Dst: req.Dst, Proto: icmpProto(req.Dst)}, ttl: ttlDefault, rr: &recordRoute{}}
-	r, ok := n.roundTrip(&p, sender, start)
+	r, ok := n.roundTripWithin(&p, sender, start, timeout)
 	if !ok || r.kind != meas.EchoReply {
-		clk.Advance(n.timeout(req.Timeout))
+		clk.Advance(timeout)
 		return res, nil
 	}
 	res.Replied, res.RTT = true, r.rtt

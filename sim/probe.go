@@ -41,6 +41,19 @@ func (n *Network) roundTrip(p *packet, src topo.NodeID, at time.Duration) (respo
 	return response{kind: kind, from: reply.key.Src, rtt: out.delay + back.delay, rr: rr}, true
 }
 
+// roundTripWithin is roundTrip for a prober that waits timeout for the
+// answer: a reply whose round trip takes longer is lost, as the raw-socket
+// prober (probe/) no longer matches an answer to a probe it has timed out.
+// The reply was still sent, so it spent its sender's rate-limit tokens.
+func (n *Network) roundTripWithin(p *packet, src topo.NodeID, at, timeout time.Duration) (response, bool) {
+	r, ok := n.roundTrip(p, src, at)
+	if ok && r.rtt > timeout {
+		n.counts.late.Add(1)
+		return response{}, false
+	}
+	return r, ok
+}
+
 // answer is the destination's reply to a probe: an echo reply, a port
 // unreachable for UDP, a reset for TCP (lab hosts listen on no port). A
 // Record Route option is stamped with the probed address on receipt

@@ -13,7 +13,8 @@ import (
 // TestTraceUnreachable: a router without a route answers net unreachable
 // from its inbound interface, limited as ip_error limits it (burst of 5,
 // then one per second) — checked against the lab: 5 of 10 pings 10 ms
-// apart.
+// apart. The traces here start 10 ms apart too: 90 ms in all, while a
+// token takes a second to accrue.
 func TestTraceUnreachable(t *testing.T) {
 	tp := build(t)(topo.MultiAS())
 	n := network(t, tp, sim.Config{ProbeGap: -1})
@@ -22,14 +23,20 @@ func TestTraceUnreachable(t *testing.T) {
 	if ep, ok := tp.Owner(dst); !ok || tp.Nodes[ep.Node].Kind != topo.Router {
 		t.Fatalf("%s is no longer a router address in MultiAS", dst)
 	}
-	req := meas.TraceRequest{Src: src, Dst: dst, Flow: meas.Flow{Proto: meas.ICMP}, Timeout: time.Nanosecond}
+	const gap = 10 * time.Millisecond
+	// A silent trace costs its timeout (its TTLs all in flight at once):
+	// within the gap, and above r2's 0.2 ms round trip.
+	req := meas.TraceRequest{Src: src, Dst: dst, Flow: meas.Flow{Proto: meas.ICMP}, Timeout: gap / 2}
 	tr := trace(t, n, req)
 	if tr.Stop != meas.StopUnreachable || len(tr.Hops) != 1 || tr.Hops[0].Reply != meas.DestUnreach ||
 		tr.Hops[0].Addr != ifaddr(t, tp, "r2", "h2") {
 		t.Fatalf("trace %+v: want net unreachable from p0 (r2) at the first hop", tr)
 	}
 	answered := 1
-	for range 9 {
+	for i := 1; i < 10; i++ {
+		if now := n.Clock.AdvanceTo(time.Duration(i) * gap); now != time.Duration(i)*gap {
+			t.Fatalf("trace %d starts at %v, want %v", i+1, now, time.Duration(i)*gap)
+		}
 		if trace(t, n, req).Hops[0].Addr.IsValid() {
 			answered++
 		}

@@ -121,7 +121,7 @@ func (n *Network) traceHop(s *traceState, src topo.NodeID, key topo.FlowKey, ttl
 		s.sent++
 		n.counts.trace.Add(1)
 		pk := packet{key: key, ttl: ttl}
-		if r, ok := n.roundTrip(&pk, src, at); ok {
+		if r, ok := n.roundTripWithin(&pk, src, at, p.timeout); ok {
 			s.end = max(s.end, at+r.rtt)
 			return meas.Hop{TTL: ttl, Addr: r.from, RTT: r.rtt, Reply: r.kind}
 		}

@@ -103,15 +103,19 @@ func TestTraceSilentAndGap(t *testing.T) {
 }
 
 // TestRateLimit: Linux's per-destination token bucket lets a burst of six
-// time exceeded through, then one per icmp_ratelimit.
+// time exceeded through, then one per icmp_ratelimit. The bucket (HZ 250)
+// starts with six seconds' worth of jiffies and a message costs one
+// second's: the seventh answer can come no earlier than one second after
+// the first, whatever the probes in between.
 func TestRateLimit(t *testing.T) {
 	tp := build(t)(topo.Chain(3))
 	r1, _ := tp.Node("r1")
 	r1.Behaviour.ICMPRateLimitMS = 1000
-	n := network(t, tp, sim.Config{ProbeGap: -1})
+	// r1's time exceeded takes 2.2 ms to come back; a silent probe costs
+	// 10 ms.
+	n := network(t, tp, sim.Config{Timeout: 10 * time.Millisecond, ProbeGap: -1})
 	src, dst := host(t, tp, "h0"), host(t, tp, "h1")
-	req := meas.TraceRequest{Src: src, Dst: dst, Flow: meas.Flow{Proto: meas.UDP}, FirstTTL: 2, MaxTTL: 2,
-		Timeout: time.Nanosecond} // silent probes cost (almost) nothing
+	req := meas.TraceRequest{Src: src, Dst: dst, Flow: meas.Flow{Proto: meas.UDP}, FirstTTL: 2, MaxTTL: 2}
 	answered := func() bool { return trace(t, n, req).Hops[0].Addr.IsValid() }
 	for i := range 6 {
 		if !answered() {
@@ -121,11 +125,18 @@ func TestRateLimit(t *testing.T) {
 	if answered() {
 		t.Fatal("seventh probe within the burst answered")
 	}
-	n.Clock.Advance(950 * time.Millisecond) // plus 7 RTTs of 2.2 ms: under 1 s
+	// Probes reach r1 1.1 ms after they leave.
+	at := func(d time.Duration) {
+		t.Helper()
+		if now := n.Clock.AdvanceTo(d); now != d {
+			t.Fatalf("clock at %v, past %v: the probes so far took too long for the test", now, d)
+		}
+	}
+	at(990 * time.Millisecond)
 	if answered() {
 		t.Fatal("answered before a token accrued")
 	}
-	n.Clock.Advance(50 * time.Millisecond)
+	at(time.Second)
 	if !answered() || answered() {
 		t.Fatal("want exactly one answer one second after the burst")
 	}
@@ -134,8 +145,8 @@ func TestRateLimit(t *testing.T) {
 	if !other.Hops[0].Addr.IsValid() {
 		t.Error("a new destination's bucket should start full")
 	}
-	if c := n.Counts(); c.RateLimited != 3 {
-		t.Errorf("%d rate-limited errors counted, want 3", c.RateLimited)
+	if c := n.Counts(); c.RateLimited != 3 || c.Late != 0 {
+		t.Errorf("%d rate-limited errors and %d late replies counted, want 3 and none", c.RateLimited, c.Late)
 	}
 }
 
@@ -190,16 +201,18 @@ func TestTraceIPv6(t *testing.T) {
 	tp = build(t)(topo.Chain(3))
 	r1, _ := tp.Node("r1")
 	r1.Behaviour.ICMPRateLimitMS = 1000
-	n = network(t, tp, sim.Config{ProbeGap: -1})
+	n = network(t, tp, sim.Config{Timeout: 10 * time.Millisecond, ProbeGap: -1})
 	req := meas.TraceRequest{Src: tp.HostAddr(hostID(tp, "h0"), true), Dst: tp.HostAddr(hostID(tp, "h1"), true),
-		Flow: meas.Flow{Proto: meas.ICMP}, FirstTTL: 2, MaxTTL: 2, Timeout: time.Nanosecond}
+		Flow: meas.Flow{Proto: meas.ICMP}, FirstTTL: 2, MaxTTL: 2}
 	answered := 0
 	for range 10 {
 		if trace(t, n, req).Hops[0].Addr.IsValid() {
 			answered++
 		}
 	}
-	if answered != 6 {
-		t.Errorf("IPv6: %d of 10 answered within the burst, want 6", answered)
+	// Six answers of 2.2 ms, four silent probes of 10 ms: far from the
+	// second a token takes to accrue.
+	if el := n.Clock.Elapsed(); answered != 6 || el >= time.Second {
+		t.Errorf("IPv6: %d of 10 answered within the burst, over %v, want 6 within a second", answered, el)
 	}
 }
