@@ -21,9 +21,13 @@ import (
 // then lost. Measured in the lab (seed 1, all 792 pairs, Factor 4, Min
 // 20 ms against the probers' 250 ms): our policy's p95 runtime fell from
 // 252 ms to 30 ms at equal coverage, accuracy and probes; but lab RTTs
-// are microseconds everywhere, and the simulator, which models delays,
-// does not lose replies later than the timeout, so neither can show the
-// risk: both built-in policies leave it off.
+// are microseconds everywhere, so the lab cannot show the risk. The
+// simulator, which models delays and loses replies later than the timeout
+// as the prober does, shows it: on the demo Internets of seeds 1–4 (40
+// reverse traceroutes each, Factor 4, Min 20 ms, Max 1 s) p95 runtime fell
+// by 3–35% (e.g. 6.75 s to 4.40 s) but coverage fell on three seeds
+// (0.900 to 0.850, 0.700 to 0.675, 0.700 to 0.650): far vantage points'
+// replies were cut off. Both built-in policies leave it off.
 type Timeouts struct {
 	Factor   float64
 	Min, Max time.Duration // Max 0: no bound but the prober's own
