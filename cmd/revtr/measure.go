@@ -49,6 +49,16 @@ type openRequest struct {
 // opener opens a session for a command.
 type opener func(cmd *cobra.Command, req openRequest) (*session, error)
 
+// withSession opens a session, runs fn on it and closes it.
+func withSession(cmd *cobra.Command, open opener, req openRequest, fn func(*session) error) error {
+	s, err := open(cmd, req)
+	if err != nil {
+		return err
+	}
+	defer s.close()
+	return fn(s)
+}
+
 // parseAddr resolves a target given as an address literal.
 func parseAddr(s string) (netip.Addr, error) {
 	a, err := netip.ParseAddr(s)
@@ -72,12 +82,9 @@ func newPingCmd(open opener) *cobra.Command {
 		Short: "Ping, optionally with IP Record Route, optionally spoofed",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			s, err := open(cmd, openRequest{from: f.from, spoofAs: f.spoofAs})
-			if err != nil {
-				return err
-			}
-			defer s.close()
-			return runPing(cmd, s, f, args[0])
+			return withSession(cmd, open, openRequest{from: f.from, spoofAs: f.spoofAs}, func(s *session) error {
+				return runPing(cmd, s, f, args[0])
+			})
 		},
 	}
 	fs := cmd.Flags()
@@ -154,12 +161,9 @@ func newTracerouteCmd(open opener) *cobra.Command {
 		Short: "Paris traceroute (one flow) or multipath traceroute (MDA)",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			s, err := open(cmd, openRequest{from: f.from})
-			if err != nil {
-				return err
-			}
-			defer s.close()
-			return runTraceroute(cmd, s, f, args[0])
+			return withSession(cmd, open, openRequest{from: f.from}, func(s *session) error {
+				return runTraceroute(cmd, s, f, args[0])
+			})
 		},
 	}
 	fs := cmd.Flags()
