@@ -56,7 +56,6 @@ func BenchmarkEngine(b *testing.B) {
 // (250 traceroutes toward 5 sources), cycling over every address it holds.
 func BenchmarkAtlasIntersect(b *testing.B) {
 	w := benchWorld(b)
-	type q struct{ src, addr [16]byte }
 	var qs []eval.Pair
 	for _, p := range w.Paths {
 		for j, a := range p.Hops {
