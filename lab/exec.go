@@ -39,6 +39,19 @@ func (l *Lab) Do(node string, fn func() error) error {
 	return inNS(h, fn)
 }
 
+// OpenIn runs open inside node's network namespace, as Do does, and
+// returns what it opened: a prober, a responder, a client, whose sockets
+// stay in that namespace.
+func OpenIn[T any](l *Lab, node string, open func() (T, error)) (T, error) {
+	var v T
+	err := l.Do(node, func() error {
+		var err error
+		v, err = open()
+		return err
+	})
+	return v, err
+}
+
 // Stdio connects a command's standard streams; nil means /dev/null.
 type Stdio struct {
 	Stdin          io.Reader

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/revtr/revtr/lab"
+	"github.com/revtr/revtr/lab/labtest"
 	"github.com/revtr/revtr/meas"
 	"github.com/revtr/revtr/probe"
 	"github.com/revtr/revtr/topo"
@@ -16,21 +17,7 @@ import (
 // ends.
 func newProber(t testing.TB, l *lab.Lab, node string, cfg probe.Config) *probe.Prober {
 	t.Helper()
-	var p *probe.Prober
-	err := l.Do(node, func() error {
-		var err error
-		p, err = probe.New(cfg)
-		return err
-	})
-	if err != nil {
-		t.Fatalf("prober on %s: %v", node, err)
-	}
-	t.Cleanup(func() {
-		if err := p.Close(); err != nil {
-			t.Errorf("close prober on %s: %v", node, err)
-		}
-	})
-	return p
+	return labtest.Open(t, l, node, func() (*probe.Prober, error) { return probe.New(cfg) })
 }
 
 // hostGroup opens a prober on every host of the lab and groups them;

@@ -47,41 +47,13 @@ func startResponder(t testing.TB, l *lab.Lab, node string, cfg twohost.Responder
 	if cfg.Registry == nil {
 		cfg.Registry = prometheus.NewRegistry()
 	}
-	var r *twohost.Responder
-	err := l.Do(node, func() error {
-		var err error
-		r, err = twohost.NewResponder(cfg)
-		return err
-	})
-	if err != nil {
-		t.Fatalf("responder on %s: %v", node, err)
-	}
-	t.Cleanup(func() {
-		if err := r.Close(); err != nil {
-			t.Errorf("close responder on %s: %v", node, err)
-		}
-	})
-	return r
+	return labtest.Open(t, l, node, func() (*twohost.Responder, error) { return twohost.NewResponder(cfg) })
 }
 
 // newClient opens a client on node, closed when the test ends.
 func newClient(t testing.TB, l *lab.Lab, node string, cfg twohost.ClientConfig) *twohost.Client {
 	t.Helper()
-	var c *twohost.Client
-	err := l.Do(node, func() error {
-		var err error
-		c, err = twohost.NewClient(cfg)
-		return err
-	})
-	if err != nil {
-		t.Fatalf("client on %s: %v", node, err)
-	}
-	t.Cleanup(func() {
-		if err := c.Close(); err != nil {
-			t.Errorf("close client on %s: %v", node, err)
-		}
-	})
-	return c
+	return labtest.Open(t, l, node, func() (*twohost.Client, error) { return twohost.NewClient(cfg) })
 }
 
 func hostAddr(t testing.TB, tp *topo.Topology, name string, v6 bool) netip.Addr {

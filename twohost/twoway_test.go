@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/revtr/revtr/lab"
+	"github.com/revtr/revtr/lab/labtest"
 	"github.com/revtr/revtr/meas"
 	"github.com/revtr/revtr/probe"
 	"github.com/revtr/revtr/topo"
@@ -17,17 +18,9 @@ import (
 // newProber opens a probe.Prober on node, closed when the test ends.
 func newProber(t testing.TB, l *lab.Lab, node string) *probe.Prober {
 	t.Helper()
-	var p *probe.Prober
-	err := l.Do(node, func() error {
-		var err error
-		p, err = probe.New(probe.Config{Rate: 2000, Timeout: 500 * time.Millisecond})
-		return err
+	return labtest.Open(t, l, node, func() (*probe.Prober, error) {
+		return probe.New(probe.Config{Rate: 2000, Timeout: 500 * time.Millisecond})
 	})
-	if err != nil {
-		t.Fatalf("prober on %s: %v", node, err)
-	}
-	t.Cleanup(func() { p.Close() })
-	return p
 }
 
 // TestTwoWayMultiAS measures both directions between the source and the

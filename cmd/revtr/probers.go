@@ -81,12 +81,7 @@ func openLab(name string, req openRequest) (*session, error) {
 // addLabProber opens a prober inside node's network namespace and adds it
 // to g.
 func addLabProber(g *probe.Group, l *lab.Lab, node string, cfg probe.Config) (*probe.Prober, error) {
-	var p *probe.Prober
-	err := l.Do(node, func() error {
-		var err error
-		p, err = probe.New(cfg)
-		return err
-	})
+	p, err := lab.OpenIn(l, node, func() (*probe.Prober, error) { return probe.New(cfg) })
 	if err != nil {
 		return nil, err
 	}

@@ -7,6 +7,7 @@ package labtest
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"sync/atomic"
 	"testing"
@@ -53,4 +54,20 @@ func Up(t testing.TB, tp *topo.Topology) *lab.Lab {
 		}
 	})
 	return l
+}
+
+// Open runs open inside node's namespace (lab.OpenIn) and closes what it
+// opened when the test ends; it fails the test if open fails.
+func Open[T io.Closer](t testing.TB, l *lab.Lab, node string, open func() (T, error)) T {
+	t.Helper()
+	v, err := lab.OpenIn(l, node, open)
+	if err != nil {
+		t.Fatalf("open in %s: %v", node, err)
+	}
+	t.Cleanup(func() {
+		if err := v.Close(); err != nil {
+			t.Errorf("close in %s: %v", node, err)
+		}
+	})
+	return v
 }

@@ -53,12 +53,7 @@ func LabProbers(l *lab.Lab, pc probe.Config) (*probe.Group, error) {
 
 // addProber opens a prober in n's namespace and adds it to g.
 func addProber(g *probe.Group, l *lab.Lab, n *topo.Node, cfg probe.Config) error {
-	var p *probe.Prober
-	err := l.Do(n.Name, func() error {
-		var err error
-		p, err = probe.New(cfg)
-		return err
-	})
+	p, err := lab.OpenIn(l, n.Name, func() (*probe.Prober, error) { return probe.New(cfg) })
 	if err != nil {
 		return fmt.Errorf("eval: prober in %s: %w", n.Name, err)
 	}
