@@ -21,10 +21,13 @@ type builder struct {
 	ns      []netns.NsHandle // by NodeID
 }
 
-// build creates namespaces (with their namespace-wide sysctls), then links,
-// then configures every node. It leaves what it built on failure; the caller
-// tears it down.
+// build prepares nsDir, creates namespaces (with their namespace-wide
+// sysctls), then links, then configures every node. It leaves what it
+// built on failure; the caller tears it down.
 func build(ctx context.Context, t *topo.Topology, lab string, workers int) error {
+	if err := prepareNSDir(); err != nil {
+		return err
+	}
 	b := &builder{t: t, lab: lab, workers: workers, ns: make([]netns.NsHandle, len(t.Nodes))}
 	for i := range b.ns {
 		b.ns[i] = netns.None()

@@ -10,7 +10,10 @@
 // google/nftables the rules. Namespaces are named NSPrefix + lab + "-" +
 // node, so that Remove and DownAll find a lab — and with it its veths and
 // nftables tables — also after a crash. Up returns once every interface is
-// operationally up, ready to carry probes.
+// operationally up, ready to carry probes. Like iproute2, Up first makes
+// /run/netns a shared mount point, so that a later `ip netns add` does not
+// cover the lab's namespaces (see nsdir.go; Down reports ErrCovered, with
+// what to do, for a lab built before that was possible).
 //
 // The kernel is made to forward exactly as topo's ground truth predicts:
 //   - ECMP: a router does not use the kernel's multipath hash (randomly
@@ -52,6 +55,10 @@ var (
 	// ErrNeedRoot: building, entering and removing labs needs root
 	// (CAP_SYS_ADMIN and CAP_NET_ADMIN).
 	ErrNeedRoot = errors.New("needs root: creates and enters network namespaces")
+	// ErrCovered: a namespace of the lab cannot be removed because its
+	// mount lies under a mount put on /run/netns while the lab was up;
+	// the error says what to do.
+	ErrCovered = errors.New("namespace mount covered by a later mount")
 )
 
 func checkRoot() error {

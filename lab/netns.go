@@ -4,13 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"regexp"
 	"runtime"
 	"strings"
 
 	"github.com/vishvananda/netns"
-	"golang.org/x/sys/unix"
 )
 
 // NSPrefix starts the name of every network namespace this package creates:
@@ -122,19 +120,6 @@ func inNS(ns netns.NsHandle, fn func() error) error {
 		}
 		return err
 	})
-}
-
-// deleteNS unmounts and removes a named namespace. The kernel frees the
-// namespace, its interfaces and its nftables tables once nothing holds it.
-func deleteNS(name string) error {
-	p := filepath.Join(nsDir, name)
-	if err := unix.Unmount(p, unix.MNT_DETACH); err != nil && !errors.Is(err, unix.EINVAL) && !errors.Is(err, unix.ENOENT) {
-		return fmt.Errorf("unmount namespace %s: %w", name, err)
-	}
-	if err := os.Remove(p); err != nil && !errors.Is(err, os.ErrNotExist) {
-		return fmt.Errorf("remove namespace %s: %w", name, err)
-	}
-	return nil
 }
 
 // listNS returns the names of the named namespaces that start with prefix.

@@ -192,15 +192,25 @@ func labNames(prefix string) ([]string, error) {
 	return names, nil
 }
 
-// removeNamespaces deletes every namespace of lab name.
+// removeNamespaces deletes every namespace of lab name. Covered ones
+// (ErrCovered) are reported once, with what to do about them.
 func removeNamespaces(name string) error {
 	ns, err := listNS(labPrefix(name))
 	if err != nil {
 		return err
 	}
 	var errs []error
+	covered := 0
 	for _, n := range ns {
-		errs = append(errs, deleteNS(n))
+		err := deleteNS(n)
+		if errors.Is(err, ErrCovered) {
+			covered++
+			continue
+		}
+		errs = append(errs, err)
+	}
+	if covered > 0 {
+		errs = append(errs, coveredError(name, covered))
 	}
 	return errors.Join(errs...)
 }
