@@ -6,38 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os/exec"
-	"path/filepath"
-
-	"github.com/vishvananda/netns"
 )
-
-// openNS opens a node's namespace.
-func (l *Lab) openNS(node string) (netns.NsHandle, error) {
-	if _, err := l.Node(node); err != nil {
-		return netns.None(), err
-	}
-	if err := checkRoot(); err != nil {
-		return netns.None(), fmt.Errorf("lab %s: enter %s: %w", l.name, node, err)
-	}
-	h, err := netns.GetFromPath(filepath.Join(nsDir, nsName(l.name, node)))
-	if err != nil {
-		return netns.None(), fmt.Errorf("lab %s: open namespace of %s: %w", l.name, node, err)
-	}
-	return h, nil
-}
-
-// Do runs fn on a locked OS thread inside node's network namespace and
-// returns its error. Sockets fn opens stay in that namespace after Do
-// returns (this is how probers get their raw sockets). fn must not start
-// goroutines that expect to be in the namespace: they run on other threads.
-func (l *Lab) Do(node string, fn func() error) error {
-	h, err := l.openNS(node)
-	if err != nil {
-		return err
-	}
-	defer h.Close()
-	return inNS(h, fn)
-}
 
 // OpenIn runs open inside node's network namespace, as Do does, and
 // returns what it opened: a prober, a responder, a client, whose sockets

@@ -12,7 +12,7 @@
 // nftables tables — also after a crash. Up returns once every interface is
 // operationally up, ready to carry probes. Like iproute2, Up first makes
 // /run/netns a shared mount point, so that a later `ip netns add` does not
-// cover the lab's namespaces (see nsdir.go; Down reports ErrCovered, with
+// cover the lab's namespaces (see nsdir_linux.go; Down reports ErrCovered, with
 // what to do, for a lab built before that was possible).
 //
 // The kernel is made to forward exactly as topo's ground truth predicts:
@@ -31,8 +31,8 @@
 //     and strict reverse-path filtering (for vantage points that may not
 //     spoof) through sysctls, every value set explicitly.
 //
-// Building, entering and removing labs needs root (ErrNeedRoot); Open and
-// Status only read.
+// Building, entering and removing labs needs Linux (ErrNotSupported
+// elsewhere) and root (ErrNeedRoot); Open and Status only read.
 package lab
 
 import (
@@ -55,13 +55,21 @@ var (
 	// ErrNeedRoot: building, entering and removing labs needs root
 	// (CAP_SYS_ADMIN and CAP_NET_ADMIN).
 	ErrNeedRoot = errors.New("needs root: creates and enters network namespaces")
+	// ErrNotSupported: labs need Linux network namespaces; elsewhere
+	// building, entering and removing labs fail with it (Open and Status
+	// still read state files). It matches errors.ErrUnsupported too.
+	ErrNotSupported = fmt.Errorf("labs need Linux network namespaces: %w", errors.ErrUnsupported)
 	// ErrCovered: a namespace of the lab cannot be removed because its
 	// mount lies under a mount put on /run/netns while the lab was up;
 	// the error says what to do.
 	ErrCovered = errors.New("namespace mount covered by a later mount")
 )
 
+// checkRoot checks that labs can be built, entered and removed here.
 func checkRoot() error {
+	if !supported {
+		return ErrNotSupported
+	}
 	if os.Geteuid() != 0 {
 		return ErrNeedRoot
 	}

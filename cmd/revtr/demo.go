@@ -3,7 +3,6 @@ package main
 import (
 	"errors"
 	"fmt"
-	"os"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -40,9 +39,9 @@ on the in-memory simulator.`,
 			w := cmd.OutOrStdout()
 			fmt.Fprintf(w, "generated Internet (seed %d):\n%s\n", tf.seed, t.Summarize())
 			cfg := demo.Config{Topology: t, Out: w, Destinations: dsts}
-			if useSim || os.Geteuid() != 0 {
+			if useSim || needRoot() != nil {
 				if !useSim {
-					fmt.Fprintln(w, "\nnot root: no network namespaces; running on the in-memory simulator instead")
+					fmt.Fprintln(w, "\nnot root on Linux: no network namespaces; running on the in-memory simulator instead")
 				}
 				return runDemoSim(cmd, cfg)
 			}

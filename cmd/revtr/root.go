@@ -2,9 +2,13 @@ package main
 
 import (
 	"errors"
+	"fmt"
 	"os"
+	"runtime"
 
 	"github.com/spf13/cobra"
+
+	"github.com/revtr/revtr/lab"
 )
 
 func newRootCmd() *cobra.Command {
@@ -27,8 +31,15 @@ It also builds an emulated Internet in network namespaces (lab) or in memory
 // namespaces when not run as root.
 var errNeedRoot = errors.New("this command needs root (raw sockets and network namespaces); run it with sudo, or use 'revtr sim' which needs no privileges")
 
-// needRoot fails unless the process runs as root.
+// errNeedLinux is returned by those commands off Linux; it wraps
+// lab.ErrNotSupported.
+var errNeedLinux = fmt.Errorf("this command needs Linux (raw sockets and network namespaces); use 'revtr sim', which runs anywhere: %w", lab.ErrNotSupported)
+
+// needRoot fails unless the process runs as root on Linux.
 func needRoot() error {
+	if runtime.GOOS != "linux" {
+		return errNeedLinux
+	}
 	if os.Geteuid() != 0 {
 		return errNeedRoot
 	}

@@ -1,7 +1,7 @@
 // Package labtest builds labs for tests of other packages: each test gets a
 // lab of its own, with a name no other test or test process uses, removed
 // when the test ends. Tests that need one skip with a clear message when not
-// run as root.
+// run as root on Linux.
 package labtest
 
 import (
@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -23,9 +24,12 @@ const upTimeout = 2 * time.Minute
 
 var seq atomic.Int64
 
-// NeedRoot skips the test unless it runs as root.
+// NeedRoot skips the test unless it runs as root on Linux.
 func NeedRoot(t testing.TB) {
 	t.Helper()
+	if runtime.GOOS != "linux" {
+		t.Skip("needs Linux: network namespaces")
+	}
 	if os.Geteuid() != 0 {
 		t.Skip("needs root: creates network namespaces and raw sockets")
 	}

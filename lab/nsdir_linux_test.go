@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -63,20 +64,28 @@ func ipNetns(t *testing.T, args ...string) {
 	}
 }
 
-// nsDirLine returns the mountinfo line of the mount on nsDir, "" if none.
+// nsDirLine returns the mountinfo line of the mount on nsDir that path
+// lookups reach, "" if nsDir is not a mount point.
 func nsDirLine(t *testing.T) string {
 	t.Helper()
+	var stx unix.Statx_t
+	err := unix.Statx(unix.AT_FDCWD, nsDir, 0, unix.STATX_MNT_ID, &stx)
+	if errors.Is(err, unix.ENOENT) {
+		return ""
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
 	b, err := os.ReadFile("/proc/self/mountinfo")
 	if err != nil {
 		t.Fatal(err)
 	}
-	line := ""
 	for l := range strings.Lines(string(b)) {
-		if f := strings.Fields(l); len(f) > 4 && f[4] == nsDir {
-			line = l // the last one is on top
+		if f := strings.Fields(l); len(f) > 4 && f[0] == strconv.FormatUint(stx.Mnt_id, 10) && f[4] == nsDir {
+			return l
 		}
 	}
-	return line
+	return ""
 }
 
 // mountsOf counts the mounts on namespace files of lab, covered or not.

@@ -102,20 +102,6 @@ func deleteNS(name string) error {
 	return fmt.Errorf("remove namespace %s: %w", name, err)
 }
 
-// coveredError explains what to do about a lab whose namespaces are
-// covered: move the mount on nsDir aside, remove the lab, move it back.
-// Moving it aside hides, for that moment, the namespaces mounted since
-// then, hence the advice to wait until nothing else uses them.
-func coveredError(lab string, n int) error {
-	aside := nsDir + ".aside"
-	return fmt.Errorf("%d namespaces of the lab stay mounted under the mount that was put on %s "+
-		"while the lab was up (iproute2 makes one the first time it creates a namespace), "+
-		"out of reach: %w. To free them, while no other program creates, enters or deletes "+
-		"namespaces, run: mkdir %s && mount --move %s %s; revtr lab down --name %s; "+
-		"mount --move %s %s && rmdir %s",
-		n, nsDir, ErrCovered, aside, nsDir, aside, lab, aside, nsDir, aside)
-}
-
 // mountTable lists the mounts of this mount namespace, stacked and
 // covered ones included.
 type mountTable []mount
