@@ -84,37 +84,11 @@ type Lab struct {
 	byIdx map[string]topo.NodeID
 }
 
-// Option tunes Up.
-type Option func(*config)
-
-type config struct {
-	workers int
-}
-
-// WithWorkers sets how many namespaces are configured in parallel
-// (default: 4 × GOMAXPROCS; netlink calls block in the kernel).
-func WithWorkers(n int) Option {
-	return func(c *config) {
-		if n > 0 {
-			c.workers = n
-		}
-	}
-}
-
-func newConfig(opts []Option) config {
-	c := config{workers: 4 * runtime.GOMAXPROCS(0)}
-	for _, o := range opts {
-		o(&c)
-	}
-	return c
-}
-
 // Up builds topology t as lab name: a namespace per node, links, addresses,
 // routes, sysctls and nftables rules, configuring namespaces in parallel.
 // On failure it removes everything it built and returns the error. The lab
 // stays up until Down or DownAll; its state is saved so that Open finds it.
-func Up(ctx context.Context, t *topo.Topology, name string, opts ...Option) (*Lab, error) {
-	cfg := newConfig(opts)
+func Up(ctx context.Context, t *topo.Topology, name string) (*Lab, error) {
 	if err := checkLabName(name); err != nil {
 		return nil, err
 	}
@@ -132,7 +106,7 @@ func Up(ctx context.Context, t *topo.Topology, name string, opts ...Option) (*La
 	if len(left) > 0 {
 		return nil, fmt.Errorf("lab %s: %d namespaces exist (%s): %w", name, len(left), left[0], ErrExists)
 	}
-	if err := build(ctx, t, name, cfg.workers); err != nil {
+	if err := build(ctx, t, name, buildWorkers()); err != nil {
 		if derr := removeNamespaces(name); derr != nil {
 			err = errors.Join(err, fmt.Errorf("tear down after failure: %w", derr))
 		}
@@ -143,6 +117,10 @@ func Up(ctx context.Context, t *topo.Topology, name string, opts ...Option) (*La
 	}
 	return l, nil
 }
+
+// buildWorkers is how many namespaces Up configures at once: netlink
+// calls block in the kernel, so more than there are CPUs.
+func buildWorkers() int { return 4 * runtime.GOMAXPROCS(0) }
 
 // newLab validates t and indexes its nodes by name.
 func newLab(t *topo.Topology, name string) (*Lab, error) {

@@ -94,9 +94,6 @@ func addrSet(as []netip.Addr) map[netip.Addr]bool {
 	return m
 }
 
-// Policy returns the engine's policy.
-func (e *Engine) Policy() Policy { return e.cfg.Policy }
-
 func (e *Engine) nextID() uint64 { return e.ids.Add(1) }
 
 // Symmetry is a request's stance on assumed symmetry.

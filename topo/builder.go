@@ -183,18 +183,6 @@ func (b *Builder) SetBehaviour(router NodeID, bh Behaviour) {
 	b.t.Nodes[router].Behaviour = bh
 }
 
-// SetRole sets a host's role.
-func (b *Builder) SetRole(host NodeID, role HostRole) {
-	if !b.ok() {
-		return
-	}
-	if !b.valid(host) || b.t.Nodes[host].Kind != Host {
-		b.fail("set role: node %d is not a host", host)
-		return
-	}
-	b.t.Nodes[host].Role = role
-}
-
 // Link connects two routers with IGP cost 1 and the default delay
 // (DefaultIntraDelay inside an AS, DefaultInterDelay between ASes).
 func (b *Builder) Link(a, c NodeID) LinkID {

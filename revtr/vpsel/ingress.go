@@ -2,8 +2,6 @@ package vpsel
 
 import (
 	"cmp"
-	"context"
-	"fmt"
 	"net/netip"
 	"slices"
 
@@ -19,26 +17,6 @@ type SurveyProbe struct {
 	InRange    bool       // the target's stamp is in the reply
 	Ingress    netip.Addr // first stamp inside the target's prefix (the target if none)
 	Distance   int        // stamps before the ingress
-}
-
-// Survey runs the reference's Record Route survey: a ping with Record Route
-// from every vantage point to every target (one per prefix), sequentially.
-// It returns the probes and how many it sent.
-func Survey(ctx context.Context, p meas.Prober, vps, targets []netip.Addr, prefix PrefixOf) ([]SurveyProbe, error) {
-	if prefix == nil {
-		prefix = Slash24
-	}
-	var out []SurveyProbe
-	for _, t := range targets {
-		for _, vp := range vps {
-			rr, err := p.RecordRoute(ctx, meas.RRRequest{Src: vp, Dst: t})
-			if err != nil {
-				return out, fmt.Errorf("survey %v from %v: %w", t, vp, err)
-			}
-			out = append(out, SurveyOne(rr, prefix))
-		}
-	}
-	return out, nil
 }
 
 // SurveyOne reads one survey ping.
