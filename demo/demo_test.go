@@ -11,6 +11,7 @@ import (
 	"github.com/revtr/revtr/revtr/eval"
 	"github.com/revtr/revtr/sim"
 	"github.com/revtr/revtr/topo"
+	"github.com/revtr/revtr/topo/topotest"
 )
 
 // TestDemoOnSimulator runs the demo scenario on the default Internet in
@@ -55,7 +56,7 @@ func TestDemoOnSimulator(t *testing.T) {
 }
 
 func TestDemoNeedsHosts(t *testing.T) {
-	tp, err := topo.Diamond()
+	tp, err := topotest.Diamond()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,15 +6,16 @@ import (
 	"testing"
 
 	"github.com/revtr/revtr/topo"
+	"github.com/revtr/revtr/topo/topotest"
 )
 
 // TestECMPFollowsTruth traces many UDP (IPv4 and IPv6) and TCP flows,
-// differing in source port, across topo.Diamond with traceroute: every hop
+// differing in source port, across topotest.Diamond with traceroute: every hop
 // of every flow is where topo.Path predicts it, and every branch of both
 // diamonds is used.
 func TestECMPFollowsTruth(t *testing.T) {
 	needTool(t, "traceroute")
-	tp, err := topo.Diamond()
+	tp, err := topotest.Diamond()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,13 +8,13 @@ import (
 	"os"
 
 	"github.com/revtr/revtr/lab"
-	"github.com/revtr/revtr/topo"
+	"github.com/revtr/revtr/topo/topotest"
 )
 
 // Build a lab, open a socket inside one of its hosts, run a reference tool
 // in another, and remove the lab. Needs root.
 func ExampleUp() {
-	t, err := topo.Chain(3) // h0 - r0 - r1 - r2 - h1
+	t, err := topotest.Chain(3) // h0 - r0 - r1 - r2 - h1
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -12,9 +12,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/revtr/revtr/topo"
 	"github.com/vishvananda/netlink"
 	"github.com/vishvananda/netns"
+
+	"github.com/revtr/revtr/topo"
+	"github.com/revtr/revtr/topo/topotest"
 )
 
 func needRoot(t testing.TB) {
@@ -119,10 +121,10 @@ func mustAddr(t testing.TB, l *Lab, node string) netip.Addr {
 	return a
 }
 
-// chain is topo.Chain(n): h0 - r0 - ... - r(n-1) - h1.
+// chain is topotest.Chain(n): h0 - r0 - ... - r(n-1) - h1.
 func chain(t testing.TB, n int) *topo.Topology {
 	t.Helper()
-	tp, err := topo.Chain(n)
+	tp, err := topotest.Chain(n)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,13 +8,13 @@ import (
 	"testing"
 
 	"github.com/revtr/revtr/lab"
-	"github.com/revtr/revtr/topo"
+	"github.com/revtr/revtr/topo/topotest"
 )
 
 // TestNotSupported: off Linux, building and removing labs fail with
 // ErrNotSupported, which also matches errors.ErrUnsupported.
 func TestNotSupported(t *testing.T) {
-	tp, err := topo.Chain(1)
+	tp, err := topotest.Chain(1)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/revtr/revtr/topo"
+	"github.com/revtr/revtr/topo/topotest"
 )
 
 // The plans are pure: these run without root.
@@ -48,7 +49,7 @@ func TestNamespaceSysctls(t *testing.T) {
 }
 
 func TestStrictRPFilterFacesNonSpoofingVP(t *testing.T) {
-	tp, err := topo.MultiAS()
+	tp, err := topotest.MultiAS()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,17 +8,18 @@ import (
 	"testing"
 	"time"
 
-	"github.com/revtr/revtr/topo"
 	"golang.org/x/net/icmp"
 	"golang.org/x/net/ipv4"
+
+	"github.com/revtr/revtr/topo/topotest"
 )
 
 // TestSpoofingFilter sends an echo request from each vantage point of
-// topo.MultiAS with the source's address: the destination's reply reaches
+// topotest.MultiAS with the source's address: the destination's reply reaches
 // the source only from the vantage point that may spoof; the first router
 // after the other one drops it (strict rp_filter).
 func TestSpoofingFilter(t *testing.T) {
-	tp, err := topo.MultiAS()
+	tp, err := topotest.MultiAS()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,10 +7,10 @@ import (
 	"time"
 
 	"github.com/revtr/revtr/lab/labtest"
+	"github.com/revtr/revtr/topo/topotest"
 
 	"github.com/revtr/revtr/meas"
 	"github.com/revtr/revtr/probe"
-	"github.com/revtr/revtr/topo"
 )
 
 // BenchmarkSustained measures the packets per second one prober sustains
@@ -29,7 +29,7 @@ func BenchmarkSustained(b *testing.B) {
 		{"tcp-syn", meas.Flow{Proto: meas.TCP, ID: 40000}, 0},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
-			tp := build(b)(topo.Chain(2))
+			tp := build(b)(topotest.Chain(2))
 			l := labtest.Up(b, tp)
 			p := newProber(b, l, "h0", probe.Config{Rate: 1e7, Burst: 4096, Timeout: 5 * time.Second})
 			dst := hostAddr(b, tp, "h1", false)

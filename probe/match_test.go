@@ -9,10 +9,10 @@ import (
 	"time"
 
 	"github.com/revtr/revtr/lab/labtest"
+	"github.com/revtr/revtr/topo/topotest"
 
 	"github.com/revtr/revtr/meas"
 	"github.com/revtr/revtr/probe"
-	"github.com/revtr/revtr/topo"
 )
 
 // expected is a probe and the answer the ground truth predicts.
@@ -30,7 +30,7 @@ type expected struct {
 // gets an answer.
 func TestMatchThousands(t *testing.T) {
 	const n = 5000
-	tp := build(t)(topo.Chain(3))
+	tp := build(t)(topotest.Chain(3))
 	node(t, tp, "r1").Behaviour.NoTimeExceeded = true
 	l := labtest.Up(t, tp)
 	p := newProber(t, l, "h0", probe.Config{Rate: 50000, Burst: 500, Timeout: 5 * time.Second})
@@ -99,7 +99,7 @@ func randomFlow(rng *rand.Rand) meas.Flow {
 // ErrClosed, that a cancelled wait returns the context's error and frees
 // the probe, and that a closed prober refuses new probes.
 func TestCloseAndCancel(t *testing.T) {
-	tp := build(t)(topo.Chain(3))
+	tp := build(t)(topotest.Chain(3))
 	node(t, tp, "r1").Behaviour.NoTimeExceeded = true
 	l := labtest.Up(t, tp)
 	var p *probe.Prober
@@ -146,7 +146,7 @@ func TestCloseAndCancel(t *testing.T) {
 
 // TestProbeBadInput checks the errors of requests no prober could send.
 func TestProbeBadInput(t *testing.T) {
-	tp := build(t)(topo.Chain(1))
+	tp := build(t)(topotest.Chain(1))
 	l := labtest.Up(t, tp)
 	p := newProber(t, l, "h0", probe.Config{Rate: 1000})
 	h1, h16 := hostAddr(t, tp, "h1", false), hostAddr(t, tp, "h1", true)
@@ -181,7 +181,7 @@ func TestProbeBadInput(t *testing.T) {
 
 // TestRateLimit checks the default token bucket: 100 packets per second.
 func TestRateLimit(t *testing.T) {
-	tp := build(t)(topo.Chain(1))
+	tp := build(t)(topotest.Chain(1))
 	l := labtest.Up(t, tp)
 	p := newProber(t, l, "h0", probe.Config{})
 	h1 := hostAddr(t, tp, "h1", false)

@@ -10,10 +10,10 @@ import (
 	"time"
 
 	"github.com/revtr/revtr/lab/labtest"
+	"github.com/revtr/revtr/topo/topotest"
 
 	"github.com/revtr/revtr/lab"
 	"github.com/revtr/revtr/meas"
-	"github.com/revtr/revtr/topo"
 )
 
 func needTool(t testing.TB, name string) {
@@ -83,7 +83,7 @@ func traceHops(out string) []netip.Addr {
 func TestAgreesWithIputils(t *testing.T) {
 	needTool(t, "ping")
 	needTool(t, "traceroute")
-	tp := build(t)(topo.MultiAS())
+	tp := build(t)(topotest.MultiAS())
 	node(t, tp, "r3").Behaviour.NoRRStamp = true // p1
 	l := labtest.Up(t, tp)
 	g := hostGroup(t, l, nil)

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/revtr/revtr/lab/labtest"
+	"github.com/revtr/revtr/topo/topotest"
 
 	"github.com/revtr/revtr/meas"
 	"github.com/revtr/revtr/probe"
@@ -18,7 +19,7 @@ import (
 // TestPingChain pings across a chain, both ways, and checks a silent
 // destination is reported as no reply rather than an error.
 func TestPingChain(t *testing.T) {
-	tp := build(t)(topo.Chain(4))
+	tp := build(t)(topotest.Chain(4))
 	l := labtest.Up(t, tp)
 	g := hostGroup(t, l, nil)
 	h0, h1 := hostAddr(t, tp, "h0", false), hostAddr(t, tp, "h1", false)
@@ -52,7 +53,7 @@ func TestPingChain(t *testing.T) {
 // on a chain whose middle router does not stamp: absent from Record Route,
 // present in traceroute.
 func TestRecordRouteTruth(t *testing.T) {
-	tp := build(t)(topo.Chain(5))
+	tp := build(t)(topotest.Chain(5))
 	silent := node(t, tp, "r2")
 	silent.Behaviour.NoRRStamp = true
 	l := labtest.Up(t, tp)
@@ -96,7 +97,7 @@ func TestRecordRouteTruth(t *testing.T) {
 // TestRecordRouteBadInput checks clear errors for requests that cannot be
 // sent.
 func TestRecordRouteBadInput(t *testing.T) {
-	tp := build(t)(topo.Chain(1))
+	tp := build(t)(topotest.Chain(1))
 	l := labtest.Up(t, tp)
 	p := newProber(t, l, "h0", probe.Config{Rate: 1000})
 	ctx := context.Background()

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/revtr/revtr/lab/labtest"
+	"github.com/revtr/revtr/topo/topotest"
 
 	"github.com/revtr/revtr/meas"
 	"github.com/revtr/revtr/probe"
@@ -21,7 +22,7 @@ import (
 // that address, dropped by strict rp_filter when the vantage point's first
 // router enforces it.
 func TestSpoofedRR(t *testing.T) {
-	tp := build(t)(topo.MultiAS())
+	tp := build(t)(topotest.MultiAS())
 	l := labtest.Up(t, tp)
 	hs, hd := hostAddr(t, tp, "h0", false), hostAddr(t, tp, "h1", false)
 	hw, he := hostAddr(t, tp, "h2", false), hostAddr(t, tp, "h3", false)
@@ -75,7 +76,7 @@ func TestSpoofedRR(t *testing.T) {
 // hand, as two agents would: the source registers the expectation, the
 // vantage point sends.
 func TestExpectAndSend(t *testing.T) {
-	tp := build(t)(topo.MultiAS())
+	tp := build(t)(topotest.MultiAS())
 	l := labtest.Up(t, tp)
 	hs, hd := hostAddr(t, tp, "h0", false), hostAddr(t, tp, "h1", false)
 	src := newProber(t, l, "h0", probe.Config{Rate: 1000})

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/revtr/revtr/lab/labtest"
+	"github.com/revtr/revtr/topo/topotest"
 
 	"github.com/revtr/revtr/mda"
 	"github.com/revtr/revtr/meas"
@@ -22,8 +23,8 @@ func TestTraceTruth(t *testing.T) {
 		tp    *topo.Topology
 		pairs [][2]string
 	}{
-		{"diamond", build(t)(topo.Diamond()), [][2]string{{"h0", "h1"}, {"h1", "h0"}}},
-		{"multias", build(t)(topo.MultiAS()), [][2]string{{"h0", "h1"}, {"h1", "h0"}, {"h2", "h3"}, {"h3", "h2"}}},
+		{"diamond", build(t)(topotest.Diamond()), [][2]string{{"h0", "h1"}, {"h1", "h0"}}},
+		{"multias", build(t)(topotest.MultiAS()), [][2]string{{"h0", "h1"}, {"h1", "h0"}, {"h2", "h3"}, {"h3", "h2"}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			l := labtest.Up(t, tc.tp)
@@ -77,7 +78,7 @@ func addrsKey(as []netip.Addr) string {
 // after GapLimit silent hops once the routers run out of route... or answer
 // unreachable: either way it stops early with a reason, not at MaxTTL.
 func TestTraceStops(t *testing.T) {
-	tp := build(t)(topo.Chain(3))
+	tp := build(t)(topotest.Chain(3))
 	for _, n := range tp.Routers() {
 		if tp.Nodes[n].Name == "r1" {
 			tp.Nodes[n].Behaviour.NoTimeExceeded = true
@@ -106,7 +107,7 @@ func TestTraceStops(t *testing.T) {
 // TestMultipathDiamond checks that MDA finds every branch of the two
 // diamonds and spends no more probes than the Diamond-Miner bound allows.
 func TestMultipathDiamond(t *testing.T) {
-	tp := build(t)(topo.Diamond())
+	tp := build(t)(topotest.Diamond())
 	l := labtest.Up(t, tp)
 	g := hostGroup(t, l, nil)
 	h0, h1 := hostAddr(t, tp, "h0", false), hostAddr(t, tp, "h1", false)

@@ -9,12 +9,13 @@ import (
 
 	"github.com/revtr/revtr/revtr"
 	"github.com/revtr/revtr/topo"
+	"github.com/revtr/revtr/topo/topotest"
 )
 
 // TestRRFromSource: on a 3-router chain the source's own Record Route ping
 // reveals the whole way back: destination, three routers, source.
 func TestRRFromSource(t *testing.T) {
-	tp := build(t)(topo.Chain(3))
+	tp := build(t)(topotest.Chain(3))
 	e, _ := setup(t, tp, nil)
 	res := run(t, e, revtr.Request{Src: host(t, tp, "h0"), Dst: host(t, tp, "h1")})
 	wantExact(t, tp, res)
@@ -84,7 +85,7 @@ func TestNoVPInRange(t *testing.T) {
 // TestSymmetryIntradomain: a destination that drops IP options leaves only
 // symmetry; inside one AS it is allowed and flagged 11.
 func TestSymmetryIntradomain(t *testing.T) {
-	tp := build(t)(topo.Chain(3))
+	tp := build(t)(topotest.Chain(3))
 	d, _ := tp.Node("h1")
 	d.Role.DropOptions = true
 	e, _ := setup(t, tp, nil)
@@ -137,7 +138,7 @@ func TestSymmetryInterdomain(t *testing.T) {
 // TestDestinationUnresponsive: a host that ignores echo requests fails
 // with the matching reason, after one diagnostic ping and no traceroute.
 func TestDestinationUnresponsive(t *testing.T) {
-	tp := build(t)(topo.Chain(3))
+	tp := build(t)(topotest.Chain(3))
 	d, _ := tp.Node("h1")
 	d.Role.NoEcho = true
 	e, _ := setup(t, tp, nil)
@@ -149,7 +150,7 @@ func TestDestinationUnresponsive(t *testing.T) {
 
 // TestBadInput: typed errors and FAILED results, never a panic.
 func TestBadInput(t *testing.T) {
-	tp := build(t)(topo.Chain(3))
+	tp := build(t)(topotest.Chain(3))
 	e, _ := setup(t, tp, nil)
 	src, dst := host(t, tp, "h0"), host(t, tp, "h1")
 	for name, tc := range map[string]struct {
@@ -198,7 +199,7 @@ func TestBudget(t *testing.T) {
 
 // TestCanceled: a canceled context ends the measurement as CANCELED.
 func TestCanceled(t *testing.T) {
-	tp := build(t)(topo.Chain(3))
+	tp := build(t)(topotest.Chain(3))
 	e, _ := setup(t, tp, nil)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
@@ -211,7 +212,7 @@ func TestCanceled(t *testing.T) {
 // TestNoRRSupport: a destination that answers pings but drops packets
 // with options, symmetry off: no Record Route support.
 func TestNoRRSupport(t *testing.T) {
-	tp := build(t)(topo.Chain(3))
+	tp := build(t)(topotest.Chain(3))
 	d, _ := tp.Node("h1")
 	d.Role.DropOptions = true
 	e, _ := setup(t, tp, nil)

@@ -8,12 +8,13 @@ import (
 	"github.com/revtr/revtr/revtr"
 	"github.com/revtr/revtr/sim"
 	"github.com/revtr/revtr/topo"
+	"github.com/revtr/revtr/topo/topotest"
 )
 
 // ExampleEngine_Run measures the reverse path across a three-router chain
 // on the simulator: the source's own Record Route ping reveals it all.
 func ExampleEngine_Run() {
-	tp, _ := topo.Chain(3)
+	tp, _ := topotest.Chain(3)
 	n, _ := sim.New(tp, sim.Config{})
 	src, dst := tp.HostAddr(tp.Hosts()[0], false), tp.HostAddr(tp.Hosts()[1], false)
 	e, err := revtr.New(revtr.Config{Prober: n, Sources: []netip.Addr{src}, Allow: topo.ReservedPrefixes()})

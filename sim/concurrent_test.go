@@ -11,6 +11,7 @@ import (
 	"github.com/revtr/revtr/meas"
 	"github.com/revtr/revtr/sim"
 	"github.com/revtr/revtr/topo"
+	"github.com/revtr/revtr/topo/topotest"
 )
 
 // measure runs one request of any kind on its own virtual clock.
@@ -32,7 +33,7 @@ func measure(n *sim.Network, req any) (any, error) {
 // TestConcurrentDeterministic: many goroutines measuring at once get
 // exactly what one goroutine gets alone.
 func TestConcurrentDeterministic(t *testing.T) {
-	tp := build(t)(topo.MultiAS())
+	tp := build(t)(topotest.MultiAS())
 	n := network(t, tp, sim.Config{})
 	var reqs []any
 	for _, a := range tp.Nodes {
@@ -83,7 +84,7 @@ func TestConcurrentDeterministic(t *testing.T) {
 // measurement runs on its own clock started at 0, so all 80 probes reach
 // r1 at 1.1 ms, within one jiffy: no token accrues between them.
 func TestConcurrentRateLimit(t *testing.T) {
-	tp := build(t)(topo.Chain(3))
+	tp := build(t)(topotest.Chain(3))
 	r1, _ := tp.Node("r1")
 	r1.Behaviour.ICMPRateLimitMS = 1000
 	n := network(t, tp, sim.Config{})

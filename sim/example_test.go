@@ -6,14 +6,14 @@ import (
 
 	"github.com/revtr/revtr/meas"
 	"github.com/revtr/revtr/sim"
-	"github.com/revtr/revtr/topo"
+	"github.com/revtr/revtr/topo/topotest"
 )
 
 // A Record Route ping across a chain h0–r0–r1–r2–h1: three routers stamp
 // on the way out, the destination twice, three routers on the way back and
 // the source on receipt.
 func ExampleNetwork_RecordRoute() {
-	tp, err := topo.Chain(3)
+	tp, err := topotest.Chain(3)
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -44,10 +44,10 @@ func ExampleNetwork_RecordRoute() {
 	// probes: {Ping:0 RR:1 SpoofedRR:0 Trace:0 Multipath:0 RateLimited:0 Late:0}
 }
 
-// Traceroutes of two UDP flows through the ECMP diamonds of topo.Diamond
+// Traceroutes of two UDP flows through the ECMP diamonds of topotest.Diamond
 // take different branches (Paris traceroute keeps each on one).
 func ExampleNetwork_Traceroute() {
-	tp, err := topo.Diamond()
+	tp, err := topotest.Diamond()
 	if err != nil {
 		fmt.Println(err)
 		return

@@ -11,7 +11,7 @@ import (
 )
 
 // build returns a function that fails the test if a topology did not
-// build: build(t)(topo.Chain(3)).
+// build: build(t)(topotest.Chain(3)).
 func build(t testing.TB) func(*topo.Topology, error) *topo.Topology {
 	return func(tp *topo.Topology, err error) *topo.Topology {
 		t.Helper()

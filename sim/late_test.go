@@ -9,7 +9,7 @@ import (
 
 	"github.com/revtr/revtr/meas"
 	"github.com/revtr/revtr/sim"
-	"github.com/revtr/revtr/topo"
+	"github.com/revtr/revtr/topo/topotest"
 )
 
 // lateCase measures from h0 to h1 with a per-probe timeout and reports
@@ -21,7 +21,7 @@ type lateCase func(t *testing.T, ctx context.Context, n *sim.Network, timeout ti
 // timeout; a reply just within the timeout is kept. Replies of nearer
 // routers, within the timeout, are kept either way.
 func TestLateReplyLost(t *testing.T) {
-	tp := build(t)(topo.Chain(3)) // h0 –100µs– r0 –1ms– r1 –1ms– r2 –100µs– h1
+	tp := build(t)(topotest.Chain(3)) // h0 –100µs– r0 –1ms– r1 –1ms– r2 –100µs– h1
 	src, dst := host(t, tp, "h0"), host(t, tp, "h1")
 	const rtt = 4400 * time.Microsecond // h0 to h1 and back
 	routers := []netip.Addr{ifaddr(t, tp, "r0", "h0"), ifaddr(t, tp, "r1", "r0"), ifaddr(t, tp, "r2", "r1")}

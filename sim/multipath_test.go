@@ -9,6 +9,7 @@ import (
 	"github.com/revtr/revtr/meas"
 	"github.com/revtr/revtr/sim"
 	"github.com/revtr/revtr/topo"
+	"github.com/revtr/revtr/topo/topotest"
 )
 
 // groundTruthGraph is every interface and link that the ground-truth paths
@@ -32,7 +33,7 @@ func groundTruthGraph(t *testing.T, tp *topo.Topology, k topo.FlowKey, flows int
 // TestMultipathDiamond: MDA over the simulator finds every branch of both
 // ECMP diamonds, nothing else, and spends probes within the bound's reach.
 func TestMultipathDiamond(t *testing.T) {
-	tp := build(t)(topo.Diamond())
+	tp := build(t)(topotest.Diamond())
 	n := network(t, tp, sim.Config{})
 	src, dst := host(t, tp, "h0"), host(t, tp, "h1")
 	res, err := n.Multipath(context.Background(), meas.MultipathRequest{Src: src, Dst: dst, Proto: meas.UDP})

@@ -8,13 +8,13 @@ import (
 
 	"github.com/revtr/revtr/meas"
 	"github.com/revtr/revtr/sim"
-	"github.com/revtr/revtr/topo"
+	"github.com/revtr/revtr/topo/topotest"
 )
 
 // TestPingRTT: the RTT is the sum of the one-way link delays out and back,
 // and the virtual clock moves by what the pings took.
 func TestPingRTT(t *testing.T) {
-	tp := build(t)(topo.Chain(3)) // h0 –100µs– r0 –1ms– r1 –1ms– r2 –100µs– h1
+	tp := build(t)(topotest.Chain(3)) // h0 –100µs– r0 –1ms– r1 –1ms– r2 –100µs– h1
 	n := network(t, tp, sim.Config{})
 	src, dst := host(t, tp, "h0"), host(t, tp, "h1")
 	var want time.Duration
@@ -47,7 +47,7 @@ func TestPingRTT(t *testing.T) {
 
 // TestPingUnanswered: a silent probe costs its timeout.
 func TestPingUnanswered(t *testing.T) {
-	tp := build(t)(topo.Chain(2))
+	tp := build(t)(topotest.Chain(2))
 	h1, _ := tp.Node("h1")
 	h1.Role.NoEcho = true
 	n := network(t, tp, sim.Config{})
@@ -61,7 +61,7 @@ func TestPingUnanswered(t *testing.T) {
 }
 
 func TestPingBadInput(t *testing.T) {
-	tp := build(t)(topo.Chain(2))
+	tp := build(t)(topotest.Chain(2))
 	n := network(t, tp, sim.Config{})
 	src, dst := host(t, tp, "h0"), host(t, tp, "h1")
 	if _, err := n.Ping(context.Background(), meas.PingRequest{Src: src, Dst: dst, Count: -1}); !errors.Is(err, sim.ErrBadRequest) {

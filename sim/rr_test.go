@@ -10,6 +10,7 @@ import (
 	"github.com/revtr/revtr/meas"
 	"github.com/revtr/revtr/sim"
 	"github.com/revtr/revtr/topo"
+	"github.com/revtr/revtr/topo/topotest"
 )
 
 func rr(t *testing.T, n *sim.Network, req meas.RRRequest) meas.RRPing {
@@ -24,7 +25,7 @@ func rr(t *testing.T, n *sim.Network, req meas.RRRequest) meas.RRPing {
 // TestRRChain checks every slot of a Record Route ping across a chain
 // h0–r0–r1–r2–h1, written out by hand.
 func TestRRChain(t *testing.T) {
-	tp := build(t)(topo.Chain(3))
+	tp := build(t)(topotest.Chain(3))
 	n := network(t, tp, sim.Config{})
 	src, dst := host(t, tp, "h0"), host(t, tp, "h1")
 	res := rr(t, n, meas.RRRequest{Src: src, Dst: dst})
@@ -55,7 +56,7 @@ func TestRRFullSlots(t *testing.T) {
 		{routers: 9, fwd: 9, rev: 0, dstSeen: false},
 		{routers: 12, fwd: 9, rev: 0, dstSeen: false},
 	} {
-		tp := build(t)(topo.Chain(tc.routers))
+		tp := build(t)(topotest.Chain(tc.routers))
 		n := network(t, tp, sim.Config{})
 		src, dst := host(t, tp, "h0"), host(t, tp, "h1")
 		res := rr(t, n, meas.RRRequest{Src: src, Dst: dst})
@@ -75,7 +76,7 @@ func TestRRFullSlots(t *testing.T) {
 // TestRRAsymmetric compares every host pair of the multi-AS topology, whose
 // forward and reverse paths differ, with the ground truth.
 func TestRRAsymmetric(t *testing.T) {
-	tp := build(t)(topo.MultiAS())
+	tp := build(t)(topotest.MultiAS())
 	n := network(t, tp, sim.Config{})
 	asym := 0
 	for _, a := range tp.Nodes {
@@ -108,7 +109,7 @@ func reversed(s []netip.Addr) []netip.Addr {
 // traceroute; a router dropping options kills RR pings but not pings; a
 // host dropping options or ignoring echo does not answer.
 func TestRRBehaviours(t *testing.T) {
-	tp := build(t)(topo.Chain(4))
+	tp := build(t)(topotest.Chain(4))
 	r1, _ := tp.Node("r1")
 	r1.Behaviour.NoRRStamp = true
 	n := network(t, tp, sim.Config{})
@@ -154,7 +155,7 @@ func TestRRBehaviours(t *testing.T) {
 // address on receipt and again as the reply's source address, whatever
 // interface the reply leaves by.
 func TestRRToRouter(t *testing.T) {
-	tp := build(t)(topo.Chain(3))
+	tp := build(t)(topotest.Chain(3))
 	n := network(t, tp, sim.Config{})
 	src := host(t, tp, "h0")
 	far := ifaddr(t, tp, "r1", "r2") // r1's interface away from the source
@@ -169,7 +170,7 @@ func TestRRToRouter(t *testing.T) {
 // source gets the reply; one behind strict reverse-path filtering is
 // dropped at its first router.
 func TestSpoofedRR(t *testing.T) {
-	tp := build(t)(topo.MultiAS())
+	tp := build(t)(topotest.MultiAS())
 	n := network(t, tp, sim.Config{})
 	hs, hd, hw, he := host(t, tp, "h0"), host(t, tp, "h1"), host(t, tp, "h2"), host(t, tp, "h3")
 	hwNode, _ := tp.Node("h2")
@@ -193,7 +194,7 @@ func TestSpoofedRR(t *testing.T) {
 }
 
 func TestRRBadInput(t *testing.T) {
-	tp := build(t)(topo.MultiAS())
+	tp := build(t)(topotest.MultiAS())
 	n := network(t, tp, sim.Config{})
 	hs, hd := host(t, tp, "h0"), host(t, tp, "h1")
 	r0, _ := tp.Node("r0")
@@ -228,7 +229,7 @@ func hostID(tp *topo.Topology, name string) topo.NodeID {
 // (accept_local=0), so a probe spoofed as the source to the source is
 // never answered.
 func TestSpoofedRRInputChecks(t *testing.T) {
-	tp := build(t)(topo.MultiAS())
+	tp := build(t)(topotest.MultiAS())
 	n := network(t, tp, sim.Config{})
 	hs, hw, he := host(t, tp, "h0"), host(t, tp, "h2"), host(t, tp, "h3")
 	gw := func(h string) netip.Addr {

@@ -8,6 +8,7 @@ import (
 	"github.com/revtr/revtr/meas"
 	"github.com/revtr/revtr/sim"
 	"github.com/revtr/revtr/topo"
+	"github.com/revtr/revtr/topo/topotest"
 )
 
 // TestTraceUnreachable: a router without a route answers net unreachable
@@ -16,7 +17,7 @@ import (
 // apart. The traces here start 10 ms apart too: 90 ms in all, while a
 // token takes a second to accrue.
 func TestTraceUnreachable(t *testing.T) {
-	tp := build(t)(topo.MultiAS())
+	tp := build(t)(topotest.MultiAS())
 	n := network(t, tp, sim.Config{ProbeGap: -1})
 	src := host(t, tp, "h2")               // on p0, in AS P
 	dst := netip.MustParseAddr("10.0.3.2") // the Q–R link: P has no route to Q
@@ -52,7 +53,7 @@ func TestTraceUnreachable(t *testing.T) {
 // TestTraceLoop: a forwarding loop shows one address twice and ends the
 // trace with LOOP.
 func TestTraceLoop(t *testing.T) {
-	tp := build(t)(topo.Chain(3))
+	tp := build(t)(topotest.Chain(3))
 	dst := host(t, tp, "h1")
 	r1, _ := tp.Node("r1")
 	r0, _ := tp.Node("r0")

@@ -10,6 +10,7 @@ import (
 	"github.com/revtr/revtr/meas"
 	"github.com/revtr/revtr/sim"
 	"github.com/revtr/revtr/topo"
+	"github.com/revtr/revtr/topo/topotest"
 )
 
 func trace(t *testing.T, n *sim.Network, req meas.TraceRequest) meas.Trace {
@@ -33,7 +34,7 @@ func ping(t *testing.T, n *sim.Network, req meas.PingRequest) meas.Ping {
 // TestTraceECMP traces many flows across the ECMP diamonds: each follows
 // its ground-truth path, and the flows between them take every branch.
 func TestTraceECMP(t *testing.T) {
-	tp := build(t)(topo.Diamond())
+	tp := build(t)(topotest.Diamond())
 	n := network(t, tp, sim.Config{})
 	src, dst := host(t, tp, "h0"), host(t, tp, "h1")
 	paths := make(map[string]bool)
@@ -74,7 +75,7 @@ func fmtAddrs[T interface{ String() string }](s []T) string {
 // TestTraceSilentAndGap: a router that sends no time exceeded leaves a
 // silent hop; enough silent hops in a row end the trace.
 func TestTraceSilentAndGap(t *testing.T) {
-	tp := build(t)(topo.Chain(5))
+	tp := build(t)(topotest.Chain(5))
 	for _, name := range []string{"r1", "r2"} {
 		r, _ := tp.Node(name)
 		r.Behaviour.NoTimeExceeded = true
@@ -108,7 +109,7 @@ func TestTraceSilentAndGap(t *testing.T) {
 // second's: the seventh answer can come no earlier than one second after
 // the first, whatever the probes in between.
 func TestRateLimit(t *testing.T) {
-	tp := build(t)(topo.Chain(3))
+	tp := build(t)(topotest.Chain(3))
 	r1, _ := tp.Node("r1")
 	r1.Behaviour.ICMPRateLimitMS = 1000
 	// r1's time exceeded takes 2.2 ms to come back; a silent probe costs
@@ -151,7 +152,7 @@ func TestRateLimit(t *testing.T) {
 }
 
 func TestTraceBadInput(t *testing.T) {
-	tp := build(t)(topo.Chain(2))
+	tp := build(t)(topotest.Chain(2))
 	n := network(t, tp, sim.Config{})
 	src, dst := host(t, tp, "h0"), host(t, tp, "h1")
 	for name, req := range map[string]meas.TraceRequest{
@@ -179,7 +180,7 @@ func TestTraceBadInput(t *testing.T) {
 // IPv4 (icmp6_send picks the source on the input device), and rate-limit
 // the same way.
 func TestTraceIPv6(t *testing.T) {
-	tp := build(t)(topo.MultiAS())
+	tp := build(t)(topotest.MultiAS())
 	n := network(t, tp, sim.Config{})
 	for _, a := range tp.Hosts() {
 		for _, b := range tp.Hosts() {
@@ -198,7 +199,7 @@ func TestTraceIPv6(t *testing.T) {
 		}
 	}
 
-	tp = build(t)(topo.Chain(3))
+	tp = build(t)(topotest.Chain(3))
 	r1, _ := tp.Node("r1")
 	r1.Behaviour.ICMPRateLimitMS = 1000
 	n = network(t, tp, sim.Config{Timeout: 10 * time.Millisecond, ProbeGap: -1})

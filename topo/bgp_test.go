@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/revtr/revtr/topo"
+	"github.com/revtr/revtr/topo/topotest"
 )
 
 // refBGP is the slow, obviously correct model of Gao–Rexford routing: every
@@ -136,7 +137,7 @@ func b2i(b bool) int {
 }
 
 func TestValleyFree(t *testing.T) {
-	tp, err := topo.MultiAS()
+	tp, err := topotest.MultiAS()
 	if err != nil {
 		t.Fatal(err)
 	}

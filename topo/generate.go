@@ -46,6 +46,10 @@ func Generate(seed int64, p Params) (*Topology, error) {
 // cities is how many places routers are spread over.
 const cities = 10
 
+// FirstASN is the first AS number generated topologies (and topotest's
+// ready-made ones) use, at the start of the private range (RFC 6996).
+const FirstASN = 64512
+
 // gen is one run of the generator.
 type gen struct {
 	p       Params

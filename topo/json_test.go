@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/revtr/revtr/topo"
+	"github.com/revtr/revtr/topo/topotest"
 )
 
 func TestJSONRoundTrip(t *testing.T) {
@@ -64,7 +65,7 @@ func mutateJSON(t *testing.T, tp *topo.Topology, f func(doc map[string]any)) err
 }
 
 func TestReadJSONRejects(t *testing.T) {
-	tp, err := topo.MultiAS()
+	tp, err := topotest.MultiAS()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -110,7 +111,7 @@ func TestReadJSONRejects(t *testing.T) {
 }
 
 func FuzzReadJSON(f *testing.F) {
-	tp, err := topo.Chain(2)
+	tp, err := topotest.Chain(2)
 	if err != nil {
 		f.Fatal(err)
 	}

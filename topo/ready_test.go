@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/revtr/revtr/topo"
+	"github.com/revtr/revtr/topo/topotest"
 )
 
 func node(t *testing.T, tp *topo.Topology, name string) topo.NodeID {
@@ -39,7 +40,7 @@ func hostPath(t *testing.T, tp *topo.Topology, src, dst string, v6 bool, proto u
 }
 
 func TestChain(t *testing.T) {
-	tp, err := topo.Chain(5)
+	tp, err := topotest.Chain(5)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -50,13 +51,13 @@ func TestChain(t *testing.T) {
 			t.Errorf("v6=%v path %v, want %v", v6, got, want)
 		}
 	}
-	if _, err := topo.Chain(0); err == nil {
+	if _, err := topotest.Chain(0); err == nil {
 		t.Error("Chain(0) succeeded")
 	}
 }
 
 func TestDiamondBranches(t *testing.T) {
-	tp, err := topo.Diamond()
+	tp, err := topotest.Diamond()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -88,7 +89,7 @@ func TestDiamondBranches(t *testing.T) {
 }
 
 func TestMultiASAsymmetry(t *testing.T) {
-	tp, err := topo.MultiAS()
+	tp, err := topotest.MultiAS()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/revtr/revtr/topo"
+	"github.com/revtr/revtr/topo/topotest"
 )
 
 // stampChain is h0 – r0 – r1 – r2 – h1 in one AS with r1 not stamping
@@ -77,7 +78,7 @@ func reversed[T any](s []T) []T {
 }
 
 func TestInterdomain(t *testing.T) {
-	tp, err := topo.MultiAS()
+	tp, err := topotest.MultiAS()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -127,7 +128,7 @@ func TestTruthErrors(t *testing.T) {
 }
 
 func TestLoopDetected(t *testing.T) {
-	tp, err := topo.Chain(3)
+	tp, err := topotest.Chain(3)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -150,13 +151,13 @@ func TestLoopDetected(t *testing.T) {
 	if err := tp.Validate(); !errors.Is(err, topo.ErrInvalid) || !errors.Is(err, topo.ErrLoop) {
 		t.Errorf("Validate: %v, want ErrInvalid wrapping ErrLoop", err)
 	}
-	if _, err := topo.Chain(topo.MaxPathLen); err == nil {
+	if _, err := topotest.Chain(topo.MaxPathLen); err == nil {
 		t.Error("Chain longer than MaxPathLen built")
 	}
 }
 
 func TestHopLink(t *testing.T) {
-	tp, err := topo.MultiAS()
+	tp, err := topotest.MultiAS()
 	if err != nil {
 		t.Fatal(err)
 	}

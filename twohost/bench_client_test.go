@@ -6,18 +6,18 @@ import (
 	"time"
 
 	"github.com/revtr/revtr/meas"
-	"github.com/revtr/revtr/topo"
+	"github.com/revtr/revtr/topo/topotest"
 	"github.com/revtr/revtr/twohost"
 )
 
 // BenchmarkReverseWallTime measures the wall time of a 10-hop reverse
-// path (topo.Chain(9): nine routers, then the client) with our client's
+// path (topotest.Chain(9): nine routers, then the client) with our client's
 // defaults against the reference client's (3 probes per hop, one request
 // every 0.1 s, each awaited, 2 s timeout), emulated with our client: one
 // TTL in flight, a 10/s token bucket of depth 1. Reported: seconds and
 // requests per reverse path.
 func BenchmarkReverseWallTime(b *testing.B) {
-	tp, err := topo.Chain(9)
+	tp, err := topotest.Chain(9)
 	l := upLab(b, tp, err)
 	startResponder(b, l, "h1", twohost.ResponderConfig{})
 	target := hostAddr(b, tp, "h1", false)

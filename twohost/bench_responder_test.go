@@ -11,9 +11,9 @@ import (
 
 	"github.com/revtr/revtr/internal/rawsock"
 	"github.com/revtr/revtr/lab/labtest"
+	"github.com/revtr/revtr/topo/topotest"
 
 	"github.com/revtr/revtr/lab"
-	"github.com/revtr/revtr/topo"
 	"github.com/revtr/revtr/wire"
 )
 
@@ -25,7 +25,7 @@ import (
 // as fast as the table allows. Reported: requests/s, and the heap in use
 // once all sessions are done.
 func BenchmarkResponder(b *testing.B) {
-	tp, err := topo.Chain(1)
+	tp, err := topotest.Chain(1)
 	if err != nil {
 		b.Fatal(err)
 	}

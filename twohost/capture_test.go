@@ -16,6 +16,7 @@ import (
 	"github.com/revtr/revtr/lab"
 	"github.com/revtr/revtr/meas"
 	"github.com/revtr/revtr/topo"
+	"github.com/revtr/revtr/topo/topotest"
 	"github.com/revtr/revtr/twohost"
 	"github.com/revtr/revtr/wire"
 )
@@ -36,7 +37,7 @@ func TestCapture(t *testing.T) {
 	if _, err := os.Stat("/usr/bin/tcpdump"); err != nil {
 		t.Skip("needs tcpdump (apt-get install -y tcpdump)")
 	}
-	tp, err := topo.Chain(2)
+	tp, err := topotest.Chain(2)
 	l := upLab(t, tp, err)
 	c := newClient(t, l, "h0", fastClient())
 	r := startResponder(t, l, "h1", twohost.ResponderConfig{})

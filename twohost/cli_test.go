@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/revtr/revtr/meas"
-	"github.com/revtr/revtr/topo"
+	"github.com/revtr/revtr/topo/topotest"
 	"github.com/revtr/revtr/twohost"
 )
 
@@ -40,7 +40,7 @@ func TestNoInterface(t *testing.T) {
 // text table with -n semantics, a reverse multipath in JSON, and a plain
 // host, which must be an error.
 func TestTracerouteEntryPoint(t *testing.T) {
-	tp, err := topo.Chain(3)
+	tp, err := topotest.Chain(3)
 	l := upLab(t, tp, err)
 	startResponder(t, l, "h1", twohost.ResponderConfig{})
 	client, target := hostAddr(t, tp, "h0", false), hostAddr(t, tp, "h1", false)

@@ -9,14 +9,14 @@ import (
 
 	"github.com/revtr/revtr/meas"
 	"github.com/revtr/revtr/revtr"
-	"github.com/revtr/revtr/topo"
+	"github.com/revtr/revtr/topo/topotest"
 	"github.com/revtr/revtr/twohost"
 )
 
 // TestEngineAdapter checks the engine's view: the hops after the
 // destination, ending at the source, and ErrNoResponder for a plain host.
 func TestEngineAdapter(t *testing.T) {
-	tp, err := topo.MultiAS()
+	tp, err := topotest.MultiAS()
 	l := upLab(t, tp, err)
 	startResponder(t, l, "h1", twohost.ResponderConfig{})
 	src, dst, plain := hostAddr(t, tp, "h0", false), hostAddr(t, tp, "h1", false), hostAddr(t, tp, "h3", false)

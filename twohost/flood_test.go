@@ -14,7 +14,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/revtr/revtr/lab"
-	"github.com/revtr/revtr/topo"
+	"github.com/revtr/revtr/topo/topotest"
 	"github.com/revtr/revtr/twohost"
 	"github.com/revtr/revtr/wire"
 )
@@ -29,7 +29,7 @@ const floodPerHost = 4000
 // and per-requester rates, memory stays bounded, every malformed packet
 // is counted, and the responder still serves afterwards.
 func TestFlood(t *testing.T) {
-	tp, err := topo.MultiAS()
+	tp, err := topotest.MultiAS()
 	l := upLab(t, tp, err)
 	cfg := twohost.ResponderConfig{MaxSessions: 64, Timeout: 300 * time.Millisecond,
 		Rate: 2000, Burst: 200, RequesterRate: 300, RequesterBurst: 50}

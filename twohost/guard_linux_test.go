@@ -7,7 +7,7 @@ import (
 	"github.com/google/nftables"
 
 	"github.com/revtr/revtr/lab"
-	"github.com/revtr/revtr/topo"
+	"github.com/revtr/revtr/topo/topotest"
 	"github.com/revtr/revtr/twohost"
 )
 
@@ -15,7 +15,7 @@ import (
 // it runs, replaces one a crashed responder left behind, and is gone after
 // Close, the lab's own tables untouched.
 func TestGuardTable(t *testing.T) {
-	tp, err := topo.Chain(1)
+	tp, err := topotest.Chain(1)
 	l := upLab(t, tp, err)
 	const name = "revtr_responder_e0"
 	before := tables(t, l, "h1")

@@ -14,15 +14,16 @@ import (
 	"github.com/revtr/revtr/mda"
 	"github.com/revtr/revtr/meas"
 	"github.com/revtr/revtr/topo"
+	"github.com/revtr/revtr/topo/topotest"
 	"github.com/revtr/revtr/twohost"
 )
 
 // TestMultipathDiamond runs multipath in both directions across the two
-// ECMP diamonds of topo.Diamond: every branch must be found, and the
+// ECMP diamonds of topotest.Diamond: every branch must be found, and the
 // reverse run's requests are compared with the MDA bound of the true
 // reverse graph.
 func TestMultipathDiamond(t *testing.T) {
-	tp, err := topo.Diamond()
+	tp, err := topotest.Diamond()
 	l := upLab(t, tp, err)
 	startResponder(t, l, "h1", twohost.ResponderConfig{RequesterRate: -1})
 	cfg := fastClient()

@@ -7,14 +7,14 @@ import (
 	"time"
 
 	"github.com/revtr/revtr/meas"
-	"github.com/revtr/revtr/topo"
+	"github.com/revtr/revtr/topo/topotest"
 	"github.com/revtr/revtr/twohost"
 )
 
 // TestReverseChain checks the reverse path on a chain for every protocol
 // and both families against the ground truth.
 func TestReverseChain(t *testing.T) {
-	tp, err := topo.Chain(4)
+	tp, err := topotest.Chain(4)
 	l := upLab(t, tp, err)
 	startResponder(t, l, "h1", twohost.ResponderConfig{})
 	c := newClient(t, l, "h0", fastClient())
@@ -38,7 +38,7 @@ func TestReverseChain(t *testing.T) {
 // TestDistance checks the reverse distance the presence check's answer
 // gives, both families: routers on the reverse path plus the client.
 func TestDistance(t *testing.T) {
-	tp, err := topo.Chain(5)
+	tp, err := topotest.Chain(5)
 	l := upLab(t, tp, err)
 	startResponder(t, l, "h1", twohost.ResponderConfig{})
 	c := newClient(t, l, "h0", fastClient())

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/revtr/revtr/meas"
-	"github.com/revtr/revtr/topo"
+	"github.com/revtr/revtr/topo/topotest"
 	"github.com/revtr/revtr/twohost"
 	"github.com/revtr/revtr/wire"
 )
@@ -32,7 +32,7 @@ var stateCases = []stateCase{
 // topology, a plain host, a responder that wants padded requests and one
 // that serves only IPv4 requesters, and checks answers and counters.
 func TestStates(t *testing.T) {
-	tp, err := topo.MultiAS()
+	tp, err := topotest.MultiAS()
 	l := upLab(t, tp, err)
 	r1 := startResponder(t, l, "h1", twohost.ResponderConfig{})
 	h0v4 := hostAddr(t, tp, "h0", false)

@@ -10,7 +10,7 @@ import (
 
 	"github.com/revtr/revtr/lab"
 	"github.com/revtr/revtr/meas"
-	"github.com/revtr/revtr/topo"
+	"github.com/revtr/revtr/topo/topotest"
 	"github.com/revtr/revtr/twohost"
 	"github.com/revtr/revtr/wire"
 )
@@ -19,7 +19,7 @@ import (
 // host, that the responder's UDP probe carries the same TOS (IPv6
 // traffic class), source port 1021 and the flow as destination port.
 func TestTOSCopied(t *testing.T) {
-	tp, err := topo.Chain(2)
+	tp, err := topotest.Chain(2)
 	l := upLab(t, tp, err)
 	startResponder(t, l, "h1", twohost.ResponderConfig{})
 	cfg := fastClient()

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/revtr/revtr/topo"
+	"github.com/revtr/revtr/topo/topotest"
 	"github.com/revtr/revtr/twohost"
 )
 
@@ -12,7 +13,7 @@ import (
 // answers requests for its own address and lets requests for the host
 // behind it pass untouched (that host, without a responder, echoes them).
 func TestTransit(t *testing.T) {
-	tp, err := topo.Chain(2)
+	tp, err := topotest.Chain(2)
 	l := upLab(t, tp, err)
 	r0, _ := tp.Node("r0")
 	h0, _ := tp.Node("h0")

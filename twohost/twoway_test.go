@@ -12,6 +12,7 @@ import (
 	"github.com/revtr/revtr/meas"
 	"github.com/revtr/revtr/probe"
 	"github.com/revtr/revtr/topo"
+	"github.com/revtr/revtr/topo/topotest"
 	"github.com/revtr/revtr/twohost"
 )
 
@@ -28,7 +29,7 @@ func newProber(t testing.TB, l *lab.Lab, node string) *probe.Prober {
 // router level, and compares each with its ground truth, for UDP, TCP and
 // ICMP over IPv4 and IPv6.
 func TestTwoWayMultiAS(t *testing.T) {
-	tp, err := topo.MultiAS()
+	tp, err := topotest.MultiAS()
 	l := upLab(t, tp, err)
 	startResponder(t, l, "h1", twohost.ResponderConfig{})
 	c := newClient(t, l, "h0", fastClient())

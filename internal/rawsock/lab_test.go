@@ -14,7 +14,7 @@ import (
 	"github.com/revtr/revtr/internal/rawsock"
 	"github.com/revtr/revtr/lab"
 	"github.com/revtr/revtr/lab/labtest"
-	"github.com/revtr/revtr/topo"
+	"github.com/revtr/revtr/topo/topotest"
 	"github.com/revtr/revtr/wire"
 )
 
@@ -26,7 +26,7 @@ type chain struct {
 
 func upChain(t *testing.T) chain {
 	t.Helper()
-	tp, err := topo.Chain(1)
+	tp, err := topotest.Chain(1)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/revtr/revtr/revtr/eval"
 	"github.com/revtr/revtr/sim"
 	"github.com/revtr/revtr/topo"
+	"github.com/revtr/revtr/topo/topotest"
 )
 
 func runEval(t *testing.T, cfg eval.Config) *eval.Report {
@@ -110,7 +111,7 @@ func TestEvalScale(t *testing.T) {
 // every pair of the six-AS asymmetric Internet reaches its source, and the
 // report has one column.
 func TestEvalGivenTopology(t *testing.T) {
-	tp, err := topo.MultiAS()
+	tp, err := topotest.MultiAS()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,32 +1,33 @@
-package topo
+// Package topotest holds ready-made small topologies for tests across the
+// project. Each is built with topo.Builder, so it is addressed, routed and
+// validated like any other. AS numbers come from the private range
+// (RFC 6996), starting at topo.FirstASN.
+package topotest
 
-import "fmt"
+import (
+	"fmt"
 
-// Ready-made small topologies for tests across the project. Each is built
-// with Builder, so it is addressed, routed and validated like any other.
-// AS numbers come from the private range (RFC 6996), starting at FirstASN.
-
-// FirstASN is the first AS number ready-made and generated topologies use.
-const FirstASN = 64512
+	"github.com/revtr/revtr/topo"
+)
 
 // Chain returns one AS with n ≥ 1 routers in a line r0–r1–…–r(n-1) and two
 // hosts: h0 on r0 (source, vantage point that may spoof) and h1 on r(n-1)
 // (destination). The path h0→h1 has n routers.
-func Chain(n int) (*Topology, error) {
-	if n < 1 || n > MaxPathLen-2 {
-		return nil, fmt.Errorf("chain of %d routers: want 1 to %d", n, MaxPathLen-2)
+func Chain(n int) (*topo.Topology, error) {
+	if n < 1 || n > topo.MaxPathLen-2 {
+		return nil, fmt.Errorf("chain of %d routers: want 1 to %d", n, topo.MaxPathLen-2)
 	}
-	b := NewBuilder(int64(n))
-	b.AddAS(FirstASN, 1)
-	rs := make([]NodeID, n)
+	b := topo.NewBuilder(int64(n))
+	b.AddAS(topo.FirstASN, 1)
+	rs := make([]topo.NodeID, n)
 	for i := range rs {
-		rs[i] = b.AddRouter(FirstASN)
+		rs[i] = b.AddRouter(topo.FirstASN)
 		if i > 0 {
 			b.Link(rs[i-1], rs[i])
 		}
 	}
-	b.AddHost(rs[0], HostRole{Source: true, VantagePoint: true, CanSpoof: true})
-	b.AddHost(rs[n-1], HostRole{Destination: true})
+	b.AddHost(rs[0], topo.HostRole{Source: true, VantagePoint: true, CanSpoof: true})
+	b.AddHost(rs[n-1], topo.HostRole{Destination: true})
 	return b.Build()
 }
 
@@ -38,12 +39,12 @@ func Chain(n int) (*Topology, error) {
 // r1 splits over two equal-cost branches and r4 over three; every flow
 // from h0 to h1 crosses 6 routers. h0 is a source and vantage point, h1 a
 // destination.
-func Diamond() (*Topology, error) {
-	b := NewBuilder(7)
-	b.AddAS(FirstASN, 1)
-	r := make([]NodeID, 9)
+func Diamond() (*topo.Topology, error) {
+	b := topo.NewBuilder(7)
+	b.AddAS(topo.FirstASN, 1)
+	r := make([]topo.NodeID, 9)
 	for i := range r {
-		r[i] = b.AddRouter(FirstASN)
+		r[i] = b.AddRouter(topo.FirstASN)
 	}
 	b.Link(r[0], r[1])
 	for _, m := range []int{2, 3} {
@@ -54,15 +55,15 @@ func Diamond() (*Topology, error) {
 		b.Link(r[4], r[m])
 		b.Link(r[m], r[8])
 	}
-	b.AddHost(r[0], HostRole{Source: true, VantagePoint: true, CanSpoof: true})
-	b.AddHost(r[8], HostRole{Destination: true})
+	b.AddHost(r[0], topo.HostRole{Source: true, VantagePoint: true, CanSpoof: true})
+	b.AddHost(r[8], topo.HostRole{Destination: true})
 	return b.Build()
 }
 
 // AS numbers of MultiAS (private, unexported: tests find ASes through
 // nodes).
 const (
-	masS uint32 = FirstASN + iota
+	masS uint32 = topo.FirstASN + iota
 	masD
 	masP
 	masQ
@@ -90,8 +91,8 @@ const (
 // Hosts: hs=h0 on s0 (source), hd=h1 on d0 (destination), hw=h2 on p0
 // (vantage point, may spoof), he=h3 on u2 (vantage point that may not
 // spoof, and destination).
-func MultiAS() (*Topology, error) {
-	b := NewBuilder(3)
+func MultiAS() (*topo.Topology, error) {
+	b := topo.NewBuilder(3)
 	for _, as := range []uint32{masS, masD} {
 		b.AddAS(as, 2)
 	}
@@ -115,16 +116,16 @@ func MultiAS() (*Topology, error) {
 	b.Link(p[0], u[0])
 	b.Link(p[2], u[2])
 	b.Link(q0, r0)
-	b.AddHost(s0, HostRole{Source: true})
-	b.AddHost(d0, HostRole{Destination: true})
-	b.AddHost(p[0], HostRole{VantagePoint: true, CanSpoof: true})
-	b.AddHost(u[2], HostRole{VantagePoint: true, Destination: true})
+	b.AddHost(s0, topo.HostRole{Source: true})
+	b.AddHost(d0, topo.HostRole{Destination: true})
+	b.AddHost(p[0], topo.HostRole{VantagePoint: true, CanSpoof: true})
+	b.AddHost(u[2], topo.HostRole{VantagePoint: true, Destination: true})
 	return b.Build()
 }
 
 // chainIn adds n routers in a line to an AS.
-func chainIn(b *Builder, as uint32, n int) []NodeID {
-	rs := make([]NodeID, n)
+func chainIn(b *topo.Builder, as uint32, n int) []topo.NodeID {
+	rs := make([]topo.NodeID, n)
 	for i := range rs {
 		rs[i] = b.AddRouter(as)
 		if i > 0 {
