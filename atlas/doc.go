@@ -8,7 +8,8 @@
 //
 // An Index answers "is this address, or an alias of it, on a path toward
 // S, and what follows it?", preferring the freshest traceroute that is not
-// stale. A Builder measures the atlas through a Provider: our own probers
-// by default; RIPE Atlas (the RIPE type: one-off traceroutes toward the source,
-// Record Route pings still from our own source) fits the same interface.
+// stale. Build measures the atlas through a Provider: our own probers by
+// default; RIPE Atlas (package atlas/ripe: one-off traceroutes toward the
+// source, Record Route pings still from our own source) fits the same
+// interface.
 package atlas

@@ -11,8 +11,9 @@ import (
 )
 
 // Provider measures what an atlas is made of. Our own probers
-// (ProberProvider) are the default; RIPE Atlas fits the same interface
-// (traceroute measurements toward the source, results fetched back).
+// (ProberProvider) are the default; RIPE Atlas (atlas/ripe.Provider) fits
+// the same interface (traceroute measurements toward the source, results
+// fetched back).
 type Provider interface {
 	// TracesToward returns traceroutes from vantage points toward src.
 	TracesToward(ctx context.Context, src netip.Addr, vps []netip.Addr) ([]meas.Trace, error)

@@ -1,15 +1,15 @@
-package atlas_test
+package ripe_test
 
 import (
 	"fmt"
 
-	"github.com/revtr/revtr/atlas"
+	"github.com/revtr/revtr/atlas/ripe"
 )
 
 // A RIPE Atlas traceroute result, as GET /api/v2/measurements/<id>/results/
 // returns it, converted to a trace: hop 2 timed out, hop 3 holds a late
 // reply (from an earlier probe) beside the real answer.
-func ExampleParseRIPETraces() {
+func ExampleParseTraces() {
 	results := []byte(`[{"type": "traceroute", "af": 4, "proto": "ICMP", "paris_id": 16,
 	  "dst_addr": "192.0.2.1", "from": "203.0.113.10", "src_addr": "192.168.1.10",
 	  "result": [
@@ -17,7 +17,7 @@ func ExampleParseRIPETraces() {
 	    {"hop": 2, "result": [{"x": "*"}, {"x": "*"}]},
 	    {"hop": 3, "result": [{"from": "198.51.100.9", "late": 1}, {"from": "198.51.100.13", "rtt": 12.5}, {"from": "198.51.100.13", "rtt": 12.25}]},
 	    {"hop": 4, "result": [{"from": "192.0.2.1", "rtt": 30.003}, {"from": "192.0.2.1", "rtt": 29.8}]}]}]`)
-	trs, skipped, err := atlas.ParseRIPETraces(results)
+	trs, skipped, err := ripe.ParseTraces(results)
 	if err != nil {
 		fmt.Println(err)
 		return

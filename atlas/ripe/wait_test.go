@@ -1,4 +1,4 @@
-package atlas
+package ripe
 
 import (
 	"context"
@@ -17,9 +17,9 @@ func TestRIPEPollsUntilStopped(t *testing.T) {
 	f := &fakeRIPE{
 		// Scheduled probes only show from the third poll; the results
 		// trickle in, and the measurement stops at the fifth.
-		statuses: []string{"ripe-status-nosched.json", "ripe-status-nosched.json",
-			"ripe-status-ongoing.json", "ripe-status-ongoing.json", "ripe-status-stopped.json"},
-		results: []string{"", "ripe-results-partial.json", "ripe-results.json"},
+		statuses: []string{"status-nosched.json", "status-nosched.json",
+			"status-ongoing.json", "status-ongoing.json", "status-stopped.json"},
+		results: []string{"", "results-partial.json", "results.json"},
 	}
 	r, clk := newRIPETest(t, f)
 	trs, err := r.TracesToward(context.Background(), ripeSrc, nil)
@@ -46,7 +46,7 @@ func TestRIPEPollsUntilStopped(t *testing.T) {
 func TestRIPEStopsWhenAllProbesReported(t *testing.T) {
 	// probes_scheduled is 5 and all 5 results are in: no need to wait for
 	// the status to say Stopped.
-	f := &fakeRIPE{statuses: []string{"ripe-status-ongoing.json"}, results: []string{"ripe-results.json"}}
+	f := &fakeRIPE{statuses: []string{"status-ongoing.json"}, results: []string{"results.json"}}
 	r, clk := newRIPETest(t, f)
 	trs, err := r.TracesToward(context.Background(), ripeSrc, nil)
 	if err != nil || len(trs) != 3 {
@@ -58,12 +58,12 @@ func TestRIPEStopsWhenAllProbesReported(t *testing.T) {
 }
 
 func TestRIPEDeadlineWithoutResults(t *testing.T) {
-	f := &fakeRIPE{statuses: []string{"ripe-status-ongoing.json"}, results: []string{""}}
+	f := &fakeRIPE{statuses: []string{"status-ongoing.json"}, results: []string{""}}
 	r, clk := newRIPETest(t, f)
 	start := clk.now
 	_, err := r.TracesToward(context.Background(), ripeSrc, nil)
-	if !errors.Is(err, ErrRIPENoResults) {
-		t.Fatalf("error %v, want ErrRIPENoResults", err)
+	if !errors.Is(err, ErrNoResults) {
+		t.Fatalf("error %v, want ErrNoResults", err)
 	}
 	if !strings.Contains(err.Error(), ripeTestMsm) || !strings.Contains(err.Error(), "Ongoing") {
 		t.Errorf("error %q does not name the measurement and its status", err)
@@ -77,7 +77,7 @@ func TestRIPEDeadlineWithoutResults(t *testing.T) {
 }
 
 func TestRIPEDeadlineKeepsPartialResults(t *testing.T) {
-	f := &fakeRIPE{statuses: []string{"ripe-status-ongoing.json"}, results: []string{"ripe-results-partial.json"}}
+	f := &fakeRIPE{statuses: []string{"status-ongoing.json"}, results: []string{"results-partial.json"}}
 	r, _ := newRIPETest(t, f)
 	r.Deadline = 2 * time.Minute
 	r.PollInterval = 45 * time.Second
@@ -88,20 +88,20 @@ func TestRIPEDeadlineKeepsPartialResults(t *testing.T) {
 }
 
 func TestRIPEStoppedWithoutResults(t *testing.T) {
-	f := &fakeRIPE{statuses: []string{"ripe-status-stopped.json"}, results: []string{""}}
+	f := &fakeRIPE{statuses: []string{"status-stopped.json"}, results: []string{""}}
 	r, _ := newRIPETest(t, f)
 	_, err := r.TracesToward(context.Background(), ripeSrc, nil)
-	if !errors.Is(err, ErrRIPENoResults) || !strings.Contains(err.Error(), "Stopped") {
-		t.Fatalf("error %v, want ErrRIPENoResults naming the status", err)
+	if !errors.Is(err, ErrNoResults) || !strings.Contains(err.Error(), "Stopped") {
+		t.Fatalf("error %v, want ErrNoResults naming the status", err)
 	}
 }
 
 func TestRIPENoSuitableProbes(t *testing.T) {
-	f := &fakeRIPE{statuses: []string{"ripe-status-nosuitable.json"}}
+	f := &fakeRIPE{statuses: []string{"status-nosuitable.json"}}
 	r, _ := newRIPETest(t, f)
 	_, err := r.TracesToward(context.Background(), ripeSrc, nil)
-	if !errors.Is(err, ErrRIPEMeasurementFailed) || !strings.Contains(err.Error(), "No suitable probes") {
-		t.Fatalf("error %v, want ErrRIPEMeasurementFailed naming the status", err)
+	if !errors.Is(err, ErrMeasurementFailed) || !strings.Contains(err.Error(), "No suitable probes") {
+		t.Fatalf("error %v, want ErrMeasurementFailed naming the status", err)
 	}
 	if _, res := f.counts(); res != 0 {
 		t.Errorf("fetched results %d times for a failed measurement", res)
@@ -109,7 +109,7 @@ func TestRIPENoSuitableProbes(t *testing.T) {
 }
 
 func TestRIPECanceledWhileWaiting(t *testing.T) {
-	f := &fakeRIPE{statuses: []string{"ripe-status-ongoing.json"}, results: []string{""}}
+	f := &fakeRIPE{statuses: []string{"status-ongoing.json"}, results: []string{""}}
 	r, _ := newRIPETest(t, f)
 	ctx, cancel := context.WithCancel(context.Background())
 	r.Sleep = func(context.Context, time.Duration) error { cancel(); return ctx.Err() }
@@ -120,7 +120,7 @@ func TestRIPECanceledWhileWaiting(t *testing.T) {
 }
 
 func TestRIPEWallClockSleepHonoursContext(t *testing.T) {
-	r := &RIPE{}
+	r := &Provider{}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	if err := r.sleep(ctx, time.Hour); !errors.Is(err, context.Canceled) {
@@ -135,22 +135,22 @@ func TestRIPEHTTPErrors(t *testing.T) {
 		credits    bool
 		wantText   []string
 	}{
-		{"credits", "ripe-error-credits.json", 400, true, []string{"HTTP 400", "Bad Request", "enough credits"}},
-		{"invalid", "ripe-error-invalid.json", 400, false, []string{"There were problems", "/definitions/0/af: This field is required."}},
-		{"forbidden", "ripe-error-forbidden.json", 403, false, []string{"HTTP 403 Forbidden", "API key does not exist"}},
-		{"payment", "ripe-error-forbidden.json", 402, true, []string{"HTTP 402"}},
+		{"credits", "error-credits.json", 400, true, []string{"HTTP 400", "Bad Request", "enough credits"}},
+		{"invalid", "error-invalid.json", 400, false, []string{"There were problems", "/definitions/0/af: This field is required."}},
+		{"forbidden", "error-forbidden.json", 403, false, []string{"HTTP 403 Forbidden", "API key does not exist"}},
+		{"payment", "error-forbidden.json", 402, true, []string{"HTTP 402"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			f := &fakeRIPE{createCode: tc.code, createFile: tc.file}
 			r, _ := newRIPETest(t, f)
 			_, err := r.TracesToward(context.Background(), ripeSrc, nil)
-			var re *RIPEError
+			var re *Error
 			if !errors.As(err, &re) || re.HTTPStatus != tc.code || re.Op != "create measurement" {
-				t.Fatalf("error %v, want a *RIPEError with HTTP %d", err, tc.code)
+				t.Fatalf("error %v, want a *Error with HTTP %d", err, tc.code)
 			}
-			if errors.Is(err, ErrRIPENoCredits) != tc.credits {
-				t.Errorf("errors.Is(%v, ErrRIPENoCredits) = %v, want %v", err, !tc.credits, tc.credits)
+			if errors.Is(err, ErrNoCredits) != tc.credits {
+				t.Errorf("errors.Is(%v, ErrNoCredits) = %v, want %v", err, !tc.credits, tc.credits)
 			}
 			for _, s := range tc.wantText {
 				if !strings.Contains(err.Error(), s) {
@@ -167,11 +167,11 @@ func TestRIPENonJSONError(t *testing.T) {
 		io.WriteString(w, "<html>bad gateway</html>")
 	}))
 	defer srv.Close()
-	r := &RIPE{Key: "k", BaseURL: srv.URL, Client: srv.Client()}
+	r := &Provider{Key: "k", BaseURL: srv.URL, Client: srv.Client()}
 	_, err := r.Start(context.Background(), ripeSrc)
-	var re *RIPEError
+	var re *Error
 	if !errors.As(err, &re) || re.HTTPStatus != 502 || !strings.Contains(re.Body, "bad gateway") {
-		t.Fatalf("error %v, want a *RIPEError keeping the body", err)
+		t.Fatalf("error %v, want a *Error keeping the body", err)
 	}
 }
 
@@ -188,7 +188,7 @@ func TestRIPEBadAnswers(t *testing.T) {
 				io.WriteString(w, body)
 			}))
 			defer srv.Close()
-			r := &RIPE{Key: "k", BaseURL: srv.URL, Client: srv.Client()}
+			r := &Provider{Key: "k", BaseURL: srv.URL, Client: srv.Client()}
 			if _, err := r.Start(context.Background(), ripeSrc); err == nil || !strings.Contains(err.Error(), "create measurement") {
 				t.Fatalf("answer %s: error %v, want one naming the operation", body, err)
 			}
@@ -198,22 +198,22 @@ func TestRIPEBadAnswers(t *testing.T) {
 
 func TestRIPEBadInput(t *testing.T) {
 	tests := map[string]struct {
-		r   RIPE
+		r   Provider
 		src netip.Addr
 		is  error
 	}{
-		"no key":          {RIPE{}, ripeSrc, ErrRIPENoKey},
-		"zero source":     {RIPE{Key: "k"}, netip.Addr{}, nil},
-		"unspecified":     {RIPE{Key: "k"}, netip.MustParseAddr("0.0.0.0"), nil},
-		"bad proto":       {RIPE{Key: "k", Proto: 99}, ripeSrc, nil},
-		"paris too big":   {RIPE{Key: "k", Paris: 65}, ripeSrc, nil},
-		"packets":         {RIPE{Key: "k", Packets: 17}, ripeSrc, nil},
-		"max hops":        {RIPE{Key: "k", MaxHops: 256}, ripeSrc, nil},
-		"probe type":      {RIPE{Key: "k", Probes: []RIPEProbes{{Type: "planet", Value: "x", Requested: 1}}}, ripeSrc, nil},
-		"probe count":     {RIPE{Key: "k", Probes: []RIPEProbes{RIPEArea("WW", 0)}}, ripeSrc, nil},
-		"probe value":     {RIPE{Key: "k", Probes: []RIPEProbes{RIPECountry("", 3)}}, ripeSrc, nil},
-		"no probe IDs":    {RIPE{Key: "k", Probes: []RIPEProbes{RIPEProbeIDs()}}, ripeSrc, nil},
-		"zoned v6 source": {RIPE{Key: "k"}, netip.MustParseAddr("fe80::1%eth0"), nil},
+		"no key":          {Provider{}, ripeSrc, ErrNoKey},
+		"zero source":     {Provider{Key: "k"}, netip.Addr{}, nil},
+		"unspecified":     {Provider{Key: "k"}, netip.MustParseAddr("0.0.0.0"), nil},
+		"bad proto":       {Provider{Key: "k", Proto: 99}, ripeSrc, nil},
+		"paris too big":   {Provider{Key: "k", Paris: 65}, ripeSrc, nil},
+		"packets":         {Provider{Key: "k", Packets: 17}, ripeSrc, nil},
+		"max hops":        {Provider{Key: "k", MaxHops: 256}, ripeSrc, nil},
+		"probe type":      {Provider{Key: "k", Probes: []Probes{{Type: "planet", Value: "x", Requested: 1}}}, ripeSrc, nil},
+		"probe count":     {Provider{Key: "k", Probes: []Probes{Area("WW", 0)}}, ripeSrc, nil},
+		"probe value":     {Provider{Key: "k", Probes: []Probes{Country("", 3)}}, ripeSrc, nil},
+		"no probe IDs":    {Provider{Key: "k", Probes: []Probes{ProbeIDs()}}, ripeSrc, nil},
+		"zoned v6 source": {Provider{Key: "k"}, netip.MustParseAddr("fe80::1%eth0"), nil},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -237,7 +237,7 @@ func (f failTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 }
 
 func TestRIPERetriesTransientPollErrors(t *testing.T) {
-	f := &fakeRIPE{failStatus: 2, statuses: []string{"ripe-status-stopped.json"}, results: []string{"ripe-results.json"}}
+	f := &fakeRIPE{failStatus: 2, statuses: []string{"status-stopped.json"}, results: []string{"results.json"}}
 	r, clk := newRIPETest(t, f)
 	trs, err := r.TracesToward(context.Background(), ripeSrc, nil)
 	if err != nil || len(trs) != 3 {
@@ -252,7 +252,7 @@ func TestRIPETransientErrorsUntilDeadline(t *testing.T) {
 	f := &fakeRIPE{failStatus: 1000}
 	r, clk := newRIPETest(t, f)
 	_, err := r.TracesToward(context.Background(), ripeSrc, nil)
-	var re *RIPEError
+	var re *Error
 	if !errors.As(err, &re) || re.HTTPStatus != http.StatusServiceUnavailable {
 		t.Fatalf("error %v, want the last poll's HTTP 503", err)
 	}
@@ -265,7 +265,7 @@ func TestRIPEPermanentPollErrorStops(t *testing.T) {
 	f := &fakeRIPE{}
 	r, clk := newRIPETest(t, f)
 	_, err := r.Wait(context.Background(), 1234, ripeSrc) // unknown measurement: 404
-	var re *RIPEError
+	var re *Error
 	if !errors.As(err, &re) || re.HTTPStatus != http.StatusNotFound || !strings.Contains(err.Error(), "measurement 1234") {
 		t.Fatalf("error %v, want HTTP 404 naming the measurement", err)
 	}
@@ -293,7 +293,7 @@ func (f *flakyTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 }
 
 func TestRIPERetriesUnansweredPolls(t *testing.T) {
-	f := &fakeRIPE{statuses: []string{"ripe-status-stopped.json"}, results: []string{"ripe-results.json"}}
+	f := &fakeRIPE{statuses: []string{"status-stopped.json"}, results: []string{"results.json"}}
 	r, clk := newRIPETest(t, f)
 	id, err := r.Start(context.Background(), ripeSrc)
 	if err != nil {
@@ -315,7 +315,7 @@ func TestRIPERetriesUnansweredPolls(t *testing.T) {
 func TestRIPEWallClock(t *testing.T) {
 	// nil Now and Sleep: the real clock, with a poll interval short
 	// enough for a test.
-	f := &fakeRIPE{statuses: []string{"ripe-status-nosched.json", "ripe-status-stopped.json"}, results: []string{"ripe-results.json"}}
+	f := &fakeRIPE{statuses: []string{"status-nosched.json", "status-stopped.json"}, results: []string{"results.json"}}
 	r, _ := newRIPETest(t, f)
 	r.Now, r.Sleep, r.PollInterval = nil, nil, time.Millisecond
 	start := time.Now()

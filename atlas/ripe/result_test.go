@@ -1,4 +1,4 @@
-package atlas
+package ripe
 
 import (
 	"net/netip"
@@ -14,8 +14,8 @@ func ripeMS(f float64) time.Duration { return time.Duration(f * float64(time.Mil
 
 func ripeAddr(s string) netip.Addr { return netip.MustParseAddr(s) }
 
-func TestParseRIPETracesRecorded(t *testing.T) {
-	trs, skipped, err := ParseRIPETraces(ripeTestdata(t, "ripe-results.json"))
+func TestParseTracesRecorded(t *testing.T) {
+	trs, skipped, err := ParseTraces(ripeTestdata(t, "results.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,7 +64,7 @@ func ripeOne(proto, hops string) []byte {
 		proto + `","paris_id":3,"type":"traceroute","result":[` + hops + `]}]`)
 }
 
-func TestParseRIPETracesCases(t *testing.T) {
+func TestParseTracesCases(t *testing.T) {
 	tests := []struct {
 		name  string
 		in    []byte
@@ -136,7 +136,7 @@ func TestParseRIPETracesCases(t *testing.T) {
 	}}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			trs, skipped, err := ParseRIPETraces(tc.in)
+			trs, skipped, err := ParseTraces(tc.in)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -160,7 +160,7 @@ func TestParseRIPETracesCases(t *testing.T) {
 	}
 }
 
-func TestParseRIPETracesSourceFallback(t *testing.T) {
+func TestParseTracesSourceFallback(t *testing.T) {
 	// No public "from": the probe's own address stands in; no dst_addr:
 	// the measured source does.
 	in := []byte(`[{"src_addr":"198.51.100.200","proto":"ICMP","result":[{"hop":1,"result":[{"from":"192.0.2.1","rtt":1}]}]}]`)
@@ -173,25 +173,25 @@ func TestParseRIPETracesSourceFallback(t *testing.T) {
 	}
 }
 
-func TestParseRIPETracesMalformed(t *testing.T) {
+func TestParseTracesMalformed(t *testing.T) {
 	for _, in := range []string{"", "{", `{"measurements":[1]}`, `"x"`, "[1,"} {
-		if _, _, err := ParseRIPETraces([]byte(in)); err == nil || !strings.Contains(err.Error(), "parse results") {
-			t.Errorf("ParseRIPETraces(%q): error %v, want one", in, err)
+		if _, _, err := ParseTraces([]byte(in)); err == nil || !strings.Contains(err.Error(), "parse results") {
+			t.Errorf("ParseTraces(%q): error %v, want one", in, err)
 		}
 	}
-	if trs, skipped, err := ParseRIPETraces([]byte("[]")); err != nil || len(trs) != 0 || skipped != 0 {
+	if trs, skipped, err := ParseTraces([]byte("[]")); err != nil || len(trs) != 0 || skipped != 0 {
 		t.Errorf("empty array: %v %d %v", trs, skipped, err)
 	}
 }
 
-func FuzzParseRIPETraces(f *testing.F) {
-	for _, name := range []string{"ripe-results.json", "ripe-results-v6.json", "ripe-results-partial.json"} {
+func FuzzParseTraces(f *testing.F) {
+	for _, name := range []string{"results.json", "results-v6.json", "results-partial.json"} {
 		f.Add(ripeTestdata(f, name))
 	}
 	f.Add(ripeOne("UDP", `{"hop":255,"result":[{"x":"*"}]},{"hop":1,"result":[{"from":"192.0.2.1","late":1,"err":"N"}]}`))
 	f.Add([]byte(`[{"result":[{"hop":2,"result":[{"from":"::ffff:192.0.2.1","rtt":1,"err":null}]}]}]`))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		trs, skipped, err := ParseRIPETraces(b)
+		trs, skipped, err := ParseTraces(b)
 		if err != nil {
 			if len(trs) != 0 || skipped != 0 {
 				t.Fatalf("error %v with results", err)
@@ -201,7 +201,7 @@ func FuzzParseRIPETraces(f *testing.F) {
 		for _, tr := range trs {
 			checkRIPETrace(t, tr)
 		}
-		GlobalRIPEHops(trs)
+		GlobalHops(trs)
 		for _, tr := range trs {
 			checkRIPETrace(t, tr)
 		}
@@ -234,7 +234,7 @@ func checkRIPETrace(t *testing.T, tr meas.Trace) {
 	}
 }
 
-func TestGlobalRIPEHops(t *testing.T) {
+func TestGlobalHops(t *testing.T) {
 	hops := func(as ...string) []meas.Hop {
 		out := make([]meas.Hop, len(as))
 		for i, a := range as {
@@ -246,7 +246,7 @@ func TestGlobalRIPEHops(t *testing.T) {
 		{Dst: ripeSrc, Hops: hops("192.168.1.1", "100.64.0.1", "100.128.0.1", "198.51.100.7", "10.0.0.1"), Stop: meas.StopMaxTTL},
 		{Dst: ripeSrc, Hops: hops("fe80::1", "fd00::1", "2001:db8:5::1", "127.0.0.1", "172.16.0.1", "224.0.0.1")},
 	}
-	GlobalRIPEHops(trs)
+	GlobalHops(trs)
 	var kept []netip.Addr
 	for _, tr := range trs {
 		kept = append(kept, tr.Path()...)

@@ -1,4 +1,4 @@
-package atlas
+package ripe
 
 import (
 	"context"
@@ -15,11 +15,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/revtr/revtr/atlas"
 	"github.com/revtr/revtr/meas"
 )
 
 // The RIPE Atlas tests never reach the Internet: an httptest server
-// answers with the recorded response shapes in testdata/ripe-*.json.
+// answers with the recorded response shapes in testdata/*.json.
 
 const ripeTestMsm = "98765432"
 
@@ -44,7 +45,7 @@ func ripeTestdata(t testing.TB, name string) []byte {
 type fakeRIPE struct {
 	t          *testing.T
 	createCode int      // status of the creation answer; 0 means 201
-	createFile string   // "" means ripe-create.json
+	createFile string   // "" means create.json
 	statuses   []string // status files served in turn; the last repeats
 	results    []string // results files served in turn ("" is []); the last repeats
 	failStatus int      // the first failStatus status requests get HTTP 503
@@ -96,7 +97,7 @@ func (f *fakeRIPE) create(w http.ResponseWriter, req *http.Request) {
 		code = http.StatusCreated
 	}
 	if file == "" {
-		file = "ripe-create.json"
+		file = "create.json"
 	}
 	w.WriteHeader(code)
 	w.Write(ripeTestdata(f.t, file))
@@ -144,12 +145,12 @@ func (c *fakeClock) Sleep(ctx context.Context, d time.Duration) error {
 }
 
 // newRIPETest starts f and returns a provider talking to it.
-func newRIPETest(t *testing.T, f *fakeRIPE) (*RIPE, *fakeClock) {
+func newRIPETest(t *testing.T, f *fakeRIPE) (*Provider, *fakeClock) {
 	f.t = t
 	srv := httptest.NewServer(f)
 	t.Cleanup(srv.Close)
 	clk := &fakeClock{now: time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)}
-	return &RIPE{
+	return &Provider{
 		Key: "test-key", BaseURL: srv.URL + "/api/v2/", Client: srv.Client(),
 		PollInterval: 30 * time.Second, Deadline: 5 * time.Minute,
 		Now: clk.Now, Sleep: clk.Sleep,
@@ -159,7 +160,7 @@ func newRIPETest(t *testing.T, f *fakeRIPE) (*RIPE, *fakeClock) {
 var ripeSrc = netip.MustParseAddr("192.0.2.1")
 
 func TestRIPERequestDefaults(t *testing.T) {
-	f := &fakeRIPE{statuses: []string{"ripe-status-stopped.json"}, results: []string{"ripe-results.json"}}
+	f := &fakeRIPE{statuses: []string{"status-stopped.json"}, results: []string{"results.json"}}
 	r, _ := newRIPETest(t, f)
 	vps := []netip.Addr{netip.MustParseAddr("198.18.0.1")} // ignored: RIPE picks the probes
 	if _, err := r.TracesToward(context.Background(), ripeSrc, vps); err != nil {
@@ -179,7 +180,7 @@ func TestRIPERequestDefaults(t *testing.T) {
 	want := ripeCreate{
 		Definitions: []ripeDefinition{{Target: "192.0.2.1", AF: 4, Type: "traceroute",
 			Description: "revtr atlas toward 192.0.2.1", Protocol: "ICMP", Paris: 16}},
-		Probes:   []ripeProbeRequest{{Requested: DefaultRIPEProbes, Type: "area", Value: "WW"}},
+		Probes:   []ripeProbeRequest{{Requested: DefaultProbes, Type: "area", Value: "WW"}},
 		IsOneoff: true,
 	}
 	if got := f.creates[0]; !ripeJSONEqual(t, got, want) {
@@ -188,10 +189,10 @@ func TestRIPERequestDefaults(t *testing.T) {
 }
 
 func TestRIPERequestConfigured(t *testing.T) {
-	f := &fakeRIPE{statuses: []string{"ripe-status-stopped.json"}, results: []string{"ripe-results.json"}}
+	f := &fakeRIPE{statuses: []string{"status-stopped.json"}, results: []string{"results.json"}}
 	r, _ := newRIPETest(t, f)
 	r.Proto, r.Paris, r.Packets, r.MaxHops, r.Description = meas.UDP, 5, 2, 40, "revtr test"
-	r.Probes = []RIPEProbes{RIPECountry("nl", 3), RIPEASN(64500, 2), RIPEProbeIDs(11, 22, 33), RIPEArea("West", 4)}
+	r.Probes = []Probes{Country("nl", 3), ASN(64500, 2), ProbeIDs(11, 22, 33), Area("West", 4)}
 	if _, err := r.TracesToward(context.Background(), ripeSrc, nil); err != nil {
 		t.Fatal(err)
 	}
@@ -207,7 +208,7 @@ func TestRIPERequestConfigured(t *testing.T) {
 }
 
 func TestRIPEParisOff(t *testing.T) {
-	r := &RIPE{Key: "k", Paris: -1, Proto: meas.TCP}
+	r := &Provider{Key: "k", Paris: -1, Proto: meas.TCP}
 	c, err := r.request(ripeSrc)
 	if err != nil {
 		t.Fatal(err)
@@ -231,7 +232,7 @@ func ripeJSONEqual(t *testing.T, a, b any) bool {
 
 // failTransport fails the test if any request is sent.
 func TestRIPEIPv6(t *testing.T) {
-	f := &fakeRIPE{statuses: []string{"ripe-status-stopped.json"}, results: []string{"ripe-results-v6.json"}}
+	f := &fakeRIPE{statuses: []string{"status-stopped.json"}, results: []string{"results-v6.json"}}
 	r, _ := newRIPETest(t, f)
 	src := netip.MustParseAddr("2001:db8::1")
 	trs, err := r.TracesToward(context.Background(), src, nil)
@@ -268,31 +269,31 @@ func (s *rrStub) RecordRoutes(_ context.Context, src netip.Addr, targets []netip
 
 func TestRIPERecordRoutesDelegates(t *testing.T) {
 	stub := &rrStub{}
-	r := &RIPE{RR: stub}
+	r := &Provider{RR: stub}
 	targets := []netip.Addr{netip.MustParseAddr("198.51.100.1")}
 	rrs, err := r.RecordRoutes(context.Background(), ripeSrc, targets)
 	if err != nil || stub.calls != 1 || len(rrs) != 1 || rrs[0].Dst != targets[0] {
 		t.Fatalf("RecordRoutes = %+v, %v after %d calls", rrs, err, stub.calls)
 	}
-	if _, err := (&RIPE{}).RecordRoutes(context.Background(), ripeSrc, targets); err == nil || !strings.Contains(err.Error(), "IP options") {
+	if _, err := (&Provider{}).RecordRoutes(context.Background(), ripeSrc, targets); err == nil || !strings.Contains(err.Error(), "IP options") {
 		t.Fatalf("without RR: %v, want an error saying why", err)
 	}
 }
 
 func TestRIPEBuildsAnAtlas(t *testing.T) {
-	f := &fakeRIPE{statuses: []string{"ripe-status-stopped.json"}, results: []string{"ripe-results.json"}}
+	f := &fakeRIPE{statuses: []string{"status-stopped.json"}, results: []string{"results.json"}}
 	r, _ := newRIPETest(t, f)
 	stub := &rrStub{}
 	r.RR = stub
 	var next uint64
-	paths, cost, err := Build(context.Background(), r, ripeSrc, nil, time.Unix(1763900000, 0), func() uint64 { next++; return next })
+	paths, cost, err := atlas.Build(context.Background(), r, ripeSrc, nil, time.Unix(1763900000, 0), func() uint64 { next++; return next })
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(paths) != 3 || cost.Traces != 3 || stub.calls != 1 {
 		t.Fatalf("%d paths, cost %+v, %d RR calls", len(paths), cost, stub.calls)
 	}
-	x := NewIndex()
+	x := atlas.NewIndex()
 	x.Set(ripeSrc, paths)
 	hit, ok := x.Intersect(ripeSrc, netip.MustParseAddr("198.51.100.21"), time.Time{})
 	if !ok {
@@ -305,7 +306,7 @@ func TestRIPEBuildsAnAtlas(t *testing.T) {
 
 func TestRIPESilencesNonGlobalHops(t *testing.T) {
 	for _, keep := range []bool{false, true} {
-		f := &fakeRIPE{statuses: []string{"ripe-status-stopped.json"}, results: []string{"ripe-results.json"}}
+		f := &fakeRIPE{statuses: []string{"status-stopped.json"}, results: []string{"results.json"}}
 		r, _ := newRIPETest(t, f)
 		r.KeepPrivate = keep
 		trs, err := r.TracesToward(context.Background(), ripeSrc, nil)

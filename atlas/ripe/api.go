@@ -1,4 +1,4 @@
-package atlas
+package ripe
 
 import (
 	"bytes"
@@ -13,15 +13,15 @@ import (
 
 // Errors a caller of the RIPE Atlas provider can branch on.
 var (
-	// ErrRIPENoCredits: RIPE Atlas refused to schedule the measurement
+	// ErrNoCredits: RIPE Atlas refused to schedule the measurement
 	// because the key's account lacks credits (or hit a spending limit).
-	ErrRIPENoCredits = errors.New("RIPE Atlas: not enough credits")
-	// ErrRIPENoResults: the measurement stopped, or the deadline passed,
+	ErrNoCredits = errors.New("RIPE Atlas: not enough credits")
+	// ErrNoResults: the measurement stopped, or the deadline passed,
 	// without any probe reporting a usable traceroute.
-	ErrRIPENoResults = errors.New("RIPE Atlas: measurement produced no results")
-	// ErrRIPEMeasurementFailed: RIPE Atlas gave the measurement a failure
+	ErrNoResults = errors.New("RIPE Atlas: measurement produced no results")
+	// ErrMeasurementFailed: RIPE Atlas gave the measurement a failure
 	// status ("No suitable probes" or "Failed").
-	ErrRIPEMeasurementFailed = errors.New("RIPE Atlas: measurement failed")
+	ErrMeasurementFailed = errors.New("RIPE Atlas: measurement failed")
 )
 
 // errRIPETransport marks a request that got no HTTP answer at all.
@@ -34,35 +34,35 @@ func ripeTransient(ctx context.Context, err error) bool {
 	if ctx.Err() != nil {
 		return false
 	}
-	var re *RIPEError
+	var re *Error
 	if errors.As(err, &re) {
 		return re.HTTPStatus == http.StatusTooManyRequests || re.HTTPStatus >= 500
 	}
 	return errors.Is(err, errRIPETransport)
 }
 
-// RIPEError is an HTTP error answered by the RIPE Atlas API. Its fields
+// Error is an HTTP error answered by the RIPE Atlas API. Its fields
 // mirror the documented error body
 // {"error": {"status", "code", "title", "detail", "errors": [...]}}.
-type RIPEError struct {
+type Error struct {
 	Op         string // what we were doing: "create measurement", ...
 	HTTPStatus int    // the HTTP status code of the response
 	Title      string // short summary, e.g. "Bad Request"
 	Detail     string // human-readable description
 	// Errors are the per-field details: the JSON pointer (or URL
 	// parameter) at fault and what is wrong with it.
-	Errors []RIPEFieldError
+	Errors []FieldError
 	Body   string // the raw body (truncated) when it was not RIPE's JSON
 }
 
-// RIPEFieldError is one entry of a RIPE Atlas error's "errors" list.
-type RIPEFieldError struct {
+// FieldError is one entry of a RIPE Atlas error's "errors" list.
+type FieldError struct {
 	Pointer   string // RFC 6901 pointer into the request body, e.g. /definitions/0/target
 	Parameter string // or the URL parameter at fault
 	Detail    string
 }
 
-func (e *RIPEError) Error() string {
+func (e *Error) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "RIPE Atlas: %s: HTTP %d", e.Op, e.HTTPStatus)
 	if e.Title != "" {
@@ -84,12 +84,12 @@ func (e *RIPEError) Error() string {
 	return b.String()
 }
 
-// Is makes errors.Is(err, ErrRIPENoCredits) true for a refusal over
+// Is makes errors.Is(err, ErrNoCredits) true for a refusal over
 // credits: HTTP 402, or an error text that mentions credits (RIPE Atlas
 // answers 400 or 403 with a detail saying so; its wording is not
 // specified, so the word is what we match).
-func (e *RIPEError) Is(target error) bool {
-	if target != ErrRIPENoCredits {
+func (e *Error) Is(target error) bool {
+	if target != ErrNoCredits {
 		return false
 	}
 	if e.HTTPStatus == http.StatusPaymentRequired {
@@ -119,8 +119,8 @@ type ripeErrorBody struct {
 }
 
 // newRIPEError decodes an error response body.
-func newRIPEError(op string, status int, body []byte) *RIPEError {
-	e := &RIPEError{Op: op, HTTPStatus: status}
+func newRIPEError(op string, status int, body []byte) *Error {
+	e := &Error{Op: op, HTTPStatus: status}
 	var eb ripeErrorBody
 	if json.Unmarshal(body, &eb) != nil || eb.Error == nil {
 		const max = 512
@@ -132,7 +132,7 @@ func newRIPEError(op string, status int, body []byte) *RIPEError {
 	}
 	e.Title, e.Detail = eb.Error.Title, eb.Error.Detail
 	for _, fe := range eb.Error.Errors {
-		e.Errors = append(e.Errors, RIPEFieldError{Pointer: fe.Source.Pointer, Parameter: fe.Source.Parameter, Detail: fe.Detail})
+		e.Errors = append(e.Errors, FieldError{Pointer: fe.Source.Pointer, Parameter: fe.Source.Parameter, Detail: fe.Detail})
 	}
 	return e
 }
@@ -146,8 +146,8 @@ const (
 
 // ripeCall performs one API call: method on path (relative to the base
 // URL), in as the JSON body when non-nil, and returns the response body
-// of a 2xx answer. Any other status becomes a *RIPEError.
-func (r *RIPE) ripeCall(ctx context.Context, op, method, path string, in any, limit int64) ([]byte, error) {
+// of a 2xx answer. Any other status becomes a *Error.
+func (r *Provider) ripeCall(ctx context.Context, op, method, path string, in any, limit int64) ([]byte, error) {
 	var body io.Reader
 	if in != nil {
 		b, err := json.Marshal(in)
@@ -256,7 +256,7 @@ func (s ripeStatus) expected() int {
 }
 
 // createMeasurement posts c and returns the new measurement's ID.
-func (r *RIPE) createMeasurement(ctx context.Context, c ripeCreate) (uint64, error) {
+func (r *Provider) createMeasurement(ctx context.Context, c ripeCreate) (uint64, error) {
 	const op = "create measurement"
 	b, err := r.ripeCall(ctx, op, http.MethodPost, "/measurements/", c, ripeMaxBody)
 	if err != nil {
@@ -273,7 +273,7 @@ func (r *RIPE) createMeasurement(ctx context.Context, c ripeCreate) (uint64, err
 }
 
 // status fetches measurement id's status.
-func (r *RIPE) status(ctx context.Context, id uint64) (ripeStatus, error) {
+func (r *Provider) status(ctx context.Context, id uint64) (ripeStatus, error) {
 	op := fmt.Sprintf("status of measurement %d", id)
 	var s ripeStatus
 	b, err := r.ripeCall(ctx, op, http.MethodGet, fmt.Sprintf("/measurements/%d/", id), nil, ripeMaxBody)
@@ -287,7 +287,7 @@ func (r *RIPE) status(ctx context.Context, id uint64) (ripeStatus, error) {
 }
 
 // results fetches measurement id's results so far, as raw JSON.
-func (r *RIPE) results(ctx context.Context, id uint64) ([]byte, error) {
+func (r *Provider) results(ctx context.Context, id uint64) ([]byte, error) {
 	op := fmt.Sprintf("results of measurement %d", id)
 	return r.ripeCall(ctx, op, http.MethodGet, fmt.Sprintf("/measurements/%d/results/?format=json", id), nil, ripeMaxResults)
 }

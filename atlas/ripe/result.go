@@ -1,4 +1,4 @@
-package atlas
+package ripe
 
 import (
 	"encoding/json"
@@ -47,7 +47,7 @@ type ripeReply struct {
 	Flags string          `json:"flags"` // TCP flags of the reply, e.g. "SA" or "R"
 }
 
-// ParseRIPETraces converts a RIPE Atlas traceroute results array (the
+// ParseTraces converts a RIPE Atlas traceroute results array (the
 // body of GET /api/v2/measurements/<id>/results/) to traces, one per
 // probe result that holds at least one hop. skipped counts the results
 // that did not (an "error" instead of hops, a legacy text result, every
@@ -75,11 +75,11 @@ type ripeReply struct {
 //     follows it, UNREACH when it sent an unreachable, GAPLIMIT when the
 //     trace ends in silent hops, MAXTTL otherwise.
 //   - Probes counts the replies and timeouts that are not late.
-func ParseRIPETraces(b []byte) (traces []meas.Trace, skipped int, err error) {
+func ParseTraces(b []byte) (traces []meas.Trace, skipped int, err error) {
 	return parseRIPETraces(b, netip.Addr{})
 }
 
-// parseRIPETraces is ParseRIPETraces with the destination to assume
+// parseRIPETraces is ParseTraces with the destination to assume
 // when a result does not name a valid one.
 func parseRIPETraces(b []byte, dst netip.Addr) (traces []meas.Trace, skipped int, err error) {
 	var raw []json.RawMessage
@@ -166,7 +166,7 @@ func ripeLastHop(byTTL map[int]meas.Hop) int {
 	return last
 }
 
-// convertRIPEHop picks the hop's answer (see ParseRIPETraces) and counts
+// convertRIPEHop picks the hop's answer (see ParseTraces) and counts
 // the probes it stands for.
 func convertRIPEHop(h ripeHop, dst netip.Addr, proto meas.Proto) (meas.Hop, int) {
 	probes := 0
@@ -217,7 +217,7 @@ func ripeReplyKind(rep ripeReply, fromDst bool, proto meas.Proto) meas.Reply {
 	return meas.TimeExceeded
 }
 
-// ripeStop says why the trace ended (see ParseRIPETraces).
+// ripeStop says why the trace ended (see ParseTraces).
 func ripeStop(hops []meas.Hop, dst netip.Addr) meas.StopReason {
 	h := hops[len(hops)-1]
 	switch {
@@ -263,13 +263,13 @@ func parseRIPEAddr(s string) netip.Addr {
 	return a.Unmap()
 }
 
-// GlobalRIPEHops silences, in place, every hop that answered from an
+// GlobalHops silences, in place, every hop that answered from an
 // address that is not globally unique: private (RFC 1918, RFC 4193),
 // shared (RFC 6598), loopback, link-local, multicast. Behind home
 // gateways and carrier NATs, one such address at two probes is two
 // routers, so it must not join paths in the atlas. Stop reasons are
 // recomputed.
-func GlobalRIPEHops(trs []meas.Trace) {
+func GlobalHops(trs []meas.Trace) {
 	for i := range trs {
 		for j, h := range trs[i].Hops {
 			if h.Addr.IsValid() && !ripeGlobal(h.Addr) {

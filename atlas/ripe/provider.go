@@ -1,4 +1,4 @@
-package atlas
+package ripe
 
 import (
 	"context"
@@ -10,58 +10,59 @@ import (
 	"strings"
 	"time"
 
+	"github.com/revtr/revtr/atlas"
 	"github.com/revtr/revtr/meas"
 )
 
-// DefaultRIPEBaseURL is the RIPE Atlas REST API, version 2.
-const DefaultRIPEBaseURL = "https://atlas.ripe.net/api/v2"
+// DefaultBaseURL is the RIPE Atlas REST API, version 2.
+const DefaultBaseURL = "https://atlas.ripe.net/api/v2"
 
-// Defaults of a RIPE provider's zero fields.
+// Defaults of a Provider's zero fields.
 const (
-	DefaultRIPEProbes       = 50               // probes, worldwide, when RIPE.Probes is empty
-	DefaultRIPEParis        = 16               // RIPE Atlas's own default Paris value
-	DefaultRIPEPollInterval = 30 * time.Second // between status polls
-	// DefaultRIPEDeadline bounds the wait for results; the reference
+	DefaultProbes       = 50               // probes, worldwide, when Provider.Probes is empty
+	DefaultParis        = 16               // RIPE Atlas's own default Paris value
+	DefaultPollInterval = 30 * time.Second // between status polls
+	// DefaultDeadline bounds the wait for results; the reference
 	// system's atlas bootstrap takes about 20 minutes.
-	DefaultRIPEDeadline = 20 * time.Minute
+	DefaultDeadline = 20 * time.Minute
 )
 
-// ErrRIPENoKey: creating a measurement needs an API key.
-var ErrRIPENoKey = errors.New("RIPE Atlas: creating a measurement needs an API key (RIPE-Key)")
+// ErrNoKey: creating a measurement needs an API key.
+var ErrNoKey = errors.New("RIPE Atlas: creating a measurement needs an API key (RIPE-Key)")
 
-// RIPEProbes is one probe selection of a measurement: Requested probes of
+// Probes is one probe selection of a measurement: Requested probes of
 // a Type ("area", "country", "asn", "prefix", "probes" or "msm"; the
 // API also knows "region" and "countries") matching Value. The helpers
-// RIPEArea, RIPECountry, RIPEASN and RIPEProbeIDs build the usual ones.
-type RIPEProbes struct {
+// Area, Country, ASN and ProbeIDs build the usual ones.
+type Probes struct {
 	Type      string
 	Value     string
 	Requested int
 }
 
-// RIPEArea selects n probes in an area: "WW" (worldwide), "West",
+// Area selects n probes in an area: "WW" (worldwide), "West",
 // "North-Central", "South-Central", "North-East" or "South-East".
-func RIPEArea(area string, n int) RIPEProbes {
-	return RIPEProbes{Type: "area", Value: area, Requested: n}
+func Area(area string, n int) Probes {
+	return Probes{Type: "area", Value: area, Requested: n}
 }
 
-// RIPECountry selects n probes in a country (ISO 3166 two-letter code).
-func RIPECountry(cc string, n int) RIPEProbes {
-	return RIPEProbes{Type: "country", Value: strings.ToUpper(cc), Requested: n}
+// Country selects n probes in a country (ISO 3166 two-letter code).
+func Country(cc string, n int) Probes {
+	return Probes{Type: "country", Value: strings.ToUpper(cc), Requested: n}
 }
 
-// RIPEASN selects n probes in an autonomous system.
-func RIPEASN(asn uint32, n int) RIPEProbes {
-	return RIPEProbes{Type: "asn", Value: strconv.FormatUint(uint64(asn), 10), Requested: n}
+// ASN selects n probes in an autonomous system.
+func ASN(asn uint32, n int) Probes {
+	return Probes{Type: "asn", Value: strconv.FormatUint(uint64(asn), 10), Requested: n}
 }
 
-// RIPEProbeIDs selects the probes with these IDs.
-func RIPEProbeIDs(ids ...int) RIPEProbes {
+// ProbeIDs selects the probes with these IDs.
+func ProbeIDs(ids ...int) Probes {
 	s := make([]string, len(ids))
 	for i, id := range ids {
 		s[i] = strconv.Itoa(id)
 	}
-	return RIPEProbes{Type: "probes", Value: strings.Join(s, ","), Requested: len(ids)}
+	return Probes{Type: "probes", Value: strings.Join(s, ","), Requested: len(ids)}
 }
 
 // ripeProbeType reports whether the API accepts t as a selection type.
@@ -73,7 +74,7 @@ func ripeProbeType(t string) bool {
 	return false
 }
 
-func (p RIPEProbes) validate() error {
+func (p Probes) validate() error {
 	switch {
 	case !ripeProbeType(p.Type):
 		return fmt.Errorf("RIPE Atlas: unknown probe selection type %q", p.Type)
@@ -85,73 +86,73 @@ func (p RIPEProbes) validate() error {
 	return nil
 }
 
-// RIPE is a Provider backed by RIPE Atlas (https://atlas.ripe.net): the
-// atlas traceroutes toward a source come from RIPE Atlas probes, as in
-// the reference system's bootstrap (about 60K credits and 20 minutes for
-// a full atlas).
+// Provider is an atlas.Provider backed by RIPE Atlas
+// (https://atlas.ripe.net): the atlas traceroutes toward a source come
+// from RIPE Atlas probes, as in the reference system's bootstrap (about
+// 60K credits and 20 minutes for a full atlas).
 //
 // TracesToward creates a one-off traceroute measurement toward the
 // source (Start), polls its status every PollInterval and fetches its
 // results until it stops, every scheduled probe has reported, or
 // Deadline passes (Wait), and converts each probe's result with
-// ParseRIPETraces, silencing hops from addresses that are not globally
-// unique (GlobalRIPEHops) unless KeepPrivate. Probes come from the Probes selections: RIPE Atlas
-// picks them, so TracesToward ignores its vps argument. RIPE Atlas
-// probes cannot send IP options, so RecordRoutes delegates to RR, a
-// Provider that can send Record Route pings from the source (usually a
-// ProberProvider over our own agents).
+// ParseTraces, silencing hops from addresses that are not globally
+// unique (GlobalHops) unless KeepPrivate. Probes come from the Probes
+// selections: RIPE Atlas picks them, so TracesToward ignores its vps
+// argument. RIPE Atlas probes cannot send IP options, so RecordRoutes
+// delegates to RR, an atlas.Provider that can send Record Route pings
+// from the source (usually an atlas.ProberProvider over our own agents).
 //
 // Usage:
 //
-//	p := &atlas.RIPE{
+//	p := &ripe.Provider{
 //		Key:    ripeKey, // the RIPE-Key header of POST /api/v1/atlas/run
-//		Probes: []atlas.RIPEProbes{atlas.RIPEArea("WW", 500)},
+//		Probes: []ripe.Probes{ripe.Area("WW", 500)},
 //		RR:     atlas.ProberProvider{Prober: agents},
 //	}
 //	paths, cost, err := atlas.Build(ctx, p, src, nil, time.Now(), ids)
 //
 // Requests carry "Authorization: Key <Key>". A refusal over credits is
-// errors.Is(err, ErrRIPENoCredits); other HTTP errors are *RIPEError with
-// RIPE's title, detail and per-field errors. A measurement that RIPE
-// fails is ErrRIPEMeasurementFailed; one that yields no usable result
-// before it stops or the deadline passes is ErrRIPENoResults. When the
-// deadline passes with some results in, those are returned without error.
-// Polls that fail for a passing reason (no answer, HTTP 429, 5xx) are
-// retried until the deadline.
+// errors.Is(err, ErrNoCredits); other HTTP errors are *Error with RIPE's
+// title, detail and per-field errors. A measurement that RIPE fails is
+// ErrMeasurementFailed; one that yields no usable result before it stops
+// or the deadline passes is ErrNoResults. When the deadline passes with
+// some results in, those are returned without error. Polls that fail for
+// a passing reason (no answer, HTTP 429, 5xx) are retried until the
+// deadline.
 //
-// The zero value of every field but Key and RR has a default. A RIPE is
-// safe for concurrent use if its Client is.
-type RIPE struct {
+// The zero value of every field but Key and RR has a default. A Provider
+// is safe for concurrent use if its Client is.
+type Provider struct {
 	Key     string       // API key allowed to create measurements
-	BaseURL string       // "" means DefaultRIPEBaseURL
+	BaseURL string       // "" means DefaultBaseURL
 	Client  *http.Client // nil means http.DefaultClient
 
-	Probes      []RIPEProbes // empty means DefaultRIPEProbes probes worldwide
-	Proto       meas.Proto   // 0 means ICMP
-	Paris       int          // Paris value 1..64; 0 means DefaultRIPEParis, negative disables Paris
-	Packets     int          // packets per hop; 0 means RIPE's default (3)
-	MaxHops     int          // 0 means RIPE's default (32)
-	Description string       // "" means "revtr atlas toward <src>"
+	Probes      []Probes   // empty means DefaultProbes probes worldwide
+	Proto       meas.Proto // 0 means ICMP
+	Paris       int        // Paris value 1..64; 0 means DefaultParis, negative disables Paris
+	Packets     int        // packets per hop; 0 means RIPE's default (3)
+	MaxHops     int        // 0 means RIPE's default (32)
+	Description string     // "" means "revtr atlas toward <src>"
 	// KeepPrivate keeps hops that answered from addresses that are not
-	// globally unique (see GlobalRIPEHops); by default they are silenced.
+	// globally unique (see GlobalHops); by default they are silenced.
 	KeepPrivate bool
 
-	PollInterval time.Duration // 0 means DefaultRIPEPollInterval
-	Deadline     time.Duration // 0 means DefaultRIPEDeadline, counted from Wait's start
+	PollInterval time.Duration // 0 means DefaultPollInterval
+	Deadline     time.Duration // 0 means DefaultDeadline, counted from Wait's start
 	// Now and Sleep are the clock; nil means the wall clock. Sleep
 	// returns early with ctx's error when ctx ends.
 	Now   func() time.Time
 	Sleep func(ctx context.Context, d time.Duration) error
 
-	RR Provider // sends the Record Route pings from the source
+	RR atlas.Provider // sends the Record Route pings from the source
 }
 
-var _ Provider = (*RIPE)(nil)
+var _ atlas.Provider = (*Provider)(nil)
 
 // TracesToward measures traceroutes from RIPE Atlas probes toward src.
 // vps is ignored: RIPE Atlas chooses the probes from r.Probes. Each
 // trace's Src is the probe's public address.
-func (r *RIPE) TracesToward(ctx context.Context, src netip.Addr, _ []netip.Addr) ([]meas.Trace, error) {
+func (r *Provider) TracesToward(ctx context.Context, src netip.Addr, _ []netip.Addr) ([]meas.Trace, error) {
 	id, err := r.Start(ctx, src)
 	if err != nil {
 		return nil, fmt.Errorf("atlas: RIPE Atlas traceroutes toward %v: %w", src, err)
@@ -164,7 +165,7 @@ func (r *RIPE) TracesToward(ctx context.Context, src netip.Addr, _ []netip.Addr)
 }
 
 // RecordRoutes delegates to r.RR: RIPE Atlas cannot send IP options.
-func (r *RIPE) RecordRoutes(ctx context.Context, src netip.Addr, targets []netip.Addr) ([]meas.RRPing, error) {
+func (r *Provider) RecordRoutes(ctx context.Context, src netip.Addr, targets []netip.Addr) ([]meas.RRPing, error) {
 	if r.RR == nil {
 		return nil, fmt.Errorf("atlas: record routes from %v: RIPE Atlas cannot send IP options and no RR provider is set", src)
 	}
@@ -173,7 +174,7 @@ func (r *RIPE) RecordRoutes(ctx context.Context, src netip.Addr, targets []netip
 
 // Start creates the one-off traceroute measurement toward src and returns
 // its ID.
-func (r *RIPE) Start(ctx context.Context, src netip.Addr) (uint64, error) {
+func (r *Provider) Start(ctx context.Context, src netip.Addr) (uint64, error) {
 	req, err := r.request(src)
 	if err != nil {
 		return 0, err
@@ -182,13 +183,13 @@ func (r *RIPE) Start(ctx context.Context, src netip.Addr) (uint64, error) {
 }
 
 // request builds and checks the creation request toward src.
-func (r *RIPE) request(src netip.Addr) (ripeCreate, error) {
+func (r *Provider) request(src netip.Addr) (ripeCreate, error) {
 	src = src.Unmap()
 	if !src.IsValid() || src.IsUnspecified() || src.Zone() != "" {
 		return ripeCreate{}, fmt.Errorf("RIPE Atlas: invalid target %v", src)
 	}
 	if r.Key == "" {
-		return ripeCreate{}, ErrRIPENoKey
+		return ripeCreate{}, ErrNoKey
 	}
 	def, err := r.definition(src)
 	if err != nil {
@@ -202,7 +203,7 @@ func (r *RIPE) request(src netip.Addr) (ripeCreate, error) {
 }
 
 // definition is the traceroute definition toward src.
-func (r *RIPE) definition(src netip.Addr) (ripeDefinition, error) {
+func (r *Provider) definition(src netip.Addr) (ripeDefinition, error) {
 	proto := r.Proto
 	if proto == 0 {
 		proto = meas.ICMP
@@ -213,7 +214,7 @@ func (r *RIPE) definition(src netip.Addr) (ripeDefinition, error) {
 	paris := r.Paris
 	switch {
 	case paris == 0:
-		paris = DefaultRIPEParis
+		paris = DefaultParis
 	case paris < 0:
 		paris = 0
 	case paris > 64:
@@ -237,10 +238,10 @@ func (r *RIPE) definition(src netip.Addr) (ripeDefinition, error) {
 }
 
 // probes is the checked probe selection.
-func (r *RIPE) probes() ([]ripeProbeRequest, error) {
+func (r *Provider) probes() ([]ripeProbeRequest, error) {
 	sel := r.Probes
 	if len(sel) == 0 {
-		sel = []RIPEProbes{RIPEArea("WW", DefaultRIPEProbes)}
+		sel = []Probes{Area("WW", DefaultProbes)}
 	}
 	out := make([]ripeProbeRequest, len(sel))
 	for i, p := range sel {
@@ -254,10 +255,10 @@ func (r *RIPE) probes() ([]ripeProbeRequest, error) {
 
 // Wait polls measurement id (a traceroute toward src) until it stops,
 // every scheduled probe has reported, or r.Deadline passes, and returns
-// the converted results (see RIPE for the errors). A poll that gets no
+// the converted results (see Provider for the errors). A poll that gets no
 // answer, HTTP 429 or a server error is retried at the next one until
 // the deadline: the measurement has been paid for.
-func (r *RIPE) Wait(ctx context.Context, id uint64, src netip.Addr) ([]meas.Trace, error) {
+func (r *Provider) Wait(ctx context.Context, id uint64, src netip.Addr) ([]meas.Trace, error) {
 	deadline := r.now().Add(r.deadline())
 	for {
 		late := !r.now().Before(deadline)
@@ -285,14 +286,14 @@ type ripePoll struct {
 
 // poll reads the status and, when results are worth fetching (the
 // measurement stopped, probes are scheduled, or force), the results.
-func (r *RIPE) poll(ctx context.Context, id uint64, src netip.Addr, force bool) (ripePoll, error) {
+func (r *Provider) poll(ctx context.Context, id uint64, src netip.Addr, force bool) (ripePoll, error) {
 	var p ripePoll
 	var err error
 	if p.status, err = r.status(ctx, id); err != nil {
 		return p, err
 	}
 	if p.status.failed() {
-		return p, fmt.Errorf("%w: measurement %d status %q", ErrRIPEMeasurementFailed, id, p.status.Status.Name)
+		return p, fmt.Errorf("%w: measurement %d status %q", ErrMeasurementFailed, id, p.status.Status.Name)
 	}
 	stopped := p.status.stopped()
 	if !stopped && !force && p.status.expected() == 0 {
@@ -311,11 +312,11 @@ func (r *RIPE) poll(ctx context.Context, id uint64, src netip.Addr, force bool) 
 	return p, nil
 }
 
-// finish returns the traces of the last poll, or ErrRIPENoResults.
-func (r *RIPE) finish(id uint64, p ripePoll, late bool) ([]meas.Trace, error) {
+// finish returns the traces of the last poll, or ErrNoResults.
+func (r *Provider) finish(id uint64, p ripePoll, late bool) ([]meas.Trace, error) {
 	if len(p.traces) > 0 {
 		if !r.KeepPrivate {
-			GlobalRIPEHops(p.traces)
+			GlobalHops(p.traces)
 		}
 		return p.traces, nil
 	}
@@ -323,45 +324,45 @@ func (r *RIPE) finish(id uint64, p ripePoll, late bool) ([]meas.Trace, error) {
 	if late {
 		why = fmt.Sprintf("still %q after %v", p.status.Status.Name, r.deadline())
 	}
-	return nil, fmt.Errorf("%w: measurement %d %s, %d results, none usable", ErrRIPENoResults, id, why, p.results)
+	return nil, fmt.Errorf("%w: measurement %d %s, %d results, none usable", ErrNoResults, id, why, p.results)
 }
 
-func (r *RIPE) baseURL() string {
+func (r *Provider) baseURL() string {
 	if r.BaseURL == "" {
-		return DefaultRIPEBaseURL
+		return DefaultBaseURL
 	}
 	return strings.TrimRight(r.BaseURL, "/")
 }
 
-func (r *RIPE) client() *http.Client {
+func (r *Provider) client() *http.Client {
 	if r.Client == nil {
 		return http.DefaultClient
 	}
 	return r.Client
 }
 
-func (r *RIPE) pollInterval() time.Duration {
+func (r *Provider) pollInterval() time.Duration {
 	if r.PollInterval > 0 {
 		return r.PollInterval
 	}
-	return DefaultRIPEPollInterval
+	return DefaultPollInterval
 }
 
-func (r *RIPE) deadline() time.Duration {
+func (r *Provider) deadline() time.Duration {
 	if r.Deadline > 0 {
 		return r.Deadline
 	}
-	return DefaultRIPEDeadline
+	return DefaultDeadline
 }
 
-func (r *RIPE) now() time.Time {
+func (r *Provider) now() time.Time {
 	if r.Now != nil {
 		return r.Now()
 	}
 	return time.Now()
 }
 
-func (r *RIPE) sleep(ctx context.Context, d time.Duration) error {
+func (r *Provider) sleep(ctx context.Context, d time.Duration) error {
 	if r.Sleep != nil {
 		return r.Sleep(ctx, d)
 	}
