@@ -71,6 +71,7 @@ sequential rounds, runtime) side by side, per hop type and overall.`,
 			if cfg.Topology, err = gen(cmd); err != nil {
 				return err
 			}
+			cfg.Seed = cfg.Topology.Seed // --seed also orders the pairs
 			rep, err := eval.Run(cmd.Context(), cfg)
 			if err != nil {
 				return err
@@ -107,6 +108,7 @@ probe rounds are what predicts runtime on the Internet.`,
 			if err != nil {
 				return err
 			}
+			cfg.Seed = l.Topology().Seed // the lab's seed also orders the pairs
 			rep, err := eval.RunLab(cmd.Context(), l, cfg, pc)
 			if err != nil {
 				return err
