@@ -28,7 +28,7 @@ const icmp6RatemaskDefault = "0-1,3-127"
 func nsSysctls(n *topo.Node) []sysctl {
 	fwd := b01(n.Kind == topo.Router)
 	rl := n.Behaviour.ICMPRateLimitMS
-	mask, mask6 := "0", "" // no global limiter either (see LAB.md)
+	mask, mask6 := "0", "" // no global limiter either (see docs/lab.md)
 	if rl > 0 {
 		mask, mask6 = icmpRatemaskDefault, icmp6RatemaskDefault
 	}

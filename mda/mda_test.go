@@ -27,7 +27,7 @@ func stoppingPointRef(k int, eps float64) int {
 }
 
 func TestStoppingPoint(t *testing.T) {
-	for k, want := range map[int]int{2: 6, 3: 11, 4: 16, 5: 21} { // PROTOCOLS.md §2
+	for k, want := range map[int]int{2: 6, 3: 11, 4: 16, 5: 21} { // docs/protocols.md §5
 		if got := mda.StoppingPoint(k, 0.05); got != want {
 			t.Errorf("StoppingPoint(%d, 0.05) = %d, want %d", k, got, want)
 		}

@@ -111,7 +111,7 @@ type WallClock struct{}
 // Now returns time.Now().
 func (WallClock) Now(context.Context) time.Time { return time.Now() }
 
-// TwoHost asks a two-host reverse traceroute responder (PROTOCOLS.md §2)
+// TwoHost asks a two-host reverse traceroute responder (docs/protocols.md §3)
 // on dst for the path from dst back to src. It returns ErrNoResponder when
 // dst runs none.
 type TwoHost interface {

@@ -66,7 +66,7 @@ const (
 	PolicyReference = "reference"
 )
 
-// ReferencePolicy reproduces the reference engine's choices (PROTOCOLS.md
+// ReferencePolicy reproduces the reference engine's choices (docs/protocols.md
 // §1): spoofers in batches of 5, at most 10 per hop, an ingress given up
 // after 5 of its vantage points failed and a target after 10 unanswered
 // probes (both counted per reverse traceroute), every hop of the last

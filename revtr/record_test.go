@@ -10,7 +10,7 @@ import (
 	"github.com/revtr/revtr/revtr"
 )
 
-// archiveSample is the archive record of PROTOCOLS.md §1, comments removed.
+// archiveSample is the archive record of docs/protocols.md §1, comments removed.
 const archiveSample = `{"id": 20525506, "stop_reason": "REACHES", "fail_reason": "",
  "src": "173.205.3.25", "dst": "182.75.124.57",
  "runtime": 1095979593,

@@ -21,7 +21,7 @@ const (
 	HopSymmetryIntra HopType = 11 // assumed symmetry over an intradomain link
 	HopSymmetryInter HopType = 12 // assumed symmetry over an interdomain link
 	// HopTwoHost is new, beyond the reference: the hop was reported by a
-	// two-host reverse traceroute responder (PROTOCOLS.md §2) running on
+	// two-host reverse traceroute responder (docs/protocols.md §3) running on
 	// the destination or, with Policy.TwoHostHops, on a hop already on
 	// the path. The responder itself sends traceroute probes toward the
 	// source, so these hops are measured on the reverse path, not
@@ -109,7 +109,7 @@ func (s *Stop) UnmarshalText(b []byte) error {
 
 // FailReason says why a reverse traceroute failed. Its String is the short
 // sentence the archive's fail_reason holds (the reference's own sentence
-// where PROTOCOLS.md gives one).
+// where docs/protocols.md gives one).
 type FailReason uint8
 
 // Fail reasons.

@@ -20,7 +20,7 @@ const burstFactor = 6
 // starts full, since a new peer's last refill is set 60 s in the past.
 //
 // Not modelled: the global icmp_msgs_per_sec limiter, which the kernel
-// randomises (see LAB.md), and the garbage collection of idle peers, which
+// randomises (see docs/lab.md), and the garbage collection of idle peers, which
 // makes no difference as an idle bucket refills within 6 × icmp_ratelimit.
 type limiter struct {
 	jiffy time.Duration

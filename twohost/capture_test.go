@@ -30,7 +30,7 @@ const captureFilter = "(icmp and icmp[1] == 1 and (icmp[0] == 8 or icmp[0] == 0)
 
 // TestCapture captures, with tcpdump on the responder's interface, a
 // request and its answer for every state and both families, and checks
-// them against PROTOCOLS.md section 2 (checkGolden). With -update it
+// them against docs/protocols.md section 3 (checkGolden). With -update it
 // stores them as the golden files TestGolden reads.
 func TestCapture(t *testing.T) {
 	needRoot(t)

@@ -37,7 +37,7 @@ func splitIP(t *testing.T, name string, b []byte) ipPacket {
 }
 
 // checkGolden checks one captured request or answer byte by byte against
-// PROTOCOLS.md section 2: echo request/reply types, code 1, a valid
+// docs/protocols.md section 3: echo request/reply types, code 1, a valid
 // checksum, 12-byte requests carrying the case's TTL, protocol and flow,
 // 12-byte error answers and 36-byte success answers with the node as
 // v4-mapped IPv6 and the RTT in the first 4 bytes of the time field.

@@ -54,7 +54,7 @@ func TestTwoHostLinuxEcho(t *testing.T) {
 }
 
 // TestTwoHostResponse encodes responses of both families and states and
-// checks the layout of PROTOCOLS.md section 2 byte by byte.
+// checks the layout of docs/protocols.md section 3 byte by byte.
 func TestTwoHostResponse(t *testing.T) {
 	tests := []struct {
 		name     string

@@ -12,7 +12,7 @@ import (
 	"github.com/revtr/revtr/twohost"
 )
 
-// LabTwoHost is real two-host responders (PROTOCOLS.md §2) in a lab: one
+// LabTwoHost is real two-host responders (docs/protocols.md §3) in a lab: one
 // in every host whose role says it runs one, and a client in every
 // source, each opened inside its host's namespace. Engine is what the
 // engine of our policy asks (Config.Responders); Close stops them all.

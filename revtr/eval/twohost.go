@@ -11,7 +11,7 @@ import (
 	"github.com/revtr/revtr/topo"
 )
 
-// SimTwoHost stands in for two-host responders (PROTOCOLS.md §2) on the
+// SimTwoHost stands in for two-host responders (docs/protocols.md §3) on the
 // simulator: a host whose role says it runs one answers the presence check
 // and traces back to the source from itself, as the responder does, with
 // probes of the echo replies' flow; others fail the presence check. (The

@@ -56,7 +56,7 @@ cap ping-rr-ttl1 ping -R -t1 -c1 -W1 10.77.2.2
 cap ping6-ttl1 ping -6 -t1 -c1 -W1 2001:db8:77:2::2
 # two-host request (ICMP echo code 1, TTL 5, UDP, flow 33434): plain Linux
 # echoes it back as an echo reply with code 1 (the presence check of
-# PROTOCOLS.md section 2).
+# docs/protocols.md section 3).
 cap twohost-req python3 -c '
 import socket,struct
 def csum(b):
