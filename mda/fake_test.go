@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"net/netip"
 
+	"github.com/revtr/revtr/mda"
 	"github.com/revtr/revtr/meas"
 )
 
@@ -18,8 +19,17 @@ type fakeNet struct {
 	layers [][]netip.Addr
 	succ   map[netip.Addr][]netip.Addr
 	silent map[netip.Addr]bool
-	probes int
+	log    []sent // probes in the order they came
 }
+
+// sent is one probe the fake answered.
+type sent struct {
+	flow int
+	ttl  int
+	hop  meas.Hop
+}
+
+func (f *fakeNet) reset() { f.log = nil }
 
 func addr(layer, i int) netip.Addr { return netip.AddrFrom4([4]byte{10, 0, byte(layer), byte(i + 1)}) }
 
@@ -82,30 +92,46 @@ func (f *fakeNet) probe(ctx context.Context, flow meas.Flow, ttl int) (meas.Hop,
 	if ttl < 1 {
 		return meas.Hop{}, fmt.Errorf("ttl %d", ttl)
 	}
-	f.probes++
-	p := f.path(flow.ID)
+	h := f.answer(flow.ID, ttl)
+	f.log = append(f.log, sent{int(flow.ID) - mda.FlowBase, ttl, h})
+	return h, nil
+}
+
+func (f *fakeNet) answer(flow uint16, ttl int) meas.Hop {
+	p := f.path(flow)
 	if ttl >= len(p) {
-		return meas.Hop{TTL: ttl, Addr: f.dst(), Reply: meas.EchoReply}, nil
+		return meas.Hop{TTL: ttl, Addr: f.dst(), Reply: meas.EchoReply}
 	}
 	v := p[ttl-1]
 	if f.silent[v] {
-		return meas.Hop{TTL: ttl}, nil
+		return meas.Hop{TTL: ttl}
 	}
-	return meas.Hop{TTL: ttl, Addr: v, Reply: meas.TimeExceeded}, nil
+	return meas.Hop{TTL: ttl, Addr: v, Reply: meas.TimeExceeded}
 }
 
-// reference is the slow model: every one of n flows probed at every TTL of
-// its path; what they saw is the whole graph.
-func (f *fakeNet) reference(n int) (map[meas.Interface]bool, map[meas.MPLink]bool) {
+// reference is the model: every vertex reachable from the first layer and
+// every edge out of one, as flows enough would show them (every vertex
+// hashes flows over all its successors). Silent vertices show no
+// interface, and no link touches one.
+func (f *fakeNet) reference() (map[meas.Interface]bool, map[meas.MPLink]bool) {
 	ifs, links := make(map[meas.Interface]bool), make(map[meas.MPLink]bool)
-	for flow := range n {
-		p := f.path(uint16(10000 + flow))
-		for i, v := range p {
-			if !f.silent[v] {
-				ifs[meas.Interface{TTL: i + 1, Addr: v}] = true
+	reached := map[netip.Addr]bool{}
+	for _, v := range f.layers[0] {
+		reached[v] = true
+	}
+	for l, layer := range f.layers {
+		for _, v := range layer {
+			if !reached[v] {
+				continue
 			}
-			if i+1 < len(p) && !f.silent[v] && !f.silent[p[i+1]] {
-				links[meas.MPLink{TTL: i + 1, From: v, To: p[i+1]}] = true
+			if !f.silent[v] {
+				ifs[meas.Interface{TTL: l + 1, Addr: v}] = true
+			}
+			for _, w := range f.succ[v] {
+				reached[w] = true
+				if !f.silent[v] && !f.silent[w] {
+					links[meas.MPLink{TTL: l + 1, From: v, To: w}] = true
+				}
 			}
 		}
 	}

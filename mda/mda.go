@@ -3,9 +3,9 @@
 // Teixeira: "Multipath tracing with Paris traceroute", E2EMON 2007; Veitch
 // et al.: "Failure control in multipath route tracing", INFOCOM 2009) and
 // the stopping points Diamond-Miner uses (Vermeulen et al., NSDI 2020):
-// to rule out a k-th next hop of a vertex, n_k = ceil(ln(ε/k) / ln((k-1)/k))
-// flows through it must have been probed one TTL further, which bounds the
-// probability of missing a next hop of a uniformly load-balanced vertex by ε.
+// having seen k next hops of a vertex, n_{k+1} = ceil(ln(ε/(k+1)) /
+// ln(k/(k+1))) flows through it probed one TTL further rule out a (k+1)-th
+// with failure probability ε, when the vertex balances flows uniformly.
 //
 // The algorithm needs no sockets: it drives a ProbeFunc ("send one probe of
 // flow F at TTL t, tell me who answered"), so that the raw-socket prober and
@@ -13,12 +13,40 @@
 // (meas.Flow): flow i carries identifier FlowBase+i, which for UDP and TCP
 // is the source port.
 //
-// Per TTL h, every vertex v at TTL h-1 is expanded: flows known to reach v
-// are probed at h until n_{k+1} of them have been, k being the number of
-// distinct successors seen. When too few flows are known to reach v, new
-// flows are probed at h-1 until enough land on v (node control). A vertex
-// found by node control is linked to its predecessor by probing its flow at
-// lower TTLs, and its predecessor is expanded again, until nothing changes.
+// TTL by TTL, it spends only what the stopping rule asks for, and flows
+// carry over from one TTL to the next:
+//
+//   - One probe finds the first hop: the source is taken to have one next
+//     hop, as scamper's tracelb takes it (a host does not balance its own
+//     probes over several routers).
+//   - A hop with one vertex, once complete, is passed by every flow: new
+//     flows are probed beyond it without being probed at it again, and
+//     are linked to it.
+//   - A hop is counted as a whole (MDA-Lite, Vermeulen et al., IMC 2018;
+//     scamper's "clump") while its vertices are about equally likely: the
+//     flows reaching it are a uniform sample (no hop before chose flows by
+//     the vertex they passed), the vertices before it are reached by equal
+//     shares of the flows (Diamond-Miner's D_h(v), from the graph seen so
+//     far), and none of them shows markedly fewer successors than another
+//     beyond what chance explains (unevenLevel). With V vertices seen at
+//     the hop, n_{V+1} flows probed there suffice, one through every
+//     vertex before it at least: first the flows known one TTL before, in
+//     turn through each vertex there (their links are seen), then new
+//     flows probed at that TTL only (no link is seen for those). One reply
+//     from the destination ends such a hop: every path is taken to reach
+//     the destination at the same TTL, and every vertex before the hop is
+//     linked to it.
+//   - Otherwise vertex by vertex (MDA): every vertex u before the hop needs
+//     n_{k+1} of the flows through it probed at the hop, k being the
+//     successors they showed, unless one reached the destination (u is its
+//     last router). When too few flows are known to pass u, new flows are
+//     probed one TTL before until enough land on u (node control); a
+//     vertex found so is linked to its predecessor by probing its flow
+//     further back, and lower hops are checked again until nothing changes.
+//
+// Where a hop hid a vertex (probability ε), links inferred through a hop
+// with one vertex may start at the wrong vertex.
+//
 // Probes are never repeated: a flow answers at a TTL once.
 package mda
 
@@ -48,6 +76,14 @@ const maxFlows = 1<<16 - FlowBase
 // one vertex: a vertex that few flows reach is left with fewer probes rather
 // than spending without limit.
 const nodeControlTries = 64
+
+// unevenLevel is how unlikely by chance the successor counts shown by the
+// vertices before a hop must be for the hop to be probed vertex by vertex
+// rather than counted as a whole. Lower levels count unbalanced diamonds
+// as a whole more often and miss their rarer vertices; higher ones send
+// meshed diamonds vertex by vertex more often, at twice their probes
+// (docs/bench-multipath.md has the measurements).
+const unevenLevel = 0.2
 
 // Defaults of a meas.MultipathRequest's zero fields.
 const (

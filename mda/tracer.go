@@ -9,22 +9,20 @@ import (
 	"github.com/revtr/revtr/meas"
 )
 
-// tracer is the state of one run: every answer seen, by flow and TTL.
+// tracer is the state of one run: every answer seen, by flow and TTL, and
+// what each hop's stopping rule decided.
 type tracer struct {
 	ctx    context.Context
 	p      params
 	probe  ProbeFunc
 	resp   map[probeKey]meas.Hop
-	byTTL  map[int][]int  // flows probed at a TTL, in probing order
-	seen   map[vertex]int // flows that answered from a vertex
-	flows  int            // flow indices handed out: 0..flows-1
+	byTTL  map[int][]int // flows probed at a TTL, in probing order
+	flows  int           // flow indices handed out: 0..flows-1
 	probes int
-	// starved holds vertices node control failed to find one more flow
-	// through: they are not tried again.
-	starved map[vertex]bool
+	hops   map[int]*hopState
+	verts  map[int][]netip.Addr // distinct vertices answering at a TTL, sorted
+	ending map[vertex]bool      // vertices that ended a flow
 }
-
-type probeKey struct{ flow, ttl int }
 
 // vertex is an address at a TTL; the zero address stands for the silent
 // vertex of that TTL (flows that got no answer).
@@ -33,9 +31,37 @@ type vertex struct {
 	addr netip.Addr
 }
 
+type probeKey struct{ flow, ttl int }
+
+// hopState is what the stopping rule of one TTL decided so far.
+type hopState struct {
+	// byVertex is set once the hop is no longer counted as a whole (see
+	// liteAllowed); it is never unset.
+	byVertex bool
+	// complete is set while the hop's stopping rule holds.
+	complete bool
+	// toDestination is set when the destination's reply ended the hop,
+	// counted as a whole: every vertex before it is taken to lead there.
+	toDestination bool
+	// starved holds vertices of the previous TTL that node control failed
+	// to find one more flow through: they are not tried again.
+	starved map[netip.Addr]bool
+}
+
 func newTracer(ctx context.Context, p params, probe ProbeFunc) *tracer {
 	return &tracer{ctx: ctx, p: p, probe: probe, resp: make(map[probeKey]meas.Hop),
-		byTTL: make(map[int][]int), seen: make(map[vertex]int), starved: make(map[vertex]bool)}
+		byTTL: make(map[int][]int), hops: make(map[int]*hopState),
+		verts: make(map[int][]netip.Addr), ending: make(map[vertex]bool)}
+}
+
+// hop returns the state of TTL ttl, creating it.
+func (t *tracer) hop(ttl int) *hopState {
+	h, ok := t.hops[ttl]
+	if !ok {
+		h = &hopState{starved: make(map[netip.Addr]bool)}
+		t.hops[ttl] = h
+	}
+	return h
 }
 
 // at returns flow f's answer at ttl, probing only the first time.
@@ -58,7 +84,12 @@ func (t *tracer) at(f, ttl int) (meas.Hop, error) {
 	}
 	t.resp[k] = h
 	t.byTTL[ttl] = append(t.byTTL[ttl], f)
-	t.seen[vertex{ttl, h.Addr}]++
+	if i, found := slices.BinarySearchFunc(t.verts[ttl], h.Addr, netip.Addr.Compare); !found {
+		t.verts[ttl] = slices.Insert(t.verts[ttl], i, h.Addr)
+	}
+	if h.Reply.FromDestination() {
+		t.ending[vertex{ttl, h.Addr}] = true
+	}
 	return h, nil
 }
 
@@ -69,6 +100,60 @@ func (t *tracer) newFlow() (int, bool) {
 	}
 	t.flows++
 	return t.flows - 1, true
+}
+
+// vertexOf returns the vertex flow f is known to pass at ttl: the one that
+// answered it there, or the only vertex of a complete hop that has one
+// (every flow passes it), or the source before the first TTL. The zero
+// address stands for the source and for silent vertices.
+func (t *tracer) vertexOf(f, ttl int) (netip.Addr, bool) {
+	if r, ok := t.resp[probeKey{f, ttl}]; ok {
+		return r.Addr, true
+	}
+	if ttl < t.p.first {
+		return netip.Addr{}, true
+	}
+	if v, ok := t.single(ttl); ok {
+		return v, true
+	}
+	return netip.Addr{}, false
+}
+
+// single returns the vertex of ttl when the hop is complete with one
+// vertex that forwards.
+func (t *tracer) single(ttl int) (netip.Addr, bool) {
+	if h, ok := t.hops[ttl]; !ok || !h.complete {
+		return netip.Addr{}, false
+	}
+	vs := t.vertices(ttl)
+	if len(vs) != 1 || t.ends(ttl, vs[0]) {
+		return netip.Addr{}, false
+	}
+	return vs[0], true
+}
+
+// vertices returns the distinct vertices answering at ttl, sorted; the
+// caller must not modify the slice.
+func (t *tracer) vertices(ttl int) []netip.Addr { return t.verts[ttl] }
+
+// ends reports whether v at ttl ended a flow: the destination, or a router
+// that reported it unreachable.
+func (t *tracer) ends(ttl int, v netip.Addr) bool { return t.ending[vertex{ttl, v}] }
+
+// preds returns the vertices of TTL ttl-1 whose successors are found at
+// ttl: the source at the first TTL, else every vertex that does not end
+// flows, sorted.
+func (t *tracer) preds(ttl int) []netip.Addr {
+	if ttl == t.p.first {
+		return []netip.Addr{{}}
+	}
+	var vs []netip.Addr
+	for _, v := range t.vertices(ttl - 1) {
+		if !t.ends(ttl-1, v) {
+			vs = append(vs, v)
+		}
+	}
+	return vs
 }
 
 // run probes TTL after TTL until the destination ends every flow, too many
@@ -94,155 +179,24 @@ func (t *tracer) run() (meas.StopReason, error) {
 	return meas.StopMaxTTL, nil
 }
 
-// settle expands every TTL up to h until no new vertex appears: a vertex
-// found by node control at a lower TTL may give its predecessor one more
-// successor, which calls for more flows there.
+// settle makes the stopping rule of every TTL up to h hold, again and again
+// until no probe is sent: node control probes a lower TTL, which may show
+// that TTL a vertex it did not know, whose predecessor then needs more.
 func (t *tracer) settle(h int) error {
 	for {
-		before := len(t.seen)
+		before := t.probes
 		for ttl := t.p.first; ttl <= h; ttl++ {
-			if err := t.expandTTL(ttl); err != nil {
+			if err := t.satisfy(ttl); err != nil {
 				return err
 			}
 		}
-		if len(t.seen) == before {
+		if t.probes == before {
 			return nil
 		}
 	}
 }
 
-// expandTTL applies the stopping rule at TTL h to every vertex of TTL h-1
-// still in transit, until it holds for all of them.
-func (t *tracer) expandTTL(h int) error {
-	for {
-		before := len(t.seen)
-		for _, v := range t.predecessors(h) {
-			if err := t.expand(v, h); err != nil {
-				return err
-			}
-		}
-		if len(t.seen) == before {
-			return nil
-		}
-	}
-}
-
-// predecessors returns the vertices of TTL h-1 whose successors are to be
-// found at h: the source at the first TTL, else every vertex that is not a
-// destination, in a fixed order.
-func (t *tracer) predecessors(h int) []netip.Addr {
-	if h == t.p.first {
-		return []netip.Addr{{}}
-	}
-	var vs []netip.Addr
-	for _, f := range t.byTTL[h-1] {
-		r := t.resp[probeKey{f, h - 1}]
-		if !r.Reply.FromDestination() && !slices.Contains(vs, r.Addr) {
-			vs = append(vs, r.Addr)
-		}
-	}
-	slices.SortFunc(vs, netip.Addr.Compare)
-	return vs
-}
-
-// through returns the flows known to pass v at ttl, in probing order (every
-// flow passes the source).
-func (t *tracer) through(v netip.Addr, ttl int) []int {
-	var fs []int
-	if ttl < t.p.first {
-		for f := range t.flows {
-			fs = append(fs, f)
-		}
-		return fs
-	}
-	for _, f := range t.byTTL[ttl] {
-		if t.resp[probeKey{f, ttl}].Addr == v {
-			fs = append(fs, f)
-		}
-	}
-	return fs
-}
-
-// expand probes flows through v (at h-1) at h until n_{k+1} have been
-// probed, k being the distinct successors seen.
-func (t *tracer) expand(v netip.Addr, h int) error {
-	flows := t.through(v, h-1)
-	var succ []netip.Addr
-	probed := 0
-	for _, f := range flows {
-		if r, ok := t.resp[probeKey{f, h}]; ok {
-			probed++
-			succ = addUnique(succ, r.Addr)
-		}
-	}
-	next := 0
-	for probed < t.p.stop(len(succ)+1) {
-		f, ok, err := t.flowThrough(v, h-1, flows, &next)
-		if err != nil || !ok {
-			return err
-		}
-		r, err := t.at(f, h)
-		if err != nil {
-			return err
-		}
-		probed++
-		succ = addUnique(succ, r.Addr)
-	}
-	return nil
-}
-
-// flowThrough returns a flow through v at ttl not yet probed at ttl+1: the
-// next known one (from *next on in flows), else a new one found by node
-// control. ok is false when none can be found.
-func (t *tracer) flowThrough(v netip.Addr, ttl int, flows []int, next *int) (int, bool, error) {
-	for *next < len(flows) {
-		f := flows[*next]
-		*next++
-		if _, done := t.resp[probeKey{f, ttl + 1}]; !done {
-			return f, true, nil
-		}
-	}
-	if ttl < t.p.first {
-		f, ok := t.newFlow()
-		return f, ok, nil
-	}
-	if t.starved[vertex{ttl, v}] {
-		return 0, false, nil
-	}
-	t.starved[vertex{ttl, v}] = true // until a flow is found
-	for range nodeControlTries {
-		f, ok := t.newFlow()
-		if !ok {
-			return 0, false, nil
-		}
-		r, err := t.at(f, ttl)
-		if err != nil {
-			return 0, false, err
-		}
-		if err := t.link(f, ttl); err != nil {
-			return 0, false, err
-		}
-		if r.Addr == v && !r.Reply.FromDestination() {
-			delete(t.starved, vertex{ttl, v})
-			return f, true, nil
-		}
-	}
-	return 0, false, nil
-}
-
-// link probes flow f at TTLs below ttl while its vertex there is new, so
-// that a vertex node control found is linked to its predecessor.
-func (t *tracer) link(f, ttl int) error {
-	for ttl > t.p.first && t.seen[vertex{ttl, t.resp[probeKey{f, ttl}].Addr}] == 1 {
-		ttl--
-		if _, err := t.at(f, ttl); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// finished reports whether every flow probed at h ended at a destination.
+// finished reports whether every flow probed at h ended there.
 func (t *tracer) finished(h int) bool {
 	for _, f := range t.byTTL[h] {
 		if !t.resp[probeKey{f, h}].Reply.FromDestination() {
@@ -254,7 +208,12 @@ func (t *tracer) finished(h int) bool {
 
 // silent reports whether nothing answered at h.
 func (t *tracer) silent(h int) bool {
-	return t.seen[vertex{h, netip.Addr{}}] == len(t.byTTL[h])
+	for _, f := range t.byTTL[h] {
+		if t.resp[probeKey{f, h}].Addr.IsValid() {
+			return false
+		}
+	}
+	return true
 }
 
 // endReason says how flows ended: at the destination, or at a router that
@@ -268,28 +227,44 @@ func (t *tracer) endReason() meas.StopReason {
 	return meas.StopUnreachable
 }
 
-// graph returns the interfaces and links seen, sorted.
+// graph returns the interfaces and links seen, sorted. A link joins where
+// a flow was at one TTL, answered or known from a hop with one vertex, to
+// the vertex that answered it one TTL further; where the destination's
+// reply ended a hop counted as a whole, every vertex before the hop is
+// linked to it.
 func (t *tracer) graph() ([]meas.Interface, []meas.MPLink) {
 	var ifs []meas.Interface
-	for v := range t.seen {
-		if v.addr.IsValid() {
-			ifs = append(ifs, meas.Interface{TTL: v.ttl, Addr: v.addr})
-		}
-	}
 	links := make(map[meas.MPLink]bool)
-	for k, r := range t.resp {
-		n, ok := t.resp[probeKey{k.flow, k.ttl + 1}]
-		if ok && r.Addr.IsValid() && n.Addr.IsValid() && !r.Reply.FromDestination() {
-			links[meas.MPLink{TTL: k.ttl, From: r.Addr, To: n.Addr}] = true
+	for ttl, h := range t.hops {
+		if !h.toDestination || ttl == t.p.first {
+			continue
+		}
+		for _, v := range t.vertices(ttl) {
+			for _, u := range t.preds(ttl) {
+				if t.ends(ttl, v) && u.IsValid() && v.IsValid() {
+					links[meas.MPLink{TTL: ttl - 1, From: u, To: v}] = true
+				}
+			}
 		}
 	}
-	ls := make([]meas.MPLink, 0, len(links))
-	for l := range links {
-		ls = append(ls, l)
+	for k, r := range t.resp {
+		if !r.Addr.IsValid() {
+			continue
+		}
+		ifs = append(ifs, meas.Interface{TTL: k.ttl, Addr: r.Addr})
+		from, ok := t.vertexOf(k.flow, k.ttl-1)
+		if ok && from.IsValid() && k.ttl > t.p.first {
+			links[meas.MPLink{TTL: k.ttl - 1, From: from, To: r.Addr}] = true
+		}
 	}
 	slices.SortFunc(ifs, func(a, b meas.Interface) int {
 		return cmp.Or(cmp.Compare(a.TTL, b.TTL), a.Addr.Compare(b.Addr))
 	})
+	ifs = slices.Compact(ifs)
+	ls := make([]meas.MPLink, 0, len(links))
+	for l := range links {
+		ls = append(ls, l)
+	}
 	slices.SortFunc(ls, func(a, b meas.MPLink) int {
 		return cmp.Or(cmp.Compare(a.TTL, b.TTL), a.From.Compare(b.From), a.To.Compare(b.To))
 	})

@@ -10,7 +10,10 @@ import (
 	"github.com/revtr/revtr/topo/topotest"
 
 	"github.com/revtr/revtr/mda"
+	"github.com/revtr/revtr/mda/mdatest"
 	"github.com/revtr/revtr/meas"
+	"github.com/revtr/revtr/probe"
+	"github.com/revtr/revtr/sim"
 	"github.com/revtr/revtr/topo"
 )
 
@@ -104,62 +107,54 @@ func TestTraceStops(t *testing.T) {
 	}
 }
 
-// TestMultipathDiamond checks that MDA finds every branch of the two
-// diamonds and spends no more probes than the Diamond-Miner bound allows.
+// TestMultipathDiamond checks that MDA finds every interface of the two
+// diamonds of topotest.Diamond, UDP and TCP, spending no less than the
+// stopping rule requires, and that the simulator finds the same graph
+// with the same probes.
 func TestMultipathDiamond(t *testing.T) {
 	tp := build(t)(topotest.Diamond())
 	l := labtest.Up(t, tp)
 	g := hostGroup(t, l, nil)
+	sn, err := sim.New(tp, sim.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
 	h0, h1 := hostAddr(t, tp, "h0", false), hostAddr(t, tp, "h1", false)
 	for _, proto := range []meas.Proto{meas.UDP, meas.TCP} {
-		mp, err := g.Multipath(context.Background(), meas.MultipathRequest{Src: h0, Dst: h1, Proto: proto})
+		mp := traceBoth(t, g, sn, meas.MultipathRequest{Src: h0, Dst: h1, Proto: proto})
+		truth, err := mdatest.TruthOf(tp, h0, h1, proto)
 		if err != nil {
 			t.Fatal(err)
 		}
-		got := map[netip.Addr]bool{}
-		for _, ifc := range mp.Interfaces {
-			got[ifc.Addr] = true
+		rep := truth.Check(mp)
+		whole := truth.WholeHopProbes(mda.DefaultEpsilon)
+		t.Logf("%v multipath: %d probes, %d interfaces, %d links; every hop counted as a whole %d", proto, mp.Probes, len(mp.Interfaces), len(mp.Links), whole)
+		if !rep.Complete() || len(rep.Extra) > 0 || len(rep.BadLinks) > 0 {
+			t.Errorf("%v multipath: missing %v, extra %v, links %v", proto, rep.Missing, rep.Extra, rep.BadLinks)
 		}
-		for _, name := range []string{"r2", "r3", "r5", "r6", "r7"} {
-			n := node(t, tp, name)
-			found := false
-			for _, ifc := range n.Ifaces {
-				found = found || got[ifc.Addr.Addr()]
-			}
-			if !found {
-				t.Errorf("%v multipath missed branch %s: %v", proto, name, mp.Interfaces)
-			}
-		}
-		bound := mdaBound(t, tp, h0, h1, proto)
-		t.Logf("%v multipath: %d probes, %d interfaces, %d links; MDA bound without node control %d", proto, mp.Probes, len(mp.Interfaces), len(mp.Links), bound)
-		if mp.Probes < bound || mp.Probes > 3*bound || mp.Stop != meas.StopCompleted {
-			t.Errorf("%v multipath: %d probes (bound %d), stop %v", proto, mp.Probes, bound, mp.Stop)
+		if mp.Probes < whole || mp.Stop != meas.StopCompleted {
+			t.Errorf("%v multipath: %d probes (at least %d), stop %v", proto, mp.Probes, whole, mp.Stop)
 		}
 	}
 }
 
-// mdaBound is the probes MDA needs on the true multipath graph from src to
-// dst when every flow it probes lands where needed: for every vertex with k
-// successors, n_{k+1} flows probed one TTL further (Diamond-Miner's
-// stopping points). The graph comes from the ground-truth paths of many
-// flows.
-func mdaBound(t *testing.T, tp *topo.Topology, src, dst netip.Addr, proto meas.Proto) int {
-	succ := map[[2]any]map[netip.Addr]bool{}
-	for i := range 500 {
-		path := wantTrace(t, tp, src, dst, meas.Flow{Proto: proto, ID: uint16(mda.FlowBase + i)})
-		prev := netip.Addr{}
-		for ttl, a := range path {
-			k := [2]any{ttl, prev}
-			if succ[k] == nil {
-				succ[k] = map[netip.Addr]bool{}
-			}
-			succ[k][a] = true
-			prev = a
-		}
+// traceBoth runs req in the lab and on the simulator and fails the test
+// unless both found the same graph with the same probes.
+func traceBoth(t testing.TB, g *probe.Group, sn *sim.Network, req meas.MultipathRequest) meas.Multipath {
+	t.Helper()
+	ctx := context.Background()
+	real, err := g.Multipath(ctx, req)
+	if err != nil {
+		t.Fatal(err)
 	}
-	bound := 0
-	for _, s := range succ {
-		bound += mda.StoppingPoint(len(s)+1, mda.DefaultEpsilon)
+	simulated, err := sn.Multipath(ctx, req)
+	if err != nil {
+		t.Fatal(err)
 	}
-	return bound
+	if real.Probes != simulated.Probes || real.Stop != simulated.Stop ||
+		!slices.Equal(real.Interfaces, simulated.Interfaces) || !slices.Equal(real.Links, simulated.Links) {
+		t.Errorf("multipath %v %s to %s: lab %d probes %v %v, simulator %d probes %v %v", req.Proto, req.Src, req.Dst,
+			real.Probes, real.Interfaces, real.Links, simulated.Probes, simulated.Interfaces, simulated.Links)
+	}
+	return real
 }

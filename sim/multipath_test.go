@@ -6,32 +6,16 @@ import (
 	"testing"
 
 	"github.com/revtr/revtr/mda"
+	"github.com/revtr/revtr/mda/mdatest"
 	"github.com/revtr/revtr/meas"
 	"github.com/revtr/revtr/sim"
 	"github.com/revtr/revtr/topo"
 	"github.com/revtr/revtr/topo/topotest"
 )
 
-// groundTruthGraph is every interface and link that the ground-truth paths
-// of flows with source ports FlowBase.. reveal.
-func groundTruthGraph(t *testing.T, tp *topo.Topology, k topo.FlowKey, flows int) (map[meas.Interface]bool, map[meas.MPLink]bool) {
-	t.Helper()
-	ifs, links := make(map[meas.Interface]bool), make(map[meas.MPLink]bool)
-	for i := range flows {
-		k.SrcPort = uint16(mda.FlowBase + i)
-		p := wantTrace(t, tp, k)
-		for j, a := range p {
-			ifs[meas.Interface{TTL: j + 1, Addr: a}] = true
-			if j+1 < len(p) {
-				links[meas.MPLink{TTL: j + 1, From: a, To: p[j+1]}] = true
-			}
-		}
-	}
-	return ifs, links
-}
-
-// TestMultipathDiamond: MDA over the simulator finds every branch of both
-// ECMP diamonds, nothing else, and spends probes within the bound's reach.
+// TestMultipathDiamond: MDA over the simulator finds every interface of
+// both ECMP diamonds of topotest.Diamond and nothing else, spending no less
+// than counting every hop as a whole requires.
 func TestMultipathDiamond(t *testing.T) {
 	tp := build(t)(topotest.Diamond())
 	n := network(t, tp, sim.Config{})
@@ -40,44 +24,22 @@ func TestMultipathDiamond(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, dport := meas.Flow{Proto: meas.UDP}.Ports()
-	ifs, links := groundTruthGraph(t, tp, topo.FlowKey{Src: src, Dst: dst, Proto: 17, DstPort: dport}, 2000)
-	if len(res.Interfaces) != len(ifs) || len(res.Links) != len(links) {
-		t.Errorf("found %d interfaces and %d links, ground truth %d and %d:\n%v\n%v",
-			len(res.Interfaces), len(res.Links), len(ifs), len(links), res.Interfaces, res.Links)
+	truth, err := mdatest.TruthOf(tp, src, dst, meas.UDP)
+	if err != nil {
+		t.Fatal(err)
 	}
-	for _, i := range res.Interfaces {
-		if !ifs[i] {
-			t.Errorf("interface %v not on any path", i)
-		}
-	}
-	for _, l := range res.Links {
-		if !links[l] {
-			t.Errorf("link %v not on any path", l)
-		}
+	rep := truth.Check(res)
+	if !rep.Complete() || len(rep.Extra) > 0 || len(rep.BadLinks) > 0 {
+		t.Errorf("missing %v, extra %v, bad links %v", rep.Missing, rep.Extra, rep.BadLinks)
 	}
 	if res.Stop != meas.StopCompleted || uint64(res.Probes) != n.Counts().Multipath {
 		t.Errorf("stop %v, %d probes reported, %d counted", res.Stop, res.Probes, n.Counts().Multipath)
 	}
-	// h0 r0 r1 {r2,r3} r4 {r5,r6,r7} r8 h1; r4 and r8 show one address per
-	// inbound branch, so the bound counts vertices as traceroute sees them.
-	bound := mda.StoppingPoint(2, 0.05) // the first hop
-	for ttl := 1; ttl <= 8; ttl++ {
-		for _, i := range res.Interfaces {
-			if i.TTL == ttl && i.Addr != dst {
-				succ := 0
-				for _, l := range res.Links {
-					if l.TTL == ttl && l.From == i.Addr {
-						succ++
-					}
-				}
-				bound += mda.StoppingPoint(succ+1, 0.05)
-			}
-		}
-	}
-	t.Logf("%d probes for a bound of %d (%.2fx)", res.Probes, bound, float64(res.Probes)/float64(bound))
-	if res.Probes < bound || res.Probes > 2*bound {
-		t.Errorf("%d probes, want within [%d, %d]", res.Probes, bound, 2*bound)
+	whole := truth.WholeHopProbes(mda.DefaultEpsilon)
+	t.Logf("%d probes, %d interfaces, %d of %d links; every hop counted as a whole: %d probes",
+		res.Probes, len(res.Interfaces), len(res.Links), len(truth.Links), whole)
+	if res.Probes < whole {
+		t.Errorf("%d probes, fewer than the %d the stopping rule needs", res.Probes, whole)
 	}
 
 	icmp, err := n.Multipath(context.Background(), meas.MultipathRequest{Src: src, Dst: dst, Proto: meas.ICMP})
@@ -92,5 +54,68 @@ func TestMultipathDiamond(t *testing.T) {
 	}
 	if _, err := n.Multipath(context.Background(), meas.MultipathRequest{Src: src, Dst: dst}); !errors.Is(err, mda.ErrBadRequest) {
 		t.Errorf("no protocol: err %v", err)
+	}
+}
+
+// TestMultipathShapes runs MDA on every shape of mdatest, under many ECMP
+// hash seeds (which flows take which branch), UDP and TCP, IPv4 and IPv6:
+// it reports nothing that is not there; a load balancer it found misses a
+// successor no more often than ε allows; and on the diamonds whose first
+// hop splits it spends exactly what counting every hop as a whole does
+// (what scamper's tracelb spends there) whenever it finds everything.
+func TestMultipathShapes(t *testing.T) {
+	const seeds = 150
+	for _, s := range mdatest.Shapes {
+		var st shapeStats
+		for seed := range int64(seeds) {
+			tp := build(t)(s.Topology(seed+1, 1, 1))
+			n := network(t, tp, sim.Config{})
+			for _, v6 := range []bool{false, true} {
+				src, dst := tp.HostAddr(tp.Hosts()[0], v6), tp.HostAddr(tp.Hosts()[1], v6)
+				for _, proto := range []meas.Proto{meas.UDP, meas.TCP} {
+					st.add(t, s, n, tp, meas.MultipathRequest{Src: src, Dst: dst, Proto: proto})
+				}
+			}
+		}
+		t.Logf("%-8s %d runs, %.1f probes on average, %d missed an interface; %d load balancers, %d missed a successor (%.4f, ε %v)",
+			s.Name, st.runs, float64(st.probes)/float64(st.runs), st.incomplete, st.lbs, st.missed,
+			float64(st.missed)/float64(st.lbs), mda.DefaultEpsilon)
+		if mdatest.TooMany(st.missed, st.lbs, mda.DefaultEpsilon) {
+			t.Errorf("%s: miss rate %.4f is significantly above ε", s.Name, float64(st.missed)/float64(st.lbs))
+		}
+	}
+}
+
+// shapeStats sums the runs on one shape.
+type shapeStats struct {
+	runs, incomplete, probes, lbs, missed int
+}
+
+func (st *shapeStats) add(t *testing.T, s mdatest.Shape, n *sim.Network, tp *topo.Topology, req meas.MultipathRequest) {
+	t.Helper()
+	res, err := n.Multipath(context.Background(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	truth, err := mdatest.TruthOf(tp, req.Src, req.Dst, req.Proto)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep := truth.Check(res)
+	if len(rep.Extra) > 0 || len(rep.BadLinks) > 0 {
+		t.Errorf("%s %v %s: extra interfaces %v, links %v", s.Name, req.Proto, req.Dst, rep.Extra, rep.BadLinks)
+	}
+	st.runs++
+	st.probes += res.Probes
+	st.lbs += rep.LoadBalancers
+	st.missed += rep.Missed
+	if !rep.Complete() {
+		st.incomplete++
+		return
+	}
+	whole := truth.WholeHopProbes(mda.DefaultEpsilon)
+	firstHopSplits := s.Name == "diamond2" || s.Name == "diamond4"
+	if res.Probes < whole || (firstHopSplits && res.Probes != whole) {
+		t.Errorf("%s %v %s: %d probes, counting every hop as a whole %d", s.Name, req.Proto, req.Dst, res.Probes, whole)
 	}
 }

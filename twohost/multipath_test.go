@@ -20,8 +20,8 @@ import (
 
 // TestMultipathDiamond runs multipath in both directions across the two
 // ECMP diamonds of topotest.Diamond: every branch must be found, and the
-// reverse run's requests are compared with the MDA bound of the true
-// reverse graph.
+// reverse run may spend no more requests than MDA vertex by vertex needs
+// at least on the true reverse graph (mda counts these hops as a whole).
 func TestMultipathDiamond(t *testing.T) {
 	tp, err := topotest.Diamond()
 	l := upLab(t, tp, err)
@@ -42,7 +42,7 @@ func TestMultipathDiamond(t *testing.T) {
 		checkGraph(t, "reverse "+proto.String(), rev, wantRev)
 		t.Logf("reverse %v: %d requests, %d interfaces, %d links; MDA bound %d (%.2fx)", proto, rev.Probes,
 			len(rev.Interfaces), len(rev.Links), bound, float64(rev.Probes)/float64(bound))
-		if rev.Probes < bound || rev.Probes > 3*bound || rev.Stop != meas.StopCompleted {
+		if rev.Probes > bound || rev.Stop != meas.StopCompleted {
 			t.Errorf("reverse %v: %d requests for a bound of %d, stop %v", proto, rev.Probes, bound, rev.Stop)
 		}
 		fwd, err := twohost.ForwardMultipath(ctx, pr, target, twohost.MultipathConfig{Proto: proto})
