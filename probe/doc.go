@@ -33,7 +33,9 @@
 // to at most one probe even with tens of thousands outstanding.
 //
 // Pacing is a token bucket per prober (golang.org/x/time/rate), 100
-// packets/s by default as the reference agent (scamper's default rate).
+// packets/s by default as the reference agent (scamper's default rate),
+// as deep as a traceroute's window: the first window leaves at once, the
+// sustained rate never exceeds the configured one.
 //
 // References: RFC 791 (IPv4, Record Route), RFC 792 (ICMP), RFC 8200
 // (IPv6), RFC 4443 (ICMPv6), RFC 768 (UDP), RFC 793 (TCP), RFC 1812

@@ -179,7 +179,8 @@ func TestProbeBadInput(t *testing.T) {
 	}
 }
 
-// TestRateLimit checks the default token bucket: 100 packets per second.
+// TestRateLimit checks the default token bucket: 100 packets per second,
+// a window (16) deep.
 func TestRateLimit(t *testing.T) {
 	tp := build(t)(topotest.Chain(1))
 	l := labtest.Up(t, tp)
@@ -201,8 +202,8 @@ func TestRateLimit(t *testing.T) {
 			t.Errorf("probe: %+v %v", r, err)
 		}
 	}
-	// 51 packets leave over 50 intervals of 10 ms.
-	if el < 490*time.Millisecond || el > 1500*time.Millisecond {
-		t.Errorf("%d probes at the default rate took %v, want about 500 ms", n, el)
+	// The first 16 leave at once, the other 35 over 35 intervals of 10 ms.
+	if el < 340*time.Millisecond || el > 1500*time.Millisecond {
+		t.Errorf("%d probes at the default rate took %v, want about 350 ms", n, el)
 	}
 }

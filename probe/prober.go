@@ -30,7 +30,10 @@ type Config struct {
 	// Rate is the token bucket's rate in packets per second; 0 means
 	// DefaultRate. Every probe, spoofed or not, takes a token.
 	Rate float64
-	// Burst is the bucket's depth; 0 means 10 ms worth of Rate, at least 1.
+	// Burst is the bucket's depth: how many probes may leave at once after
+	// a pause. 0 means Window, so that a traceroute's first window leaves
+	// at once and a short trace takes about one round trip; over any
+	// interval T, at most Burst + Rate·T probes are sent.
 	Burst int
 	// Timeout is a probe's timeout when the request gives none; 0 means
 	// DefaultTimeout.
@@ -92,14 +95,14 @@ func withDefaults(cfg Config) Config {
 	if cfg.Rate <= 0 {
 		cfg.Rate = DefaultRate
 	}
-	if cfg.Burst <= 0 {
-		cfg.Burst = max(1, int(cfg.Rate/100))
-	}
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = DefaultTimeout
 	}
 	if cfg.Window <= 0 {
 		cfg.Window = DefaultWindow
+	}
+	if cfg.Burst <= 0 {
+		cfg.Burst = cfg.Window
 	}
 	return cfg
 }
