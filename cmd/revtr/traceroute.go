@@ -64,7 +64,7 @@ func (f *hostTraceFlags) addFlags(cmd *cobra.Command) {
 	fs.IntVarP(&c.Trace.Queries, "queries", "q", 3, "probes per hop")
 	fs.IntVar(&c.Trace.GapLimit, "gap", 3, "stop after this many silent hops in a row")
 	fs.IntVar(&c.Trace.Window, "window", 8, "TTLs in flight at once")
-	fs.Float64Var(&c.Client.Rate, "rate", twohost.DefaultClientRate, "requests (probes) per second")
+	fs.Float64Var(&c.Client.Rate, "rate", twohost.DefaultClientRate, "probes and two-host requests per second, sustained (a trace's first window leaves at once)")
 	fs.DurationVarP(&c.Client.Timeout, "timeout", "w", 0, "per-probe timeout (0: 2s)")
 	fs.IntVar(&c.Client.RequestLen, "request-len", 0, "pad two-host requests to this many ICMP bytes (responders with a minimum size)")
 	fs.Uint8Var(&c.Client.TOS, "tos", 0, "TOS / traffic class of requests, copied onto the responder's probes")
