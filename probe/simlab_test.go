@@ -21,11 +21,13 @@ import (
 	"github.com/revtr/revtr/topo"
 )
 
-// TestSimMatchesLab runs the same Record Route pings (plain and spoofed)
-// and Paris traceroutes (ICMP, UDP, TCP, several flows) on a generated
+// TestSimMatchesLab runs the same Record Route pings (plain and spoofed),
+// Paris traceroutes (ICMP, UDP, TCP, several flows) and multipath
+// traceroutes (UDP over IPv4, TCP over IPv6) on a generated
 // Internet twice — in memory with sim.Network and with real kernels with
 // this prober — and requires the same answers: recorded slots, reply or
-// not, traceroute hops (address and reply kind) and stop reason.
+// not, traceroute hops (address and reply kind), multipath graphs and
+// probes, and stop reasons.
 func TestSimMatchesLab(t *testing.T) {
 	p := topo.SizedParams(60)
 	p.RateLimitShare = 0 // rate limits depend on timing, which differs
@@ -122,6 +124,35 @@ func comparePair(g *probe.Group, sn *sim.Network, s, d netip.Addr, srcs []netip.
 			return err
 		}
 	}
+	// Silent routers cost a timeout per probe: multipath waits less, though
+	// longer than the simulated round trips (inter-AS links take 10 ms).
+	for _, req := range []meas.MultipathRequest{{Src: s, Dst: d, Proto: meas.UDP}, {Src: s6, Dst: d6, Proto: meas.TCP}} {
+		req.Timeout = 300 * time.Millisecond
+		if err := compareMultipath(g, sn, req, report); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// compareMultipath runs one multipath traceroute in the lab and in the
+// simulator: the same probes must find the same graph.
+func compareMultipath(g *probe.Group, sn *sim.Network, req meas.MultipathRequest, report func(string, ...any)) error {
+	ctx := context.Background()
+	lm, err := g.Multipath(ctx, req)
+	if err != nil {
+		return err
+	}
+	sm, err := sn.Multipath(ctx, req)
+	if err != nil {
+		return err
+	}
+	if lm.Probes != sm.Probes || lm.Stop != sm.Stop || !slices.Equal(lm.Interfaces, sm.Interfaces) || !slices.Equal(lm.Links, sm.Links) {
+		report("multipath %s to %s %v:\n lab %d probes %v %v %v\n sim %d probes %v %v %v", req.Src, req.Dst, req.Proto,
+			lm.Probes, lm.Stop, lm.Interfaces, lm.Links, sm.Probes, sm.Stop, sm.Interfaces, sm.Links)
+		return nil
+	}
+	report("")
 	return nil
 }
 
