@@ -77,8 +77,8 @@ func TestMultipathShapes(t *testing.T) {
 				}
 			}
 		}
-		t.Logf("%-8s %d runs, %.1f probes on average, %d missed an interface; %d load balancers, %d missed a successor (%.4f, ε %v)",
-			s.Name, st.runs, float64(st.probes)/float64(st.runs), st.incomplete, st.lbs, st.missed,
+		t.Logf("%-8s %d runs, %.1f probes on average (%d to %d), %d missed an interface; %d load balancers, %d missed a successor (%.4f, ε %v)",
+			s.Name, st.runs, float64(st.probes)/float64(st.runs), st.fewest, st.most, st.incomplete, st.lbs, st.missed,
 			float64(st.missed)/float64(st.lbs), mda.DefaultEpsilon)
 		if mdatest.TooMany(st.missed, st.lbs, mda.DefaultEpsilon) {
 			t.Errorf("%s: miss rate %.4f is significantly above ε", s.Name, float64(st.missed)/float64(st.lbs))
@@ -89,6 +89,7 @@ func TestMultipathShapes(t *testing.T) {
 // shapeStats sums the runs on one shape.
 type shapeStats struct {
 	runs, incomplete, probes, lbs, missed int
+	fewest, most                          int // probes of one run
 }
 
 func (st *shapeStats) add(t *testing.T, s mdatest.Shape, n *sim.Network, tp *topo.Topology, req meas.MultipathRequest) {
@@ -105,6 +106,10 @@ func (st *shapeStats) add(t *testing.T, s mdatest.Shape, n *sim.Network, tp *top
 	if len(rep.Extra) > 0 || len(rep.BadLinks) > 0 {
 		t.Errorf("%s %v %s: extra interfaces %v, links %v", s.Name, req.Proto, req.Dst, rep.Extra, rep.BadLinks)
 	}
+	if st.runs == 0 || res.Probes < st.fewest {
+		st.fewest = res.Probes
+	}
+	st.most = max(st.most, res.Probes)
 	st.runs++
 	st.probes += res.Probes
 	st.lbs += rep.LoadBalancers
