@@ -64,6 +64,7 @@ func (t *tracer) liteFlow(ttl int) (int, bool, error) {
 	// Every known flow that is needed is in: decide on the evidence.
 	if !t.liteAllowed(ttl) {
 		t.hop(ttl).byVertex = true
+		t.changed()
 		return t.vertexFlow(ttl)
 	}
 	if done {
@@ -234,8 +235,11 @@ func (t *tracer) onlyFlow(f, ttl int) bool {
 // than another (unevenSuccessors). The first TTL is always counted as a
 // whole.
 func (t *tracer) liteAllowed(ttl int) bool {
-	if ttl == t.p.first {
+	switch {
+	case ttl == t.p.first:
 		return true
+	case len(t.preds(ttl)) == 1:
+		return t.uniform(ttl - 1)
 	}
 	return t.uniform(ttl-1) && t.balanced(ttl) && !t.unevenSuccessors(ttl)
 }
@@ -275,6 +279,15 @@ func (t *tracer) reach(ttl int) map[netip.Addr]float64 {
 	if ttl < t.p.first {
 		return map[netip.Addr]float64{{}: 1}
 	}
+	if r, ok := t.reaches[ttl]; ok {
+		return r
+	}
+	r := t.computeReach(ttl)
+	t.reaches[ttl] = r
+	return r
+}
+
+func (t *tracer) computeReach(ttl int) map[netip.Addr]float64 {
 	prev := t.reach(ttl - 1)
 	out := make(map[netip.Addr]float64)
 	preds := t.preds(ttl)

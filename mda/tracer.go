@@ -22,6 +22,9 @@ type tracer struct {
 	hops   map[int]*hopState
 	verts  map[int][]netip.Addr // distinct vertices answering at a TTL, sorted
 	ending map[vertex]bool      // vertices that ended a flow
+	// reaches caches reach by TTL while the state is unchanged: no probe
+	// sent, no hop switched to vertex by vertex.
+	reaches map[int]map[netip.Addr]float64
 }
 
 // vertex is an address at a TTL; the zero address stands for the silent
@@ -51,7 +54,8 @@ type hopState struct {
 func newTracer(ctx context.Context, p params, probe ProbeFunc) *tracer {
 	return &tracer{ctx: ctx, p: p, probe: probe, resp: make(map[probeKey]meas.Hop),
 		byTTL: make(map[int][]int), hops: make(map[int]*hopState),
-		verts: make(map[int][]netip.Addr), ending: make(map[vertex]bool)}
+		verts: make(map[int][]netip.Addr), ending: make(map[vertex]bool),
+		reaches: make(map[int]map[netip.Addr]float64)}
 }
 
 // hop returns the state of TTL ttl, creating it.
@@ -78,6 +82,7 @@ func (t *tracer) at(f, ttl int) (meas.Hop, error) {
 		return meas.Hop{}, err
 	}
 	t.probes++
+	t.changed()
 	h.TTL = ttl
 	if h.Reply == meas.NoReply {
 		h.Addr = netip.Addr{}
@@ -92,6 +97,9 @@ func (t *tracer) at(f, ttl int) (meas.Hop, error) {
 	}
 	return h, nil
 }
+
+// changed drops what was computed from the state.
+func (t *tracer) changed() { clear(t.reaches) }
 
 // newFlow hands out an unused flow index; ok is false when none is left.
 func (t *tracer) newFlow() (int, bool) {
