@@ -113,6 +113,14 @@ type Request struct {
 	Src, Dst netip.Addr
 	Label    string
 	Symmetry Symmetry
+	// ID, if not 0, is the result's ID; 0 takes the next number of the
+	// engine's counter (Config.FirstID). A service that runs many engines,
+	// or restarts them, numbers its reverse traceroutes itself.
+	ID uint64
+	// MeasurementIDs, if set, numbers the run's measurements instead of
+	// the engine's counter, for the same reason. The run may call it from
+	// several goroutines at once.
+	MeasurementIDs func() uint64
 }
 
 // Run measures the reverse path of req. Bad input (unconfigured source,
@@ -121,7 +129,11 @@ type Request struct {
 // Everything that goes wrong later is recorded in the result as FAILED
 // (CANCELED if ctx ends), with a nil error.
 func (e *Engine) Run(ctx context.Context, req Request) (Result, error) {
-	res := Result{ID: e.nextID(), Src: req.Src, Dst: req.Dst, Label: req.Label, Date: e.cfg.Clock.Now(ctx)}
+	id := req.ID
+	if id == 0 {
+		id = e.nextID()
+	}
+	res := Result{ID: id, Src: req.Src, Dst: req.Dst, Label: req.Label, Date: e.cfg.Clock.Now(ctx)}
 	if err := e.checkRequest(req); err != nil {
 		res.Stop, res.Fail, res.Detail = Failed, reasonOf(err), err.Error()
 		return res, err

@@ -48,7 +48,7 @@ func (r *run) rrTarget(ctx context.Context, target netip.Addr) ([]Hop, error) {
 		if err != nil {
 			return nil, r.proberError("record route", target, err)
 		}
-		if seg := r.reverseHops(p, target, HopRR, r.e.nextID()); len(seg) > 0 {
+		if seg := r.reverseHops(p, target, HopRR, r.nextID()); len(seg) > 0 {
 			return seg, nil
 		}
 	}
@@ -189,7 +189,7 @@ func (r *run) spoofBatch(ctx context.Context, target netip.Addr, batch []netip.A
 		if errs[i] != nil {
 			return nil, r.proberError("spoofed record route", target, errs[i])
 		}
-		if seg := r.reverseHops(res[i], target, HopSpoofedRR, r.e.nextID()); len(seg) > len(best) {
+		if seg := r.reverseHops(res[i], target, HopSpoofedRR, r.nextID()); len(seg) > len(best) {
 			best = seg
 		}
 	}

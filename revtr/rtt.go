@@ -20,7 +20,7 @@ func (r *run) rtts(ctx context.Context) {
 		pings[i], _ = r.e.cfg.Prober.Ping(ctx, meas.PingRequest{Src: r.req.Src, Dst: a, Timeout: r.e.timeout(r.req.Src, a)})
 	})
 	for i := range r.path {
-		r.path[i].RTTMeasurementID = r.e.nextID()
+		r.path[i].RTTMeasurementID = r.nextID()
 		if pings[i].Replied() {
 			r.path[i].RTT = pings[i].RTTs[0]
 			r.e.noteRTT(r.req.Src, r.path[i].Addr, r.path[i].RTT)

@@ -36,6 +36,14 @@ func newRun(e *Engine, req Request, res *Result) *run {
 		rrTried: make(map[netip.Addr]bool), atlasMis: make(map[netip.Addr]bool)}
 }
 
+// nextID numbers a measurement of the run.
+func (r *run) nextID() uint64 {
+	if r.req.MeasurementIDs != nil {
+		return r.req.MeasurementIDs()
+	}
+	return r.e.nextID()
+}
+
 // measure extends the path hop by hop until it reaches the source; it
 // returns the error that stopped it otherwise. The destination's
 // responder is asked first; at every step after that, the free atlas

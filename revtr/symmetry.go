@@ -28,7 +28,7 @@ func (r *run) symmetry(ctx context.Context) error {
 	if err != nil {
 		return r.proberError("traceroute", h, err)
 	}
-	id := r.e.nextID()
+	id := r.nextID()
 	if err := r.spendAfter(tr.Probes, &r.res.Cost.Trace); err != nil {
 		return err
 	}

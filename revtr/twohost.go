@@ -55,7 +55,7 @@ func (r *run) askResponder(ctx context.Context, i int) (bool, error) {
 		}
 		return false, nil
 	}
-	return r.extend(i, twoHostHops(p.Hops, r.e.nextID()))
+	return r.extend(i, twoHostHops(p.Hops, r.nextID()))
 }
 
 // twoHostHops turns a responder's path into hops revealed by measurement
