@@ -87,7 +87,7 @@ func TestWriteSkipsUnfinished(t *testing.T) {
 	if _, err := s.Cancel(ctx, u.ID, 1); err != nil { // the rest: canceled, no engine record
 		t.Fatal(err)
 	}
-	if _, err := s.Start(ctx, ids[:1]); err != nil { // done ones are not started again
+	if _, _, err := s.Start(ctx, ids[:1], 0); err != nil { // done ones are not started again
 		t.Fatal(err)
 	}
 	var buf bytes.Buffer

@@ -201,3 +201,13 @@ func (s *Store) Fail(ctx context.Context, worker string, ids []int64, reason str
 	}
 	return s.Finish(ctx, worker, fs, also)
 }
+
+// Pending counts the reverse traceroutes accepted and not started, of
+// every user.
+func (s *Store) Pending(ctx context.Context) (int, error) {
+	var n int
+	if err := s.r.queryRow(ctx, "SELECT COUNT(*) FROM revtrs WHERE state = 0").Scan(&n); err != nil {
+		return 0, fmt.Errorf("store: pending: %w", err)
+	}
+	return n, nil
+}

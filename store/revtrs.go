@@ -163,27 +163,36 @@ const idChunk = 500
 
 // Start marks the reverse traceroutes ids that are not done as running
 // (counting the run) and returns them; done ones (finished by an earlier
-// run, or canceled) are left out.
-func (s *Store) Start(ctx context.Context, ids []int64) ([]Revtr, error) {
-	var out []Revtr
-	err := s.inTx(ctx, func(tx *Tx) error {
-		out = out[:0]
-		for len(ids) > 0 {
-			chunk := ids[:min(len(ids), idChunk)]
-			ids = ids[len(chunk):]
+// run, or canceled) are left out. It also reserves idsPer measurement IDs
+// for each one returned, unique across controllers and restarts: those
+// from first on.
+func (s *Store) Start(ctx context.Context, ids []int64, idsPer int) (rs []Revtr, first int64, err error) {
+	err = s.inTx(ctx, func(tx *Tx) error {
+		rs = rs[:0]
+		for todo := ids; len(todo) > 0; {
+			chunk := todo[:min(len(todo), idChunk)]
+			todo = todo[len(chunk):]
 			args := append([]any{Running, s.now().UnixNano()}, int64s(chunk)...)
 			rows, err := tx.q.query(ctx, `UPDATE revtrs SET state = ?, runs = runs + 1, started = ?
 				WHERE id IN (`+placeholders(len(chunk))+`) AND state < 2 RETURNING `+revtrColumns, args...)
 			if err != nil {
 				return fmt.Errorf("store: start: %w", err)
 			}
-			if out, err = appendRevtrs(out, rows); err != nil {
+			if rs, err = appendRevtrs(rs, rows); err != nil {
 				return fmt.Errorf("store: start: %w", err)
 			}
 		}
+		if len(rs) == 0 || idsPer <= 0 {
+			return nil
+		}
+		n := int64(len(rs) * idsPer)
+		if err := tx.q.queryRow(ctx, "UPDATE counters SET next = next + ? WHERE name = 'measurement' RETURNING next", n).Scan(&first); err != nil {
+			return fmt.Errorf("store: start: reserve IDs: %w", err)
+		}
+		first -= n
 		return nil
 	})
-	return out, err
+	return rs, first, err
 }
 
 func int64s(ids []int64) []any {

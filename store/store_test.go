@@ -241,7 +241,7 @@ func TestSubmitQuotas(t *testing.T) {
 		if _, err := s.Submit(ctx, u.ID, batchOf(3, "a"), collect(&ids)); !errors.Is(err, store.ErrQuotaParallel) {
 			t.Fatalf("4 + 3 in parallel, quota 6: %v, want ErrQuotaParallel", err)
 		}
-		running, err := s.Start(ctx, ids[:2])
+		running, _, err := s.Start(ctx, ids[:2], 0)
 		if err != nil || len(running) != 2 {
 			t.Fatal(len(running), err)
 		}
@@ -306,10 +306,16 @@ func TestFinishOnce(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		var firsts []int64
 		for range 2 { // a retried job starts its reverse traceroutes again
-			if rs, err := s.Start(ctx, ids); err != nil || len(rs) != 3 || rs[0].State != store.Running || rs[0].Options != `{"max_spoofers":5}` {
+			rs, first, err := s.Start(ctx, ids, 1000)
+			if err != nil || len(rs) != 3 || rs[0].State != store.Running || rs[0].Options != `{"max_spoofers":5}` {
 				t.Fatalf("Start = %+v, %v", rs, err)
 			}
+			firsts = append(firsts, first)
+		}
+		if firsts[0] < 1 || firsts[1] != firsts[0]+3000 {
+			t.Errorf("measurement ID blocks start at %v, want consecutive blocks of 3000", firsts)
 		}
 		first := []store.Finished{{ID: ids[0], Stop: "REACHES", Record: []byte(`{"id":1}`), Stats: []byte(`{"rr":1}`)}}
 		if n, err := s.Finish(ctx, "w1", first, nil); err != nil || n != 1 {
@@ -323,7 +329,7 @@ func TestFinishOnce(t *testing.T) {
 		if err != nil || v.Stop != "REACHES" || string(v.Record) != `{"id":1}` || v.Worker != "w1" || v.Runs != 2 || v.BatchID != batch {
 			t.Errorf("after two finishes: %+v, %v; want the first result", v, err)
 		}
-		if rs, err := s.Start(ctx, ids); err != nil || len(rs) != 1 || rs[0].ID != ids[2] {
+		if rs, _, err := s.Start(ctx, ids, 0); err != nil || len(rs) != 1 || rs[0].ID != ids[2] {
 			t.Errorf("Start of done ones = %+v, %v; want only the unfinished", rs, err)
 		}
 		boom := errors.New("complete failed")
@@ -350,7 +356,7 @@ func TestCancel(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		s.Start(ctx, ids[:2])
+		s.Start(ctx, ids[:2], 0)
 		s.Finish(ctx, "w", []store.Finished{{ID: ids[0], Stop: "REACHES", Record: []byte("{}")}}, nil)
 		if _, err := s.Cancel(ctx, u.ID+1, batch); !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("cancel someone else's batch: %v", err)

@@ -62,6 +62,15 @@ CREATE INDEX revtrs_batch ON revtrs (batch_id, id);
 CREATE INDEX revtrs_label ON revtrs (user_id, label, id);
 CREATE INDEX revtrs_unexported ON revtrs (id) WHERE state = 2 AND export_seq IS NULL;
 CREATE INDEX revtrs_export ON revtrs (export_seq, id);
+CREATE INDEX revtrs_open ON revtrs (state) WHERE state < 2;
+
+-- Counters hand out blocks of numbers unique across controllers and
+-- restarts: 'measurement' numbers the measurements of reverse traceroutes.
+CREATE TABLE counters (
+	name TEXT PRIMARY KEY,
+	next BIGINT NOT NULL
+);
+INSERT INTO counters (name, next) VALUES ('measurement', 1);
 
 CREATE TABLE exports (
 	seq INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -72,6 +81,7 @@ CREATE TABLE exports (
 );
 
 -- +goose Down
+DROP TABLE counters;
 DROP TABLE exports;
 DROP TABLE revtrs;
 DROP TABLE batches;

@@ -1,0 +1,188 @@
+package controller
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net/netip"
+	"os"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// ErrConfig is wrapped by every configuration error.
+var ErrConfig = errors.New("bad configuration")
+
+// Config is the controller's configuration, as its YAML file spells it.
+// Default gives every field its documented default; a file overrides the
+// fields it names.
+type Config struct {
+	// Name tells this controller from others sharing a database, in the
+	// stored results and the archive's claims; it must stay the same
+	// across restarts. Default: the host name.
+	Name string `yaml:"name"`
+	// Listen is the API's address. Default: 127.0.0.1:8080.
+	Listen string `yaml:"listen"`
+	// DB is the database: a file path or sqlite:PATH, or
+	// postgres://... Default: revtr.db (SQLite, in the working directory).
+	DB string `yaml:"db"`
+	// TLS, if both files are set, serves the API over HTTPS.
+	TLS struct {
+		Cert string `yaml:"cert"`
+		Key  string `yaml:"key"`
+	} `yaml:"tls"`
+	Log struct {
+		Level  string `yaml:"level"`  // debug, info, warn, error. Default: info.
+		Format string `yaml:"format"` // text or json. Default: text.
+	} `yaml:"log"`
+	API       APIConfig       `yaml:"api"`
+	Scheduler SchedulerConfig `yaml:"scheduler"`
+	Archive   ArchiveConfig   `yaml:"archive"`
+	Backend   BackendConfig   `yaml:"backend"`
+	// PrefixToAS is a CAIDA prefix-to-AS file (prefix, length, AS, tab
+	// separated) whose origins annotate the hops (cidr, asn) of the real
+	// backends; the simulator and the lab annotate from their own map.
+	PrefixToAS string `yaml:"prefix_to_as"`
+	// DrainTimeout bounds a graceful stop (SIGTERM): the API stops
+	// taking requests, running jobs finish or are handed back. Default 30s.
+	DrainTimeout time.Duration `yaml:"drain_timeout"`
+}
+
+// APIConfig bounds what the API accepts.
+type APIConfig struct {
+	// MaxBatch is the most reverse traceroutes one request may carry.
+	// Default 100,000.
+	MaxBatch int `yaml:"max_batch"`
+	// MaxBody is the largest request body, in bytes. Default 32 MiB.
+	MaxBody int64 `yaml:"max_body"`
+	// Allow lists destination prefixes accepted although they are not
+	// public unicast (a lab's own prefixes). The simulator and lab
+	// backends add theirs.
+	Allow []netip.Prefix `yaml:"allow"`
+}
+
+// SchedulerConfig shapes the work: how much at once, how fast it starts,
+// how a failure is retried.
+type SchedulerConfig struct {
+	// MaxInFlight bounds the reverse traceroutes measuring at once in
+	// this controller. Default 12,000, the reference's.
+	MaxInFlight int `yaml:"max_in_flight"`
+	// StartInterval is the least time between two starts (0: no limit).
+	// Default 3ms, the reference's (at most ~333 starts a second).
+	StartInterval time.Duration `yaml:"start_interval"`
+	// Slice is how many reverse traceroutes one job carries. Default 50.
+	Slice int `yaml:"slice"`
+	// MaxAttempts is how many times a job runs before its unfinished
+	// reverse traceroutes fail. Default 5.
+	MaxAttempts int `yaml:"max_attempts"`
+	// JobTimeout bounds one run of a job. Default 10m.
+	JobTimeout time.Duration `yaml:"job_timeout"`
+	// RescueAfter is how long a job may stay running before River
+	// assumes its controller died and runs it again (it must exceed
+	// JobTimeout). Default 15m.
+	RescueAfter time.Duration `yaml:"rescue_after"`
+	// RetryBackoff is the wait before a failed job's n-th retry, times
+	// n. Default 10s.
+	RetryBackoff time.Duration `yaml:"retry_backoff"`
+	// PollInterval is how often the queue is polled for jobs other
+	// controllers (or a restart) left. Default 200ms.
+	PollInterval time.Duration `yaml:"poll_interval"`
+}
+
+// ArchiveConfig is the archive export.
+type ArchiveConfig struct {
+	// Dir receives the archive files; empty: no export.
+	Dir string `yaml:"dir"`
+	// Interval is how often it exports. Default 10m.
+	Interval time.Duration `yaml:"interval"`
+}
+
+// BackendConfig says what the workers measure with.
+type BackendConfig struct {
+	// Kind is "sim" (the simulator: an emulated Internet in memory,
+	// with ground truth; no privileges), "lab" (real probers in an
+	// emulated Internet of network namespaces, as root), or "none": the
+	// controller accepts and serves, and other controllers on the same
+	// PostgreSQL database measure. Default "none".
+	Kind string `yaml:"kind"`
+	// Sim is the emulated Internet of the sim and lab backends.
+	Sim SimConfig `yaml:"sim"`
+	// LabName names the lab the lab backend builds (and removes when
+	// the controller stops). Default "revtrctl".
+	LabName string `yaml:"lab_name"`
+}
+
+// SimConfig is an emulated Internet to generate.
+type SimConfig struct {
+	// Seed and Routers generate the topology (topo.Generate with
+	// topo.SizedParams(Routers)). Defaults 1 and 300.
+	Seed    int64 `yaml:"seed"`
+	Routers int   `yaml:"routers"`
+	// VantagePoints and Sources, if not 0, override the generator's.
+	VantagePoints int `yaml:"vantage_points"`
+	Sources       int `yaml:"sources"`
+}
+
+// Default returns the documented defaults.
+func Default() Config {
+	var c Config
+	c.Name, _ = os.Hostname()
+	if c.Name == "" {
+		c.Name = "controller"
+	}
+	c.Listen, c.DB, c.DrainTimeout = "127.0.0.1:8080", "revtr.db", 30*time.Second
+	c.Log.Level, c.Log.Format = "info", "text"
+	c.API = APIConfig{MaxBatch: 100_000, MaxBody: 32 << 20}
+	c.Scheduler = SchedulerConfig{MaxInFlight: 12_000, StartInterval: 3 * time.Millisecond, Slice: 50, MaxAttempts: 5,
+		JobTimeout: 10 * time.Minute, RescueAfter: 15 * time.Minute, RetryBackoff: 10 * time.Second, PollInterval: 200 * time.Millisecond}
+	c.Archive.Interval = 10 * time.Minute
+	c.Backend = BackendConfig{Kind: "none", Sim: SimConfig{Seed: 1, Routers: 300}, LabName: "revtrctl"}
+	return c
+}
+
+// Load reads a YAML configuration file over the defaults. Unknown keys
+// are errors: a misspelt key must not pass silently.
+func Load(path string) (Config, error) {
+	c := Default()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return c, fmt.Errorf("controller: config: %w", err)
+	}
+	d := yaml.NewDecoder(bytes.NewReader(b))
+	d.KnownFields(true)
+	if err := d.Decode(&c); err != nil && !errors.Is(err, io.EOF) { // an empty file is all defaults
+		return c, fmt.Errorf("controller: config %s: %w: %w", path, ErrConfig, err)
+	}
+	return c, c.Validate()
+}
+
+// Validate reports the first thing wrong with c.
+func (c Config) Validate() error {
+	s := c.Scheduler
+	checks := []struct {
+		ok  bool
+		why string
+	}{
+		{c.Name != "", "name is empty"},
+		{c.Listen != "", "listen is empty"},
+		{c.DB != "", "db is empty"},
+		{(c.TLS.Cert == "") == (c.TLS.Key == ""), "tls needs both cert and key"},
+		{c.API.MaxBatch > 0 && c.API.MaxBody > 0, "api.max_batch and api.max_body must be > 0"},
+		{s.MaxInFlight > 0 && s.Slice > 0 && s.MaxAttempts > 0, "scheduler.max_in_flight, slice and max_attempts must be > 0"},
+		{s.StartInterval >= 0 && s.RetryBackoff >= 0 && s.PollInterval > 0, "scheduler intervals must not be negative (poll_interval > 0)"},
+		{s.JobTimeout > 0 && s.RescueAfter > s.JobTimeout, "scheduler.rescue_after must exceed job_timeout (> 0)"},
+		{c.Archive.Interval > 0, "archive.interval must be > 0"},
+		{c.DrainTimeout > 0, "drain_timeout must be > 0"},
+		{c.Backend.Kind == "none" || c.Backend.Kind == "sim" || c.Backend.Kind == "lab", fmt.Sprintf("backend.kind %q: want none, sim or lab", c.Backend.Kind)},
+		{c.Backend.Sim.Routers > 0, "backend.sim.routers must be > 0"},
+		{c.Log.Format == "text" || c.Log.Format == "json", fmt.Sprintf("log.format %q: want text or json", c.Log.Format)},
+	}
+	for _, k := range checks {
+		if !k.ok {
+			return fmt.Errorf("controller: config: %w: %s", ErrConfig, k.why)
+		}
+	}
+	return nil
+}
