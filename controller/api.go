@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/danielgtaylor/huma/v2/adapters/humago"
@@ -132,12 +133,19 @@ func (c *Controller) registerBeyond(api huma.API) {
 	c.registerStreams(api)
 }
 
-// op describes an operation; maxBody 0 keeps huma's default (1 MiB).
+// op describes an operation; maxBody 0 keeps huma's default (1 MiB). Every
+// operation may answer 400, 401 and 404; submissions also 403, 413 and
+// 429; listings 413 (too many to list: use the JSON Lines).
 func op(id, method, path, summary string, maxBody int64) huma.Operation {
 	o := huma.Operation{OperationID: id, Method: method, Path: path, Summary: summary, MaxBodyBytes: maxBody,
-		Errors: []int{http.StatusBadRequest, http.StatusUnauthorized, http.StatusForbidden}}
-	if method == http.MethodPost && maxBody > 0 {
-		o.Errors = append(o.Errors, http.StatusRequestEntityTooLarge, http.StatusTooManyRequests)
+		Errors: []int{http.StatusBadRequest, http.StatusUnauthorized, http.StatusNotFound}}
+	switch {
+	case method == http.MethodPost && maxBody > 0:
+		o.Errors = append(o.Errors, http.StatusForbidden, http.StatusRequestEntityTooLarge, http.StatusTooManyRequests)
+	case strings.HasPrefix(id, "atlas"):
+		o.Errors = append(o.Errors, http.StatusForbidden)
+	case method == http.MethodGet:
+		o.Errors = append(o.Errors, http.StatusRequestEntityTooLarge)
 	}
 	return o
 }

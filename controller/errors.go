@@ -12,7 +12,7 @@ import (
 // client can branch on, and a message for people. Client faults are 4xx.
 type Error struct {
 	status  int
-	Code    string   `json:"code" doc:"Stable, machine-readable: unauthorized, source_not_authorized, source_not_allowed, quota_per_day, quota_parallel, bad_request, invalid_request, bad_address, bad_destination, empty_batch, batch_too_large, body_too_large, not_found, method_not_allowed, not_acceptable, unsupported_media_type, unavailable, internal."`
+	Code    string   `json:"code" doc:"Stable, machine-readable: unauthorized, source_not_authorized, source_not_allowed, quota_per_day, quota_parallel, bad_request, invalid_request, bad_address, bad_destination, empty_batch, batch_too_large, body_too_large, too_many, not_found, method_not_allowed, not_acceptable, unsupported_media_type, unavailable, internal."`
 	Message string   `json:"message" doc:"What went wrong, for people (the quota errors carry the reference's messages)."`
 	Details []string `json:"details,omitempty" doc:"Where the request went wrong, when known."`
 }
@@ -31,6 +31,7 @@ const (
 	codeEmptyBatch          = "empty_batch"
 	codeBatchTooLarge       = "batch_too_large"
 	codeBodyTooLarge        = "body_too_large"
+	codeTooMany             = "too_many"
 	codeNotFound            = "not_found"
 	codeMethodNotAllowed    = "method_not_allowed"
 	codeUnavailable         = "unavailable"
@@ -85,6 +86,9 @@ func codeOfStatus(status int) string {
 // newHumaError makes huma's own errors ours. huma takes its error type
 // from a package variable; every API of this package sets it the same.
 func newHumaError(status int, msg string, errs ...error) huma.StatusError {
+	if msg == "cannot read request body" { // a broken upload: the client's fault
+		status = http.StatusBadRequest
+	}
 	if status >= 500 {
 		// Internal details are logged by the handler, never shown.
 		return &Error{status: status, Code: codeInternal, Message: "internal error"}

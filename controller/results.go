@@ -27,6 +27,9 @@ func (c *Controller) revtrsOf(ctx context.Context, key string, f store.Filter) (
 		return nil, err
 	}
 	f.UserID = u.ID
+	if err := checkLabel(f.Label); err != nil {
+		return nil, apiError(http.StatusBadRequest, codeBadRequest, "label: %v", err)
+	}
 	out := &revtrsOutput{Body: RevtrsResult{Revtrs: []ReverseTraceroute{}}}
 	err = c.each(ctx, f, func(v store.Revtr) error {
 		rt, err := reverseTraceroute(v)
@@ -40,7 +43,7 @@ func (c *Controller) revtrsOf(ctx context.Context, key string, f store.Filter) (
 }
 
 // errTooMany is returned by each past maxListed.
-var errTooMany = apiError(http.StatusRequestEntityTooLarge, "too_many",
+var errTooMany = apiError(http.StatusRequestEntityTooLarge, codeTooMany,
 	"more than %d reverse traceroutes: fetch them as JSON Lines (/api/v2/batches/{id}/records, /api/v2/labels/{label}/records)", maxListed)
 
 // each calls fn on the reverse traceroutes f selects, in ID order, at most

@@ -67,6 +67,9 @@ func (c *Controller) records(ctx context.Context, key string, f store.Filter) (*
 		return nil, err
 	}
 	f.UserID = u.ID
+	if err := checkLabel(f.Label); err != nil {
+		return nil, apiError(http.StatusBadRequest, codeBadRequest, "label: %v", err)
+	}
 	if f.BatchID != 0 {
 		if _, _, err := c.batch(ctx, u.ID, f.BatchID); err != nil {
 			return nil, err

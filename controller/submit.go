@@ -4,8 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/netip"
+	"unicode"
 
 	"github.com/revtr/revtr/store"
 )
@@ -67,6 +69,9 @@ func (c *Controller) validate(ctx context.Context, u store.User, reqs []RevtrReq
 		if c.bogons.IsBogon(dst) {
 			return nil, apiError(http.StatusBadRequest, codeBadDestination, "revtrs[%d].dst %v: not a public unicast address", i, dst)
 		}
+		if err := checkLabel(r.Label); err != nil {
+			return nil, apiError(http.StatusBadRequest, codeBadRequest, "revtrs[%d].label: %v", i, err)
+		}
 		err, seen := allowed[src]
 		if !seen {
 			err = c.mayUse(ctx, u, src)
@@ -97,6 +102,17 @@ func parseAddr(s string) (netip.Addr, error) {
 		return a, errors.New("an IPv4-mapped IPv6 address: write it as IPv4")
 	}
 	return a, nil
+}
+
+// checkLabel refuses labels no database stores as text and no client
+// can show: control characters (NUL among them).
+func checkLabel(l string) error {
+	for _, r := range l {
+		if unicode.IsControl(r) {
+			return fmt.Errorf("control character %U", r)
+		}
+	}
+	return nil
 }
 
 // mayUse checks that src is an authorized source and one of u's.
