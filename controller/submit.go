@@ -30,6 +30,14 @@ func (c *Controller) submit(ctx context.Context, in *submitInput) (*submitOutput
 	case len(reqs) > c.cfg.API.MaxBatch:
 		return nil, apiError(http.StatusRequestEntityTooLarge, codeBatchTooLarge, "%d reverse traceroutes in one request; at most %d", len(reqs), c.cfg.API.MaxBatch)
 	}
+	// What the quotas cannot allow is refused before the work of
+	// validating (the store checks again, in the transaction).
+	if u.RunToday+len(reqs) > u.PerDay {
+		return nil, apiError(http.StatusTooManyRequests, codeQuotaPerDay, msgQuotaPerDay)
+	}
+	if u.InFlight+len(reqs) > u.Parallel {
+		return nil, apiError(http.StatusTooManyRequests, codeQuotaParallel, msgQuotaParallel)
+	}
 	rs, err := c.validate(ctx, u, reqs)
 	if err != nil {
 		return nil, err

@@ -270,4 +270,3 @@ func rerun(all []store.Revtr) (n int) {
 	}
 	return n
 }
-
