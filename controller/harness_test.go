@@ -61,6 +61,11 @@ func targets(t testing.TB) []netip.Addr {
 	return out
 }
 
+// quietLog logs warnings and errors only.
+func quietLog() *slog.Logger {
+	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+}
+
 // server is a controller serving over real HTTP on loopback.
 type server struct {
 	url   string
@@ -91,8 +96,7 @@ func serve(t *testing.T, dsn string, cfg controller.Config, b controller.Backend
 		t.Fatal(err)
 	}
 	reg := prometheus.NewRegistry()
-	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	c, err := controller.New(ctx, cfg, st, b, reg, log)
+	c, err := controller.New(ctx, cfg, st, b, reg, quietLog())
 	if err != nil {
 		t.Fatal(err)
 	}
