@@ -88,7 +88,7 @@ func testConfig(name string) controller.Config {
 
 // serve starts a controller on the database dsn with the simulator
 // backend (b nil: none), stopped when the test ends.
-func serve(t *testing.T, dsn string, cfg controller.Config, b controller.Backend) *server {
+func serve(t testing.TB, dsn string, cfg controller.Config, b controller.Backend) *server {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	st, err := store.Open(ctx, dsn)

@@ -70,9 +70,9 @@ type Enqueue func(ctx context.Context, tx *Tx, ids []int64) error
 const insertChunk = 500
 
 // Submit accepts a batch of reverse traceroutes for user in one
-// transaction: the quotas are charged, the batch and its reverse
-// traceroutes written, and enqueue queues their jobs; if anything fails,
-// nothing is written. It returns the batch's ID. A revoked or unknown
+// transaction: the batch and its reverse traceroutes are written, enqueue
+// queues their jobs, and the quotas are charged; if anything fails,
+// nothing is written (what enqueue wrote in the transaction included). It returns the batch's ID. A revoked or unknown
 // user gets ErrUnknownKey; quotas ErrQuotaDay or ErrQuotaParallel.
 func (s *Store) Submit(ctx context.Context, user int64, rs []NewRevtr, enqueue Enqueue) (int64, error) {
 	if len(rs) == 0 {
@@ -80,9 +80,6 @@ func (s *Store) Submit(ctx context.Context, user int64, rs []NewRevtr, enqueue E
 	}
 	var batch int64
 	err := s.inTx(ctx, func(tx *Tx) error {
-		if err := s.charge(ctx, tx.q, user, len(rs)); err != nil {
-			return err
-		}
 		now := s.now().UnixNano()
 		if err := tx.q.queryRow(ctx, "INSERT INTO batches (user_id, created, total) VALUES (?, ?, ?) RETURNING id",
 			user, now, len(rs)).Scan(&batch); err != nil {
@@ -92,7 +89,13 @@ func (s *Store) Submit(ctx context.Context, user int64, rs []NewRevtr, enqueue E
 		if err != nil {
 			return fmt.Errorf("store: submit: %w", err)
 		}
-		return enqueue(ctx, tx, ids)
+		if err := enqueue(ctx, tx, ids); err != nil {
+			return err
+		}
+		// Last, so that the user's row is locked (PostgreSQL) for as
+		// short a time as can be: the key's submissions wait for each
+		// other only here.
+		return s.charge(ctx, tx.q, user, len(rs))
 	})
 	return batch, err
 }

@@ -67,8 +67,10 @@ func Postgres(t testing.TB) string {
 	return u.String()
 }
 
+// drop drops the test's database, retrying for a while: an autovacuum
+// worker (which WITH (FORCE) may not be allowed to end) can hold it.
 func drop(t testing.TB, admin, name string) {
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	conn, err := pgx.Connect(ctx, admin)
 	if err != nil {
@@ -76,8 +78,17 @@ func drop(t testing.TB, admin, name string) {
 		return
 	}
 	defer conn.Close(context.Background())
-	if _, err := conn.Exec(ctx, "DROP DATABASE "+name+" WITH (FORCE)"); err != nil {
-		t.Errorf("storetest: drop %s: %v", name, err)
+	for {
+		_, err := conn.Exec(ctx, "DROP DATABASE "+name+" WITH (FORCE)")
+		if err == nil {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			t.Errorf("storetest: drop %s: %v", name, err)
+			return
+		case <-time.After(200 * time.Millisecond):
+		}
 	}
 }
 
