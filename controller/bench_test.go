@@ -21,6 +21,7 @@ import (
 	"github.com/revtr/revtr/controller"
 	"github.com/revtr/revtr/store"
 	"github.com/revtr/revtr/store/storetest"
+	"github.com/revtr/revtr/topo"
 )
 
 // benchDSN is a fresh database of each kind for a benchmark.
@@ -96,7 +97,8 @@ func benchSubmit(b *testing.B, dsn string, size int) {
 // engine on the simulator, results stored; an op is one reverse
 // traceroute, from its batch's submission to its result's commit. With
 // "controllers=2", two controllers share one PostgreSQL database (in this
-// process: they share its two cores). No start-rate limit.
+// process: they share its two cores). No start-rate limit; the default
+// simulated Internet of --sim (about 300 routers).
 func BenchmarkEndToEnd(b *testing.B) {
 	for _, run := range []struct {
 		kind string
@@ -106,8 +108,24 @@ func BenchmarkEndToEnd(b *testing.B) {
 	}
 }
 
+var (
+	benchSimOnce sync.Once
+	benchSim     controller.Backend
+	benchSimErr  error
+)
+
+// benchBackend is the simulator of `revtr controller --sim`: the default
+// emulated Internet (about 300 routers).
+func benchBackend(b *testing.B) controller.Backend {
+	benchSimOnce.Do(func() { benchSim, benchSimErr = controller.NewSimBackend(context.Background(), controller.Default().Backend.Sim) })
+	if benchSimErr != nil {
+		b.Fatal(benchSimErr)
+	}
+	return benchSim
+}
+
 func benchEndToEnd(b *testing.B, dsn string, controllers int) {
-	be := backend(b)
+	be := benchBackend(b)
 	cfg := testConfig("e2e")
 	cfg.Scheduler.Slice = 50
 	var ss []*server
@@ -119,7 +137,7 @@ func benchEndToEnd(b *testing.B, dsn string, controllers int) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	dsts := targets(b)
+	dsts := benchTargets(b)
 	runtime.GC()
 	b.ResetTimer()
 	start := time.Now()
@@ -158,6 +176,22 @@ func benchEndToEnd(b *testing.B, dsn string, controllers int) {
 	b.StopTimer()
 	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "revtrs/s")
 	b.ReportMetric(float64(peakRSS())/(1<<20), "peak-RSS-MiB")
+}
+
+// benchTargets are the destinations of the default simulator.
+func benchTargets(b *testing.B) []netip.Addr {
+	sc := controller.Default().Backend.Sim
+	tp, err := topo.Generate(sc.Seed, topo.SizedParams(sc.Routers))
+	if err != nil {
+		b.Fatal(err)
+	}
+	var out []netip.Addr
+	for _, id := range tp.Hosts() {
+		if n := tp.Nodes[id]; n.Role.Destination && !n.Role.Source {
+			out = append(out, tp.HostAddr(id, false))
+		}
+	}
+	return out
 }
 
 // peakRSS is the process's peak resident set size (VmHWM), in bytes.
