@@ -224,19 +224,14 @@ func (s *Store) Finish(ctx context.Context, worker string, fs []Finished, also f
 		written = 0
 		now := s.now().UnixNano()
 		freed := make(map[int64]int)
-		for _, f := range fs {
-			var user int64
-			err := tx.q.queryRow(ctx, `UPDATE revtrs SET state = 2, stop = ?, fail_reason = ?, record = ?, stats = ?, finished = ?, worker = ?
-				WHERE id = ? AND state < 2 RETURNING user_id`,
-				f.Stop, f.FailReason, nullString(f.Record), nullString(f.Stats), now, worker, f.ID).Scan(&user)
-			if errors.Is(err, errNoRows) {
-				continue
-			}
+		for todo := fs; len(todo) > 0; {
+			chunk := todo[:min(len(todo), finishChunk)]
+			todo = todo[len(chunk):]
+			n, err := finishChunkIn(ctx, tx.q, worker, now, chunk, freed)
 			if err != nil {
-				return fmt.Errorf("store: finish %d: %w", f.ID, err)
+				return fmt.Errorf("store: finish: %w", err)
 			}
-			freed[user]++
-			written++
+			written += n
 		}
 		if err := free(ctx, tx.q, freed); err != nil {
 			return err
@@ -247,6 +242,41 @@ func (s *Store) Finish(ctx context.Context, worker string, fs []Finished, also f
 		return nil
 	})
 	return written, err
+}
+
+// finishChunk bounds the outcomes one statement writes.
+const finishChunk = 100
+
+// finishChunkIn writes outcomes in one statement (a round trip, a
+// statement to prepare), counting the freed quota per user.
+func finishChunkIn(ctx context.Context, q querier, worker string, now int64, fs []Finished, freed map[int64]int) (int, error) {
+	var b strings.Builder
+	b.WriteString("UPDATE revtrs SET state = 2, stop = v.column2, fail_reason = v.column3, record = v.column4, stats = v.column5, finished = ?, worker = ? FROM (VALUES ")
+	args := make([]any, 0, 2+5*len(fs))
+	args = append(args, now, worker)
+	for i, f := range fs {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString("(CAST(? AS BIGINT), CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS TEXT))")
+		args = append(args, f.ID, f.Stop, f.FailReason, nullString(f.Record), nullString(f.Stats))
+	}
+	b.WriteString(") AS v WHERE revtrs.id = v.column1 AND revtrs.state < 2 RETURNING revtrs.user_id")
+	rows, err := q.query(ctx, b.String(), args...)
+	if err != nil {
+		return 0, err
+	}
+	defer rows.Close()
+	n := 0
+	for rows.Next() {
+		var user int64
+		if err := rows.Scan(&user); err != nil {
+			return n, err
+		}
+		freed[user]++
+		n++
+	}
+	return n, rows.Err()
 }
 
 // free gives back parallel quota.
