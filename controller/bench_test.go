@@ -115,7 +115,9 @@ var (
 // benchBackend is the simulator of `revtr controller --sim`: the default
 // emulated Internet (about 300 routers).
 func benchBackend(b *testing.B) controller.Backend {
-	benchSimOnce.Do(func() { benchSim, benchSimErr = controller.NewSimBackend(context.Background(), controller.Default().Backend.Sim) })
+	benchSimOnce.Do(func() {
+		benchSim, benchSimErr = controller.NewSimBackend(context.Background(), controller.Default().Backend.Sim)
+	})
 	if benchSimErr != nil {
 		b.Fatal(benchSimErr)
 	}

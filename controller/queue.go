@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -149,7 +150,13 @@ func abandonReason(job *rivertype.JobRow) string {
 	if n := len(job.Errors); n > 0 {
 		why = job.Errors[n-1].Error
 	}
-	return fmt.Sprintf("Measurement abandoned after %d attempts: %s.", job.Attempt, why)
+	return abandoned(job.Attempt, why)
+}
+
+// abandoned is the fail reason of a reverse traceroute whose job gave up
+// after its attempts, the last failing for why.
+func abandoned(attempts int, why string) string {
+	return fmt.Sprintf("Measurement abandoned (attempts: %d): %s.", attempts, strings.TrimSuffix(why, "."))
 }
 
 // revtrWorker works reverse traceroute jobs.

@@ -65,7 +65,7 @@ func (c *Controller) work(ctx context.Context, ids []int64, attempt, maxAttempts
 	if attempt >= maxAttempts {
 		for _, id := range left {
 			done = append(done, store.Finished{ID: id, Stop: "FAILED",
-				FailReason: fmt.Sprintf("Measurement abandoned after %d attempts: %v.", attempt, context.Cause(ctx))})
+				FailReason: abandoned(attempt, context.Cause(ctx).Error())})
 		}
 		_, err := c.store.Finish(wctx, c.cfg.Name, done, complete)
 		return err

@@ -109,7 +109,7 @@ func crash(t *testing.T, dsn string, rng *rand.Rand) {
 	dir := t.TempDir()
 	archive := filepath.Join(dir, "archive")
 	cfg := filepath.Join(dir, "controller.yaml")
-	if err := os.WriteFile(cfg, []byte(config("crash", dsn, archive, 200)), 0o644); err != nil {
+	if err := os.WriteFile(cfg, []byte(config("crash", dsn, archive, 200, 10)), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	logPath := filepath.Join(dir, "controller.log")

@@ -47,7 +47,7 @@ func TestMain(m *testing.M) {
 
 // config is a controller's YAML configuration for the tests: the
 // simulator, quick retries and rescues, a short archive interval.
-func config(name, dsn, archive string, inFlight int) string {
+func config(name, dsn, archive string, inFlight, attempts int) string {
 	return fmt.Sprintf(`name: %s
 listen: 127.0.0.1:0
 db: %q
@@ -60,7 +60,7 @@ scheduler:
   max_in_flight: %d
   start_interval: 0s
   slice: 10
-  max_attempts: 10
+  max_attempts: %d
   job_timeout: 3s
   rescue_after: 4s
   retry_backoff: 200ms
@@ -68,7 +68,7 @@ scheduler:
 archive:
   dir: %q
   interval: 300ms
-`, name, dsn, inFlight, archive)
+`, name, dsn, inFlight, attempts, archive)
 }
 
 // proc is a running controller process.

@@ -24,7 +24,7 @@ func TestTwoControllersShare(t *testing.T) {
 	for _, name := range []string{"ctl-a", "ctl-b"} {
 		archive := filepath.Join(dir, name)
 		cfg := filepath.Join(dir, name+".yaml")
-		if err := os.WriteFile(cfg, []byte(config(name, dsn, archive, 30)), 0o644); err != nil {
+		if err := os.WriteFile(cfg, []byte(config(name, dsn, archive, 30, 10)), 0o644); err != nil {
 			t.Fatal(err)
 		}
 		ps = append(ps, start(t, cfg, filepath.Join(dir, name+".log")))

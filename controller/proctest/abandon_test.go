@@ -1,0 +1,56 @@
+package proctest
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/revtr/revtr/store/storetest"
+)
+
+// TestCrashOnLastAttempt kills a controller whose jobs have one attempt
+// only: River's rescuer discards the jobs the dead controller was
+// running, and the next controller fails their reverse traceroutes with
+// a reason, so that none stays unfinished.
+func TestCrashOnLastAttempt(t *testing.T) {
+	t.Parallel()
+	dsn := storetest.SQLite(t)
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "controller.yaml")
+	// Ten in flight, a start every 20ms: the kill finds jobs started and
+	// not finished.
+	text := strings.Replace(config("last", dsn, filepath.Join(dir, "archive"), 10, 1), "start_interval: 0s", "start_interval: 20ms", 1)
+	if err := os.WriteFile(cfg, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	logPath := filepath.Join(dir, "controller.log")
+	p := start(t, cfg, logPath)
+	key, srcs := newKey(t, dsn)
+	sub := &submitter{key: key, src: srcs[0], dsts: targets(t), addr: p.addr}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := sub.run(ctx, 10, 50); err != nil {
+		t.Fatal(err)
+	}
+	p.kill()
+	p = start(t, cfg, logPath)
+	all := waitAllDone(t, openStore(t, dsn), 90*time.Second)
+	abandoned := 0
+	for _, v := range all {
+		switch {
+		case v.Stop == "FAILED" && strings.HasPrefix(v.FailReason, "Measurement abandoned (attempts: 1): "):
+			abandoned++
+		case v.Stop == "REACHES", v.Stop == "FAILED" && v.FailReason != "":
+		default:
+			t.Errorf("reverse traceroute %d ended %q (%q)", v.ID, v.Stop, v.FailReason)
+		}
+	}
+	if abandoned == 0 {
+		t.Errorf("no reverse traceroute abandoned: the kill found no job running (log: %s)", logPath)
+	}
+	p.stop(t)
+	t.Logf("%d of %d abandoned", abandoned, len(all))
+}
