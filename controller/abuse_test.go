@@ -6,13 +6,11 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net"
-	"net/http"
 	"net/netip"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/revtr/revtr/controller/internal/apitest"
 	"github.com/revtr/revtr/store"
 	"github.com/revtr/revtr/store/storetest"
 )
@@ -145,7 +143,4 @@ func rawRequests(t *testing.T, base string) {
 			t.Errorf("%q: %s", raw, resp)
 		}
 	}
-	_ = http.StatusOK
 }
-
-var _ = apitest.New

@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"net/url"
 	"strings"
 	"testing"
 
@@ -132,5 +131,3 @@ func records(t *testing.T, body []byte) []revtr.Record {
 	}
 	return out
 }
-
-var _ = url.PathEscape

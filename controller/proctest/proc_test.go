@@ -10,7 +10,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"runtime"
 	"strings"
 	"syscall"
 	"testing"
@@ -31,7 +30,8 @@ func TestMain(m *testing.M) {
 	binary = filepath.Join(dir, "revtr")
 	goTool, err := exec.LookPath("go")
 	if err != nil {
-		goTool = filepath.Join(runtime.GOROOT(), "bin", "go")
+		fmt.Fprintln(os.Stderr, "proctest: the go command is needed to build revtr:", err)
+		os.Exit(1)
 	}
 	build := exec.Command(goTool, "build", "-o", binary, "github.com/revtr/revtr/cmd/revtr")
 	build.Stdout, build.Stderr = os.Stderr, os.Stderr
