@@ -41,9 +41,10 @@ type Config struct {
 	Scheduler SchedulerConfig `yaml:"scheduler"`
 	Archive   ArchiveConfig   `yaml:"archive"`
 	Backend   BackendConfig   `yaml:"backend"`
-	// PrefixToAS is a CAIDA prefix-to-AS file (prefix, length, AS, tab
-	// separated) whose origins annotate the hops (cidr, asn) of the real
-	// backends; the simulator and the lab annotate from their own map.
+	// PrefixToAS, if set, is a CAIDA prefix-to-AS file (prefix, length,
+	// AS, tab separated; gzip or not) whose origins annotate every hop
+	// (cidr, asn), instead of the backend's own map (the simulator's and
+	// the lab's know their Internet's prefixes).
 	PrefixToAS string `yaml:"prefix_to_as"`
 	// DrainTimeout bounds a graceful stop (SIGTERM): the API stops
 	// taking requests, running jobs finish or are handed back. Default 30s.

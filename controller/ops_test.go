@@ -128,3 +128,30 @@ func selfSigned(t *testing.T, dir string) *x509.CertPool {
 	pool.AddCert(cert)
 	return pool
 }
+
+// TestPrefixToAS annotates the hops from a configured prefix-to-AS file
+// rather than from the backend's own map.
+func TestPrefixToAS(t *testing.T) {
+	cfg := testConfig("pfx2as")
+	cfg.PrefixToAS = filepath.Join(t.TempDir(), "pfx2as")
+	if err := os.WriteFile(cfg.PrefixToAS, []byte("10.0.0.0\t8\t65000\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s := serve(t, storetest.SQLite(t), cfg, backend(t))
+	c := s.client(t, 100, 100)
+	var b struct{ BatchID uint32 }
+	c.Do("POST", "/api/v1/revtr", revtrs(s.srcs[0], targets(t), 5, "asn")).Want(t, 200).JSON(t, &b)
+	waitDone(t, c, b.BatchID)
+	hops := 0
+	for _, rec := range records(t, c.Do("GET", "/api/v2/labels/asn/records", nil).Want(t, 200).Body) {
+		for _, h := range rec.Hops {
+			if h.HopIP.Is4() && (h.ASN == nil || *h.ASN != 65000 || h.CIDR == nil || *h.CIDR != "10.0.0.0/8") {
+				t.Errorf("hop %v annotated %v %v, want 10.0.0.0/8 and AS 65000", h.HopIP, h.CIDR, h.ASN)
+			}
+			hops++
+		}
+	}
+	if hops == 0 {
+		t.Error("no hops")
+	}
+}

@@ -102,14 +102,15 @@ func (c *Controller) progress(ctx context.Context, in *batchPathInput) (*huma.St
 		hc.SetHeader("Content-Type", eventStream)
 		hc.SetHeader("Cache-Control", "no-store")
 		hc.SetStatus(http.StatusOK)
-		if err := c.sendProgress(hc.Context(), hc.BodyWriter(), b, n); err != nil && hc.Context().Err() == nil {
+		w, _ := hc.BodyWriter().(http.ResponseWriter) // the adapter's writer, which flushes
+		if err := c.sendProgress(hc.Context(), w, b, n); err != nil && hc.Context().Err() == nil {
 			c.log.Warn("progress stream cut short", "batch", b.ID, "err", err)
 		}
 	}}, nil
 }
 
-func (c *Controller) sendProgress(ctx context.Context, w interface{ Write([]byte) (int, error) }, b store.Batch, n store.Counts) error {
-	rc := http.NewResponseController(w.(http.ResponseWriter))
+func (c *Controller) sendProgress(ctx context.Context, w http.ResponseWriter, b store.Batch, n store.Counts) error {
+	rc := http.NewResponseController(w)
 	t := time.NewTicker(progressEvery)
 	defer t.Stop()
 	var last store.Counts
