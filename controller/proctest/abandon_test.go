@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/revtr/revtr/controller/internal/apitest"
 	"github.com/revtr/revtr/store/storetest"
 )
 
@@ -29,7 +30,7 @@ func TestCrashOnLastAttempt(t *testing.T) {
 	logPath := filepath.Join(dir, "controller.log")
 	p := start(t, cfg, logPath)
 	key, srcs := newKey(t, dsn)
-	sub := &submitter{key: key, src: srcs[0], dsts: targets(t), addr: p.addr}
+	sub := &submitter{api: apitest.New(t, "", key), key: key, src: srcs[0], dsts: targets(t), addr: p.addr}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	if err := sub.run(ctx, 10, 50); err != nil {

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/revtr/revtr/controller/internal/apitest"
 	"github.com/revtr/revtr/revtr"
 	"github.com/revtr/revtr/store"
 	"github.com/revtr/revtr/store/storetest"
@@ -40,6 +41,7 @@ func targets(t *testing.T) []netip.Addr {
 // submitter posts batches to whichever controller is up, and remembers
 // those accepted (answered 200 with a batch ID).
 type submitter struct {
+	api      *apitest.Client // checks every answer against the OpenAPI document
 	key      string
 	src      netip.Addr
 	dsts     []netip.Addr
@@ -72,6 +74,7 @@ func (s *submitter) run(ctx context.Context, n, size int) error {
 		}
 		b, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
+		s.api.Check("POST", req.URL, resp.StatusCode, resp.Header.Get("Content-Type"), b)
 		if resp.StatusCode != 200 {
 			return fmt.Errorf("submit: %d %s", resp.StatusCode, b)
 		}
@@ -115,7 +118,7 @@ func crash(t *testing.T, dsn string, rng *rand.Rand) {
 	logPath := filepath.Join(dir, "controller.log")
 	p := start(t, cfg, logPath)
 	key, srcs := newKey(t, dsn)
-	sub := &submitter{key: key, src: srcs[0], dsts: targets(t), addr: p.addr}
+	sub := &submitter{api: apitest.New(t, "", key), key: key, src: srcs[0], dsts: targets(t), addr: p.addr}
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	subDone := make(chan error, 1)

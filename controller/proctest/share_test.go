@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/revtr/revtr/controller/internal/apitest"
 	"github.com/revtr/revtr/store/storetest"
 )
 
@@ -35,7 +36,7 @@ func TestTwoControllersShare(t *testing.T) {
 	defer cancel()
 	errs := make(chan error, len(ps))
 	for _, p := range ps {
-		sub := &submitter{key: key, src: srcs[0], dsts: targets(t), addr: p.addr}
+		sub := &submitter{api: apitest.New(t, "", key), key: key, src: srcs[0], dsts: targets(t), addr: p.addr}
 		go func() { errs <- sub.run(ctx, 15, 40) }()
 	}
 	for range ps {
