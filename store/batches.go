@@ -9,15 +9,15 @@ import (
 	"time"
 )
 
-const revtrColumns = "id, batch_id, user_id, src, dst, label, options, state, runs, worker, created, started, finished, stop, fail_reason, record, stats"
+const revtrColumns = "id, batch_id, user_id, src, dst, label, options, state, runs, worker, created, started, finished, stop, fail_reason, record, stats, forward"
 
 func scanRevtr(r row) (Revtr, error) {
 	var v Revtr
 	var src, dst string
 	var created, started, finished int64
-	var record, stats sql.NullString
+	var record, stats, forward sql.NullString
 	if err := r.Scan(&v.ID, &v.BatchID, &v.UserID, &src, &dst, &v.Label, &v.Options, &v.State, &v.Runs, &v.Worker,
-		&created, &started, &finished, &v.Stop, &v.FailReason, &record, &stats); err != nil {
+		&created, &started, &finished, &v.Stop, &v.FailReason, &record, &stats, &forward); err != nil {
 		return v, err
 	}
 	var err error
@@ -33,6 +33,9 @@ func scanRevtr(r row) (Revtr, error) {
 	}
 	if stats.Valid {
 		v.Stats = []byte(stats.String)
+	}
+	if forward.Valid {
+		v.Forward = []byte(forward.String)
 	}
 	return v, nil
 }

@@ -59,6 +59,9 @@ type Revtr struct {
 	// for one that never ran (canceled) or whose runs all failed, which
 	// the stop and fail reason describe. Stats is the result's cost.
 	Record, Stats []byte
+	// Forward is the forward traceroute the request asked for (JSON);
+	// nil if it asked for none or none was measured.
+	Forward []byte
 }
 
 // Enqueue queues the jobs for accepted reverse traceroutes in the
@@ -211,6 +214,7 @@ type Finished struct {
 	ID               int64
 	Stop, FailReason string
 	Record, Stats    []byte // nil when the reverse traceroute never got a result
+	Forward          []byte // the forward traceroute, if one was asked for and measured
 }
 
 // Finish writes outcomes in one transaction, each only if its reverse
@@ -251,15 +255,15 @@ const finishChunk = 100
 // statement to prepare), counting the freed quota per user.
 func finishChunkIn(ctx context.Context, q querier, worker string, now int64, fs []Finished, freed map[int64]int) (int, error) {
 	var b strings.Builder
-	b.WriteString("UPDATE revtrs SET state = 2, stop = v.column2, fail_reason = v.column3, record = v.column4, stats = v.column5, finished = ?, worker = ? FROM (VALUES ")
-	args := make([]any, 0, 2+5*len(fs))
+	b.WriteString("UPDATE revtrs SET state = 2, stop = v.column2, fail_reason = v.column3, record = v.column4, stats = v.column5, forward = v.column6, finished = ?, worker = ? FROM (VALUES ")
+	args := make([]any, 0, 2+6*len(fs))
 	args = append(args, now, worker)
 	for i, f := range fs {
 		if i > 0 {
 			b.WriteString(", ")
 		}
-		b.WriteString("(CAST(? AS BIGINT), CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS TEXT))")
-		args = append(args, f.ID, f.Stop, f.FailReason, nullString(f.Record), nullString(f.Stats))
+		b.WriteString("(CAST(? AS BIGINT), CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS TEXT))")
+		args = append(args, f.ID, f.Stop, f.FailReason, nullString(f.Record), nullString(f.Stats), nullString(f.Forward))
 	}
 	b.WriteString(") AS v WHERE revtrs.id = v.column1 AND revtrs.state < 2 RETURNING revtrs.user_id")
 	rows, err := q.query(ctx, b.String(), args...)
