@@ -131,6 +131,7 @@ func (c *Controller) registerBeyond(api huma.API) {
 	huma.Register(api, op("batch", http.MethodGet, "/api/v2/batches/{batch_id}", "A batch's progress: counts by state and stop reason", 0), c.batchStatus)
 	huma.Register(api, op("cancelBatch", http.MethodPost, "/api/v2/batches/{batch_id}/cancel", "Cancel a batch's unfinished reverse traceroutes", 0), c.cancel)
 	c.registerStreams(api)
+	c.registerBrowse(api)
 }
 
 // op describes an operation; maxBody 0 keeps huma's default (1 MiB). Every

@@ -31,7 +31,7 @@ type RevtrRequest struct {
 	SymmetryOptions              *SymmetryOptions              `json:"symmetry_options,omitempty"`
 	HeuristicsOptions            *HeuristicsOptions            `json:"heuristics_options,omitempty"`
 	CheckDestBasedRoutingOptions *CheckDestBasedRoutingOptions `json:"check_dest_based_routing_options,omitempty"`
-	IsRunForwardTraceroute       bool                          `json:"is_run_forward_traceroute,omitempty" doc:"Accepted, not honoured."`
+	IsRunForwardTraceroute       bool                          `json:"is_run_forward_traceroute,omitempty" doc:"Also measure the forward traceroute from the source to the destination, kept beside the reverse path (GET /api/v2/revtrs/{id}), where the backend can (the simulator and the lab)."`
 	IsRunRTTPings                bool                          `json:"is_run_rtt_pings,omitempty" doc:"Accepted, not honoured: RTT pings always run."`
 	UseTimestamp                 bool                          `json:"use_timestamp,omitempty" doc:"Accepted, not honoured: the engine uses no timestamp option."`
 	UseCache                     bool                          `json:"use_cache,omitempty" doc:"Accepted, not honoured."`

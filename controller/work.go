@@ -121,7 +121,8 @@ func (c *Controller) measure(ctx context.Context, v store.Revtr, mids func() uin
 	}
 	stats, _ := json.Marshal(statsOf(res.Cost)) // plain integers always marshal
 	c.metrics.done(&res)
-	return &store.Finished{ID: v.ID, Stop: res.Stop.String(), FailReason: res.Fail.String(), Record: rec, Stats: stats}
+	return &store.Finished{ID: v.ID, Stop: res.Stop.String(), FailReason: res.Fail.String(), Record: rec, Stats: stats,
+		Forward: c.forward(ctx, v.Src, v.Dst, opts)}
 }
 
 // run asks the backend, turning a panic into a failed result.

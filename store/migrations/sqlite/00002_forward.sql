@@ -1,6 +1,6 @@
 -- The forward traceroute (source to destination) a request may ask for
 -- beside its reverse path (the reference's is_run_forward_traceroute), as
--- JSON: meas.Trace.
+-- JSON (the hops, each with its TTL, address, RTT and AS).
 
 -- +goose Up
 ALTER TABLE revtrs ADD COLUMN forward TEXT;
