@@ -25,6 +25,7 @@ import (
 	"github.com/revtr/revtr/ipasn"
 	"github.com/revtr/revtr/revtr"
 	"github.com/revtr/revtr/store"
+	"github.com/revtr/revtr/web"
 )
 
 // Controller is the service: its API, its workers and its exporter, over
@@ -108,7 +109,8 @@ func startLimiter(every time.Duration) *rate.Limiter {
 	return rate.NewLimiter(rate.Every(every), 1)
 }
 
-// Handler serves the API, /openapi.json, /metrics, /healthz and /readyz.
+// Handler serves the API, /openapi.json, /metrics, /healthz, /readyz
+// and the web UI (/ui/; / redirects there).
 func (c *Controller) Handler() http.Handler { return c.handler }
 
 // OpenAPI is the API's OpenAPI 3.1 document.
@@ -124,6 +126,8 @@ func (c *Controller) routeRest(mux *http.ServeMux) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
 	mux.HandleFunc("GET /readyz", c.readyz)
+	mux.Handle("GET /ui/", http.StripPrefix("/ui", web.Handler()))
+	mux.Handle("GET /{$}", http.RedirectHandler("/ui/", http.StatusFound))
 	for path, ops := range c.api.OpenAPI().Paths {
 		allow := allowed(ops)
 		mux.HandleFunc(path, func(w http.ResponseWriter, r *http.Request) {

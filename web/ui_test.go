@@ -1,0 +1,214 @@
+package web_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/revtr/revtr/controller"
+)
+
+// drawnHop is a hop as the page drew it (its SVG node's data attributes).
+type drawnHop struct {
+	Hop      int    `json:"hop"`
+	Type     int    `json:"type"`
+	Addr     string `json:"addr"`
+	Mismatch string `json:"mismatch"`
+}
+
+const drawnJS = `[...document.querySelectorAll('#svg-reverse g.hop')].map(g => ({hop: +g.dataset.hop, type: +g.dataset.hopType, addr: g.dataset.addr, mismatch: g.dataset.mismatch}))`
+
+// TestBrowserSubmitAndInspect drives the UI in headless Chromium against
+// a controller over the simulator: a batch submitted through the form,
+// followed live to its end, its table, one reverse traceroute drawn — the
+// drawn hops and their types are the API's record, the ground truth's
+// marks are the API's — and no console error, no request elsewhere.
+func TestBrowserSubmitAndInspect(t *testing.T) {
+	s := serve(t, true)
+	b := open(t)
+	setKey(b, t, s, s.key)
+	dsts := destinations(t)
+	var lines []string
+	for _, d := range dsts {
+		lines = append(lines, d.String())
+	}
+	b.run(t, chromedp.WaitVisible(chromedp.ID("dsts")),
+		waitJS(`document.querySelectorAll('#src option').length === `+fmt.Sprint(len(s.srcs))))
+	b.shot(t, "submit-empty")
+	// A bad address is refused in the page, before any request.
+	b.run(t, chromedp.SendKeys(chromedp.ID("dsts"), "10.0.0.300\n"), chromedp.Click(chromedp.CSS(`button[type="submit"]`)),
+		waitJS(`document.querySelector('#dst-problems').textContent.includes('"10.0.0.300" is not an IP address')`))
+	b.run(t, waitJS(`(() => { const e = document.getElementById('dsts'); e.value = ''; e.dispatchEvent(new Event('input', {bubbles: true})); return true })()`), chromedp.SendKeys(chromedp.ID("dsts"), strings.Join(lines, "\n")),
+		chromedp.SendKeys(chromedp.ID("label"), "browser-test"),
+		waitJS(`document.querySelector('#dst-problems').children.length === 0`))
+	b.shot(t, "submit")
+	b.run(t, chromedp.Click(chromedp.CSS(`button[type="submit"]`)), waitJS(`location.hash.startsWith('#/batch/')`))
+	hash := eval[string](t, b, `location.hash`)
+	var batch uint32
+	if _, err := fmt.Sscanf(hash, "#/batch/%d", &batch); err != nil {
+		t.Fatalf("hash %q: %v", hash, err)
+	}
+	// Live progress: the page follows the batch's events to the end.
+	b.run(t, waitJS(`(document.querySelector('[data-testid=progress-text]')||{}).textContent?.includes('finished')`),
+		waitJS(`document.querySelector('[data-testid=rows-loaded]').textContent.startsWith('`+fmt.Sprint(len(dsts))+` reverse traceroutes loaded')`),
+		waitJS(`!document.querySelector('[data-testid=rows-loaded]').textContent.includes('running')`))
+	var st controller.BatchStatus
+	s.api(t, "GET", fmt.Sprintf("/api/v2/batches/%d", batch), nil, &st)
+	progress := eval[string](t, b, `document.querySelector('[data-testid=progress-text]').textContent`)
+	if want := fmt.Sprintf("%d/%d done", st.Total, st.Total); !st.Done || !strings.Contains(progress, want) || !strings.Contains(progress, fmt.Sprintf("%d reached", st.Reaches)) {
+		t.Errorf("progress shows %q; the API says %+v", progress, st)
+	}
+	b.shot(t, "batch")
+
+	// The reverse traceroute with the most hop types, opened from the table.
+	var rows controller.RowsResult
+	s.api(t, "GET", fmt.Sprintf("/api/v2/batches/%d/rows", batch), nil, &rows)
+	best := rows.Rows[0]
+	for _, r := range rows.Rows {
+		if r.StopReason == "REACHES" && (best.StopReason != "REACHES" || len(r.HopTypes) > len(best.HopTypes) ||
+			len(r.HopTypes) == len(best.HopTypes) && r.Hops > best.Hops) {
+			best = r
+		}
+	}
+	if best.StopReason != "REACHES" {
+		t.Fatal("no reverse traceroute reached its source")
+	}
+	var d controller.RevtrDetail
+	s.api(t, "GET", fmt.Sprintf("/api/v2/revtrs/%d", best.ID), nil, &d)
+	var truth controller.TruthResult
+	s.api(t, "GET", fmt.Sprintf("/api/v2/revtrs/%d/truth", best.ID), nil, &truth)
+	b.run(t, chromedp.Click(chromedp.CSS(fmt.Sprintf(`a[href="#/revtr/%d"]`, best.ID))),
+		waitJS(fmt.Sprintf(`document.querySelectorAll('#svg-reverse g.hop').length === %d`, len(d.Record.Hops))),
+		waitJS(`!!document.querySelector('[data-testid=truth-note]') && document.querySelectorAll('#svg-truth g.hop').length > 0`))
+	drawn := eval[[]drawnHop](t, b, drawnJS)
+	if len(drawn) != len(d.Record.Hops) {
+		t.Fatalf("%d hops drawn, the record has %d", len(drawn), len(d.Record.Hops))
+	}
+	for i, h := range d.Record.Hops {
+		g := drawn[i]
+		wantMis := "no"
+		if !truth.Hops[i].OnPath {
+			wantMis = "yes"
+		}
+		if g.Hop != h.HopNumber || g.Type != int(h.HopType) || g.Addr != h.HopIP.String() || g.Mismatch != wantMis {
+			t.Errorf("hop %d drawn as %+v; the API has %v type %d, on the true path %v", i, g, h.HopIP, h.HopType, truth.Hops[i].OnPath)
+		}
+	}
+	nTruth := eval[int](t, b, `document.querySelectorAll('#svg-truth g.hop').length`)
+	nFwd := eval[int](t, b, `document.querySelectorAll('#svg-forward g.hop').length`)
+	if nTruth != len(truth.Reverse) || d.ForwardTrace == nil || nFwd != len(d.ForwardTrace.Hops)+1 {
+		t.Errorf("drawn %d true hops (API %d) and %d forward nodes (API %v)", nTruth, len(truth.Reverse), nFwd, d.ForwardTrace)
+	}
+	tableTypes := eval[[]int](t, b, `[...document.querySelectorAll('[data-testid=hop-table] tbody tr')].map(r => +r.dataset.hopType)`)
+	for i, h := range d.Record.Hops {
+		if i >= len(tableTypes) || tableTypes[i] != int(h.HopType) {
+			t.Fatalf("hop table types %v; record %+v", tableTypes, d.Record.Hops)
+		}
+	}
+	b.shot(t, "revtr")
+
+	// The measurement behind a hop, by keyboard: focus the last hop, Enter.
+	last := len(d.Record.Hops) - 1
+	b.run(t, chromedp.Focus(chromedp.CSS(fmt.Sprintf(`#svg-reverse g.hop[data-hop="%d"]`, last))),
+		chromedp.KeyEvent("\r"), waitJS(`document.querySelector('#hop-detail h3')?.textContent.startsWith('Reverse hop `+fmt.Sprint(last)+`')`))
+	detail := eval[string](t, b, `document.getElementById('hop-detail').textContent`)
+	if h := d.Record.Hops[last]; h.MeasurementID != 0 && !strings.Contains(detail, fmt.Sprint(h.MeasurementID)) || !strings.Contains(detail, d.Record.Hops[last].HopIP.String()) {
+		t.Errorf("hop detail %q does not name the hop's measurement %d", detail, d.Record.Hops[last].MeasurementID)
+	}
+	b.shot(t, "revtr-hop")
+
+	// Downloads are made in the page: the SVG and DOT texts it would save.
+	svg := eval[string](t, b, `new XMLSerializer().serializeToString(document.getElementById('svg-reverse'))`)
+	if strings.Count(svg, `class="hop"`) != len(d.Record.Hops) {
+		t.Errorf("the SVG holds %d hops", strings.Count(svg, `class="hop"`))
+	}
+
+	// A table of sources, and the batches list.
+	b.run(t, chromedp.Navigate(s.url+"/ui/#/sources"), waitJS(fmt.Sprintf(`document.querySelectorAll('[data-testid=sources] tbody tr').length === %d`, len(s.srcs))))
+	b.shot(t, "sources")
+	b.run(t, chromedp.Navigate(s.url+"/ui/#/batches"), waitJS(fmt.Sprintf(`!!document.querySelector('a[href="#/batch/%d"]')`, batch)))
+	b.shot(t, "batches")
+	b.clean(t, s)
+}
+
+// TestBrowserErrors: a wrong key and a refused batch are shown to the
+// user, never a blank page; the key stays in the session only.
+func TestBrowserErrors(t *testing.T) {
+	s := serve(t, false)
+	b := open(t)
+	setKey(b, t, s, "not-a-key")
+	b.run(t, chromedp.Navigate(s.url+"/ui/#/batches"),
+		waitJS(`[...document.querySelectorAll('.error')].some(e => e.textContent.includes('unknown API key') && e.textContent.includes('unauthorized'))`))
+	b.shot(t, "unauthorized")
+	local := eval[string](t, b, `JSON.stringify(localStorage)`)
+	session := eval[string](t, b, `sessionStorage.getItem('revtr-key')`)
+	if session != "not-a-key" || strings.Contains(local, "not-a-key") {
+		t.Errorf("key in session storage %q, local storage %s", session, local)
+	}
+	// A destination the API refuses (not public unicast, not the lab's).
+	setKey(b, t, s, s.key)
+	b.run(t, chromedp.WaitVisible(chromedp.ID("dsts")), waitJS(`document.querySelectorAll('#src option').length > 0`),
+		chromedp.SendKeys(chromedp.ID("dsts"), "192.168.1.1"), chromedp.Click(chromedp.CSS(`button[type="submit"]`)),
+		waitJS(`[...document.querySelectorAll('.error')].some(e => e.textContent.includes('not a public unicast address') && e.textContent.includes('bad_destination'))`))
+	b.shot(t, "refused")
+	var n controller.BatchesResult
+	s.api(t, "GET", "/api/v2/batches", nil, &n)
+	if len(n.Batches) != 0 {
+		t.Errorf("a refused batch was written: %+v", n)
+	}
+	// The API's console noise on a 4xx is the browser's, not the page's: drop it.
+	b.mu.Lock()
+	kept := b.problems[:0]
+	for _, p := range b.problems {
+		if !strings.Contains(p, "Failed to load resource") {
+			kept = append(kept, p)
+		}
+	}
+	b.problems = kept
+	b.mu.Unlock()
+	b.clean(t, s)
+}
+
+// TestBrowserLargeLabel: a 10,000-row label loads page by page into a
+// virtualised table that draws only what is in view, and sorts.
+func TestBrowserLargeLabel(t *testing.T) {
+	s := serve(t, false) // nothing measures: the rows stay pending
+	const n = 10_000
+	dsts := destinations(t)
+	rs := make([]map[string]any, n)
+	for i := range rs {
+		rs[i] = map[string]any{"src": s.srcs[0].String(), "dst": dsts[i%len(dsts)].String(), "label": "big"}
+	}
+	body, _ := json.Marshal(map[string]any{"revtrs": rs})
+	s.api(t, "POST", "/api/v2/revtr", strings.NewReader(string(body)), nil)
+	b := open(t)
+	setKey(b, t, s, s.key)
+	start := time.Now()
+	b.run(t, chromedp.Navigate(s.url+"/ui/#/label/big"),
+		waitJS(`document.querySelector('[data-testid=rows-loaded]')?.textContent.startsWith('10000 reverse traceroutes loaded')`))
+	loaded := time.Since(start)
+	drawn := eval[int](t, b, `document.querySelectorAll('.vbody .vrow').length`)
+	if drawn == 0 || drawn > 60 {
+		t.Errorf("%d rows in the document for %d: the table is not virtualised", drawn, n)
+	}
+	t.Logf("10,000-row label: loaded and drawn in %v, %d rows in the document", loaded.Round(time.Millisecond), drawn)
+	// Sorting by ID (ascending at first; one click turns it round) puts the
+	// last row first; scrolling to the
+	// end draws it.
+	b.run(t, chromedp.Click(chromedp.CSS(`.c-id button.sort`)),
+		waitJS(`document.querySelector('.c-id button.sort').textContent.includes('▼')`))
+	firstID := eval[string](t, b, `document.querySelector('.vbody .vrow .c-id a').textContent`)
+	b.run(t, waitJS(`(() => { const v = document.querySelector('.vbody'); v.scrollTop = v.scrollHeight; return true })()`),
+		waitJS(`[...document.querySelectorAll('.vbody .vrow .c-id a')].some(a => a.textContent === '1')`))
+	lastID := eval[string](t, b, `[...document.querySelectorAll('.vbody .vrow .c-id a')].map(a => a.textContent).pop()`)
+	if firstID != fmt.Sprint(n) || lastID != "1" {
+		t.Errorf("sorted by ID descending: first %s, last %s", firstID, lastID)
+	}
+	b.run(t, waitJS(`(() => { document.querySelector('.vbody').scrollTop = 0; return true })()`))
+	b.shot(t, "label-10000")
+	b.clean(t, s)
+}
