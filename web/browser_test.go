@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	cdpbrowser "github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/cdproto/cdp"
 	cdplog "github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/network"
@@ -215,6 +216,7 @@ type browser struct {
 	problems []string // console errors and warnings, exceptions, log errors
 	requests []string // every URL the page asked for
 	shots    string
+	saved    string // where downloads go
 }
 
 // open starts Chromium with the flags that work as root on a closed
@@ -260,6 +262,11 @@ func open(t *testing.T) *browser {
 		}
 	})
 	if err != nil {
+		t.Fatal(err)
+	}
+	b.saved = t.TempDir()
+	if _, err := chromedp.CallBrowser(bctx, cdpbrowser.SetDownloadBehavior, cdpbrowser.SetDownloadBehaviorParams{
+		Behavior: cdpbrowser.SetDownloadBehaviorBehaviorAllow, DownloadPath: b.saved}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := chromedp.Call(bctx, network.Enable, network.EnableParams{}); err != nil {
@@ -333,11 +340,31 @@ func (b *browser) clean(t *testing.T, s *site) {
 	}
 }
 
+// download clicks a button that saves a file and returns the file's
+// contents once the browser has written it.
+func (b *browser) download(t *testing.T, button, name string) []byte {
+	t.Helper()
+	b.run(t, chromedp.Click(chromedp.CSS(button)))
+	path := filepath.Join(b.saved, name)
+	for {
+		if data, err := os.ReadFile(path); err == nil && len(data) > 0 {
+			if _, err := os.Stat(path + ".crdownload"); os.IsNotExist(err) {
+				return data
+			}
+		}
+		select {
+		case <-b.ctx.Done():
+			t.Fatalf("no download %s after clicking %s", name, button)
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
 // waitJS polls a JavaScript expression until it is true.
 func waitJS(expr string) chromedp.Action[chromedp.Void] {
 	return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
 		for {
-			ok, err := chromedp.Evaluate[bool](expr)(ctx, tg)
+			ok, err := chromedp.Evaluate[bool]("!!(" + expr + ")")(ctx, tg)
 			if err != nil {
 				return err
 			}

@@ -1,8 +1,11 @@
 package web_test
 
 import (
+	"bytes"
 	"encoding/json"
+	"encoding/xml"
 	"fmt"
+	"io"
 	"strings"
 	"testing"
 	"time"
@@ -10,6 +13,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/revtr/revtr/controller"
+	"github.com/revtr/revtr/revtr"
 )
 
 // drawnHop is a hop as the page drew it (its SVG node's data attributes).
@@ -121,11 +125,7 @@ func TestBrowserSubmitAndInspect(t *testing.T) {
 	}
 	b.shot(t, "revtr-hop")
 
-	// Downloads are made in the page: the SVG and DOT texts it would save.
-	svg := eval[string](t, b, `new XMLSerializer().serializeToString(document.getElementById('svg-reverse'))`)
-	if strings.Count(svg, `class="hop"`) != len(d.Record.Hops) {
-		t.Errorf("the SVG holds %d hops", strings.Count(svg, `class="hop"`))
-	}
+	checkDownloads(t, b, d)
 
 	// A table of sources, and the batches list.
 	b.run(t, chromedp.Navigate(s.url+"/ui/#/sources"), waitJS(fmt.Sprintf(`document.querySelectorAll('[data-testid=sources] tbody tr').length === %d`, len(s.srcs))))
@@ -211,4 +211,54 @@ func TestBrowserLargeLabel(t *testing.T) {
 	b.run(t, waitJS(`(() => { document.querySelector('.vbody').scrollTop = 0; return true })()`))
 	b.shot(t, "label-10000")
 	b.clean(t, s)
+}
+
+// dotShapes are the DOT shapes of the hop types, as the UI draws them.
+var dotShapes = map[int]string{1: "hexagon", 2: "diamond", 3: "box", 4: "box", 5: "circle", 6: "triangle", 11: "diamond", 12: "diamond", 20: "pentagon"}
+
+// checkDownloads saves the reverse path as JSON Lines, DOT and SVG
+// through the page's buttons, and checks each against the API's record.
+func checkDownloads(t *testing.T, b *browser, d controller.RevtrDetail) {
+	name := fmt.Sprintf("revtr-%d", d.ID)
+	lines := strings.Split(strings.TrimSuffix(string(b.download(t, `[data-testid=download-jsonl]`, name+".jsonl")), "\n"), "\n")
+	var rec revtr.Record
+	if len(lines) != 1 || json.Unmarshal([]byte(lines[0]), &rec) != nil || rec.ID != d.Record.ID || len(rec.Hops) != len(d.Record.Hops) {
+		t.Errorf("JSON Lines download: %q", lines)
+	}
+	dot := string(b.download(t, `[data-testid=download-dot]`, name+".dot"))
+	if !strings.HasPrefix(dot, "digraph ") || strings.Count(dot, " -> ") != len(d.Record.Hops)-1 {
+		t.Errorf("DOT download:\n%s", dot)
+	}
+	for i, h := range d.Record.Hops {
+		if want := fmt.Sprintf("r%d [shape=%s,", i, dotShapes[int(h.HopType)]); !strings.Contains(dot, want) {
+			t.Errorf("DOT download has no %q:\n%s", want, dot)
+		}
+	}
+	svg := b.download(t, `[data-testid=download-svg]`, name+".svg")
+	var types []string
+	dec := xml.NewDecoder(bytes.NewReader(svg))
+	for {
+		tok, err := dec.Token()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatalf("SVG download is not XML: %v", err)
+		}
+		if e, ok := tok.(xml.StartElement); ok && e.Name.Local == "g" {
+			for _, a := range e.Attr {
+				if a.Name.Local == "data-hop-type" {
+					types = append(types, a.Value)
+				}
+			}
+		}
+	}
+	if len(types) != len(d.Record.Hops) {
+		t.Fatalf("SVG download draws %d hops, the record has %d", len(types), len(d.Record.Hops))
+	}
+	for i, h := range d.Record.Hops {
+		if types[i] != fmt.Sprint(int(h.HopType)) {
+			t.Errorf("SVG hop %d has type %s, the record %d", i, types[i], h.HopType)
+		}
+	}
 }

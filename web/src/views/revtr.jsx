@@ -26,7 +26,7 @@ function reverseNodes(d, truth, fwdAddrs, pick) {
       `${oneWay ? ', address not on the forward traceroute' : ''}${m ? (m.onPath ? ', on the true path' : ', NOT on the true path') : ''}`;
     return {
       id: `r${i}`, addr: h.hop_ip, asn: h.asn, def, hop: h, index: i, dir: 'reverse', segment: h.hop_type === 4,
-      lines: [`${i}  ${h.hop_ip}`, `${def.tag} ${def.name.replace(' (intradomain)', ' intra').replace(' (interdomain)', ' inter')} · ${rtt(h.rtt)}`],
+      lines: [`${i}  ${h.hop_ip}`, `${def.short} · ${rtt(h.rtt)}`],
       label, oneWay, mismatch, selected: pick && pick.dir === 'reverse' && pick.index === i,
       data: { 'data-dir': 'reverse', 'data-hop': i, 'data-hop-type': h.hop_type, 'data-addr': h.hop_ip, 'data-mismatch': mismatch ? 'yes' : 'no' },
     };
@@ -172,9 +172,9 @@ export function Revtr({ id }) {
         {model.fwdASPath ? <><dt>AS path, forward</dt><dd>{model.fwdASPath.map((a) => `AS${a}`).join(' → ')}</dd></> : null}
       </dl>
       <div class="row">
-        <button type="button" disabled={!d.record} onClick={() => download(`${name}.jsonl`, 'application/jsonl', JSON.stringify(d.record) + '\n')}>JSON Lines</button>
-        <button type="button" disabled={!model.rev.length} onClick={() => download(`${name}.dot`, 'text/vnd.graphviz', toDot(name, model.rev))}>DOT</button>
-        <button type="button" disabled={!model.rev.length} onClick={() => { const e = document.getElementById('svg-reverse'); if (e) download(`${name}.svg`, 'image/svg+xml', toSVG(e)); }}>SVG</button>
+        <button type="button" data-testid="download-jsonl" disabled={!d.record} onClick={() => download(`${name}.jsonl`, 'application/jsonl', JSON.stringify(d.record) + '\n')}>JSON Lines</button>
+        <button type="button" data-testid="download-dot" disabled={!model.rev.length} onClick={() => download(`${name}.dot`, 'text/vnd.graphviz', toDot(name, model.rev))}>DOT</button>
+        <button type="button" data-testid="download-svg" disabled={!model.rev.length} onClick={() => { const e = document.getElementById('svg-reverse'); if (e) download(`${name}.svg`, 'image/svg+xml', toSVG(e)); }}>SVG</button>
         {d.truth ? <label class="check"><input type="checkbox" checked={showTruth} onChange={(e) => setShowTruth(e.target.checked)} /> Overlay the ground truth</label> : null}
       </div>
       <ErrorBox error={terr} what="Ground truth" />
