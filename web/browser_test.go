@@ -44,6 +44,9 @@ const EnvArtifacts = "REVTR_TEST_ARTIFACTS"
 
 var docs = flag.Bool("docs", false, "also write the screenshots docs/web.md shows into docs/img")
 
+// inDocs are the screenshots docs/web.md shows.
+var inDocs = map[string]bool{"submit": true, "batch": true, "revtr-hop": true, "label-10000": true, "refused": true, "sources": true}
+
 // simConfig is the emulated Internet of the browser tests.
 var simConfig = controller.SimConfig{Seed: 3, Routers: 120}
 
@@ -314,7 +317,7 @@ func (b *browser) shot(t *testing.T, name string) {
 	if err := os.WriteFile(filepath.Join(b.shots, name+".png"), png, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if *docs {
+	if *docs && inDocs[name] {
 		if err := os.WriteFile(filepath.Join("..", "docs", "img", "web-"+name+".png"), png, 0o644); err != nil {
 			t.Fatal(err)
 		}
@@ -364,7 +367,7 @@ func (b *browser) download(t *testing.T, button, name string) []byte {
 func waitJS(expr string) chromedp.Action[chromedp.Void] {
 	return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
 		for {
-			ok, err := chromedp.Evaluate[bool]("!!(" + expr + ")")(ctx, tg)
+			ok, err := chromedp.Evaluate[bool]("!!("+expr+")")(ctx, tg)
 			if err != nil {
 				return err
 			}

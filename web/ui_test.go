@@ -124,6 +124,13 @@ func TestBrowserSubmitAndInspect(t *testing.T) {
 		t.Errorf("hop detail %q does not name the hop's measurement %d", detail, d.Record.Hops[last].MeasurementID)
 	}
 	b.shot(t, "revtr-hop")
+	// On a phone-sized screen the page wraps: nothing wider than the screen.
+	b.run(t, chromedp.EmulateViewport(400, 860), waitJS(`innerWidth === 400`))
+	if w := eval[int](t, b, `document.documentElement.scrollWidth`); w > 400 {
+		t.Errorf("at 400 px wide the page is %d px wide", w)
+	}
+	b.shot(t, "revtr-narrow")
+	b.run(t, chromedp.EmulateReset())
 
 	checkDownloads(t, b, d)
 
