@@ -197,20 +197,30 @@ func (c *Controller) labels(ctx context.Context, in *labelsInput) (*labelsOutput
 	return out, nil
 }
 
-// rows lists a page of the reverse traceroutes f selects.
-func (c *Controller) rows(ctx context.Context, key string, f store.Filter, p Page) (*rowsOutput, error) {
+// scope authenticates key and returns f for its user: a label that can be
+// stored, a batch that is the user's.
+func (c *Controller) scope(ctx context.Context, key string, f store.Filter) (store.Filter, error) {
 	u, err := c.user(ctx, key)
 	if err != nil {
-		return nil, err
+		return f, err
 	}
 	f.UserID = u.ID
 	if err := checkLabel(f.Label); err != nil {
-		return nil, apiError(http.StatusBadRequest, codeBadRequest, "label: %v", err)
+		return f, apiError(http.StatusBadRequest, codeBadRequest, "label: %v", err)
 	}
 	if f.BatchID != 0 {
 		if _, _, err := c.batch(ctx, u.ID, f.BatchID); err != nil {
-			return nil, err
+			return f, err
 		}
+	}
+	return f, nil
+}
+
+// rows lists a page of the reverse traceroutes f selects.
+func (c *Controller) rows(ctx context.Context, key string, f store.Filter, p Page) (*rowsOutput, error) {
+	f, err := c.scope(ctx, key, f)
+	if err != nil {
+		return nil, err
 	}
 	limit := pageSize(p.Limit, rowsPage)
 	vs, err := c.store.Revtrs(ctx, f, int64(p.After), limit)

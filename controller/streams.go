@@ -62,18 +62,9 @@ func recordSchema(r huma.Registry) *huma.Schema {
 // records streams the done reverse traceroutes f selects as JSON Lines,
 // page by page: memory stays flat whatever their number.
 func (c *Controller) records(ctx context.Context, key string, f store.Filter) (*huma.StreamResponse, error) {
-	u, err := c.user(ctx, key)
+	f, err := c.scope(ctx, key, f)
 	if err != nil {
 		return nil, err
-	}
-	f.UserID = u.ID
-	if err := checkLabel(f.Label); err != nil {
-		return nil, apiError(http.StatusBadRequest, codeBadRequest, "label: %v", err)
-	}
-	if f.BatchID != 0 {
-		if _, _, err := c.batch(ctx, u.ID, f.BatchID); err != nil {
-			return nil, err
-		}
 	}
 	return &huma.StreamResponse{Body: func(hc huma.Context) {
 		hc.SetHeader("Content-Type", jsonLines)

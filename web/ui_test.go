@@ -22,9 +22,10 @@ type drawnHop struct {
 	Type     int    `json:"type"`
 	Addr     string `json:"addr"`
 	Mismatch string `json:"mismatch"`
+	OneWay   string `json:"oneWay"`
 }
 
-const drawnJS = `[...document.querySelectorAll('#svg-reverse g.hop')].map(g => ({hop: +g.dataset.hop, type: +g.dataset.hopType, addr: g.dataset.addr, mismatch: g.dataset.mismatch}))`
+const drawnJS = `[...document.querySelectorAll('#svg-reverse g.hop')].map(g => ({hop: +g.dataset.hop, type: +g.dataset.hopType, addr: g.dataset.addr, mismatch: g.dataset.mismatch, oneWay: g.dataset.oneway}))`
 
 // TestBrowserSubmitAndInspect drives the UI in headless Chromium against
 // a controller over the simulator: a batch submitted through the form,
@@ -100,6 +101,24 @@ func TestBrowserSubmitAndInspect(t *testing.T) {
 		}
 		if g.Hop != h.HopNumber || g.Type != int(h.HopType) || g.Addr != h.HopIP.String() || g.Mismatch != wantMis {
 			t.Errorf("hop %d drawn as %+v; the API has %v type %d, on the true path %v", i, g, h.HopIP, h.HopType, truth.Hops[i].OnPath)
+		}
+	}
+	// An address is flagged as seen in one direction only exactly when the
+	// forward traceroute does not show it; the ends are never flagged.
+	if d.ForwardTrace == nil {
+		t.Fatal("the API kept no forward traceroute though the form asked for one")
+	}
+	fwd := map[string]bool{d.Src: true}
+	for _, h := range d.ForwardTrace.Hops {
+		fwd[h.Addr] = true
+	}
+	for i, g := range drawn {
+		want := "no"
+		if i > 0 && i < len(drawn)-1 && !fwd[g.Addr] {
+			want = "yes"
+		}
+		if g.OneWay != want {
+			t.Errorf("hop %d (%s) flagged one-way %q, want %q", i, g.Addr, g.OneWay, want)
 		}
 	}
 	nTruth := eval[int](t, b, `document.querySelectorAll('#svg-truth g.hop').length`)

@@ -28,7 +28,7 @@ function reverseNodes(d, truth, fwdAddrs, pick) {
       id: `r${i}`, addr: h.hop_ip, asn: h.asn, def, hop: h, index: i, dir: 'reverse', segment: h.hop_type === 4,
       lines: [`${i}  ${h.hop_ip}`, `${def.short} · ${rtt(h.rtt)}`],
       label, oneWay, mismatch, selected: pick && pick.dir === 'reverse' && pick.index === i,
-      data: { 'data-dir': 'reverse', 'data-hop': i, 'data-hop-type': h.hop_type, 'data-addr': h.hop_ip, 'data-mismatch': mismatch ? 'yes' : 'no' },
+      data: { 'data-dir': 'reverse', 'data-hop': i, 'data-hop-type': h.hop_type, 'data-addr': h.hop_ip, 'data-mismatch': mismatch ? 'yes' : 'no', 'data-oneway': oneWay ? 'yes' : 'no' },
     };
   });
 }
