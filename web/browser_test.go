@@ -28,6 +28,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/revtr/revtr/controller"
+	"github.com/revtr/revtr/lab/labtest"
 	"github.com/revtr/revtr/store"
 	"github.com/revtr/revtr/topo"
 )
@@ -91,9 +92,16 @@ var (
 	simErr  error
 )
 
-// serve starts a controller on a fresh SQLite database, with the
-// simulator backend if measuring, stopped when the test ends.
-func serve(t *testing.T, measuring bool) *site {
+// Backends of serve.
+const (
+	none = "none" // nothing measures
+	sim  = "sim"  // the simulator, shared by the tests
+	lab  = "lab"  // a lab of the test's own, as root
+)
+
+// serve starts a controller on a fresh SQLite database with the backend
+// kind, stopped when the test ends.
+func serve(t *testing.T, kind string) *site {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "revtr.db"))
@@ -101,13 +109,30 @@ func serve(t *testing.T, measuring bool) *site {
 		t.Fatal(err)
 	}
 	var b controller.Backend
-	if measuring {
+	switch kind {
+	case sim:
 		simOnce.Do(func() { simB, simErr = controller.NewSimBackend(context.Background(), simConfig) })
 		if simErr != nil {
 			t.Fatal(simErr)
 		}
 		b = simB
-	} else {
+	case lab:
+		labtest.NeedRoot(t)
+		cfg := controller.Default()
+		cfg.Backend = controller.BackendConfig{Kind: lab, Sim: simConfig, LabName: labtest.Name()}
+		start := time.Now()
+		o, err := controller.OpenBackend(ctx, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() {
+			if err := o.Close(); err != nil {
+				t.Errorf("lab down: %v", err)
+			}
+		})
+		t.Logf("lab backend up (lab, atlas, survey) in %v", time.Since(start).Round(time.Millisecond))
+		b = o.Backend
+	default:
 		for _, s := range sources(t) {
 			if err := st.AddSource(ctx, store.Source{Addr: s, Site: "sim"}); err != nil {
 				t.Fatal(err)

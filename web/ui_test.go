@@ -6,6 +6,7 @@ import (
 	"encoding/xml"
 	"fmt"
 	"io"
+	"net/netip"
 	"strings"
 	"testing"
 	"time"
@@ -15,6 +16,9 @@ import (
 	"github.com/revtr/revtr/controller"
 	"github.com/revtr/revtr/revtr"
 )
+
+// truthLabels are how the page labels the ground truth of each backend.
+var truthLabels = map[string]string{sim: "Ground truth — simulator only.", lab: "Ground truth — lab only."}
 
 // drawnHop is a hop as the page drew it (its SVG node's data attributes).
 type drawnHop struct {
@@ -33,24 +37,50 @@ const drawnJS = `[...document.querySelectorAll('#svg-reverse g.hop')].map(g => (
 // drawn hops and their types are the API's record, the ground truth's
 // marks are the API's — and no console error, no request elsewhere.
 func TestBrowserSubmitAndInspect(t *testing.T) {
-	s := serve(t, true)
+	s := serve(t, sim)
 	b := open(t)
+	batch := submitAndInspect(t, b, s, destinations(t), "sim")
+	// A table of sources, and the batches list.
+	b.run(t, chromedp.Navigate(s.url+"/ui/#/sources"), waitJS(fmt.Sprintf(`document.querySelectorAll('[data-testid=sources] tbody tr').length === %d`, len(s.srcs))))
+	b.shot(t, "sources")
+	b.run(t, chromedp.Navigate(s.url+"/ui/#/batches"), waitJS(fmt.Sprintf(`!!document.querySelector('a[href="#/batch/%d"]')`, batch)))
+	b.shot(t, "batches")
+	b.clean(t, s)
+}
+
+// TestBrowserLab is the same over the lab backend, as root: real probers
+// in network namespaces, the ground truth of the lab's topology.
+func TestBrowserLab(t *testing.T) {
+	s := serve(t, lab)
+	b := open(t)
+	submitAndInspect(t, b, s, destinations(t)[:6], "lab")
+	b.clean(t, s)
+}
+
+// submitAndInspect submits dsts through the form, follows the batch to its
+// end, opens the reverse traceroute with the most hop types and checks the
+// drawing against the API; it returns the batch. backend names the
+// ground truth's origin, and prefixes the screenshots but the simulator's.
+func submitAndInspect(t *testing.T, b *browser, s *site, dsts []netip.Addr, backend string) uint32 {
+	prefix := ""
+	if backend != sim {
+		prefix = backend + "-"
+	}
 	setKey(b, t, s, s.key)
-	dsts := destinations(t)
 	var lines []string
 	for _, d := range dsts {
 		lines = append(lines, d.String())
 	}
 	b.run(t, chromedp.WaitVisible(chromedp.ID("dsts")),
 		waitJS(`document.querySelectorAll('#src option').length === `+fmt.Sprint(len(s.srcs))))
-	b.shot(t, "submit-empty")
+	b.shot(t, prefix+"submit-empty")
 	// A bad address is refused in the page, before any request.
 	b.run(t, chromedp.SendKeys(chromedp.ID("dsts"), "10.0.0.300\n"), chromedp.Click(chromedp.CSS(`button[type="submit"]`)),
 		waitJS(`document.querySelector('#dst-problems').textContent.includes('"10.0.0.300" is not an IP address')`))
 	b.run(t, waitJS(`(() => { const e = document.getElementById('dsts'); e.value = ''; e.dispatchEvent(new Event('input', {bubbles: true})); return true })()`), chromedp.SendKeys(chromedp.ID("dsts"), strings.Join(lines, "\n")),
 		chromedp.SendKeys(chromedp.ID("label"), "browser-test"),
 		waitJS(`document.querySelector('#dst-problems').children.length === 0`))
-	b.shot(t, "submit")
+	b.shot(t, prefix+"submit")
 	b.run(t, chromedp.Click(chromedp.CSS(`button[type="submit"]`)), waitJS(`location.hash.startsWith('#/batch/')`))
 	hash := eval[string](t, b, `location.hash`)
 	var batch uint32
@@ -67,7 +97,7 @@ func TestBrowserSubmitAndInspect(t *testing.T) {
 	if want := fmt.Sprintf("%d/%d done", st.Total, st.Total); !st.Done || !strings.Contains(progress, want) || !strings.Contains(progress, fmt.Sprintf("%d reached", st.Reaches)) {
 		t.Errorf("progress shows %q; the API says %+v", progress, st)
 	}
-	b.shot(t, "batch")
+	b.shot(t, prefix+"batch")
 
 	// The reverse traceroute with the most hop types, opened from the table.
 	var rows controller.RowsResult
@@ -86,9 +116,15 @@ func TestBrowserSubmitAndInspect(t *testing.T) {
 	s.api(t, "GET", fmt.Sprintf("/api/v2/revtrs/%d", best.ID), nil, &d)
 	var truth controller.TruthResult
 	s.api(t, "GET", fmt.Sprintf("/api/v2/revtrs/%d/truth", best.ID), nil, &truth)
+	if truth.Backend != backend {
+		t.Errorf("ground truth of backend %q, want %q", truth.Backend, backend)
+	}
 	b.run(t, chromedp.Click(chromedp.CSS(fmt.Sprintf(`a[href="#/revtr/%d"]`, best.ID))),
 		waitJS(fmt.Sprintf(`document.querySelectorAll('#svg-reverse g.hop').length === %d`, len(d.Record.Hops))),
 		waitJS(`!!document.querySelector('[data-testid=truth-note]') && document.querySelectorAll('#svg-truth g.hop').length > 0`))
+	if note := eval[string](t, b, `document.querySelector('[data-testid=truth-note]').textContent`); !strings.Contains(note, truthLabels[backend]) {
+		t.Errorf("the ground truth is labelled %q, want it to say %q", note, truthLabels[backend])
+	}
 	drawn := eval[[]drawnHop](t, b, drawnJS)
 	if len(drawn) != len(d.Record.Hops) {
 		t.Fatalf("%d hops drawn, the record has %d", len(drawn), len(d.Record.Hops))
@@ -132,7 +168,7 @@ func TestBrowserSubmitAndInspect(t *testing.T) {
 			t.Fatalf("hop table types %v; record %+v", tableTypes, d.Record.Hops)
 		}
 	}
-	b.shot(t, "revtr")
+	b.shot(t, prefix+"revtr")
 
 	// The measurement behind a hop, by keyboard: focus the last hop, Enter.
 	last := len(d.Record.Hops) - 1
@@ -142,29 +178,24 @@ func TestBrowserSubmitAndInspect(t *testing.T) {
 	if h := d.Record.Hops[last]; h.MeasurementID != 0 && !strings.Contains(detail, fmt.Sprint(h.MeasurementID)) || !strings.Contains(detail, d.Record.Hops[last].HopIP.String()) {
 		t.Errorf("hop detail %q does not name the hop's measurement %d", detail, d.Record.Hops[last].MeasurementID)
 	}
-	b.shot(t, "revtr-hop")
+	b.shot(t, prefix+"revtr-hop")
 	// On a phone-sized screen the page wraps: nothing wider than the screen.
 	b.run(t, chromedp.EmulateViewport(400, 860), waitJS(`innerWidth === 400`))
 	if w := eval[int](t, b, `document.documentElement.scrollWidth`); w > 400 {
 		t.Errorf("at 400 px wide the page is %d px wide", w)
 	}
-	b.shot(t, "revtr-narrow")
+	b.shot(t, prefix+"revtr-narrow")
 	b.run(t, chromedp.EmulateReset())
 
 	checkDownloads(t, b, d)
 
-	// A table of sources, and the batches list.
-	b.run(t, chromedp.Navigate(s.url+"/ui/#/sources"), waitJS(fmt.Sprintf(`document.querySelectorAll('[data-testid=sources] tbody tr').length === %d`, len(s.srcs))))
-	b.shot(t, "sources")
-	b.run(t, chromedp.Navigate(s.url+"/ui/#/batches"), waitJS(fmt.Sprintf(`!!document.querySelector('a[href="#/batch/%d"]')`, batch)))
-	b.shot(t, "batches")
-	b.clean(t, s)
+	return batch
 }
 
 // TestBrowserErrors: a wrong key and a refused batch are shown to the
 // user, never a blank page; the key stays in the session only.
 func TestBrowserErrors(t *testing.T) {
-	s := serve(t, false)
+	s := serve(t, none)
 	b := open(t)
 	setKey(b, t, s, "not-a-key")
 	b.run(t, chromedp.Navigate(s.url+"/ui/#/batches"),
@@ -202,7 +233,7 @@ func TestBrowserErrors(t *testing.T) {
 // TestBrowserLargeLabel: a 10,000-row label loads page by page into a
 // virtualised table that draws only what is in view, and sorts.
 func TestBrowserLargeLabel(t *testing.T) {
-	s := serve(t, false) // nothing measures: the rows stay pending
+	s := serve(t, none) // nothing measures: the rows stay pending
 	const n = 10_000
 	dsts := destinations(t)
 	rs := make([]map[string]any, n)
