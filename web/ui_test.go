@@ -319,3 +319,40 @@ func checkDownloads(t *testing.T, b *browser, d controller.RevtrDetail) {
 		}
 	}
 }
+
+// TestBrowserCancel: a label's page follows its reverse traceroutes as
+// they end (here: canceled through the API), and a batch is canceled
+// through its page.
+func TestBrowserCancel(t *testing.T) {
+	s := serve(t, none) // nothing measures: only canceling ends them
+	dsts := destinations(t)
+	submit := func() uint32 {
+		rs := make([]map[string]any, 25)
+		for i := range rs {
+			rs[i] = map[string]any{"src": s.srcs[0].String(), "dst": dsts[i%len(dsts)].String(), "label": "waiting"}
+		}
+		body, _ := json.Marshal(map[string]any{"revtrs": rs})
+		var r controller.SubmitResult
+		s.api(t, "POST", "/api/v2/revtr", bytes.NewReader(body), &r)
+		return r.BatchID
+	}
+	first, second := submit(), submit()
+	b := open(t)
+	setKey(b, t, s, s.key)
+	loaded := `document.querySelector('[data-testid=rows-loaded]')?.textContent`
+	b.run(t, chromedp.Navigate(s.url+"/ui/#/label/waiting"), waitJS(loaded+`.startsWith('50 reverse traceroutes loaded · 50 pending')`))
+	s.api(t, "POST", fmt.Sprintf("/api/v2/batches/%d/cancel", first), nil, nil)
+	b.run(t, waitJS(loaded+`.includes('25 pending') && `+loaded+`.includes('25 canceled')`))
+	b.run(t, chromedp.Navigate(fmt.Sprintf("%s/ui/#/batch/%d", s.url, second)),
+		waitJS(`document.querySelector('[data-testid=progress-text]')?.textContent.startsWith('0/25 done')`),
+		chromedp.Click(chromedp.CSS(`[data-testid=cancel]`)),
+		waitJS(`document.querySelector('[data-testid=progress-text]').textContent.includes('25 canceled')`),
+		waitJS(loaded+`.includes('25 canceled') && !`+loaded+`.includes('pending')`))
+	var st controller.BatchStatus
+	s.api(t, "GET", fmt.Sprintf("/api/v2/batches/%d", second), nil, &st)
+	if st.Canceled != 25 || !st.Done {
+		t.Errorf("after the page's cancel: %+v", st)
+	}
+	b.shot(t, "canceled")
+	b.clean(t, s)
+}

@@ -27,7 +27,7 @@ export function useApi(load, deps) {
     load().then((data) => live && setState({ data, error: null }), (error) => live && setState({ data: null, error }));
     return () => { live = false; };
   }, [...deps, n]);
-  return [state.data, state.error, () => setN(n + 1)];
+  return [state.data, state.error, () => setN((x) => x + 1)];
 }
 
 export function ms(ns) {

@@ -1,4 +1,4 @@
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { get } from '../api.js';
 import { ErrorBox, Progress, useApi, when } from '../common.jsx';
 
@@ -6,7 +6,14 @@ import { ErrorBox, Progress, useApi, when } from '../common.jsx';
 export function Batches() {
   const [before, setBefore] = useState([0]);
   const cur = before[before.length - 1];
-  const [page, err] = useApi(() => get(`/api/v2/batches?limit=25&before=${cur}`), [cur]);
+  const [page, err, reload] = useApi(() => get(`/api/v2/batches?limit=25&before=${cur}`), [cur]);
+  // While a batch on the page runs, look again every two seconds.
+  const running = page && page.batches.some((b) => !b.done);
+  useEffect(() => {
+    if (!running) return undefined;
+    const t = setTimeout(reload, 2000);
+    return () => clearTimeout(t);
+  }, [page]);
   const [labels, lerr] = useApi(() => get('/api/v2/labels?limit=200'), []);
   return (
     <section aria-labelledby="batches-h">

@@ -68,7 +68,8 @@ export function Results({ batch, label }) {
   const [stop, setStop] = useState('');
   const [sort, setSort] = useState({ key: 'id', dir: 1 });
   const [top, setTop] = useState(0);
-  const loadRef = useRef({ busy: false, again: false, last: 0 });
+  const loadRef = useRef({ busy: false, again: false, last: 0, took: 0, after: null });
+  const unfinished = useRef(false);
 
   const load = async (signal) => {
     const L = loadRef.current;
@@ -78,7 +79,12 @@ export function Results({ batch, label }) {
     try {
       const acc = [];
       await pages(`${base}/rows?limit=2000`, (page) => { acc.push(...page); if (!rows.length) setRows(acc.slice()); }, signal);
-      if (!(signal && signal.aborted)) setRows(acc);
+      if (!(signal && signal.aborted)) {
+        L.took = Date.now() - L.last;
+        setRows(acc);
+        unfinished.current = acc.some((r) => r.state !== 'done');
+        if (L.after) L.after();
+      }
     } catch (e) {
       setErr(e);
     } finally {
@@ -90,21 +96,29 @@ export function Results({ batch, label }) {
 
   useEffect(() => {
     const ac = new AbortController();
+    let timer = null;
     setRows([]);
     setErr(null);
     setLoading(true);
     setStatus(null);
+    // A label has no event stream: while some of its reverse traceroutes
+    // are not done, its rows are loaded again every two seconds (or four
+    // times as long as a load takes, for a big label).
+    loadRef.current.after = batch ? null : () => {
+      clearTimeout(timer);
+      if (unfinished.current && !ac.signal.aborted) timer = setTimeout(() => load(ac.signal), Math.max(2000, 4 * loadRef.current.took));
+    };
     load(ac.signal);
     if (batch) {
-      let timer = null;
+      // A batch's events say when its counts change: its rows are loaded
+      // again at most every 1.5 s, and once more when it is done.
       follow(`${base}/events`, (s) => {
         setStatus(s);
         if (s.done) { clearTimeout(timer); load(ac.signal); return; }
         if (!timer) timer = setTimeout(() => { timer = null; load(ac.signal); }, Math.max(0, 1500 - (Date.now() - loadRef.current.last)));
       }, ac.signal).catch((e) => setErr(e));
-      return () => { ac.abort(); clearTimeout(timer); };
     }
-    return () => ac.abort();
+    return () => { ac.abort(); clearTimeout(timer); loadRef.current.after = null; };
   }, [base]);
 
   const shown = useMemo(() => {
@@ -155,7 +169,7 @@ export function Results({ batch, label }) {
       <h1 id="results-h">{title}</h1>
       {status ? <Progress s={status} /> : null}
       <div class="row">
-        {batch && status && !status.done ? <button type="button" onClick={cancel}>Cancel the batch</button> : null}
+        {batch && status && !status.done ? <button type="button" data-testid="cancel" onClick={cancel}>Cancel the batch</button> : null}
         <button type="button" onClick={jsonl}>Download JSON Lines (archive format)</button>
       </div>
       <ErrorBox error={err} />
