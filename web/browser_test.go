@@ -46,7 +46,7 @@ const EnvArtifacts = "REVTR_TEST_ARTIFACTS"
 var docs = flag.Bool("docs", false, "also write the screenshots docs/web.md shows into docs/img")
 
 // inDocs are the screenshots docs/web.md shows.
-var inDocs = map[string]bool{"submit": true, "batch": true, "revtr-hop": true, "label-10000": true, "refused": true, "sources": true}
+var inDocs = map[string]bool{"submit": true, "batch": true, "revtr-hop": true, "label-10000": true, "refused": true, "sources": true, "lab-revtr": true}
 
 // simConfig is the emulated Internet of the browser tests.
 var simConfig = controller.SimConfig{Seed: 3, Routers: 120}
