@@ -68,7 +68,7 @@ func openLab(ctx context.Context, cfg BackendConfig) (o *Opened, err error) {
 		return o, fmt.Errorf("controller: lab: %w", err)
 	}
 	o.close = append(o.close, th.Close)
-	w, err := eval.NewWorld(ctx, eval.Config{Topology: tp, Prober: g, Clock: eval.RealClock{}, TwoHost: true, Responders: th.Engine})
+	w, err := eval.NewWorld(ctx, eval.Config{Topology: tp, Prober: g, Clock: eval.RealClock{}, TwoHost: true, Responders: th})
 	if err != nil {
 		return o, fmt.Errorf("controller: lab: %w", err)
 	}

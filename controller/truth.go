@@ -3,7 +3,6 @@ package controller
 import (
 	"net/netip"
 
-	"github.com/revtr/revtr/meas"
 	"github.com/revtr/revtr/revtr"
 	"github.com/revtr/revtr/revtr/eval"
 	"github.com/revtr/revtr/topo"
@@ -55,7 +54,7 @@ type TruthMatch struct {
 func (b *worldBackend) Truth(res revtr.Result) (TruthResult, error) {
 	tp := b.w.Topo
 	out := TruthResult{Note: truthNote, Backend: b.site, Hops: make([]TruthMatch, len(res.Hops))}
-	key := topo.FlowKey{Src: res.Src, Dst: res.Dst, Proto: uint8(meas.ICMP)}
+	key := topo.FlowKey{Src: res.Src, Dst: res.Dst} // ICMP echo (the echo replies back)
 	rev, err := tp.ReversePath(key)
 	if err != nil {
 		return out, err

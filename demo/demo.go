@@ -16,7 +16,6 @@ import (
 	"net/netip"
 
 	"github.com/revtr/revtr/meas"
-	"github.com/revtr/revtr/revtr"
 	"github.com/revtr/revtr/topo"
 )
 
@@ -24,7 +23,7 @@ import (
 // sim.Network in memory.
 type Prober interface {
 	meas.Prober
-	meas.MultipathProber
+	meas.MultipathTracer
 }
 
 // Config says what to run.
@@ -41,8 +40,8 @@ type Config struct {
 	// on a simulator of its own, on virtual time.
 	Simulated bool
 	// TwoHost, if set, asks the destinations' two-host responders for the
-	// path back (twohost.Engine in the lab, eval.SimTwoHost in memory).
-	TwoHost revtr.TwoHost
+	// path back (eval.LabTwoHost in the lab, the sim.Network in memory).
+	TwoHost meas.TwoHostTracer
 }
 
 // Report counts how many answers agreed with the ground truth.

@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"github.com/revtr/revtr/demo"
-	"github.com/revtr/revtr/revtr/eval"
 	"github.com/revtr/revtr/sim"
 	"github.com/revtr/revtr/topo"
 	"github.com/revtr/revtr/topo/topotest"
@@ -28,7 +27,7 @@ func TestDemoOnSimulator(t *testing.T) {
 		}
 		var out bytes.Buffer
 		rep, err := demo.Run(context.Background(), demo.Config{
-			Topology: tp, Prober: n, Out: &out, Simulated: true, TwoHost: eval.SimTwoHost{Net: n}})
+			Topology: tp, Prober: n, Out: &out, Simulated: true, TwoHost: n})
 		if err != nil {
 			t.Fatalf("seed %d: %v", seed, err)
 		}

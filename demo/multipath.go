@@ -47,7 +47,7 @@ func (s *scenario) trueInterfaces(src, dst netip.Addr) (map[meas.Interface]bool,
 	var first []netip.Addr
 	diverse := false
 	for id := uint16(0); id < 64; id++ {
-		as, err := s.truth.traceAddrs(src, dst, meas.Flow{Proto: meas.UDP, ID: 10000 + id})
+		as, err := s.truth.traceAddrs(src, dst, meas.Flow{Proto: meas.UDP, ID: meas.MultipathFlowBase + id})
 		if err != nil {
 			return nil, err
 		}

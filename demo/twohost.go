@@ -7,7 +7,6 @@ import (
 	"net/netip"
 
 	"github.com/revtr/revtr/meas"
-	"github.com/revtr/revtr/revtr"
 )
 
 // twoHostDestinations is how many responder destinations the demo traces
@@ -39,15 +38,15 @@ func (s *scenario) twoHost(ctx context.Context, src netip.Addr) error {
 }
 
 func (s *scenario) twoHostPath(ctx context.Context, src, dst netip.Addr) error {
-	p, err := s.cfg.TwoHost.ReversePath(ctx, src, dst)
-	if errors.Is(err, revtr.ErrNoResponder) {
+	p, err := s.cfg.TwoHost.TwoHostTrace(ctx, meas.TwoHostRequest{Src: src, Dst: dst})
+	if errors.Is(err, meas.ErrNoResponder) {
 		fmt.Fprintf(s.w, "   %s (%s): no responder\n", dst, s.name(dst))
 		return nil
 	}
 	if err != nil {
 		return err
 	}
-	right, err := s.truth.twoHostMatches(src, dst, p.Hops)
+	right, err := s.truth.twoHostMatches(p)
 	if err != nil {
 		return err
 	}
@@ -56,29 +55,18 @@ func (s *scenario) twoHostPath(ctx context.Context, src, dst netip.Addr) error {
 		s.rep.TwoHostRight++
 	}
 	fmt.Fprintf(s.w, "   %s (%s) back to %s (%s) in %d probes, %s:", dst, s.name(dst), src, s.name(src), p.Probes, verdict(right))
-	for _, a := range p.Hops {
+	for _, a := range p.Path() {
 		fmt.Fprintf(s.w, " %s", s.name(a))
 	}
 	fmt.Fprintln(s.w)
 	return nil
 }
 
-// twoHostMatches reports whether a responder's reverse path (silent hops
-// left out) is the true path of its ICMP probes from dst back to src: every
-// hop in order, and every hop missing one whose router may stay silent.
-func (g truth) twoHostMatches(src, dst netip.Addr, hops []netip.Addr) (bool, error) {
-	want, err := g.traceAddrs(dst, src, meas.Flow{Proto: meas.ICMP})
-	if err != nil {
-		return false, err
+// twoHostMatches reports whether a responder's reverse path reached the
+// client along the true path of its probes.
+func (g truth) twoHostMatches(p meas.TwoHostTrace) (bool, error) {
+	if p.Stop != meas.StopCompleted {
+		return false, nil
 	}
-	i := 0
-	for _, w := range want {
-		switch {
-		case i < len(hops) && hops[i] == w:
-			i++
-		case !g.silentOK(w):
-			return false, nil
-		}
-	}
-	return i == len(hops), nil
+	return g.traceMatches(p.Trace)
 }

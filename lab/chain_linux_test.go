@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/revtr/revtr/meas"
 	"github.com/revtr/revtr/topo"
 )
 
@@ -33,7 +34,7 @@ func TestChainTraceroute(t *testing.T) {
 	for _, pair := range [][2]string{{"h0", "h1"}, {"h1", "h0"}} {
 		src, _ := tp.Node(pair[0])
 		dst := mustAddr(t, l, pair[1])
-		p, err := tp.Path(src.ID, topo.FlowKey{Src: mustAddr(t, l, pair[0]), Dst: dst, Proto: 17})
+		p, err := tp.Path(src.ID, topo.FlowKey{Src: mustAddr(t, l, pair[0]), Dst: dst, Flow: meas.Flow{Proto: meas.UDP}})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/revtr/revtr/meas"
 	"github.com/revtr/revtr/topo"
 	"github.com/revtr/revtr/topo/topotest"
 )
@@ -21,7 +22,7 @@ func TestECMPFollowsTruth(t *testing.T) {
 	}
 	l := upLab(t, tp)
 	h0 := node(t, tp, "h0")
-	for _, tc := range []ecmpCase{{false, 17}, {true, 17}, {false, 6}} {
+	for _, tc := range []ecmpCase{{false, meas.UDP}, {true, meas.UDP}, {false, meas.TCP}} {
 		v6 := tc.v6
 		src, dst := mustAddr(t, l, "h0"), mustAddr(t, l, "h1")
 		if v6 {
@@ -31,13 +32,13 @@ func TestECMPFollowsTruth(t *testing.T) {
 		used := map[topo.NodeID]bool{}
 		const dport = 33434
 		for sport := 40000; sport < 40032; sport++ {
-			k := topo.FlowKey{Src: src, Dst: dst, Proto: tc.proto, SrcPort: uint16(sport), DstPort: dport}
+			k := topo.FlowKey{Src: src, Dst: dst, Flow: meas.Flow{Proto: tc.proto, SrcPort: uint16(sport), ID: dport}}
 			p, err := tp.Path(h0.ID, k)
 			if err != nil {
 				t.Fatal(err)
 			}
 			method := "-U"
-			if tc.proto == 6 {
+			if tc.proto == meas.TCP {
 				method = "-T"
 			}
 			args := []string{"traceroute", "-n", "-q1", "-w1", method, "-p", fmt.Sprint(dport), fmt.Sprintf("--sport=%d", sport)}
@@ -80,9 +81,9 @@ func TestECMPFollowsTruth(t *testing.T) {
 
 type ecmpCase struct {
 	v6    bool
-	proto uint8
+	proto meas.Proto
 }
 
 func (c ecmpCase) name() string {
-	return fmt.Sprintf("v6=%v proto=%d", c.v6, c.proto)
+	return fmt.Sprintf("v6=%v proto=%v", c.v6, c.proto)
 }

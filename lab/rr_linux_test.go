@@ -18,9 +18,9 @@ func wantRR(t *testing.T, tp *topo.Topology, src, dst string) []string {
 	d, _ := tp.Node(dst)
 	sa, da := s.Ifaces[0].Addr.Addr(), d.Ifaces[0].Addr.Addr()
 	rec := []string{sa.String()}
-	rec = append(rec, stamps(t, tp, s.ID, topo.FlowKey{Src: sa, Dst: da, Proto: 1})...)
+	rec = append(rec, stamps(t, tp, s.ID, topo.FlowKey{Src: sa, Dst: da})...)
 	rec = append(rec, da.String(), da.String())
-	rec = append(rec, stamps(t, tp, d.ID, topo.FlowKey{Src: da, Dst: sa, Proto: 1})...)
+	rec = append(rec, stamps(t, tp, d.ID, topo.FlowKey{Src: da, Dst: sa})...)
 	rec = append(rec, sa.String()) // the source stamps on receipt
 	if len(rec) > 9 {
 		rec = rec[:9]

@@ -38,7 +38,7 @@ func TestGeneratedTruth(t *testing.T) {
 	var pairs, noStamp, dropped int
 	for _, s := range srcs {
 		for _, d := range dsts {
-			k := topo.FlowKey{Src: tp.HostAddr(s.ID, false), Dst: tp.HostAddr(d.ID, false), Proto: 1}
+			k := topo.FlowKey{Src: tp.HostAddr(s.ID, false), Dst: tp.HostAddr(d.ID, false)}
 			fwd, err := tp.Path(s.ID, k)
 			if err != nil {
 				t.Fatal(err)
@@ -49,7 +49,7 @@ func TestGeneratedTruth(t *testing.T) {
 			}
 			checkRR(t, l, s, d, fwd, rev)
 			checkTrace(t, l, s, d, fwd, false)
-			k6 := topo.FlowKey{Src: tp.HostAddr(s.ID, true), Dst: tp.HostAddr(d.ID, true), Proto: 58}
+			k6 := topo.FlowKey{Src: tp.HostAddr(s.ID, true), Dst: tp.HostAddr(d.ID, true)}
 			fwd6, err := tp.Path(s.ID, k6)
 			if err != nil {
 				t.Fatal(err)

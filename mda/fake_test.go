@@ -6,7 +6,6 @@ import (
 	"math/rand/v2"
 	"net/netip"
 
-	"github.com/revtr/revtr/mda"
 	"github.com/revtr/revtr/meas"
 )
 
@@ -93,7 +92,7 @@ func (f *fakeNet) probe(ctx context.Context, flow meas.Flow, ttl int) (meas.Hop,
 		return meas.Hop{}, fmt.Errorf("ttl %d", ttl)
 	}
 	h := f.answer(flow.ID, ttl)
-	f.log = append(f.log, sent{int(flow.ID) - mda.FlowBase, ttl, h})
+	f.log = append(f.log, sent{int(flow.ID) - meas.MultipathFlowBase, ttl, h})
 	return h, nil
 }
 

@@ -10,8 +10,8 @@
 // The algorithm needs no sockets: it drives a ProbeFunc ("send one probe of
 // flow F at TTL t, tell me who answered"), so that the raw-socket prober and
 // the simulator share one implementation. Flows are Paris traceroute flows
-// (meas.Flow): flow i carries identifier FlowBase+i, which for UDP and TCP
-// is the source port.
+// (meas.Flow): flow i carries identifier meas.MultipathFlowBase+i, which
+// for UDP and TCP is the destination port.
 //
 // TTL by TTL, it spends only what the stopping rule asks for, and flows
 // carry over from one TTL to the next:
@@ -66,11 +66,8 @@ import (
 // flow's path. An error aborts the whole measurement.
 type ProbeFunc func(ctx context.Context, flow meas.Flow, ttl int) (meas.Hop, error)
 
-// FlowBase is the identifier of flow 0; flows count up from it.
-const FlowBase = 10000
-
-// maxFlows is how many flow identifiers fit above FlowBase.
-const maxFlows = 1<<16 - FlowBase
+// maxFlows is how many flow identifiers fit above meas.MultipathFlowBase.
+const maxFlows = 1<<16 - meas.MultipathFlowBase
 
 // nodeControlTries bounds the new flows tried to find one more flow through
 // one vertex: a vertex that few flows reach is left with fewer probes rather
@@ -84,16 +81,6 @@ const nodeControlTries = 64
 // meshed diamonds vertex by vertex more often, at twice their probes
 // (docs/bench-multipath.md has the measurements).
 const unevenLevel = 0.2
-
-// Defaults of a meas.MultipathRequest's zero fields.
-const (
-	DefaultEpsilon  = 0.05
-	DefaultMaxTTL   = 30
-	DefaultGapLimit = 3
-)
-
-// ErrBadRequest is returned for requests the algorithm cannot run.
-var ErrBadRequest = errors.New("bad multipath request")
 
 // StoppingPoint returns n_k: how many flows through a vertex must have been
 // probed at the next TTL to rule out a k-th successor with failure
@@ -119,31 +106,12 @@ type params struct {
 }
 
 func newParams(req meas.MultipathRequest) (params, error) {
-	p := params{proto: req.Proto, eps: req.Epsilon, first: req.FirstTTL, max: req.MaxTTL,
-		gapLimit: req.GapLimit, src: req.Src, dst: req.Dst}
-	if p.eps == 0 {
-		p.eps = DefaultEpsilon
+	req, err := req.Normalize()
+	if err != nil {
+		return params{}, err
 	}
-	if p.first == 0 {
-		p.first = 1
-	}
-	if p.max == 0 {
-		p.max = DefaultMaxTTL
-	}
-	if p.gapLimit == 0 {
-		p.gapLimit = DefaultGapLimit
-	}
-	switch {
-	case p.proto != meas.ICMP && p.proto != meas.UDP && p.proto != meas.TCP:
-		return p, fmt.Errorf("%w: protocol %v", ErrBadRequest, p.proto)
-	case !(p.eps > 0 && p.eps < 1):
-		return p, fmt.Errorf("%w: epsilon %v not in (0, 1)", ErrBadRequest, p.eps)
-	case p.first < 1 || p.max < p.first || p.max > 255:
-		return p, fmt.Errorf("%w: TTLs %d..%d not within 1..255", ErrBadRequest, p.first, p.max)
-	case p.gapLimit < 0:
-		return p, fmt.Errorf("%w: gap limit %d", ErrBadRequest, p.gapLimit)
-	}
-	return p, nil
+	return params{proto: req.Proto, eps: req.Epsilon, first: req.FirstTTL, max: req.MaxTTL,
+		gapLimit: req.GapLimit, src: req.Src, dst: req.Dst}, nil
 }
 
 // stop returns n_k, cached.
@@ -162,7 +130,7 @@ func Run(ctx context.Context, req meas.MultipathRequest, probe ProbeFunc) (meas.
 		return meas.Multipath{}, fmt.Errorf("mda: %s to %s: %w", req.Src, req.Dst, err)
 	}
 	if probe == nil {
-		return meas.Multipath{}, fmt.Errorf("mda: %w: nil probe function", ErrBadRequest)
+		return meas.Multipath{}, errors.New("mda: nil probe function")
 	}
 	t := newTracer(ctx, p, probe)
 	stop, err := t.run()

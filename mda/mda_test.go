@@ -243,22 +243,23 @@ func TestMaxTTL(t *testing.T) {
 func TestBadRequests(t *testing.T) {
 	f := diamond(1, 2)
 	for name, req := range map[string]meas.MultipathRequest{
-		"no protocol": {},
-		"epsilon":     {Proto: meas.UDP, Epsilon: 1.5},
-		"ttls":        {Proto: meas.UDP, FirstTTL: 5, MaxTTL: 3},
-		"max ttl":     {Proto: meas.UDP, MaxTTL: 300},
-		"gap":         {Proto: meas.UDP, GapLimit: -1},
+		"no destination": {Proto: meas.UDP},
+		"protocol":       {Dst: f.dst(), Proto: 9},
+		"epsilon":        {Dst: f.dst(), Proto: meas.UDP, Epsilon: 1.5},
+		"ttls":           {Dst: f.dst(), Proto: meas.UDP, FirstTTL: 5, MaxTTL: 3},
+		"max ttl":        {Dst: f.dst(), Proto: meas.UDP, MaxTTL: 300},
+		"gap":            {Dst: f.dst(), Proto: meas.UDP, GapLimit: -1},
 	} {
-		if _, err := mda.Run(context.Background(), req, f.probe); !errors.Is(err, mda.ErrBadRequest) {
+		if _, err := mda.Run(context.Background(), req, f.probe); !errors.Is(err, meas.ErrBadRequest) {
 			t.Errorf("%s: err %v, want ErrBadRequest", name, err)
 		}
 	}
-	if _, err := mda.Run(context.Background(), meas.MultipathRequest{Proto: meas.UDP}, nil); !errors.Is(err, mda.ErrBadRequest) {
+	if _, err := mda.Run(context.Background(), meas.MultipathRequest{Dst: f.dst(), Proto: meas.UDP}, nil); err == nil {
 		t.Errorf("nil probe: err %v", err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if _, err := mda.Run(ctx, meas.MultipathRequest{Proto: meas.UDP}, f.probe); !errors.Is(err, context.Canceled) {
+	if _, err := mda.Run(ctx, meas.MultipathRequest{Dst: f.dst(), Proto: meas.UDP}, f.probe); !errors.Is(err, context.Canceled) {
 		t.Errorf("canceled: err %v", err)
 	}
 }

@@ -77,7 +77,7 @@ func (t *tracer) at(f, ttl int) (meas.Hop, error) {
 	if err := t.ctx.Err(); err != nil {
 		return meas.Hop{}, err
 	}
-	h, err := t.probe(t.ctx, meas.Flow{Proto: t.p.proto, ID: uint16(FlowBase + f)}, ttl)
+	h, err := t.probe(t.ctx, meas.Flow{Proto: t.p.proto, ID: uint16(meas.MultipathFlowBase + f)}, ttl)
 	if err != nil {
 		return meas.Hop{}, err
 	}

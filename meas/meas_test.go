@@ -55,7 +55,7 @@ func TestSplitRecorded(t *testing.T) {
 func TestTraceJSONRoundTrip(t *testing.T) {
 	in := meas.Trace{
 		Src: netip.MustParseAddr("10.0.0.1"), Dst: netip.MustParseAddr("10.0.0.9"),
-		Flow: meas.Flow{Proto: meas.UDP, ID: 4000},
+		Flow: meas.Flow{Proto: meas.UDP, ID: 4000, SrcPort: meas.DefaultSrcPort},
 		Hops: []meas.Hop{
 			{TTL: 1, Addr: netip.MustParseAddr("10.0.0.2"), RTT: 120 * time.Microsecond, Reply: meas.TimeExceeded},
 			{TTL: 2},

@@ -11,7 +11,7 @@ import (
 )
 
 // Group holds the probers of several hosts — in the lab, one per host
-// namespace — and implements meas.Prober and meas.MultipathProber by
+// namespace — and implements meas.Prober and meas.MultipathTracer by
 // dispatching each request to the prober owning its source address, and a
 // spoofed Record Route request to the sender's prober (which transmits) and
 // the source's (which receives). The zero value is not usable; call
@@ -34,7 +34,7 @@ func (g *Group) Add(p *Prober) error {
 	defer g.mu.Unlock()
 	for _, a := range p.addrs {
 		if q, ok := g.byAddr[a]; ok && q != p {
-			return fmt.Errorf("probe: group add: address %s already has a prober: %w", a, ErrBadRequest)
+			return fmt.Errorf("probe: group add: address %s already has a prober", a)
 		}
 	}
 	for _, a := range p.addrs {
@@ -50,7 +50,7 @@ func (g *Group) Prober(addr netip.Addr) (*Prober, error) {
 	defer g.mu.RUnlock()
 	p, ok := g.byAddr[addr.Unmap()]
 	if !ok {
-		return nil, fmt.Errorf("probe: group: %s: %w", addr, ErrNoProber)
+		return nil, fmt.Errorf("probe: group: no prober for %s: %w", addr, meas.ErrNoSource)
 	}
 	return p, nil
 }
@@ -68,6 +68,10 @@ func (g *Group) Ping(ctx context.Context, req meas.PingRequest) (meas.Ping, erro
 // spoofed, sends it from the prober owning req.Sender and matches the
 // reply at the one owning req.Src.
 func (g *Group) RecordRoute(ctx context.Context, req meas.RRRequest) (meas.RRPing, error) {
+	req, err := req.Normalize()
+	if err != nil {
+		return meas.RRPing{}, fmt.Errorf("probe: group: %w", err)
+	}
 	recv, err := g.Prober(req.Src)
 	if err != nil {
 		return meas.RRPing{}, err

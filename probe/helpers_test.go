@@ -67,7 +67,7 @@ func hostAddr(t testing.TB, tp *topo.Topology, name string, v6 bool) netip.Addr 
 // receipt, cut at 9 slots. The sender does not stamp itself.
 func wantRR(t testing.TB, tp *topo.Topology, from topo.NodeID, src, dst netip.Addr) []netip.Addr {
 	t.Helper()
-	k := topo.FlowKey{Src: src, Dst: dst, Proto: 1}
+	k := topo.FlowKey{Src: src, Dst: dst}
 	fwd, err := tp.Path(from, k)
 	if err != nil {
 		t.Fatalf("path: %v", err)
@@ -80,20 +80,10 @@ func wantRR(t testing.TB, tp *topo.Topology, from topo.NodeID, src, dst netip.Ad
 	return all[:min(len(all), meas.RRSlots)]
 }
 
-// flowKey is the ECMP key of the probes of flow f.
-func flowKey(src, dst netip.Addr, f meas.Flow) topo.FlowKey {
-	k := topo.FlowKey{Src: src, Dst: dst, Proto: uint8(f.Proto)}
-	if f.Proto == meas.ICMP && dst.Is6() {
-		k.Proto = 58
-	}
-	k.SrcPort, k.DstPort = f.Ports()
-	return k
-}
-
 // wantTrace is the ground-truth traceroute of flow f from src to dst.
 func wantTrace(t testing.TB, tp *topo.Topology, src, dst netip.Addr, f meas.Flow) []netip.Addr {
 	t.Helper()
-	p, err := tp.FlowPath(flowKey(src, dst, f))
+	p, err := tp.FlowPath(topo.FlowKey{Src: src, Dst: dst, Flow: f})
 	if err != nil {
 		t.Fatalf("flow path: %v", err)
 	}

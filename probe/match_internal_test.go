@@ -42,14 +42,14 @@ func timeExceeded(t testing.TB, router, src netip.Addr, probe []byte) []byte {
 // TestMatchQuotes feeds time exceeded messages quoting probes of every
 // protocol to the receive path: each matches its probe and nothing else.
 func TestMatchQuotes(t *testing.T) {
-	for _, f := range []meas.Flow{{Proto: meas.ICMP, ID: 7}, {Proto: meas.UDP, ID: 40000}, {Proto: meas.TCP, ID: 40000, DstPort: 443}} {
+	for _, f := range []meas.Flow{{Proto: meas.ICMP, ID: 7}, {Proto: meas.UDP, ID: 40000}, {Proto: meas.TCP, ID: 443, SrcPort: 40000}} {
 		p := socketless(0xbeef)
 		pr := Probe{Src: tSrc, Dst: tDst, Flow: f, TTL: 3}
 		pd, err := p.tbl.add(keyOf(&pr))
 		if err != nil {
 			t.Fatal(err)
 		}
-		other := Probe{Src: tSrc, Dst: tDst, Flow: meas.Flow{Proto: f.Proto, ID: f.ID + 1, DstPort: f.DstPort}, TTL: 3}
+		other := Probe{Src: tSrc, Dst: tDst, Flow: meas.Flow{Proto: f.Proto, ID: f.ID + 1, SrcPort: f.SrcPort}, TTL: 3}
 		decoy, _ := p.tbl.add(keyOf(&other)) // same protocol, another flow
 		pkt, err := AppendProbe(nil, pr, p.instance, pd.tag)
 		if err != nil {

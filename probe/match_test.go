@@ -156,25 +156,25 @@ func TestProbeBadInput(t *testing.T) {
 		pr   probe.Probe
 		want error
 	}{
-		{"no destination", probe.Probe{}, probe.ErrBadRequest},
-		{"TTL 256", probe.Probe{Dst: h1, TTL: 256}, probe.ErrBadRequest},
-		{"protocol", probe.Probe{Dst: h1, Flow: meas.Flow{Proto: 47}}, probe.ErrBadRequest},
-		{"RR over UDP", probe.Probe{Dst: h1, RecordRoute: true, Flow: meas.Flow{Proto: meas.UDP}}, probe.ErrFamily},
-		{"RR over IPv6", probe.Probe{Dst: h16, RecordRoute: true}, probe.ErrFamily},
-		{"families", probe.Probe{Src: hostAddr(t, tp, "h0", false), Dst: h16}, probe.ErrFamily},
+		{"no destination", probe.Probe{}, meas.ErrBadRequest},
+		{"TTL 256", probe.Probe{Dst: h1, TTL: 256}, meas.ErrBadRequest},
+		{"protocol", probe.Probe{Dst: h1, Flow: meas.Flow{Proto: 47}}, meas.ErrBadRequest},
+		{"RR over UDP", probe.Probe{Dst: h1, RecordRoute: true, Flow: meas.Flow{Proto: meas.UDP}}, meas.ErrBadRequest},
+		{"RR over IPv6", probe.Probe{Dst: h16, RecordRoute: true}, meas.ErrBadRequest},
+		{"families", probe.Probe{Src: hostAddr(t, tp, "h0", false), Dst: h16}, meas.ErrBadRequest},
 		{"spoof", probe.Probe{Src: netip.MustParseAddr("10.99.0.1"), Dst: h1}, probe.ErrSpoofNotAllowed},
 	} {
 		if _, err := p.Probe(ctx, c.pr); !errors.Is(err, c.want) {
 			t.Errorf("%s: %v, want %v", c.name, err, c.want)
 		}
 	}
-	if _, err := p.Traceroute(ctx, meas.TraceRequest{Dst: h1, FirstTTL: 5, MaxTTL: 2}); !errors.Is(err, probe.ErrBadRequest) {
+	if _, err := p.Traceroute(ctx, meas.TraceRequest{Dst: h1, FirstTTL: 5, MaxTTL: 2}); !errors.Is(err, meas.ErrBadRequest) {
 		t.Errorf("traceroute TTLs 5..2: %v", err)
 	}
 	if _, err := p.Multipath(ctx, meas.MultipathRequest{Dst: h1, Proto: 99}); err == nil {
 		t.Error("multipath with protocol 99: no error")
 	}
-	if _, err := probe.AppendProbe(nil, probe.Probe{Dst: h1}, 1, 1); !errors.Is(err, probe.ErrFamily) {
+	if _, err := probe.AppendProbe(nil, probe.Probe{Dst: h1}, 1, 1); !errors.Is(err, meas.ErrBadRequest) {
 		t.Errorf("AppendProbe without source: %v", err)
 	}
 }

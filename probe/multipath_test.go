@@ -17,7 +17,6 @@ import (
 
 	"github.com/revtr/revtr/lab"
 	"github.com/revtr/revtr/lab/labtest"
-	"github.com/revtr/revtr/mda"
 	"github.com/revtr/revtr/mda/mdatest"
 	"github.com/revtr/revtr/meas"
 	"github.com/revtr/revtr/probe"
@@ -299,8 +298,8 @@ func TestMultipathVsScamper(t *testing.T) {
 			t.Errorf("%s: %d probes, more than scamper's %d", cases[0].shape, ours, theirs)
 		}
 	}
-	t.Logf("%d load balancers found, %d missed a successor (%.3f, ε %v)", lbs, missed, float64(missed)/float64(max(lbs, 1)), mda.DefaultEpsilon)
-	if mdatest.TooMany(missed, lbs, mda.DefaultEpsilon) {
+	t.Logf("%d load balancers found, %d missed a successor (%.3f, ε %v)", lbs, missed, float64(missed)/float64(max(lbs, 1)), meas.DefaultEpsilon)
+	if mdatest.TooMany(missed, lbs, meas.DefaultEpsilon) {
 		t.Errorf("miss rate %d/%d is significantly above ε", missed, lbs)
 	}
 	t.Logf("per trace, on average over %d source-destination pairs:\n%s", shapeSources*shapeDestinations, mpTable(all))

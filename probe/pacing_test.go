@@ -102,7 +102,7 @@ func TestSustainedRate(t *testing.T) {
 	needTool(t, "tcpdump")
 	tp := build(t)(topotest.Diamond())
 	l := labtest.Up(t, tp)
-	const rate, burst = 400, probe.DefaultWindow
+	const rate, burst = 400, meas.DefaultWindow
 	p := newProber(t, l, "h0", probe.Config{Rate: rate, Timeout: time.Second})
 	src, dst := hostAddr(t, tp, "h0", false), hostAddr(t, tp, "h1", false)
 	before := p.Stats().Sent

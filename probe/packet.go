@@ -1,17 +1,12 @@
 package probe
 
 import (
-	"fmt"
 	"net/netip"
 	"time"
 
 	"github.com/revtr/revtr/meas"
 	"github.com/revtr/revtr/wire"
 )
-
-// defaultTTL is the TTL of probes that should reach their destination
-// (Linux's ip_default_ttl).
-const defaultTTL = 64
 
 // Payload sizes. Two bytes of each steer a checksum.
 const (
@@ -27,10 +22,10 @@ type Probe struct {
 	// Src is the source address: zero means the host's first address of
 	// Dst's family; another host's address needs Config.AllowSpoof.
 	Src, Dst netip.Addr
-	// Flow fixes the header fields load balancers hash; Proto 0 means
-	// ICMP. For ICMP the flow identifier is the echo checksum.
+	// Flow fixes the header fields load balancers hash (meas.Flow: the
+	// zero Flow is ICMP echo with checksum meas.DefaultICMPChecksum).
 	Flow meas.Flow
-	// TTL is the IPv4 TTL or IPv6 hop limit; 0 means 64.
+	// TTL is the IPv4 TTL or IPv6 hop limit; 0 means meas.DefaultTTL.
 	TTL int
 	// RecordRoute adds an empty Record Route option (IPv4 ICMP only),
 	// first in the options area, as lab routers expect it.
@@ -120,11 +115,6 @@ func appendTCP(b []byte, h ipHeader, sport, dport uint16, seq uint32) ([]byte, e
 	return t.AppendBinary(b)
 }
 
-// flowChecksum is the ICMP echo checksum of a flow identifier: the
-// identifier itself (0xffff cannot be a one's complement checksum of
-// nonzero data, so the caller refuses it).
-func flowChecksum(id uint16) uint16 { return id }
-
 // AppendProbe appends to b the complete IP packet of pr, marked as a
 // prober of the given instance marks its probe tag (see the package
 // documentation), for callers that send packets themselves, such as the
@@ -136,10 +126,8 @@ func AppendProbe(b []byte, pr Probe, instance, tag uint16) ([]byte, error) {
 		return b, err
 	}
 	switch {
-	case !pr.Dst.IsValid():
-		return b, badRequest(op, "missing destination")
-	case !pr.Src.IsValid() || pr.Src.Is4() != pr.Dst.Is4():
-		return b, opError(op, fmt.Errorf("%w: source %s, destination %s", ErrFamily, pr.Src, pr.Dst))
+	case !pr.Src.IsValid():
+		return b, badRequest(op, "missing source")
 	case tag == 0 && pr.Flow.Proto == meas.UDP:
 		return b, badRequest(op, "UDP probes carry the tag as checksum, which cannot be 0")
 	}
@@ -152,16 +140,8 @@ func AppendProbe(b []byte, pr Probe, instance, tag uint16) ([]byte, error) {
 
 // keyOf returns the key the replies to pr must show.
 func keyOf(pr *Probe) key {
-	k := key{proto: wire.Proto(pr.Flow.Proto), src: pr.Src, dst: pr.Dst}
-	switch pr.Flow.Proto {
-	case meas.UDP, meas.TCP:
-		k.sport, k.dport = pr.Flow.Ports()
-	default:
-		k.proto = wire.ProtoICMP
-		if pr.Dst.Is6() {
-			k.proto = wire.ProtoICMPv6
-		}
-	}
+	k := key{proto: wire.Proto(pr.Flow.Proto.Number(pr.Dst.Is6())), src: pr.Src, dst: pr.Dst}
+	k.sport, k.dport = pr.Flow.Ports()
 	return k
 }
 
@@ -176,5 +156,5 @@ func appendProbe(b []byte, pr *Probe, inst, tag uint16) ([]byte, error) {
 	case meas.TCP:
 		return appendTCP(b, h, sport, dport, uint32(inst)<<16|uint32(tag))
 	}
-	return appendEcho(b, h, inst, tag, flowChecksum(pr.Flow.ID))
+	return appendEcho(b, h, inst, tag, pr.Flow.Checksum())
 }

@@ -12,19 +12,18 @@ import (
 // other as the rate limit allows, and reports the round-trip time of every
 // reply.
 func (p *Prober) Ping(ctx context.Context, req meas.PingRequest) (meas.Ping, error) {
-	const op = "ping"
-	if req.Count < 0 {
-		return meas.Ping{}, badRequest(op, "count %d", req.Count)
-	}
-	src, err := p.source(op, req.Src, req.Dst)
+	req, err := req.Normalize()
 	if err != nil {
+		return meas.Ping{}, fmt.Errorf("probe: %w", err)
+	}
+	if req.Src, err = p.source("ping", req.Src, req.Dst); err != nil {
 		return meas.Ping{}, err
 	}
-	res := meas.Ping{Src: src, Dst: req.Dst}
-	for range max(req.Count, 1) {
-		r, err := p.Probe(ctx, Probe{Src: src, Dst: req.Dst, Timeout: req.Timeout})
+	res := meas.Ping{Src: req.Src, Dst: req.Dst}
+	for range req.Count {
+		r, err := p.Probe(ctx, Probe{Src: req.Src, Dst: req.Dst, Timeout: req.Timeout})
 		if err != nil {
-			return meas.Ping{}, fmt.Errorf("ping %s to %s: %w", src, req.Dst, err)
+			return meas.Ping{}, fmt.Errorf("ping %s to %s: %w", req.Src, req.Dst, err)
 		}
 		res.Sent++
 		if r.Reply == meas.EchoReply {
@@ -39,22 +38,26 @@ func (p *Prober) Ping(ctx context.Context, req meas.PingRequest) (meas.Ping, err
 // split at the destination's stamps (meas.SplitRecorded). The sender does
 // not stamp itself (the probe's header is written by the prober, as
 // scamper's are); the kernel receiving the reply stamps the source if a
-// slot is left. Spoofed requests (req.Sender set and not Src) need two
-// probers: use a Group, or ExpectRR and SendRR.
+// slot is left. A spoofed request (req.Sender set and not Src) needs two
+// hosts, meas.ErrNotSupported: use a Group, or ExpectRR and SendRR.
 func (p *Prober) RecordRoute(ctx context.Context, req meas.RRRequest) (meas.RRPing, error) {
 	const op = "record route"
-	if req.Spoofed() {
-		return meas.RRPing{}, badRequest(op, "spoofed from %s as %s: the reply goes to another host; use a Group or ExpectRR/SendRR", req.Sender, req.Src)
-	}
-	src, err := p.source(op, req.Src, req.Dst)
+	req, err := req.Normalize()
 	if err != nil {
+		return meas.RRPing{}, fmt.Errorf("probe: %w", err)
+	}
+	if req.Spoofed() {
+		return meas.RRPing{}, fmt.Errorf("probe: %s spoofed from %s as %s: %w: the reply goes to another host; use a Group or ExpectRR/SendRR",
+			op, req.Sender, req.Src, meas.ErrNotSupported)
+	}
+	if req.Src, err = p.source(op, req.Src, req.Dst); err != nil {
 		return meas.RRPing{}, err
 	}
-	r, err := p.Probe(ctx, Probe{Src: src, Dst: req.Dst, RecordRoute: true, Timeout: req.Timeout})
+	r, err := p.Probe(ctx, Probe{Src: req.Src, Dst: req.Dst, RecordRoute: true, Timeout: req.Timeout})
 	if err != nil {
-		return meas.RRPing{}, fmt.Errorf("record route %s to %s: %w", src, req.Dst, err)
+		return meas.RRPing{}, fmt.Errorf("record route %s to %s: %w", req.Src, req.Dst, err)
 	}
-	return rrResult(src, req.Dst, src, r), nil
+	return rrResult(req.Src, req.Dst, req.Src, r), nil
 }
 
 // rrResult turns the answer to a Record Route echo into a meas.RRPing.

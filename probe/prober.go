@@ -15,15 +15,13 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/revtr/revtr/internal/rawsock"
+	"github.com/revtr/revtr/meas"
 	"github.com/revtr/revtr/wire"
 )
 
-// Defaults of Config.
-const (
-	DefaultRate    = 100 // packets per second, the reference agent's rate
-	DefaultTimeout = time.Second
-	DefaultWindow  = 16 // TTLs of one traceroute in flight at once
-)
+// DefaultRate is Config.Rate's default: packets per second, the
+// reference agent's rate.
+const DefaultRate = 100
 
 // Config tunes a Prober. The zero value is usable.
 type Config struct {
@@ -31,16 +29,13 @@ type Config struct {
 	// DefaultRate. Every probe, spoofed or not, takes a token.
 	Rate float64
 	// Burst is the bucket's depth: how many probes may leave at once after
-	// a pause. 0 means Window, so that a traceroute's first window leaves
-	// at once and a short trace takes about one round trip; over any
-	// interval T, at most Burst + Rate·T probes are sent.
+	// a pause. 0 means meas.DefaultWindow, so that a traceroute's first
+	// window leaves at once and a short trace takes about one round trip;
+	// over any interval T, at most Burst + Rate·T probes are sent.
 	Burst int
 	// Timeout is a probe's timeout when the request gives none; 0 means
-	// DefaultTimeout.
+	// meas.DefaultTimeout.
 	Timeout time.Duration
-	// Window is how many TTLs of one traceroute are in flight at once; 0
-	// means DefaultWindow.
-	Window int
 	// AllowSpoof lists the source addresses, not the host's own, that this
 	// prober may put on probes (a vantage point's authorised sources).
 	// Nothing else is ever spoofed: ErrSpoofNotAllowed.
@@ -52,8 +47,10 @@ type Config struct {
 }
 
 // Prober sends probes from the network namespace it was created in and
-// matches their replies. It implements meas.Prober and
-// meas.MultipathProber for the host it runs on. Its methods are safe for
+// matches their replies. It implements, for the host it runs on,
+// meas.Prober (Record Route pings not spoofed: the reply to a spoofed one
+// goes to another host), meas.MultipathTracer, meas.RRCapturer and
+// meas.RRSender. Its methods are safe for
 // concurrent use; Close releases its sockets and goroutines.
 type Prober struct {
 	cfg      Config
@@ -96,13 +93,10 @@ func withDefaults(cfg Config) Config {
 		cfg.Rate = DefaultRate
 	}
 	if cfg.Timeout <= 0 {
-		cfg.Timeout = DefaultTimeout
-	}
-	if cfg.Window <= 0 {
-		cfg.Window = DefaultWindow
+		cfg.Timeout = meas.DefaultTimeout
 	}
 	if cfg.Burst <= 0 {
-		cfg.Burst = cfg.Window
+		cfg.Burst = meas.DefaultWindow
 	}
 	return cfg
 }
@@ -117,7 +111,7 @@ func (p *Prober) open() error {
 	if err := p.openReceivers(rawsock.IPv4, wire.ProtoICMP, wire.ProtoTCP); err != nil {
 		return err
 	}
-	if p.send6, err = openSender(rawsock.IPv6); errors.Is(err, ErrNotSupported) {
+	if p.send6, err = openSender(rawsock.IPv6); errors.Is(err, meas.ErrNotSupported) {
 		p.send6 = nil
 		return nil
 	} else if err != nil {

@@ -105,8 +105,8 @@ func TestAgreesWithIputils(t *testing.T) {
 			args []string
 		}{
 			{meas.Flow{Proto: meas.ICMP}, []string{"-I"}},
-			{meas.Flow{Proto: meas.UDP, ID: 40001}, []string{"-U", "-p", "33434", "--sport=40001"}},
-			{meas.Flow{Proto: meas.TCP, ID: 40002, DstPort: 443}, []string{"-T", "-p", "443", "--sport=40002"}},
+			{meas.Flow{Proto: meas.UDP, ID: 33434, SrcPort: 40001}, []string{"-U", "-p", "33434", "--sport=40001"}},
+			{meas.Flow{Proto: meas.TCP, ID: 443, SrcPort: 40002}, []string{"-T", "-p", "443", "--sport=40002"}},
 		} {
 			argv := append([]string{"traceroute", "-n", "-q", "1", "-w", "1"}, c.args...)
 			ref := traceHops(netnsExec(t, l, pair[0], append(argv, dst.String())...))
@@ -131,7 +131,7 @@ func TestAgreesWithIputils(t *testing.T) {
 			args []string
 		}{
 			{meas.Flow{Proto: meas.ICMP}, []string{"-I"}},
-			{meas.Flow{Proto: meas.UDP, ID: 40003}, []string{"-U", "-p", "33434", "--sport=40003"}},
+			{meas.Flow{Proto: meas.UDP, ID: 33434, SrcPort: 40003}, []string{"-U", "-p", "33434", "--sport=40003"}},
 		} {
 			argv := append([]string{"traceroute", "-6", "-n", "-q", "1", "-w", "1"}, c.args...)
 			ref := traceHops(netnsExec(t, l, pair[0], append(argv, dst.String())...))

@@ -69,7 +69,7 @@ func TestRecordRouteTruth(t *testing.T) {
 		if !rr.Replied || !slices.Equal(rr.Recorded, want) {
 			t.Fatalf("RR %s -> %s: replied %v recorded %v, want %v", pair[0], pair[1], rr.Replied, rr.Recorded, want)
 		}
-		k := topo.FlowKey{Src: src, Dst: dst, Proto: 1}
+		k := topo.FlowKey{Src: src, Dst: dst}
 		fwd, _ := tp.Path(node(t, tp, pair[0]).ID, k)
 		rev, _ := tp.ReversePath(k)
 		// Reverse: the stamping routers back and the source on receipt,
@@ -108,11 +108,11 @@ func TestRecordRouteBadInput(t *testing.T) {
 		req  meas.RRRequest
 		want error
 	}{
-		{"IPv6", meas.RRRequest{Dst: h16}, probe.ErrFamily},
-		{"mixed", meas.RRRequest{Src: h0, Dst: h16}, probe.ErrFamily},
-		{"no destination", meas.RRRequest{Src: h0}, probe.ErrBadRequest},
+		{"IPv6", meas.RRRequest{Dst: h16}, meas.ErrBadRequest},
+		{"mixed", meas.RRRequest{Src: h0, Dst: h16}, meas.ErrBadRequest},
+		{"no destination", meas.RRRequest{Src: h0}, meas.ErrBadRequest},
 		{"not ours", meas.RRRequest{Src: h1, Dst: h0}, probe.ErrSpoofNotAllowed},
-		{"spoofed on one prober", meas.RRRequest{Src: h1, Dst: h0, Sender: h0}, probe.ErrBadRequest},
+		{"spoofed on one prober", meas.RRRequest{Src: h1, Dst: h0, Sender: h0}, meas.ErrNotSupported},
 	}
 	for _, c := range cases {
 		if _, err := p.RecordRoute(ctx, c.req); !errors.Is(err, c.want) {

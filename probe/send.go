@@ -81,7 +81,7 @@ func (p *Prober) transmit(ctx context.Context, b []byte, dst netip.Addr, pd *pen
 		s = p.send6
 	}
 	if s == nil {
-		return time.Time{}, fmt.Errorf("%w: no IPv6 in this namespace", ErrNotSupported)
+		return time.Time{}, fmt.Errorf("%w: no IPv6 in this namespace", meas.ErrNotSupported)
 	}
 	now := time.Now()
 	if pd != nil {
@@ -107,50 +107,45 @@ func (p *Prober) prepare(op string, pr *Probe) error {
 	return err
 }
 
-// normalize validates pr's fields other than the source and applies the
-// defaults of protocol and TTL.
+// normalize validates pr's fields other than the source's ownership and
+// applies the defaults of flow and TTL.
 func normalize(op string, pr *Probe) error {
-	if pr.Flow.Proto == 0 {
-		pr.Flow.Proto = meas.ICMP
-	}
 	if pr.TTL == 0 {
-		pr.TTL = defaultTTL
+		pr.TTL = meas.DefaultTTL
 	}
 	pr.Src, pr.Dst = pr.Src.Unmap(), pr.Dst.Unmap()
+	f, err := pr.Flow.Normalize()
+	if err != nil {
+		return fmt.Errorf("probe: %s: %w", op, err)
+	}
+	pr.Flow = f
 	switch {
-	case pr.Flow.Proto != meas.ICMP && pr.Flow.Proto != meas.UDP && pr.Flow.Proto != meas.TCP:
-		return badRequest(op, "protocol %v: want icmp, udp or tcp", pr.Flow.Proto)
-	case pr.TTL < 1 || pr.TTL > 255:
-		return badRequest(op, "TTL %d not in 1..255", pr.TTL)
-	case pr.Flow.Proto == meas.ICMP && pr.Flow.ID == 0xffff:
-		return badRequest(op, "ICMP flow 65535: no echo checksum has that value")
+	case !pr.Dst.IsValid():
+		return badRequest(op, "missing destination")
+	case pr.Src.IsValid() && pr.Src.Is4() != pr.Dst.Is4():
+		return badRequest(op, "source %s, destination %s: address families differ", pr.Src, pr.Dst)
+	case pr.TTL < 1 || pr.TTL > meas.MaxTTL:
+		return badRequest(op, "TTL %d not in 1..%d", pr.TTL, meas.MaxTTL)
 	case pr.RecordRoute && (pr.Flow.Proto != meas.ICMP || !pr.Dst.Is4()):
-		return opError(op, fmt.Errorf("%w: Record Route needs an IPv4 ICMP echo", ErrFamily))
+		return badRequest(op, "Record Route needs an IPv4 ICMP echo")
 	}
 	return nil
 }
 
-// source checks a probe's addresses and returns its source: the given one
-// if the host owns it or spoofing it is allowed, else the host's first
-// address of dst's family.
+// source returns a (normalised) request's source: the given one if the
+// host owns it or spoofing it is allowed, else, when zero, the host's
+// first address of dst's family.
 func (p *Prober) source(op string, src, dst netip.Addr) (netip.Addr, error) {
-	if !dst.IsValid() {
-		return src, badRequest(op, "missing destination")
-	}
-	dst = dst.Unmap()
 	if !src.IsValid() {
 		for _, a := range p.addrs {
 			if a.Is4() == dst.Is4() {
 				return a, nil
 			}
 		}
-		return src, opError(op, fmt.Errorf("%w: no local %s address to reach %s", ErrFamily, family(dst.Is6()), dst))
-	}
-	if src.Is4() != dst.Is4() {
-		return src, opError(op, fmt.Errorf("%w: source %s, destination %s", ErrFamily, src, dst))
+		return src, fmt.Errorf("probe: %s: %w: no local address of %s's family", op, meas.ErrNoSource, dst)
 	}
 	if !slices.Contains(p.addrs, src) && !slices.Contains(p.cfg.AllowSpoof, src) {
-		return src, opError(op, fmt.Errorf("%w: %s (allow it in Config.AllowSpoof)", ErrSpoofNotAllowed, src))
+		return src, fmt.Errorf("probe: %s: %w: %w: %s (allow it in Config.AllowSpoof)", op, meas.ErrNoSource, ErrSpoofNotAllowed, src)
 	}
 	return src, nil
 }

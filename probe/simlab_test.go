@@ -27,7 +27,10 @@ import (
 // Internet twice — in memory with sim.Network and with real kernels with
 // this prober — and requires the same answers: recorded slots, reply or
 // not, traceroute hops (address and reply kind), multipath graphs and
-// probes, and stop reasons.
+// probes, and stop reasons. Every lab traceroute (half the pairs, both
+// families, all three protocols) must also equal the ground truth of its
+// flow (topo.Topology.CheckTrace), as sim's TestTruthEqualsTrace holds the
+// simulator to it on every pair.
 func TestSimMatchesLab(t *testing.T) {
 	p := topo.SizedParams(60)
 	p.RateLimitShare = 0 // rate limits depend on timing, which differs
@@ -119,7 +122,7 @@ func comparePair(g *probe.Group, sn *sim.Network, s, d netip.Addr, srcs []netip.
 		}
 	}
 	s6, d6 := v6Of(sn, s), v6Of(sn, d)
-	for _, f := range []meas.Flow{{Proto: meas.ICMP}, {Proto: meas.UDP, ID: 40003}} {
+	for _, f := range []meas.Flow{{Proto: meas.ICMP}, {Proto: meas.UDP, ID: 40003}, {Proto: meas.TCP}} {
 		if err := compareTrace(g, sn, meas.TraceRequest{Src: s6, Dst: d6, Flow: f}, report); err != nil {
 			return err
 		}
@@ -175,6 +178,10 @@ func compareTrace(g *probe.Group, sn *sim.Network, req meas.TraceRequest, report
 	}
 	if a, b := hopsString(lt), hopsString(st); a != b || lt.Stop != st.Stop {
 		report("traceroute %s to %s %v:\n lab %s %v\n sim %s %v", req.Src, req.Dst, req.Flow, a, lt.Stop, b, st.Stop)
+		return nil
+	}
+	if err := sn.Topology().CheckTrace(lt); err != nil {
+		report("lab traceroute %s to %s %v differs from the truth: %v\n %s", req.Src, req.Dst, req.Flow, err, hopsString(lt))
 		return nil
 	}
 	report("")

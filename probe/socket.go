@@ -4,6 +4,7 @@ import (
 	"errors"
 
 	"github.com/revtr/revtr/internal/rawsock"
+	"github.com/revtr/revtr/meas"
 	"github.com/revtr/revtr/wire"
 )
 
@@ -28,20 +29,13 @@ func openReceiver(f rawsock.Family, proto wire.Proto) (*rawsock.Conn, error) {
 }
 
 // sockError keeps probe's sentinels on rawsock's errors: no privilege is
-// ErrNeedRoot, no IPv6 or no Linux ErrNotSupported.
+// ErrNeedRoot, no IPv6 or no Linux meas.ErrNotSupported.
 func sockError(err error) error {
 	switch {
 	case errors.Is(err, rawsock.ErrNeedRoot):
 		return rawsock.Mark(err, ErrNeedRoot)
 	case errors.Is(err, rawsock.ErrNoFamily), errors.Is(err, rawsock.ErrNotSupported):
-		return rawsock.Mark(err, ErrNotSupported)
+		return rawsock.Mark(err, meas.ErrNotSupported)
 	}
 	return err
-}
-
-func family(v6 bool) string {
-	if v6 {
-		return "IPv6"
-	}
-	return "IPv4"
 }

@@ -4,57 +4,74 @@ import (
 	"context"
 	"fmt"
 	"net/netip"
+	"slices"
 	"time"
 
 	"github.com/revtr/revtr/meas"
 )
 
-// Expectation is what a vantage point needs to send a spoofed Record Route
-// echo whose reply the prober at the source will recognise: the source and
-// destination addresses and the echo identifier and sequence number that
-// prober registered. It is a plain value, so that it can travel from the
-// source's agent to the vantage point's.
-type Expectation struct {
-	Src, Dst netip.Addr
-	ID, Seq  uint16
-}
-
 // ExpectRR registers, at the source, the echo reply to a spoofed Record
-// Route echo from src to dst, and returns the Expectation the sender must
-// honour. The timeout (0: the prober's) runs from now, and the Result's RTT
-// counts from now too: the sender's clock is not this one's.
-func (p *Prober) ExpectRR(src, dst netip.Addr, timeout time.Duration) (*Inflight, Expectation, error) {
+// Route echo from req.Src (an address of this host) to req.Dst, and
+// returns the capture whose Probe the sender must honour (SendRR). The
+// timeout (0: the prober's) runs from now, and the reply's RTT counts from
+// now too: the sender's clock is not this one's. The captured RRPing's
+// Sender is zero: the capturer does not know who sent the probe.
+func (p *Prober) ExpectRR(ctx context.Context, req meas.RRExpectRequest) (meas.RRCapture, error) {
 	const op = "expect spoofed record route"
-	if !src.IsValid() || !dst.IsValid() || !src.Unmap().Is4() || !dst.Unmap().Is4() {
-		return nil, Expectation{}, opError(op, fmt.Errorf("%w: Record Route needs IPv4 addresses, got %s and %s", ErrFamily, src, dst))
+	req, err := req.Normalize()
+	if err != nil {
+		return nil, fmt.Errorf("probe: %w", err)
 	}
-	src, dst = src.Unmap(), dst.Unmap()
-	if !containsAddr(p.addrs, src) {
-		return nil, Expectation{}, badRequest(op, "%s is not an address of this host", src)
+	if !slices.Contains(p.addrs, req.Src) {
+		return nil, fmt.Errorf("probe: %s: %w: %s is not an address of this host", op, meas.ErrNoSource, req.Src)
 	}
-	pr := Probe{Src: src, Dst: dst}
+	if err := ctx.Err(); err != nil {
+		return nil, opError(op, err)
+	}
+	pr := Probe{Src: req.Src, Dst: req.Dst}
 	pd, err := p.tbl.add(keyOf(&pr))
 	if err != nil {
-		return nil, Expectation{}, opError(op, err)
+		return nil, opError(op, err)
 	}
 	p.tbl.stamp(pd, time.Now())
-	p.tbl.arm(pd, p.timeout(timeout))
-	return &Inflight{t: p.tbl, pd: pd}, Expectation{Src: src, Dst: dst, ID: p.instance, Seq: pd.tag}, nil
+	p.tbl.arm(pd, p.timeout(req.Timeout))
+	return &capture{f: Inflight{t: p.tbl, pd: pd}, probe: meas.RRProbe{Src: req.Src, Dst: req.Dst, ID: p.instance, Seq: pd.tag}}, nil
+}
+
+// capture is a spoofed Record Route reply expected by a prober.
+type capture struct {
+	f     Inflight
+	probe meas.RRProbe
+}
+
+// Probe returns what the sender must send.
+func (c *capture) Probe() meas.RRProbe { return c.probe }
+
+// Wait returns the reply captured, Replied false after the timeout.
+func (c *capture) Wait(ctx context.Context) (meas.RRPing, error) {
+	r, err := c.f.Wait(ctx)
+	if err != nil {
+		return meas.RRPing{}, fmt.Errorf("probe: capture spoofed record route %s to %s: %w", c.probe.Src, c.probe.Dst, err)
+	}
+	return rrResult(c.probe.Src, c.probe.Dst, netip.Addr{}, r), nil
 }
 
 // SendRR sends, from this host, the Record Route echo e describes, with
 // e.Src as its source address: spoofed unless this host owns e.Src, and
 // then refused with ErrSpoofNotAllowed unless Config.AllowSpoof lists it.
 // It returns the time the probe left.
-func (p *Prober) SendRR(ctx context.Context, e Expectation) (time.Time, error) {
+func (p *Prober) SendRR(ctx context.Context, e meas.RRProbe) (time.Time, error) {
 	const op = "send spoofed record route"
 	pr := Probe{Src: e.Src, Dst: e.Dst, RecordRoute: true}
+	if !pr.Src.IsValid() {
+		return time.Time{}, badRequest(op, "missing source")
+	}
 	if err := p.prepare(op, &pr); err != nil {
 		return time.Time{}, err
 	}
 	var buf [128]byte
-	b, err := appendEcho(buf[:0], ipHeader{src: pr.Src, dst: pr.Dst, ttl: defaultTTL, id: p.instance, rr: true},
-		e.ID, e.Seq, flowChecksum(0))
+	b, err := appendEcho(buf[:0], ipHeader{src: pr.Src, dst: pr.Dst, ttl: uint8(pr.TTL), id: p.instance, rr: true},
+		e.ID, e.Seq, pr.Flow.Checksum())
 	if err != nil {
 		return time.Time{}, opError(op, err)
 	}
@@ -65,35 +82,28 @@ func (p *Prober) SendRR(ctx context.Context, e Expectation) (time.Time, error) {
 	return sent, nil
 }
 
-// spoofedRR runs a spoofed Record Route ping: recv (the prober at req.Src)
-// expects the reply, send (at req.Sender) transmits the probe. A probe
-// dropped on the way (e.g. by strict reverse-path filtering at the
-// sender's first router) is reported as no reply.
+// spoofedRR runs a (normalised) spoofed Record Route ping: recv (the
+// prober at req.Src) expects the reply, send (at req.Sender) transmits the
+// probe. A probe dropped on the way (e.g. by strict reverse-path filtering
+// at the sender's first router) is reported as no reply; the RTT runs from
+// the transmission (both probers read one clock).
 func spoofedRR(ctx context.Context, recv, send *Prober, req meas.RRRequest) (meas.RRPing, error) {
-	f, e, err := recv.ExpectRR(req.Src, req.Dst, req.Timeout)
+	c, err := recv.ExpectRR(ctx, meas.RRExpectRequest{Src: req.Src, Dst: req.Dst, Timeout: req.Timeout})
 	if err != nil {
 		return meas.RRPing{}, err
 	}
-	sent, err := send.SendRR(ctx, e)
+	ca := c.(*capture)
+	sent, err := send.SendRR(ctx, ca.probe)
 	if err != nil {
-		recv.tbl.resolve(f.pd, Result{}, err)
+		recv.tbl.resolve(ca.f.pd, Result{}, err)
 		return meas.RRPing{}, err
 	}
-	r, err := f.Wait(ctx)
+	r, err := ca.f.Wait(ctx)
 	if err != nil {
 		return meas.RRPing{}, fmt.Errorf("spoofed record route %s as %s to %s: %w", req.Sender, req.Src, req.Dst, err)
 	}
 	if r.Reply != meas.NoReply {
 		r.RTT = r.At.Sub(sent)
 	}
-	return rrResult(e.Src, e.Dst, req.Sender, r), nil
-}
-
-func containsAddr(as []netip.Addr, a netip.Addr) bool {
-	for _, x := range as {
-		if x == a {
-			return true
-		}
-	}
-	return false
+	return rrResult(req.Src, req.Dst, req.Sender, r), nil
 }

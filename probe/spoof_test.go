@@ -67,8 +67,8 @@ func TestSpoofedRR(t *testing.T) {
 	if err != nil || !rr.Replied {
 		t.Errorf("unspoofed RR from h3: %+v, %v", rr, err)
 	}
-	if _, err := g.RecordRoute(ctx, meas.RRRequest{Src: hs, Dst: hd, Sender: netip.MustParseAddr("10.254.0.1")}); !errors.Is(err, probe.ErrNoProber) {
-		t.Errorf("sender without prober: %v, want ErrNoProber", err)
+	if _, err := g.RecordRoute(ctx, meas.RRRequest{Src: hs, Dst: hd, Sender: netip.MustParseAddr("10.254.0.1")}); !errors.Is(err, meas.ErrNoSource) {
+		t.Errorf("sender without prober: %v, want ErrNoSource", err)
 	}
 }
 
@@ -82,18 +82,18 @@ func TestExpectAndSend(t *testing.T) {
 	src := newProber(t, l, "h0", probe.Config{Rate: 1000})
 	vp := newProber(t, l, "h2", probe.Config{Rate: 1000, AllowSpoof: []netip.Addr{hs}})
 	ctx := context.Background()
-	f, e, err := src.ExpectRR(hs, hd, time.Second)
+	c, err := src.ExpectRR(ctx, meas.RRExpectRequest{Src: hs, Dst: hd, Timeout: time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := vp.SendRR(ctx, e); err != nil {
+	if _, err := vp.SendRR(ctx, c.Probe()); err != nil {
 		t.Fatal(err)
 	}
-	r, err := f.Wait(ctx)
-	if err != nil || r.Reply != meas.EchoReply || r.From != hd || len(r.Recorded) == 0 {
+	r, err := c.Wait(ctx)
+	if err != nil || !r.Replied || r.Src != hs || r.Dst != hd || len(r.Recorded) == 0 || len(r.Reverse) == 0 {
 		t.Fatalf("expected reply: %+v, %v", r, err)
 	}
-	if _, _, err := vp.ExpectRR(hs, hd, time.Second); !errors.Is(err, probe.ErrBadRequest) {
+	if _, err := vp.ExpectRR(ctx, meas.RRExpectRequest{Src: hs, Dst: hd}); !errors.Is(err, meas.ErrNoSource) {
 		t.Errorf("expecting at a host that does not own the source: %v", err)
 	}
 }

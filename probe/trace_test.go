@@ -9,7 +9,6 @@ import (
 	"github.com/revtr/revtr/lab/labtest"
 	"github.com/revtr/revtr/topo/topotest"
 
-	"github.com/revtr/revtr/mda"
 	"github.com/revtr/revtr/mda/mdatest"
 	"github.com/revtr/revtr/meas"
 	"github.com/revtr/revtr/probe"
@@ -64,7 +63,7 @@ func TestTraceTruth(t *testing.T) {
 func testFlows() []meas.Flow {
 	fs := []meas.Flow{{Proto: meas.ICMP}, {Proto: meas.ICMP, ID: 4242}}
 	for _, sp := range []uint16{0, 40001, 40002, 40003, 40004} {
-		fs = append(fs, meas.Flow{Proto: meas.UDP, ID: sp}, meas.Flow{Proto: meas.TCP, ID: sp, DstPort: 443})
+		fs = append(fs, meas.Flow{Proto: meas.UDP, ID: sp}, meas.Flow{Proto: meas.TCP, ID: 443, SrcPort: sp})
 	}
 	return fs
 }
@@ -127,7 +126,7 @@ func TestMultipathDiamond(t *testing.T) {
 			t.Fatal(err)
 		}
 		rep := truth.Check(mp)
-		whole := truth.WholeHopProbes(mda.DefaultEpsilon)
+		whole := truth.WholeHopProbes(meas.DefaultEpsilon)
 		t.Logf("%v multipath: %d probes, %d interfaces, %d links; every hop counted as a whole %d", proto, mp.Probes, len(mp.Interfaces), len(mp.Links), whole)
 		if !rep.Complete() || len(rep.Extra) > 0 || len(rep.BadLinks) > 0 {
 			t.Errorf("%v multipath: missing %v, extra %v, links %v", proto, rep.Missing, rep.Extra, rep.BadLinks)

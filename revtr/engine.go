@@ -15,13 +15,13 @@ import (
 // dependency may be nil, which disables what needs it.
 type Config struct {
 	Prober   meas.Prober
-	Atlas    Atlas    // nil: no atlas intersection
-	Aliases  Aliases  // nil: addresses match exactly
-	ASMap    ASMap    // nil: no cidr/asn annotation, symmetry ends' ASes unknown
-	Selector Selector // nil: no spoofed Record Route
-	TwoHost  TwoHost  // nil: no two-host responder
-	Clock    Clock    // nil: WallClock
-	Bogons   Bogons   // nil: ipasn.NewBogons(Allow...)
+	Atlas    Atlas              // nil: no atlas intersection
+	Aliases  Aliases            // nil: addresses match exactly
+	ASMap    ASMap              // nil: no cidr/asn annotation, symmetry ends' ASes unknown
+	Selector Selector           // nil: no spoofed Record Route
+	TwoHost  meas.TwoHostTracer // nil: no two-host responder
+	Clock    Clock              // nil: WallClock
+	Bogons   Bogons             // nil: ipasn.NewBogons(Allow...)
 	// Allow lists prefixes probed even though Bogons rejects them (the
 	// lab's own prefixes).
 	Allow []netip.Prefix

@@ -135,11 +135,11 @@ type twoHost struct {
 	hops []netip.Addr
 }
 
-func (f twoHost) ReversePath(_ context.Context, src, dst netip.Addr) (revtr.TwoHostPath, error) {
-	if dst != f.dst {
-		return revtr.TwoHostPath{Probes: 1}, revtr.ErrNoResponder
+func (f twoHost) TwoHostTrace(_ context.Context, req meas.TwoHostRequest) (meas.TwoHostTrace, error) {
+	if req.Dst != f.dst {
+		return meas.TwoHostTrace{Trace: meas.Trace{Probes: 1}}, meas.ErrNoResponder
 	}
-	return revtr.TwoHostPath{Hops: f.hops, Probes: 3 * len(f.hops)}, nil
+	return twoHostTrace(req, f.hops, 3*len(f.hops)), nil
 }
 
 // TestTwoHost: a destination running the responder gives the exact path,

@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/revtr/revtr/meas"
 	"github.com/revtr/revtr/revtr"
 	"github.com/revtr/revtr/revtr/eval"
 	"github.com/revtr/revtr/revtr/vpsel"
@@ -93,7 +92,7 @@ func run(t testing.TB, e *revtr.Engine, req revtr.Request) revtr.Result {
 // dst to src, as nodes.
 func truthNodes(t testing.TB, tp *topo.Topology, src, dst netip.Addr) []topo.NodeID {
 	t.Helper()
-	p, err := tp.ReversePath(topo.FlowKey{Src: src, Dst: dst, Proto: uint8(meas.ICMP)})
+	p, err := tp.ReversePath(topo.FlowKey{Src: src, Dst: dst})
 	if err != nil {
 		t.Fatal(err)
 	}

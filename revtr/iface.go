@@ -2,7 +2,6 @@ package revtr
 
 import (
 	"context"
-	"errors"
 	"net/netip"
 	"time"
 
@@ -110,21 +109,3 @@ type WallClock struct{}
 
 // Now returns time.Now().
 func (WallClock) Now(context.Context) time.Time { return time.Now() }
-
-// TwoHost asks a two-host reverse traceroute responder (docs/protocols.md §3)
-// on dst for the path from dst back to src. It returns ErrNoResponder when
-// dst runs none.
-type TwoHost interface {
-	ReversePath(ctx context.Context, src, dst netip.Addr) (TwoHostPath, error)
-}
-
-// TwoHostPath is a reverse path a responder traced: the hops after dst,
-// ending at src (silent hops left out), and the probes it took.
-type TwoHostPath struct {
-	Hops   []netip.Addr
-	Probes int
-}
-
-// ErrNoResponder is returned by TwoHost when the destination runs no
-// responder.
-var ErrNoResponder = errors.New("no two-host responder")

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+
+	"github.com/revtr/revtr/meas"
 )
 
 // twoHost asks the destination's responder, if it has one, for the exact
@@ -28,10 +30,13 @@ func (r *run) twoHostHop(ctx context.Context) (bool, error) {
 }
 
 // askResponder asks path[i]'s two-host responder for the reverse path from
-// it and, when one answers, puts that path after it (type HopTwoHost). An
-// address known to run none (a failed presence check within the policy's
-// staleness) is not asked again. A responder that fails is not an error:
-// the other techniques follow.
+// it (a meas.TwoHostRequest with every default: ICMP probes, one request
+// per TTL) and, when the path it traces reaches the source, puts that path
+// after it (type HopTwoHost): the hops after path[i], silent ones left
+// out, ending at the source. An address known to run none (a failed
+// presence check within the policy's staleness) is not asked again. A
+// responder that fails, or a path that stops short of the source, is not
+// an error: the other techniques follow.
 func (r *run) askResponder(ctx context.Context, i int) (bool, error) {
 	th, at := r.e.cfg.TwoHost, r.path[i].Addr
 	if th == nil || r.thAsked[at] || r.e.noResponder.has(at, r.res.Date) {
@@ -42,20 +47,21 @@ func (r *run) askResponder(ctx context.Context, i int) (bool, error) {
 	}
 	r.thAsked[at] = true
 	r.round()
-	p, err := th.ReversePath(ctx, r.req.Src, at)
-	if errors.Is(err, ErrNoResponder) {
+	tr, err := th.TwoHostTrace(ctx, meas.TwoHostRequest{Src: r.req.Src, Dst: at})
+	if errors.Is(err, meas.ErrNoResponder) {
 		r.e.noResponder.mark(at, r.res.Date)
 	}
-	if spendErr := r.spendAfter(max(p.Probes, 1), &r.res.Cost.TwoHost); spendErr != nil {
+	if spendErr := r.spendAfter(max(tr.Probes, 1), &r.res.Cost.TwoHost); spendErr != nil {
 		return false, spendErr
 	}
-	if err != nil {
-		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-			return false, fmt.Errorf("revtr: two-host from %v: %w", at, err)
-		}
+	switch {
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return false, fmt.Errorf("revtr: two-host from %v: %w", at, err)
+	case err != nil, tr.Stop != meas.StopCompleted:
+		// Half a path is not trusted: the other techniques follow.
 		return false, nil
 	}
-	return r.extend(i, twoHostHops(p.Hops, r.nextID()))
+	return r.extend(i, twoHostHops(tr.Path(), r.nextID()))
 }
 
 // twoHostHops turns a responder's path into hops revealed by measurement

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/revtr/revtr/meas"
 	"github.com/revtr/revtr/revtr"
 )
 
@@ -18,15 +19,24 @@ type responders struct {
 	asked []netip.Addr
 }
 
-func (f *responders) ReversePath(_ context.Context, _, at netip.Addr) (revtr.TwoHostPath, error) {
+func (f *responders) TwoHostTrace(_ context.Context, req meas.TwoHostRequest) (meas.TwoHostTrace, error) {
 	f.mu.Lock()
-	f.asked = append(f.asked, at)
+	f.asked = append(f.asked, req.Dst)
 	f.mu.Unlock()
-	hops, ok := f.paths[at]
+	hops, ok := f.paths[req.Dst]
 	if !ok {
-		return revtr.TwoHostPath{Probes: 1}, revtr.ErrNoResponder
+		return meas.TwoHostTrace{Trace: meas.Trace{Probes: 1}}, meas.ErrNoResponder
 	}
-	return revtr.TwoHostPath{Hops: hops, Probes: 1 + 3*len(hops)}, nil
+	return twoHostTrace(req, hops, 1+3*len(hops)), nil
+}
+
+// twoHostTrace is a completed two-host trace along hops.
+func twoHostTrace(req meas.TwoHostRequest, hops []netip.Addr, probes int) meas.TwoHostTrace {
+	tr := meas.TwoHostTrace{Trace: meas.Trace{Src: req.Dst, Dst: req.Src, Stop: meas.StopCompleted, Probes: probes}}
+	for i, a := range hops {
+		tr.Hops = append(tr.Hops, meas.Hop{TTL: i + 1, Addr: a, Reply: meas.TimeExceeded})
+	}
+	return tr
 }
 
 func (f *responders) askedSince(n int) []netip.Addr {
@@ -35,7 +45,7 @@ func (f *responders) askedSince(n int) []netip.Addr {
 	return slices.Clone(f.asked[n:])
 }
 
-func twoHostEngine(t *testing.T, p *script, th revtr.TwoHost, hops bool) *revtr.Engine {
+func twoHostEngine(t *testing.T, p *script, th meas.TwoHostTracer, hops bool) *revtr.Engine {
 	t.Helper()
 	pol := revtr.DefaultPolicy()
 	pol.TwoHostHops = hops

@@ -11,15 +11,18 @@ type Counts struct {
 	SpoofedRR   uint64 // Record Route pings sent by a vantage point as a source
 	Trace       uint64 // traceroute probes
 	Multipath   uint64 // multipath traceroute probes
+	TwoHost     uint64 // two-host requests, presence checks included
 	RateLimited uint64 // ICMP errors a router's rate limit suppressed
 	Late        uint64 // replies lost for arriving after their probe's timeout
 }
 
 // Total is the number of probes of every kind.
-func (c Counts) Total() uint64 { return c.Ping + c.RR + c.SpoofedRR + c.Trace + c.Multipath }
+func (c Counts) Total() uint64 {
+	return c.Ping + c.RR + c.SpoofedRR + c.Trace + c.Multipath + c.TwoHost
+}
 
 type counters struct {
-	ping, rr, spoofedRR, trace, multipath, rateLimited, late atomic.Uint64
+	ping, rr, spoofedRR, trace, multipath, twoHost, rateLimited, late atomic.Uint64
 }
 
 // Counts returns the probes sent so far.
@@ -31,6 +34,7 @@ func (n *Network) Counts() Counts {
 		SpoofedRR:   c.spoofedRR.Load(),
 		Trace:       c.trace.Load(),
 		Multipath:   c.multipath.Load(),
+		TwoHost:     c.twoHost.Load(),
 		RateLimited: c.rateLimited.Load(),
 		Late:        c.late.Load(),
 	}

@@ -41,7 +41,7 @@ func ExampleNetwork_RecordRoute() {
 	// forward: [10.0.0.0 10.0.0.2 10.0.0.6]
 	// reverse: [10.0.0.3 10.0.0.1 10.0.0.4 10.0.0.5]
 	// rtt: 4.4ms virtual time: 4.4ms
-	// probes: {Ping:0 RR:1 SpoofedRR:0 Trace:0 Multipath:0 RateLimited:0 Late:0}
+	// probes: {Ping:0 RR:1 SpoofedRR:0 Trace:0 Multipath:0 TwoHost:0 RateLimited:0 Late:0}
 }
 
 // Traceroutes of two UDP flows through the ECMP diamonds of topotest.Diamond
@@ -59,7 +59,7 @@ func ExampleNetwork_Traceroute() {
 	}
 	h0, _ := tp.Node("h0")
 	h1, _ := tp.Node("h1")
-	for _, id := range []uint16{40000, 40003} {
+	for _, id := range []uint16{40000, 40001} {
 		tr, err := n.Traceroute(context.Background(), meas.TraceRequest{
 			Src:  tp.HostAddr(h0.ID, false),
 			Dst:  tp.HostAddr(h1.ID, false),
@@ -72,6 +72,6 @@ func ExampleNetwork_Traceroute() {
 		fmt.Println(id, tr.Stop, tr.Path())
 	}
 	// Output:
-	// 40000 COMPLETED [10.0.0.22 10.0.0.1 10.0.0.3 10.0.0.5 10.0.0.19 10.0.0.21 10.0.0.25]
-	// 40003 COMPLETED [10.0.0.22 10.0.0.1 10.0.0.3 10.0.0.5 10.0.0.15 10.0.0.17 10.0.0.25]
+	// 40000 COMPLETED [10.0.0.22 10.0.0.1 10.0.0.7 10.0.0.9 10.0.0.11 10.0.0.13 10.0.0.25]
+	// 40001 COMPLETED [10.0.0.22 10.0.0.1 10.0.0.3 10.0.0.5 10.0.0.15 10.0.0.17 10.0.0.25]
 }

@@ -52,7 +52,7 @@ func TestGeneratedMatchesTruth(t *testing.T) {
 				continue
 			}
 			src, dst := tp.HostAddr(a.ID, false), tp.HostAddr(b.ID, false)
-			k := topo.FlowKey{Src: src, Dst: dst, Proto: 1}
+			k := topo.FlowKey{Src: src, Dst: dst}
 			fwd, err1 := tp.FlowPath(k)
 			rev, err2 := tp.ReversePath(k)
 			if err1 != nil || err2 != nil {
@@ -79,8 +79,7 @@ func TestGeneratedMatchesTruth(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			sport, dport := f.Ports()
-			kt := topo.FlowKey{Src: src, Dst: dst, Proto: 17, SrcPort: sport, DstPort: dport}
+			kt := topo.FlowKey{Src: src, Dst: dst, Flow: f}
 			p, _ := tp.FlowPath(kt)
 			want := tp.TraceAddrs(p, false)
 			for i, h := range p[1 : len(p)-1] {

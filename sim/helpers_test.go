@@ -60,7 +60,7 @@ func ifaddr(t testing.TB, tp *topo.Topology, a, b string) netip.Addr {
 // twice, the stamping routers back, the source, cut at 9 slots.
 func wantRR(t testing.TB, tp *topo.Topology, from topo.NodeID, src, dst netip.Addr) []netip.Addr {
 	t.Helper()
-	k := topo.FlowKey{Src: src, Dst: dst, Proto: 1}
+	k := topo.FlowKey{Src: src, Dst: dst}
 	fwd, err := tp.Path(from, k)
 	if err != nil {
 		t.Fatalf("path: %v", err)

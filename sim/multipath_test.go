@@ -5,7 +5,6 @@ import (
 	"errors"
 	"testing"
 
-	"github.com/revtr/revtr/mda"
 	"github.com/revtr/revtr/mda/mdatest"
 	"github.com/revtr/revtr/meas"
 	"github.com/revtr/revtr/sim"
@@ -35,7 +34,7 @@ func TestMultipathDiamond(t *testing.T) {
 	if res.Stop != meas.StopCompleted || uint64(res.Probes) != n.Counts().Multipath {
 		t.Errorf("stop %v, %d probes reported, %d counted", res.Stop, res.Probes, n.Counts().Multipath)
 	}
-	whole := truth.WholeHopProbes(mda.DefaultEpsilon)
+	whole := truth.WholeHopProbes(meas.DefaultEpsilon)
 	t.Logf("%d probes, %d interfaces, %d of %d links; every hop counted as a whole: %d probes",
 		res.Probes, len(res.Interfaces), len(res.Links), len(truth.Links), whole)
 	if res.Probes < whole {
@@ -49,11 +48,11 @@ func TestMultipathDiamond(t *testing.T) {
 	if len(icmp.Interfaces) != 7 || len(icmp.Links) != 6 {
 		t.Errorf("ICMP carries no ports and should see one path: %v", icmp.Interfaces)
 	}
-	if _, err := n.Multipath(context.Background(), meas.MultipathRequest{Src: dst.Next(), Dst: dst, Proto: meas.UDP}); !errors.Is(err, sim.ErrNotHost) {
+	if _, err := n.Multipath(context.Background(), meas.MultipathRequest{Src: dst.Next(), Dst: dst, Proto: meas.UDP}); !errors.Is(err, meas.ErrNoSource) {
 		t.Errorf("unknown source: err %v", err)
 	}
-	if _, err := n.Multipath(context.Background(), meas.MultipathRequest{Src: src, Dst: dst}); !errors.Is(err, mda.ErrBadRequest) {
-		t.Errorf("no protocol: err %v", err)
+	if _, err := n.Multipath(context.Background(), meas.MultipathRequest{Src: src, Dst: dst, Proto: 9}); !errors.Is(err, meas.ErrBadRequest) {
+		t.Errorf("bad protocol: err %v", err)
 	}
 }
 
@@ -79,8 +78,8 @@ func TestMultipathShapes(t *testing.T) {
 		}
 		t.Logf("%-8s %d runs, %.1f probes on average (%d to %d), %d missed an interface; %d load balancers, %d missed a successor (%.4f, ε %v)",
 			s.Name, st.runs, float64(st.probes)/float64(st.runs), st.fewest, st.most, st.incomplete, st.lbs, st.missed,
-			float64(st.missed)/float64(st.lbs), mda.DefaultEpsilon)
-		if mdatest.TooMany(st.missed, st.lbs, mda.DefaultEpsilon) {
+			float64(st.missed)/float64(st.lbs), meas.DefaultEpsilon)
+		if mdatest.TooMany(st.missed, st.lbs, meas.DefaultEpsilon) {
 			t.Errorf("%s: miss rate %.4f is significantly above ε", s.Name, float64(st.missed)/float64(st.lbs))
 		}
 	}
@@ -118,7 +117,7 @@ func (st *shapeStats) add(t *testing.T, s mdatest.Shape, n *sim.Network, tp *top
 		st.incomplete++
 		return
 	}
-	whole := truth.WholeHopProbes(mda.DefaultEpsilon)
+	whole := truth.WholeHopProbes(meas.DefaultEpsilon)
 	firstHopSplits := s.Name == "diamond2" || s.Name == "diamond4"
 	if res.Probes < whole || (firstHopSplits && res.Probes != whole) {
 		t.Errorf("%s %v %s: %d probes, counting every hop as a whole %d", s.Name, req.Proto, req.Dst, res.Probes, whole)

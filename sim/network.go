@@ -1,5 +1,6 @@
 // Package sim realises a topo.Topology in memory as a measurement prober
-// (meas.Prober and meas.MultipathProber), so that the reverse traceroute
+// (meas.Prober, meas.MultipathTracer, meas.TwoHostTracer and
+// meas.TwoHostMultipathTracer), so that the reverse traceroute
 // engine can be run at scale without sockets or root.
 //
 // The simulator answers as the Linux kernels of lab/ do on the same
@@ -29,6 +30,10 @@
 //   - Paris traceroute (Augustin et al., IMC 2006: every probe of a flow
 //     carries the header fields load balancers hash), multipath traceroute
 //     (package mda) and ping.
+//   - Two-host reverse traceroute (draft-heiwin-intarea-reverse-traceroute):
+//     hosts whose role says they run a responder answer the presence
+//     check and send each requested probe back toward the client, as
+//     twohost.Responder does; other hosts echo the check, or ignore it.
 //
 // Time is virtual (Clock): a measurement advances its clock by the link
 // delays its packets crossed and the timeouts of silent probes. A reply
@@ -54,20 +59,11 @@ import (
 	"github.com/revtr/revtr/topo"
 )
 
-// Errors callers branch on.
-var (
-	// ErrNotHost is returned when a measurement's source or sender address
-	// is not the address of a host of the topology.
-	ErrNotHost = errors.New("not a host of the topology")
-	// ErrBadRequest is returned for requests no prober could send.
-	ErrBadRequest = errors.New("bad request")
-)
-
 // Config tunes the simulator. The zero value is usable.
 type Config struct {
 	// Timeout is how long a probe waits for its reply when the request
 	// leaves its timeout zero: a silent probe costs it, a later reply is
-	// lost. 0 means DefaultTimeout.
+	// lost. 0 means meas.DefaultTimeout.
 	Timeout time.Duration
 	// ProbeGap is the virtual time between two probes of one measurement:
 	// the prober's pacing. 0 means DefaultProbeGap (100 packets/s, the
@@ -78,19 +74,14 @@ type Config struct {
 	HZ int
 }
 
-// Defaults of Config.
+// Defaults of Config. A probe's timeout defaults to meas.DefaultTimeout.
 const (
-	DefaultTimeout  = time.Second
 	DefaultProbeGap = 10 * time.Millisecond
 	DefaultHZ       = 250
 )
 
-// ttlDefault is the initial TTL of pings, Record Route pings and every reply
-// (Linux's ip_default_ttl).
-const ttlDefault = 64
-
 // Network is a topology realised in memory. It implements meas.Prober and
-// meas.MultipathProber for every host of the topology at once: the request's
+// meas.MultipathTracer for every host of the topology at once: the request's
 // source address says which host sends. Its methods are safe for concurrent
 // use; the Topology must not change while the Network is in use.
 type Network struct {
@@ -109,10 +100,10 @@ type Network struct {
 // New realises t in memory.
 func New(t *topo.Topology, cfg Config) (*Network, error) {
 	if t == nil {
-		return nil, fmt.Errorf("sim: new network: %w: nil topology", ErrBadRequest)
+		return nil, errors.New("sim: new network: nil topology")
 	}
 	if cfg.Timeout <= 0 {
-		cfg.Timeout = DefaultTimeout
+		cfg.Timeout = meas.DefaultTimeout
 	}
 	if cfg.ProbeGap == 0 {
 		cfg.ProbeGap = DefaultProbeGap
@@ -148,27 +139,17 @@ func strictRPF(t *topo.Topology) [][]bool {
 	return s
 }
 
-// host returns the host node owning addr.
+// host returns the host node owning addr: a zero address or one no host
+// owns is meas.ErrNoSource (the simulator is a prober of many hosts).
 func (n *Network) host(op string, addr netip.Addr) (topo.NodeID, error) {
 	if !addr.IsValid() {
-		return 0, fmt.Errorf("sim: %s: %w: missing address", op, ErrBadRequest)
+		return 0, fmt.Errorf("sim: %s: %w: name the sending host (the simulator has many)", op, meas.ErrNoSource)
 	}
 	ep, ok := n.t.Owner(addr)
 	if !ok || n.t.Nodes[ep.Node].Kind != topo.Host {
-		return 0, fmt.Errorf("sim: %s: %s: %w", op, addr, ErrNotHost)
+		return 0, fmt.Errorf("sim: %s: %s is not a host of the topology: %w", op, addr, meas.ErrNoSource)
 	}
 	return ep.Node, nil
-}
-
-// checkDst validates a destination address against the source's family.
-func checkDst(op string, src, dst netip.Addr) error {
-	if !dst.IsValid() {
-		return fmt.Errorf("sim: %s: %w: missing destination", op, ErrBadRequest)
-	}
-	if src.Is4() != dst.Is4() {
-		return fmt.Errorf("sim: %s %s to %s: %w: address families differ", op, src, dst, ErrBadRequest)
-	}
-	return nil
 }
 
 func (n *Network) timeout(d time.Duration) time.Duration {
@@ -185,12 +166,4 @@ func (n *Network) sendTime(start time.Duration, i int) time.Duration {
 		return start
 	}
 	return start + time.Duration(i)*n.cfg.ProbeGap
-}
-
-// icmpProto is the protocol number of ICMP probes of an address family.
-func icmpProto(a netip.Addr) uint8 {
-	if a.Is4() {
-		return uint8(meas.ICMP)
-	}
-	return 58 // ICMPv6
 }

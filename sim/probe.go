@@ -65,7 +65,7 @@ func (n *Network) answer(p *packet, a arrival, at time.Duration, rr *recordRoute
 	nd := &n.t.Nodes[a.node]
 	host := nd.Kind == topo.Host
 	dst := p.key.Dst
-	reply := packet{key: topo.FlowKey{Src: dst, Dst: p.key.Src, Proto: icmpProto(dst)}, ttl: ttlDefault}
+	reply := packet{key: topo.FlowKey{Src: dst, Dst: p.key.Src}, ttl: meas.DefaultTTL} // ICMP
 	if p.rr != nil {
 		if host && nd.Role.DropOptions {
 			return packet{}, 0, false
@@ -76,13 +76,13 @@ func (n *Network) answer(p *packet, a arrival, at time.Duration, rr *recordRoute
 		}
 		reply.rr = rr
 	}
-	switch p.key.Proto {
-	case uint8(meas.UDP):
+	switch p.key.Flow.Proto {
+	case meas.UDP:
 		if !n.icmpAllowed(a.node, p.key.Src, at+a.delay) {
 			return packet{}, 0, false
 		}
 		return reply, meas.DestUnreach, true
-	case uint8(meas.TCP):
+	case meas.TCP:
 		reply.key = p.key.Reverse()
 		return reply, meas.TCPReset, true
 	}
@@ -120,7 +120,7 @@ func (n *Network) icmpError(p *packet, a arrival, at time.Duration) (packet, mea
 	if !from.IsValid() {
 		return packet{}, 0, false
 	}
-	return packet{key: topo.FlowKey{Src: from, Dst: p.key.Src, Proto: icmpProto(from)}, ttl: ttlDefault}, kind, true
+	return packet{key: topo.FlowKey{Src: from, Dst: p.key.Src}, ttl: meas.DefaultTTL}, kind, true
 }
 
 // icmpAllowed applies node's ICMP error rate limit toward dst at virtual

@@ -5,6 +5,7 @@ import (
 	"net/netip"
 	"testing"
 
+	"github.com/revtr/revtr/meas"
 	"github.com/revtr/revtr/topo"
 )
 
@@ -34,8 +35,8 @@ func TestNextHopMatchesTopo(t *testing.T) {
 				if src.Is4() != dst.Is4() {
 					continue
 				}
-				k := topo.FlowKey{Src: src, Dst: dst, Proto: []uint8{1, 6, 17}[r.IntN(3)],
-					SrcPort: uint16(r.Uint32()), DstPort: uint16(r.Uint32())}
+				k := topo.FlowKey{Src: src, Dst: dst, Flow: meas.Flow{Proto: meas.Proto(r.IntN(3)),
+					SrcPort: uint16(r.Uint32()), ID: uint16(r.Uint32())}}
 				for _, fwd := range []bool{false, true} {
 					o1, n1, ok1 := c.nextHop(nd.ID, k, fwd)
 					o2, n2, ok2 := tp.NextHop(nd.ID, k, fwd)

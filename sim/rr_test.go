@@ -202,13 +202,13 @@ func TestRRBadInput(t *testing.T) {
 		req  meas.RRRequest
 		want error
 	}{
-		"unknown source": {meas.RRRequest{Src: netip.MustParseAddr("10.255.0.1"), Dst: hd}, sim.ErrNotHost},
-		"router source":  {meas.RRRequest{Src: r0.Ifaces[0].Addr.Addr(), Dst: hd}, sim.ErrNotHost},
-		"unknown sender": {meas.RRRequest{Src: hs, Dst: hd, Sender: netip.MustParseAddr("10.255.0.1")}, sim.ErrNotHost},
-		"no destination": {meas.RRRequest{Src: hs}, sim.ErrBadRequest},
-		"mixed families": {meas.RRRequest{Src: hs, Dst: netip.MustParseAddr("2001:db8::1")}, sim.ErrBadRequest},
-		"IPv6":           {meas.RRRequest{Src: tp.HostAddr(hostID(tp, "h0"), true), Dst: tp.HostAddr(hostID(tp, "h1"), true)}, sim.ErrBadRequest},
-		"missing source": {meas.RRRequest{Dst: hd}, sim.ErrBadRequest},
+		"unknown source": {meas.RRRequest{Src: netip.MustParseAddr("10.255.0.1"), Dst: hd}, meas.ErrNoSource},
+		"router source":  {meas.RRRequest{Src: r0.Ifaces[0].Addr.Addr(), Dst: hd}, meas.ErrNoSource},
+		"unknown sender": {meas.RRRequest{Src: hs, Dst: hd, Sender: netip.MustParseAddr("10.255.0.1")}, meas.ErrNoSource},
+		"no destination": {meas.RRRequest{Src: hs}, meas.ErrBadRequest},
+		"mixed families": {meas.RRRequest{Src: hs, Dst: netip.MustParseAddr("2001:db8::1")}, meas.ErrBadRequest},
+		"IPv6":           {meas.RRRequest{Src: tp.HostAddr(hostID(tp, "h0"), true), Dst: tp.HostAddr(hostID(tp, "h1"), true)}, meas.ErrBadRequest},
+		"missing source": {meas.RRRequest{Dst: hd}, meas.ErrNoSource},
 	} {
 		if _, err := n.RecordRoute(context.Background(), tc.req); !errors.Is(err, tc.want) {
 			t.Errorf("%s: err %v, want %v", name, err, tc.want)

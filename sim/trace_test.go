@@ -42,8 +42,7 @@ func TestTraceECMP(t *testing.T) {
 		for id := range uint16(24) {
 			f := meas.Flow{Proto: proto, ID: 40000 + id}
 			tr := trace(t, n, meas.TraceRequest{Src: src, Dst: dst, Flow: f})
-			sport, dport := f.Ports()
-			k := topo.FlowKey{Src: src, Dst: dst, Proto: uint8(proto), SrcPort: sport, DstPort: dport}
+			k := topo.FlowKey{Src: src, Dst: dst, Flow: f}
 			if want := wantTrace(t, tp, k); !slices.Equal(tr.Path(), want) {
 				t.Errorf("%v: path %v, want %v", f, tr.Path(), want)
 			}
@@ -156,16 +155,17 @@ func TestTraceBadInput(t *testing.T) {
 	n := network(t, tp, sim.Config{})
 	src, dst := host(t, tp, "h0"), host(t, tp, "h1")
 	for name, req := range map[string]meas.TraceRequest{
-		"no protocol": {Src: src, Dst: dst},
-		"ttls":        {Src: src, Dst: dst, Flow: meas.Flow{Proto: meas.UDP}, FirstTTL: 9, MaxTTL: 3},
-		"max ttl":     {Src: src, Dst: dst, Flow: meas.Flow{Proto: meas.UDP}, MaxTTL: 256},
-		"attempts":    {Src: src, Dst: dst, Flow: meas.Flow{Proto: meas.UDP}, Attempts: -1},
+		"bad protocol": {Src: src, Dst: dst, Flow: meas.Flow{Proto: 3}},
+		"gap limit":    {Src: src, Dst: dst, GapLimit: -1},
+		"ttls":         {Src: src, Dst: dst, Flow: meas.Flow{Proto: meas.UDP}, FirstTTL: 9, MaxTTL: 3},
+		"max ttl":      {Src: src, Dst: dst, Flow: meas.Flow{Proto: meas.UDP}, MaxTTL: 256},
+		"attempts":     {Src: src, Dst: dst, Flow: meas.Flow{Proto: meas.UDP}, Attempts: -1},
 	} {
-		if _, err := n.Traceroute(context.Background(), req); !errors.Is(err, sim.ErrBadRequest) {
+		if _, err := n.Traceroute(context.Background(), req); !errors.Is(err, meas.ErrBadRequest) {
 			t.Errorf("%s: err %v, want ErrBadRequest", name, err)
 		}
 	}
-	if _, err := n.Traceroute(context.Background(), meas.TraceRequest{Src: dst.Next(), Dst: src, Flow: meas.Flow{Proto: meas.UDP}}); !errors.Is(err, sim.ErrNotHost) {
+	if _, err := n.Traceroute(context.Background(), meas.TraceRequest{Src: dst.Next(), Dst: src, Flow: meas.Flow{Proto: meas.UDP}}); !errors.Is(err, meas.ErrNoSource) {
 		t.Errorf("unknown source: err %v", err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -189,7 +189,7 @@ func TestTraceIPv6(t *testing.T) {
 			}
 			src, dst := tp.HostAddr(a, true), tp.HostAddr(b, true)
 			tr := trace(t, n, meas.TraceRequest{Src: src, Dst: dst, Flow: meas.Flow{Proto: meas.ICMP}})
-			k := topo.FlowKey{Src: src, Dst: dst, Proto: 58}
+			k := topo.FlowKey{Src: src, Dst: dst}
 			if want := wantTrace(t, tp, k); tr.Stop != meas.StopCompleted || !slices.Equal(tr.Path(), want) {
 				t.Errorf("IPv6 trace %v (%v), want %v", tr.Path(), tr.Stop, want)
 			}

@@ -3,6 +3,8 @@ package topo
 import (
 	"encoding/binary"
 	"net/netip"
+
+	"github.com/revtr/revtr/meas"
 )
 
 // ECMPSlots is the number of hash buckets the per-flow ECMP hash maps a flow
@@ -14,28 +16,28 @@ const ECMPSlots = 12
 // MaxECMP is the largest number of next hops a route may have.
 const MaxECMP = 4
 
-// FlowKey is what the ECMP hash reads from a packet: both addresses, the
-// protocol (IPv4 protocol or IPv6 next header) and, for UDP and TCP only, the
-// two ports. For other protocols the ports are zero.
+// FlowKey is a packet as the ECMP hash reads it: both addresses and the
+// Paris flow (meas.Flow), whose protocol gives the number in the IP header
+// (ICMP 1 over IPv4, 58 over IPv6) and whose ports, defaults applied, are
+// read for UDP and TCP only. The ICMP checksum is not hashed.
 type FlowKey struct {
-	Src, Dst         netip.Addr
-	Proto            uint8
-	SrcPort, DstPort uint16
+	Src, Dst netip.Addr
+	Flow     meas.Flow
 }
 
 // Key returns the bytes the hash reads, laid out as nftables registers hold
 // them in lab/'s prerouting rule: source and destination address (4 or 16
-// bytes each, network order), the protocol in a zero-padded 4-byte register,
-// then source and destination port (network order) in one 4-byte register.
+// bytes each, network order), the protocol number in a zero-padded 4-byte
+// register, then source and destination port (network order, zero for
+// ICMP) in one 4-byte register.
 func (k FlowKey) Key(buf []byte) []byte {
 	buf = append(buf, k.Src.AsSlice()...)
 	buf = append(buf, k.Dst.AsSlice()...)
-	buf = append(buf, k.Proto, 0, 0, 0)
+	buf = append(buf, k.Flow.Proto.Number(k.Dst.Is6()), 0, 0, 0)
 	var ports [4]byte
-	if k.Proto == 6 || k.Proto == 17 {
-		binary.BigEndian.PutUint16(ports[0:], k.SrcPort)
-		binary.BigEndian.PutUint16(ports[2:], k.DstPort)
-	}
+	sport, dport := k.Flow.Ports()
+	binary.BigEndian.PutUint16(ports[0:], sport)
+	binary.BigEndian.PutUint16(ports[2:], dport)
 	return append(buf, ports[:]...)
 }
 

@@ -27,7 +27,7 @@ func ExampleBuilder() {
 		fmt.Println(err)
 		return
 	}
-	k := topo.FlowKey{Src: tp.HostAddr(src, false), Dst: tp.HostAddr(dst, false), Proto: 1}
+	k := topo.FlowKey{Src: tp.HostAddr(src, false), Dst: tp.HostAddr(dst, false)}
 	p, err := tp.FlowPath(k)
 	if err != nil {
 		fmt.Println(err)

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/revtr/revtr/meas"
 	"github.com/revtr/revtr/topo"
 )
 
@@ -69,7 +70,7 @@ func checkAddrs(t *testing.T, tp *topo.Topology) {
 func checkPair(t *testing.T, tp *topo.Topology, a, b topo.NodeID) {
 	t.Helper()
 	for _, v6 := range []bool{false, true} {
-		k := topo.FlowKey{Src: tp.HostAddr(a, v6), Dst: tp.HostAddr(b, v6), Proto: 17, SrcPort: uint16(a), DstPort: 33434}
+		k := topo.FlowKey{Src: tp.HostAddr(a, v6), Dst: tp.HostAddr(b, v6), Flow: meas.Flow{Proto: meas.UDP, SrcPort: uint16(a), ID: 33434}}
 		p, err := tp.FlowPath(k)
 		if err != nil {
 			t.Fatal(err)
@@ -140,7 +141,7 @@ func hasDiamond(tp *topo.Topology) bool {
 		for _, b := range hostIDs(tp) {
 			paths := map[string]bool{}
 			for port := range uint16(32) {
-				k := topo.FlowKey{Src: tp.HostAddr(a, false), Dst: tp.HostAddr(b, false), Proto: 17, SrcPort: 40000 + port, DstPort: 33434}
+				k := topo.FlowKey{Src: tp.HostAddr(a, false), Dst: tp.HostAddr(b, false), Flow: meas.Flow{Proto: meas.UDP, SrcPort: 40000 + port, ID: 33434}}
 				if p, err := tp.FlowPath(k); err == nil {
 					paths[fmt.Sprint(p.Nodes())] = true
 				}

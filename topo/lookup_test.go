@@ -5,6 +5,7 @@ import (
 	"net/netip"
 	"testing"
 
+	"github.com/revtr/revtr/meas"
 	"github.com/revtr/revtr/topo"
 )
 
@@ -58,7 +59,7 @@ func BenchmarkPath(b *testing.B) {
 	hs := tp.Hosts()
 	b.ReportAllocs()
 	for i := 0; b.Loop(); i++ {
-		k := topo.FlowKey{Src: tp.HostAddr(hs[i%len(hs)], false), Dst: tp.HostAddr(hs[(i/len(hs))%len(hs)], false), Proto: 17, SrcPort: uint16(i)}
+		k := topo.FlowKey{Src: tp.HostAddr(hs[i%len(hs)], false), Dst: tp.HostAddr(hs[(i/len(hs))%len(hs)], false), Flow: meas.Flow{Proto: meas.UDP, SrcPort: uint16(i)}}
 		if _, err := tp.FlowPath(k); err != nil {
 			b.Fatal(err)
 		}
@@ -76,7 +77,7 @@ func TestConcurrentReaders(t *testing.T) {
 		go func() {
 			var err error
 			for i := range 50 {
-				k := topo.FlowKey{Src: tp.HostAddr(hs[(g+i)%len(hs)], false), Dst: tp.HostAddr(hs[(g+2*i+1)%len(hs)], false), Proto: 1}
+				k := topo.FlowKey{Src: tp.HostAddr(hs[(g+i)%len(hs)], false), Dst: tp.HostAddr(hs[(g+2*i+1)%len(hs)], false)}
 				if k.Src == k.Dst {
 					continue
 				}

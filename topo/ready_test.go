@@ -5,6 +5,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/revtr/revtr/meas"
 	"github.com/revtr/revtr/topo"
 	"github.com/revtr/revtr/topo/topotest"
 )
@@ -26,11 +27,11 @@ func names(tp *topo.Topology, p topo.Path) []string {
 	return out
 }
 
-func hostPath(t *testing.T, tp *topo.Topology, src, dst string, v6 bool, proto uint8, sport uint16) topo.Path {
+func hostPath(t *testing.T, tp *topo.Topology, src, dst string, v6 bool, proto meas.Proto, sport uint16) topo.Path {
 	t.Helper()
 	k := topo.FlowKey{
 		Src: tp.HostAddr(node(t, tp, src), v6), Dst: tp.HostAddr(node(t, tp, dst), v6),
-		Proto: proto, SrcPort: sport, DstPort: 33434,
+		Flow: meas.Flow{Proto: proto, SrcPort: sport, ID: 33434},
 	}
 	p, err := tp.FlowPath(k)
 	if err != nil {
@@ -45,7 +46,7 @@ func TestChain(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, v6 := range []bool{false, true} {
-		got := names(tp, hostPath(t, tp, "h0", "h1", v6, 1, 0))
+		got := names(tp, hostPath(t, tp, "h0", "h1", v6, meas.ICMP, 0))
 		want := []string{"h0", "r0", "r1", "r2", "r3", "r4", "h1"}
 		if !slices.Equal(got, want) {
 			t.Errorf("v6=%v path %v, want %v", v6, got, want)
@@ -63,7 +64,7 @@ func TestDiamondBranches(t *testing.T) {
 	}
 	seen := map[string]bool{}
 	for port := uint16(1000); port < 1200; port++ {
-		p := hostPath(t, tp, "h0", "h1", false, 17, port)
+		p := hostPath(t, tp, "h0", "h1", false, meas.UDP, port)
 		if len(p) != 8 {
 			t.Fatalf("path %v has %d nodes, want 8", names(tp, p), len(p))
 		}
@@ -78,7 +79,7 @@ func TestDiamondBranches(t *testing.T) {
 	// Originated packets take the first next hop: the reverse path from h1 is
 	// a forwarded one, but r8's own packets always leave through r5.
 	r8 := node(t, tp, "r8")
-	k := topo.FlowKey{Src: tp.IfaceAddr(topo.Endpoint{Node: r8}, false), Dst: tp.HostAddr(node(t, tp, "h0"), false), Proto: 1}
+	k := topo.FlowKey{Src: tp.IfaceAddr(topo.Endpoint{Node: r8}, false), Dst: tp.HostAddr(node(t, tp, "h0"), false)}
 	p, err := tp.Path(r8, k)
 	if err != nil {
 		t.Fatal(err)
@@ -93,16 +94,16 @@ func TestMultiASAsymmetry(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fwd := hostPath(t, tp, "h0", "h1", false, 1, 0)
-	rev := hostPath(t, tp, "h1", "h0", false, 1, 0)
+	fwd := hostPath(t, tp, "h0", "h1", false, meas.ICMP, 0)
+	rev := hostPath(t, tp, "h1", "h0", false, meas.ICMP, 0)
 	if got, want := tp.ASPath(fwd), []uint32{64512, 64514, 64517, 64513}; !slices.Equal(got, want) {
 		t.Errorf("forward AS path %v, want %v", got, want)
 	}
 	if got, want := tp.ASPath(rev), []uint32{64513, 64516, 64515, 64512}; !slices.Equal(got, want) {
 		t.Errorf("reverse AS path %v, want %v", got, want)
 	}
-	we := names(tp, hostPath(t, tp, "h2", "h3", false, 1, 0))
-	ew := names(tp, hostPath(t, tp, "h3", "h2", true, 1, 0))
+	we := names(tp, hostPath(t, tp, "h2", "h3", false, meas.ICMP, 0))
+	ew := names(tp, hostPath(t, tp, "h3", "h2", true, meas.ICMP, 0))
 	if want := []string{"h2", "r2", "r5", "r6", "r7", "h3"}; !slices.Equal(we, want) {
 		t.Errorf("west→east %v, want %v", we, want)
 	}

@@ -4,6 +4,7 @@ import (
 	"net/netip"
 	"testing"
 
+	"github.com/revtr/revtr/meas"
 	"github.com/revtr/revtr/topo"
 )
 
@@ -67,7 +68,7 @@ func TestKernelTablesMatchTruth(t *testing.T) {
 		for _, n := range tp.Nodes {
 			for _, ifc := range n.Ifaces {
 				for port := range uint16(8) {
-					k := topo.FlowKey{Src: src, Dst: ifc.Addr.Addr(), Proto: 17, SrcPort: 1000 + port, DstPort: 33434}
+					k := topo.FlowKey{Src: src, Dst: ifc.Addr.Addr(), Flow: meas.Flow{Proto: meas.UDP, SrcPort: 1000 + port, ID: 33434}}
 					if tp.Local(r, k.Dst) {
 						continue
 					}

@@ -129,7 +129,7 @@ func (t *Topology) pathStats() PathStats {
 				continue
 			}
 			ps.Pairs++
-			k := FlowKey{Src: t.HostAddr(a, false), Dst: t.HostAddr(b, false), Proto: 1}
+			k := FlowKey{Src: t.HostAddr(a, false), Dst: t.HostAddr(b, false)} // ICMP
 			fwd, err1 := t.Path(a, k)
 			rev, err2 := t.Path(b, k.Reverse())
 			if err1 != nil || err2 != nil {

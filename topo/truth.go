@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+
+	"github.com/revtr/revtr/meas"
 )
 
 // Owner returns the node and interface that own addr. It is the ground
@@ -123,10 +125,16 @@ func (t *Topology) ASPath(p Path) []uint32 {
 	return as
 }
 
-// Reverse returns the key of the packets that answer k: addresses and
-// ports swapped, same protocol.
+// Reverse returns the key of packets of k's protocol sent back by k.Dst
+// to k.Src: addresses and ports swapped (a TCP reset's, a two-host
+// responder's probe toward its client). ICMP keys keep their checksum.
 func (k FlowKey) Reverse() FlowKey {
-	return FlowKey{Src: k.Dst, Dst: k.Src, Proto: k.Proto, SrcPort: k.DstPort, DstPort: k.SrcPort}
+	r := FlowKey{Src: k.Dst, Dst: k.Src, Flow: k.Flow}
+	if k.Flow.Proto == meas.UDP || k.Flow.Proto == meas.TCP {
+		src, dst := k.Flow.Ports()
+		r.Flow.ID, r.Flow.SrcPort = src, dst
+	}
+	return r
 }
 
 // FlowPath returns the path of flow k from the node owning k.Src to the

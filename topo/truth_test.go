@@ -6,6 +6,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/revtr/revtr/meas"
 	"github.com/revtr/revtr/topo"
 	"github.com/revtr/revtr/topo/topotest"
 )
@@ -38,7 +39,7 @@ func TestTraceAndRRAddrs(t *testing.T) {
 	tp := stampChain(t)
 	h0, _ := tp.Node("h0")
 	h1, _ := tp.Node("h1")
-	k := topo.FlowKey{Src: tp.HostAddr(h0.ID, false), Dst: tp.HostAddr(h1.ID, false), Proto: 1}
+	k := topo.FlowKey{Src: tp.HostAddr(h0.ID, false), Dst: tp.HostAddr(h1.ID, false)}
 	fwd, err := tp.FlowPath(k)
 	if err != nil {
 		t.Fatal(err)
@@ -82,7 +83,7 @@ func TestInterdomain(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := hostPath(t, tp, "h2", "h3", false, 1, 0) // h2 r2 | r5 r6 r7 h3
+	p := hostPath(t, tp, "h2", "h3", false, meas.ICMP, 0) // h2 r2 | r5 r6 r7 h3
 	var inter []int
 	for i := range len(p) - 1 {
 		if tp.Interdomain(p, i) {
@@ -116,7 +117,7 @@ func TestTruthErrors(t *testing.T) {
 	}
 	// An unowned address inside the AS: routers have no route for it.
 	n, _ := tp.Node("h0")
-	if _, err := tp.Path(n.ID, topo.FlowKey{Src: h0, Dst: netip.MustParseAddr("10.0.0.200"), Proto: 1}); !errors.Is(err, topo.ErrNoRoute) {
+	if _, err := tp.Path(n.ID, topo.FlowKey{Src: h0, Dst: netip.MustParseAddr("10.0.0.200")}); !errors.Is(err, topo.ErrNoRoute) {
 		t.Errorf("unowned address: %v", err)
 	}
 	if _, ok := tp.Lookup(-1, h0); ok {
@@ -133,7 +134,7 @@ func TestLoopDetected(t *testing.T) {
 		t.Fatal(err)
 	}
 	h0, h1 := tp.Hosts()[0], tp.Hosts()[1]
-	k := topo.FlowKey{Src: tp.HostAddr(h0, false), Dst: tp.HostAddr(h1, false), Proto: 1}
+	k := topo.FlowKey{Src: tp.HostAddr(h0, false), Dst: tp.HostAddr(h1, false)}
 	// Point r1's route toward h1 back at r0 (its e0).
 	r1, _ := tp.Node("r1")
 	route, ok := tp.Lookup(r1.ID, k.Dst)
@@ -161,7 +162,7 @@ func TestHopLink(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := hostPath(t, tp, "h2", "h3", false, 1, 0) // h2 r2 | r5 r6 r7 h3
+	p := hostPath(t, tp, "h2", "h3", false, meas.ICMP, 0) // h2 r2 | r5 r6 r7 h3
 	for i := range len(p) - 1 {
 		l, ok := tp.HopLink(p, i)
 		if !ok {

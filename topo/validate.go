@@ -208,8 +208,8 @@ func (t *Topology) validatePaths() error {
 			}
 			src, dst := t.Nodes[s].Ifaces[0], t.Nodes[d].Ifaces[0]
 			for _, k := range []FlowKey{
-				{Src: src.Addr.Addr(), Dst: dst.Addr.Addr(), Proto: 1},
-				{Src: src.Addr6.Addr(), Dst: dst.Addr6.Addr(), Proto: 58},
+				{Src: src.Addr.Addr(), Dst: dst.Addr.Addr()},
+				{Src: src.Addr6.Addr(), Dst: dst.Addr6.Addr()},
 			} {
 				if _, err := t.Path(s, k); err != nil {
 					return fmt.Errorf("%w: %w", ErrInvalid, err)

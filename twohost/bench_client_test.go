@@ -24,25 +24,25 @@ func BenchmarkReverseWallTime(b *testing.B) {
 	for _, bc := range []struct {
 		name string
 		cfg  twohost.ClientConfig
-		tc   twohost.TraceConfig
+		req  meas.TwoHostRequest
 	}{
-		{"ours", twohost.ClientConfig{}, twohost.TraceConfig{}},
-		{"ours-1query", twohost.ClientConfig{}, twohost.TraceConfig{Queries: 1}},
+		{"ours", twohost.ClientConfig{}, meas.TwoHostRequest{Queries: 3}},
+		{"ours-1query", twohost.ClientConfig{}, meas.TwoHostRequest{}},
 		{"reference", twohost.ClientConfig{Rate: 10, Burst: 1, Timeout: 2 * time.Second},
-			twohost.TraceConfig{Queries: 3, Window: 1, MaxTTL: 15}},
+			meas.TwoHostRequest{Queries: 3, Window: 1, MaxTTL: 15}},
 	} {
 		c := newClient(b, l, "h0", bc.cfg)
-		bc.tc.Proto = meas.UDP
+		bc.req.Dst, bc.req.Flow = target, meas.Flow{Proto: meas.UDP}
 		b.Run(bc.name, func(b *testing.B) {
-			var p twohost.Path
+			var p meas.TwoHostTrace
 			start := time.Now()
 			for b.Loop() {
-				if p, err = c.Reverse(context.Background(), target, bc.tc); err != nil || len(p.Hops) != 10 || p.Stop != meas.StopCompleted {
+				if p, err = c.TwoHostTrace(context.Background(), bc.req); err != nil || len(p.Hops) != 10 || p.Stop != meas.StopCompleted {
 					b.Fatalf("reverse: %d hops, stop %v, %v", len(p.Hops), p.Stop, err)
 				}
 			}
 			b.ReportMetric(time.Since(start).Seconds()/float64(b.N), "s/path")
-			b.ReportMetric(float64(p.Probes+1), "requests/path")
+			b.ReportMetric(float64(p.Probes), "requests/path")
 		})
 	}
 }

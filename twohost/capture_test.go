@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/revtr/revtr/lab"
-	"github.com/revtr/revtr/meas"
 	"github.com/revtr/revtr/topo"
 	"github.com/revtr/revtr/topo/topotest"
 	"github.com/revtr/revtr/twohost"
@@ -60,7 +59,7 @@ func TestCapture(t *testing.T) {
 }
 
 // refusedCase is answered by a responder with a minimum request size.
-var refusedCase = stateCase{"refused", twohost.Query{TTL: 1, Proto: meas.UDP, Flow: 33434}, wire.StateRefused}
+var refusedCase = stateCase{"refused", twohost.Query{TTL: 1, Proto: wire.ProtoUDP, Flow: 33434}, wire.StateRefused}
 
 // capture sends the cases over IPv4 then IPv6 from c to h1 and returns
 // the requests and answers tcpdump saw on h1's e0.

@@ -75,16 +75,27 @@ const (
 	FormatDOT                // --dot: Graphviz
 )
 
+// Tracer is what forward measurements need: a Paris traceroute and a
+// multipath traceroute from the client's host (probe.Prober implements
+// it).
+type Tracer interface {
+	meas.Tracer
+	meas.MultipathTracer
+}
+
 // TracerouteConfig is one `revtr traceroute` run.
 type TracerouteConfig struct {
 	Target    netip.Addr
 	Mode      Mode
-	Multipath bool            // --multipath; else single path with Trace.Flow
-	Trace     TraceConfig     // -P, --flow, --max-ttl, -q, --gap, --window
-	Multi     MultipathConfig // --epsilon (Proto and MaxTTL come from Trace)
-	Client    ClientConfig    // --rate, --timeout, --request-len
-	Format    Format
-	Text      TextOptions // resolver unless -n, prefix-to-AS map
+	Multipath bool // --multipath; else single path with Trace.Flow
+	// Trace is the flow, TTLs, queries, gap limit, window and timeout of
+	// both directions (its addresses are ignored); forward traces send
+	// up to Trace.Queries probes to a silent TTL.
+	Trace   meas.TwoHostRequest
+	Epsilon float64      // --epsilon (multipath)
+	Client  ClientConfig // --rate, --request-len, --tos
+	Format  Format
+	Text    TextOptions // resolver unless -n, prefix-to-AS map
 	// Tracer measures forward paths; nil opens a probe.Prober in the
 	// calling namespace when the mode needs one.
 	Tracer Tracer
@@ -92,7 +103,7 @@ type TracerouteConfig struct {
 
 // Traceroute runs cfg from the calling thread's network namespace and
 // writes the result to w. A target without a responder is an error
-// (ErrNoResponder) the caller should turn into a non-zero exit.
+// (meas.ErrNoResponder) the caller should turn into a non-zero exit.
 func Traceroute(ctx context.Context, cfg TracerouteConfig, w io.Writer) (err error) {
 	c, err := NewClient(cfg.Client)
 	if err != nil {
@@ -100,36 +111,31 @@ func Traceroute(ctx context.Context, cfg TracerouteConfig, w io.Writer) (err err
 	}
 	defer func() { err = errors.Join(err, c.Close()) }()
 	if cfg.Tracer == nil && cfg.Mode != ModeReverse {
-		p, err := probe.New(probe.Config{Rate: cfg.Client.Rate, Timeout: cfg.Client.Timeout})
+		p, err := probe.New(probe.Config{Rate: cfg.Client.Rate, Timeout: cfg.Trace.Timeout})
 		if err != nil {
 			return fmt.Errorf("twohost: forward prober: %w", err)
 		}
 		defer p.Close()
 		cfg.Tracer = p
 	}
+	cfg.Trace.Dst = cfg.Target
 	if cfg.Multipath {
 		return multipathRun(ctx, c, cfg, w)
 	}
 	var paths []Path
-	switch cfg.Mode {
-	case ModeReverse:
-		p, err := c.Reverse(ctx, cfg.Target, cfg.Trace)
+	if cfg.Mode != ModeForward {
+		r, err := c.TwoHostTrace(ctx, cfg.Trace)
 		if err != nil {
 			return err
 		}
-		paths = []Path{p}
-	case ModeTwoWay:
-		tw, err := c.TwoWay(ctx, cfg.Tracer, cfg.Target, cfg.Trace)
+		paths = append(paths, reversePath(r))
+	}
+	if cfg.Mode != ModeReverse {
+		t, err := cfg.Tracer.Traceroute(ctx, forwardRequest(cfg.Trace))
 		if err != nil {
-			return err
+			return fmt.Errorf("twohost: forward trace: %w", err)
 		}
-		paths = []Path{tw.Forward, tw.Reverse}
-	default:
-		p, err := ForwardPath(ctx, cfg.Tracer, cfg.Target, cfg.Trace)
-		if err != nil {
-			return err
-		}
-		paths = []Path{p}
+		paths = append([]Path{forwardPath(t)}, paths...)
 	}
 	switch cfg.Format {
 	case FormatJSON:
@@ -140,20 +146,29 @@ func Traceroute(ctx context.Context, cfg TracerouteConfig, w io.Writer) (err err
 	return WriteText(ctx, w, cfg.Text, paths...)
 }
 
+// forwardRequest is the forward traceroute of a two-host request's
+// parameters: the same flow from the prober's default source port, the
+// queries as attempts.
+func forwardRequest(r meas.TwoHostRequest) meas.TraceRequest {
+	return meas.TraceRequest{Dst: r.Dst, Flow: meas.Flow{Proto: r.Flow.Proto, ID: r.Flow.ID},
+		FirstTTL: r.FirstTTL, MaxTTL: r.MaxTTL, GapLimit: r.GapLimit, Attempts: r.Queries,
+		Window: r.Window, Timeout: r.Timeout}
+}
+
 func multipathRun(ctx context.Context, c *Client, cfg TracerouteConfig, w io.Writer) error {
-	mc := cfg.Multi
-	mc.Proto, mc.MaxTTL, mc.GapLimit = cfg.Trace.Proto, cfg.Trace.MaxTTL, cfg.Trace.GapLimit
+	req := meas.MultipathRequest{Dst: cfg.Target, Proto: cfg.Trace.Flow.Proto, Epsilon: cfg.Epsilon,
+		FirstTTL: cfg.Trace.FirstTTL, MaxTTL: cfg.Trace.MaxTTL, GapLimit: cfg.Trace.GapLimit, Timeout: cfg.Trace.Timeout}
 	var dirs []Direction
 	var ms []meas.Multipath
 	if cfg.Mode != ModeReverse {
-		m, err := ForwardMultipath(ctx, cfg.Tracer, cfg.Target, mc)
+		m, err := cfg.Tracer.Multipath(ctx, req)
 		if err != nil {
-			return err
+			return fmt.Errorf("twohost: forward multipath: %w", err)
 		}
 		dirs, ms = append(dirs, Forward), append(ms, m)
 	}
 	if cfg.Mode != ModeForward {
-		m, err := c.ReverseMultipath(ctx, cfg.Target, mc)
+		m, err := c.TwoHostMultipath(ctx, req)
 		if err != nil {
 			return err
 		}
@@ -168,6 +183,43 @@ func multipathRun(ctx context.Context, c *Client, cfg TracerouteConfig, w io.Wri
 	return WriteMultipathText(ctx, w, cfg.Text, dirs, ms...)
 }
 
+// Direction says which way a path was measured.
+type Direction uint8
+
+// Directions.
+const (
+	Forward Direction = iota // from the client to the target
+	Reverse                  // from the target (its responder) back to the client
+)
+
+func (d Direction) String() string {
+	if d == Reverse {
+		return "reverse"
+	}
+	return "forward"
+}
+
+// Path is a single-path trace in one direction: per TTL, the first answer
+// (silent TTLs have a zero Addr), and in Queries every answer of every
+// TTL, in the order sent.
+type Path struct {
+	Direction Direction
+	meas.Trace
+	Queries [][]meas.Hop
+}
+
+func reversePath(t meas.TwoHostTrace) Path {
+	return Path{Direction: Reverse, Trace: t.Trace, Queries: t.Queries}
+}
+
+func forwardPath(t meas.Trace) Path {
+	p := Path{Direction: Forward, Trace: t}
+	for _, h := range t.Hops {
+		p.Queries = append(p.Queries, []meas.Hop{h})
+	}
+	return p
+}
+
 // ResolveTarget turns a name or address into an address of the wanted
 // family (-6 for IPv6); an address is taken as it is.
 func ResolveTarget(ctx context.Context, host string, v6 bool) (netip.Addr, error) {
@@ -180,7 +232,7 @@ func ResolveTarget(ctx context.Context, host string, v6 bool) (netip.Addr, error
 	}
 	as, err := net.DefaultResolver.LookupNetIP(ctx, network, host)
 	if err != nil || len(as) == 0 {
-		return netip.Addr{}, fmt.Errorf("twohost: resolve %s (%s): %w", host, network, errors.Join(err, ErrBadQuery))
+		return netip.Addr{}, fmt.Errorf("twohost: resolve %s (%s): %w", host, network, errors.Join(err, meas.ErrBadRequest))
 	}
 	return as[0].Unmap(), nil
 }

@@ -54,12 +54,12 @@ func TestTracerouteEntryPoint(t *testing.T) {
 		})
 		return out.String(), err
 	}
-	txt, err := run(twohost.TracerouteConfig{Mode: twohost.ModeTwoWay, Trace: twohost.TraceConfig{Proto: meas.TCP}})
+	txt, err := run(twohost.TracerouteConfig{Mode: twohost.ModeTwoWay, Trace: meas.TwoHostRequest{Flow: meas.Flow{Proto: meas.TCP}}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, a := range append(truthTrace(t, tp, client, target, twohost.ForwardFlow(meas.TCP, 0)),
-		truthTrace(t, tp, target, client, twohost.ReverseFlow(meas.TCP, 0))...) {
+	for _, a := range append(truthTrace(t, tp, client, target, meas.Flow{Proto: meas.TCP}),
+		truthTrace(t, tp, target, client, meas.Flow{Proto: meas.TCP, SrcPort: meas.TwoHostSrcPort})...) {
 		if !strings.Contains(txt, " "+a.String()+" ") {
 			t.Errorf("table lacks %v:\n%s", a, txt)
 		}
@@ -81,7 +81,7 @@ func TestTracerouteEntryPoint(t *testing.T) {
 	err = l.Do("h1", func() error {
 		return twohost.Traceroute(context.Background(), twohost.TracerouteConfig{Target: client, Client: fastClient()}, &out)
 	})
-	if !errors.Is(err, twohost.ErrNoResponder) {
+	if !errors.Is(err, meas.ErrNoResponder) {
 		t.Errorf("toward a plain host: %v, want ErrNoResponder", err)
 	}
 }

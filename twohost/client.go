@@ -13,15 +13,16 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/revtr/revtr/internal/rawsock"
+	"github.com/revtr/revtr/meas"
 	"github.com/revtr/revtr/wire"
 )
 
 // Client defaults. The reference client sends one request every 0.1 s and
-// waits 2 s for each; ours keeps several in flight within a token bucket.
+// waits 2 s for each; ours keeps several in flight within a token bucket
+// and waits meas.DefaultTimeout, as every prober does.
 const (
-	DefaultClientRate    = 50 // requests per second
-	DefaultClientBurst   = 10
-	DefaultClientTimeout = 2 * time.Second
+	DefaultClientRate  = 50 // requests per second
+	DefaultClientBurst = 10
 )
 
 // ErrClientClosed means the client was closed while a request waited.
@@ -33,8 +34,8 @@ type ClientConfig struct {
 	// DefaultClientRate and DefaultClientBurst.
 	Rate  float64
 	Burst int
-	// Timeout is how long a request waits for its answer; 0 means
-	// DefaultClientTimeout.
+	// Timeout is how long a request waits for its answer when the
+	// request gives none; 0 means meas.DefaultTimeout.
 	Timeout time.Duration
 	// RequestLen pads requests with zeros to this many ICMP bytes, for
 	// responders that enforce a minimum request size; 0 or less than 12
@@ -83,7 +84,7 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 		cfg.Burst = DefaultClientBurst
 	}
 	if cfg.Timeout <= 0 {
-		cfg.Timeout = DefaultClientTimeout
+		cfg.Timeout = meas.DefaultTimeout
 	}
 	c := &Client{cfg: cfg, limiter: rate.NewLimiter(rate.Limit(cfg.Rate), cfg.Burst),
 		pending: make(map[pendingKey]chan answer), done: make(chan struct{}), nextID: uint16(time.Now().UnixNano())}

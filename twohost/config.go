@@ -22,9 +22,6 @@ const (
 	DefaultMaxRequesters  = 10000 // requester rate limiters kept at once
 )
 
-// ProbeSrcPort is the source port of the responder's UDP and TCP probes.
-const ProbeSrcPort = 1021
-
 // ErrConfig is returned for a ResponderConfig the responder cannot run with.
 var ErrConfig = errors.New("bad responder configuration")
 

@@ -28,8 +28,8 @@ func ExampleServe() {
 	}
 }
 
-// The reverse path from a responder back to us, printed like traceroute -n.
-func ExampleClient_Reverse() {
+// The reverse path from a responder back to us, hop by hop.
+func ExampleClient_TwoHostTrace() {
 	c, err := twohost.NewClient(twohost.ClientConfig{})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -37,10 +37,12 @@ func ExampleClient_Reverse() {
 	}
 	defer c.Close()
 	ctx := context.Background()
-	p, err := c.Reverse(ctx, netip.MustParseAddr("198.18.0.1"), twohost.TraceConfig{Proto: meas.UDP, Flow: 33434})
+	p, err := c.TwoHostTrace(ctx, meas.TwoHostRequest{Dst: netip.MustParseAddr("198.18.0.1"), Flow: meas.Flow{Proto: meas.UDP}})
 	if err != nil {
-		fmt.Fprintln(os.Stderr, err) // e.g. "target runs no two-host responder"
+		fmt.Fprintln(os.Stderr, err) // e.g. "no two-host responder"
 		return
 	}
-	twohost.WriteText(ctx, os.Stdout, twohost.TextOptions{}, p)
+	for _, h := range p.Hops {
+		fmt.Println(h.TTL, h.Addr, h.RTT)
+	}
 }

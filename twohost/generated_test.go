@@ -59,12 +59,12 @@ func checkGenerated(t *testing.T, tp *topo.Topology, c *twohost.Client, resp, sr
 	target, client := tp.HostAddr(resp.ID, v6), tp.HostAddr(src.ID, v6)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	p, err := c.Reverse(ctx, target, twohost.TraceConfig{Proto: meas.UDP, Flow: 33500, Queries: 2, GapLimit: 6})
+	p, err := c.TwoHostTrace(ctx, meas.TwoHostRequest{Dst: target, Flow: meas.Flow{Proto: meas.UDP, ID: 33500}, Queries: 2, GapLimit: 6})
 	if err != nil {
 		t.Errorf("%s -> %s v6=%v: %v", resp.Name, src.Name, v6, err)
 		return
 	}
-	path, err := tp.FlowPath(flowKey(target, client, p.Flow))
+	path, err := tp.FlowPath(topo.FlowKey{Src: target, Dst: client, Flow: p.Flow})
 	if err != nil {
 		t.Fatal(err)
 	}

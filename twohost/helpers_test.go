@@ -65,21 +65,11 @@ func hostAddr(t testing.TB, tp *topo.Topology, name string, v6 bool) netip.Addr 
 	return tp.HostAddr(n.ID, v6)
 }
 
-// flowKey is the ECMP key of probes of flow f from src to dst.
-func flowKey(src, dst netip.Addr, f meas.Flow) topo.FlowKey {
-	k := topo.FlowKey{Src: src, Dst: dst, Proto: uint8(f.Proto)}
-	if f.Proto == meas.ICMP && dst.Is6() {
-		k.Proto = 58
-	}
-	k.SrcPort, k.DstPort = f.Ports()
-	return k
-}
-
 // truthTrace is the ground-truth traceroute of flow f from src to dst:
 // the inbound interface of every hop, the destination last.
 func truthTrace(t testing.TB, tp *topo.Topology, src, dst netip.Addr, f meas.Flow) []netip.Addr {
 	t.Helper()
-	p, err := tp.FlowPath(flowKey(src, dst, f))
+	p, err := tp.FlowPath(topo.FlowKey{Src: src, Dst: dst, Flow: f})
 	if err != nil {
 		t.Fatalf("flow path: %v", err)
 	}

@@ -34,18 +34,20 @@ func TestMultipathDiamond(t *testing.T) {
 	for _, proto := range []meas.Proto{meas.UDP, meas.TCP} {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
-		rev, err := c.ReverseMultipath(ctx, target, twohost.MultipathConfig{Proto: proto})
+		rev, err := c.TwoHostMultipath(ctx, meas.MultipathRequest{Dst: target, Proto: proto})
 		if err != nil {
 			t.Fatal(err)
 		}
-		wantRev, bound := truthGraph(t, tp, target, client, func(id uint16) meas.Flow { return twohost.ReverseFlow(proto, id) })
+		wantRev, bound := truthGraph(t, tp, target, client, func(id uint16) meas.Flow {
+			return meas.Flow{Proto: proto, ID: id, SrcPort: meas.TwoHostSrcPort}
+		})
 		checkGraph(t, "reverse "+proto.String(), rev, wantRev)
 		t.Logf("reverse %v: %d requests, %d interfaces, %d links; MDA bound %d (%.2fx)", proto, rev.Probes,
 			len(rev.Interfaces), len(rev.Links), bound, float64(rev.Probes)/float64(bound))
 		if rev.Probes > bound || rev.Stop != meas.StopCompleted {
 			t.Errorf("reverse %v: %d requests for a bound of %d, stop %v", proto, rev.Probes, bound, rev.Stop)
 		}
-		fwd, err := twohost.ForwardMultipath(ctx, pr, target, twohost.MultipathConfig{Proto: proto})
+		fwd, err := pr.Multipath(ctx, meas.MultipathRequest{Dst: target, Proto: proto})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -95,7 +97,7 @@ func truthGraph(t *testing.T, tp *topo.Topology, src, dst netip.Addr, flow func(
 	succ := map[meas.Interface]map[netip.Addr]bool{}
 	for i := range 500 {
 		prev := meas.Interface{}
-		for ttl, a := range truthTrace(t, tp, src, dst, flow(uint16(mda.FlowBase+i))) {
+		for ttl, a := range truthTrace(t, tp, src, dst, flow(uint16(meas.MultipathFlowBase+i))) {
 			ifs[meas.Interface{TTL: ttl + 1, Addr: a}] = true
 			if succ[prev] == nil {
 				succ[prev] = map[netip.Addr]bool{}
@@ -106,7 +108,7 @@ func truthGraph(t *testing.T, tp *topo.Topology, src, dst netip.Addr, flow func(
 	}
 	bound := 0
 	for _, s := range succ {
-		bound += mda.StoppingPoint(len(s)+1, mda.DefaultEpsilon)
+		bound += mda.StoppingPoint(len(s)+1, meas.DefaultEpsilon)
 	}
 	return ifs, bound
 }

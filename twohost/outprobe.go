@@ -17,24 +17,12 @@ const (
 	udpDataLen  = 12
 )
 
-// probePorts returns the destination port of a UDP or TCP probe of flow:
-// the flow itself, or the protocol's default for flow 0.
-func probePorts(p wire.Proto, flow uint16) uint16 {
-	if flow != 0 {
-		return flow
-	}
-	_, dst := meas.Flow{Proto: meas.Proto(p)}.Ports()
-	return dst
-}
-
 // startProbe opens a session for in and sends its probe; ok false means it
 // was dropped for reason.
 func (r *Responder) startProbe(in *inbound, ll rawsock.LinkAddr, now time.Time) (Reason, bool) {
-	s := session{requester: in.src, local: in.dst, proto: probeProto(in.req.Proto, in.v6),
+	_, dport := in.flow.Ports()
+	s := session{requester: in.src, local: in.dst, proto: wire.Proto(in.flow.Proto.Number(in.v6)), dport: dport,
 		queryID: in.req.ID, seq: in.req.Seq, link: ll, sent: now}
-	if !isICMP(s.proto) {
-		s.dport = probePorts(s.proto, in.req.Flow)
-	}
 	id, ok := r.tbl.add(s)
 	if !ok {
 		return ReasonTableFull, false
@@ -62,7 +50,7 @@ func (r *Responder) startProbe(in *inbound, ll rawsock.LinkAddr, now time.Time) 
 	r.m.probes.WithLabelValues(protoLabel(s.proto)).Inc()
 	if r.log.Enabled(context.Background(), slog.LevelDebug) {
 		r.log.LogAttrs(context.Background(), slog.LevelDebug, "probe sent", slog.String("requester", s.requester.String()),
-			slog.Int("ttl", int(in.req.TTL)), slog.String("proto", s.proto.String()), slog.Int("flow", int(in.req.Flow)),
+			slog.Int("ttl", int(in.req.TTL)), slog.String("flow", in.flow.String()),
 			slog.Int("session", int(id)))
 	}
 	return 0, true
@@ -76,7 +64,7 @@ func (r *Responder) appendProbe(b []byte, s *session, in *inbound) ([]byte, erro
 	h6 := wire.IPv6{TrafficClass: in.tos, FlowLabel: in.flowLabel, NextHeader: s.proto, HopLimit: in.req.TTL,
 		Src: s.local, Dst: s.requester}
 	var seg [wire.TCPHeaderLen + udpDataLen + wire.UDPHeaderLen]byte
-	l4, err := r.appendSegment(seg[:0], s, in.req.Flow)
+	l4, err := r.appendSegment(seg[:0], s, in.flow)
 	if err != nil {
 		return b, err
 	}
@@ -95,22 +83,23 @@ func (r *Responder) appendProbe(b []byte, s *session, in *inbound) ([]byte, erro
 	return append(b, l4...), nil
 }
 
-// appendSegment appends the transport part of s's probe. UDP: checksum =
-// session id; TCP SYN: sequence = instance<<16 | session id; ICMP echo:
-// identifier = session id, sequence = instance, checksum = flow.
-func (r *Responder) appendSegment(b []byte, s *session, flow uint16) ([]byte, error) {
+// appendSegment appends the transport part of s's probe of flow f. UDP:
+// checksum = session id; TCP SYN: sequence = instance<<16 | session id;
+// ICMP echo: identifier = session id, sequence = instance, checksum =
+// the flow's.
+func (r *Responder) appendSegment(b []byte, s *session, f meas.Flow) ([]byte, error) {
 	src, dst := s.local, s.requester
 	switch s.proto {
 	case wire.ProtoUDP:
 		var data [udpDataLen]byte
-		u := wire.UDP{SrcPort: ProbeSrcPort, DstPort: s.dport}
+		u := wire.UDP{SrcPort: meas.TwoHostSrcPort, DstPort: s.dport}
 		if err := u.SteerChecksum(src, dst, data[:], s.id); err != nil {
 			return b, err
 		}
 		b, err := u.AppendBinary(b)
 		return append(b, data[:]...), err
 	case wire.ProtoTCP:
-		t := wire.TCP{SrcPort: ProbeSrcPort, DstPort: s.dport, Seq: uint32(r.instance)<<16 | uint32(s.id),
+		t := wire.TCP{SrcPort: meas.TwoHostSrcPort, DstPort: s.dport, Seq: uint32(r.instance)<<16 | uint32(s.id),
 			Flags: wire.TCPSyn, Window: 65535}
 		if err := t.SetChecksum(src, dst, nil); err != nil {
 			return b, err
@@ -119,7 +108,7 @@ func (r *Responder) appendSegment(b []byte, s *session, flow uint16) ([]byte, er
 	}
 	var data [echoDataLen]byte
 	e := wire.Echo{V6: s.proto == wire.ProtoICMPv6, ID: s.id, Seq: r.instance, Data: data[:]}
-	if err := e.SteerChecksum(src, dst, flow, wire.SteerData); err != nil {
+	if err := e.SteerChecksum(src, dst, f.Checksum(), wire.SteerData); err != nil {
 		return b, err
 	}
 	return e.AppendBinary(b)
@@ -171,10 +160,10 @@ func appendResponse(b []byte, src, dst netip.Addr, resp wire.TwoHostResponse) ([
 
 // protoLabel names a probe protocol in metrics: icmp, tcp or udp.
 func protoLabel(p wire.Proto) string {
-	if isICMP(p) {
-		return "icmp"
+	if mp, ok := meas.ProtoOf(uint8(p), p == wire.ProtoICMPv6); ok {
+		return mp.String()
 	}
-	return meas.Proto(p).String()
+	return p.String()
 }
 
 // packetBuf holds one probe or answer: at most an IPv6 header and a TCP

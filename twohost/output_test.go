@@ -27,7 +27,7 @@ func samplePath() twohost.Path {
 		{{TTL: 4, Addr: addr("10.0.0.3"), RTT: 3 * time.Millisecond, Reply: meas.DestUnreach}},
 	}
 	p := twohost.Path{Direction: twohost.Reverse, Queries: q}
-	p.Src, p.Dst, p.Flow, p.Stop, p.Probes = addr("10.0.0.5"), addr("10.0.0.3"), twohost.ReverseFlow(meas.UDP, 33434), meas.StopCompleted, 8
+	p.Src, p.Dst, p.Flow, p.Stop, p.Probes = addr("10.0.0.5"), addr("10.0.0.3"), meas.Flow{Proto: meas.UDP, ID: 33434, SrcPort: meas.TwoHostSrcPort}, meas.StopCompleted, 8
 	for _, h := range q {
 		p.Hops = append(p.Hops, h[0])
 	}

@@ -30,11 +30,12 @@ func (p Presence) String() string {
 	return fmt.Sprintf("presence(%d)", uint8(p))
 }
 
-// Errors of the measurements, for callers to branch on.
+// Errors of the measurements, for callers to branch on. A destination
+// that echoes the presence check as a plain host does gives
+// meas.ErrNoResponder; ErrSilent and ErrRefused wrap it too, so that
+// callers who only need to know whether a responder can be used test
+// meas.ErrNoResponder.
 var (
-	// ErrNoResponder means the target echoed the presence check: it is a
-	// plain host without a responder.
-	ErrNoResponder = errors.New("target runs no two-host responder")
 	// ErrSilent means the target answered no presence check.
 	ErrSilent = errors.New("target did not answer the presence check")
 	// ErrRefused means the responder refused the requests.
@@ -44,46 +45,51 @@ var (
 	ErrUnsupported = errors.New("responder does not support this protocol or flow")
 )
 
+// presenceTries is how many presence checks Check sends at most.
+const presenceTries = 3
+
 // Check sends TTL-0 presence checks to target (up to three, stopping at
 // the first answer) and says whether a responder runs there.
 func (c *Client) Check(ctx context.Context, target netip.Addr) (Presence, error) {
-	p, _, err := c.check(ctx, target)
+	p, _, _, err := c.check(ctx, target)
 	return p, err
 }
 
-// check is Check that also returns the answer's Distance.
-func (c *Client) check(ctx context.Context, target netip.Addr) (Presence, int, error) {
-	for range 3 {
-		a, err := c.Query(ctx, target, Query{TTL: 0, Proto: meas.UDP, Flow: ProbeSrcPort})
+// check is Check that also returns the answer's Distance and the checks
+// sent.
+func (c *Client) check(ctx context.Context, target netip.Addr) (p Presence, dist, sent int, err error) {
+	for sent < presenceTries {
+		sent++
+		a, err := c.Query(ctx, target, Query{TTL: 0, Proto: wire.ProtoUDP, Flow: meas.TwoHostSrcPort})
 		switch {
 		case err != nil:
-			return Silent, 0, err
+			return Silent, 0, sent, err
 		case !a.Replied:
 			continue
 		case a.Echoed:
-			return NotRunning, 0, nil
+			return NotRunning, 0, sent, nil
 		case a.State == wire.StateTTLZero:
-			return Running, a.Distance(), nil
+			return Running, a.Distance(), sent, nil
 		}
-		return Refusing, 0, nil
+		return Refusing, 0, sent, nil
 	}
-	return Silent, 0, nil
+	return Silent, 0, sent, nil
 }
 
 // require runs the presence check and turns a missing responder into an
 // error naming the target; it returns the estimated reverse distance (0
-// when unknown).
-func (c *Client) require(ctx context.Context, target netip.Addr) (int, error) {
-	p, dist, err := c.check(ctx, target)
+// when unknown) and the checks sent.
+func (c *Client) require(ctx context.Context, target netip.Addr) (dist, sent int, err error) {
+	p, dist, sent, err := c.check(ctx, target)
 	switch {
 	case err != nil:
-		return 0, err
+		return 0, sent, err
 	case p == NotRunning:
-		return 0, fmt.Errorf("%s: %w (it echoed the TTL-0 check as plain Linux does)", target, ErrNoResponder)
+		return 0, sent, fmt.Errorf("%s: %w (it echoed the TTL-0 check as plain Linux does)", target, meas.ErrNoResponder)
 	case p == Silent:
-		return 0, fmt.Errorf("%s: %w", target, ErrSilent)
+		return 0, sent, fmt.Errorf("%s: %w: %w", target, meas.ErrNoResponder, ErrSilent)
 	case p == Refusing:
-		return 0, fmt.Errorf("%s: %w (presence check)", target, ErrRefused)
+		return 0, sent, fmt.Errorf("%s: %w: %w (presence check)", target, meas.ErrNoResponder, ErrRefused)
 	}
-	return dist, nil
+	return dist, sent, nil
 }

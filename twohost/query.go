@@ -2,7 +2,6 @@ package twohost
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/netip"
 	"time"
@@ -11,12 +10,25 @@ import (
 	"github.com/revtr/revtr/wire"
 )
 
-// Query is one request: ask the responder to send a probe of Proto with
-// TTL and Flow back toward the client.
+// Query is one request as it goes on the wire: ask the responder to send
+// a probe of protocol number Proto with TTL and Flow back toward the
+// client. QueryOf builds it from a meas.Flow; the raw fields let tests
+// ask for what no meas.Flow names.
 type Query struct {
 	TTL   uint8
-	Proto meas.Proto
-	Flow  uint16 // UDP/TCP destination port of the probe, ICMP checksum; 0: the protocol's default
+	Proto wire.Proto // the probe's IANA protocol number: ICMP 1 (IPv4) or 58 (IPv6), TCP 6, UDP 17
+	Flow  uint16     // the probe's UDP/TCP destination port, ICMP checksum; 0: the responder's default
+	// Timeout is how long the answer is waited for; 0 means the
+	// client's (ClientConfig.Timeout).
+	Timeout time.Duration
+}
+
+// QueryOf returns the request for a probe of the normalised flow f (see
+// meas.Flow.Normalize) at ttl toward a client of responder's family: the
+// protocol number of the family, the flow's explicit destination port or
+// checksum, so that the responder's defaults never matter.
+func QueryOf(responder netip.Addr, f meas.Flow, ttl int, timeout time.Duration) Query {
+	return Query{TTL: uint8(ttl), Proto: wire.Proto(f.Proto.Number(responder.Is6())), Flow: f.ID, Timeout: timeout}
 }
 
 // Answer is what came back for one Query.
@@ -54,9 +66,6 @@ func (a Answer) Distance() int {
 	return 0
 }
 
-// ErrBadQuery is returned for a query that cannot be sent.
-var ErrBadQuery = errors.New("bad two-host query")
-
 // Query sends one request to responder and waits for its answer, the
 // timeout or ctx. A timeout is not an error: Answer.Replied is false.
 func (c *Client) Query(ctx context.Context, responder netip.Addr, q Query) (Answer, error) {
@@ -67,16 +76,16 @@ func (c *Client) Query(ctx context.Context, responder netip.Addr, q Query) (Answ
 	}
 	switch {
 	case !responder.IsValid():
-		return Answer{}, fmt.Errorf("twohost: query: %w: no responder address", ErrBadQuery)
+		return Answer{}, fmt.Errorf("twohost: query: %w: no responder address", meas.ErrBadRequest)
 	case s == nil:
-		return Answer{}, fmt.Errorf("twohost: query %s: %w", responder, ErrNoIPv6)
+		return Answer{}, fmt.Errorf("twohost: query %s: %w: %w", responder, meas.ErrNotSupported, ErrNoIPv6)
 	}
 	id, ch, err := c.register(responder)
 	if err != nil {
 		return Answer{}, fmt.Errorf("twohost: query %s: %w", responder, err)
 	}
 	defer c.unregister(responder, id)
-	req := wire.TwoHostRequest{V6: responder.Is6(), ID: id, TTL: q.TTL, Proto: wire.Proto(q.Proto), Flow: q.Flow}
+	req := wire.TwoHostRequest{V6: responder.Is6(), ID: id, TTL: q.TTL, Proto: q.Proto, Flow: q.Flow}
 	if err := c.limiter.Wait(ctx); err != nil {
 		return Answer{}, fmt.Errorf("twohost: query %s: %w", responder, err)
 	}
@@ -88,7 +97,7 @@ func (c *Client) Query(ctx context.Context, responder netip.Addr, q Query) (Answ
 	if err := s.Send(msg, responder); err != nil {
 		return Answer{}, fmt.Errorf("twohost: send query to %s: %w", responder, err)
 	}
-	return c.await(ctx, ch, msg, sent)
+	return c.await(ctx, ch, msg, sent, q.Timeout)
 }
 
 // encode builds the request message, padded to RequestLen.
@@ -107,8 +116,11 @@ func (c *Client) encode(req *wire.TwoHostRequest, dst netip.Addr) ([]byte, error
 }
 
 // await waits for the answer to the request msg.
-func (c *Client) await(ctx context.Context, ch chan answer, msg []byte, sent time.Time) (Answer, error) {
-	t := time.NewTimer(c.cfg.Timeout)
+func (c *Client) await(ctx context.Context, ch chan answer, msg []byte, sent time.Time, timeout time.Duration) (Answer, error) {
+	if timeout <= 0 {
+		timeout = c.cfg.Timeout
+	}
+	t := time.NewTimer(timeout)
 	defer t.Stop()
 	select {
 	case a := <-ch:

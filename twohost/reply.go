@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/revtr/revtr/internal/rawsock"
+	"github.com/revtr/revtr/meas"
 	"github.com/revtr/revtr/wire"
 )
 
@@ -103,7 +104,7 @@ func (r *Responder) handleQuote(orig []byte, from netip.Addr, kind replyKind, no
 	sport, dport, _ := q.Ports()
 	r.complete(id, from, kind, now, func(s *session) bool {
 		return s.proto == proto && s.requester == dst && s.local == src &&
-			(isICMP(proto) || (sport == ProbeSrcPort && dport == s.dport))
+			(isICMP(proto) || (sport == meas.TwoHostSrcPort && dport == s.dport))
 	})
 }
 
@@ -111,7 +112,7 @@ func (r *Responder) handleQuote(orig []byte, from netip.Addr, kind replyKind, no
 // probe's sequence number plus one, ports swapped.
 func (r *Responder) handleTCP(b []byte, from netip.Addr, now time.Time) {
 	var t wire.TCP
-	if t.Decode(b) != nil || t.Flags&wire.TCPAck == 0 || t.DstPort != ProbeSrcPort || !(t.IsRST() || t.IsSynAck()) {
+	if t.Decode(b) != nil || t.Flags&wire.TCPAck == 0 || t.DstPort != meas.TwoHostSrcPort || !(t.IsRST() || t.IsSynAck()) {
 		return
 	}
 	seq := t.Ack - 1

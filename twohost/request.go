@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/revtr/revtr/internal/rawsock"
+	"github.com/revtr/revtr/meas"
 	"github.com/revtr/revtr/wire"
 )
 
@@ -18,6 +19,7 @@ type inbound struct {
 	flowLabel uint32 // IPv6 only
 	icmpLen   int    // bytes of the ICMP message, padding included
 	req       wire.TwoHostRequest
+	flow      meas.Flow // the probe's, normalised (admit sets it)
 }
 
 // parseRequest checks and decodes an IP packet holding a request: IP
@@ -103,13 +105,10 @@ func (r *Responder) admit(in *inbound, now time.Time) (state wire.TwoHostState, 
 		return wire.StateRefused, ReasonTooSmall, true
 	case in.req.TTL == 0:
 		return wire.StateTTLZero, 0, true
-	case probeProto(in.req.Proto, in.v6) == 0:
-		return wire.StateBadProtocol, 0, true
-	case isICMP(probeProto(in.req.Proto, in.v6)) && in.req.Flow == 0xffff:
-		// No echo checksum equals 0xffff (wire.Echo.SteerChecksum).
-		return wire.StateBadFlow, 0, true
 	}
-	return wire.StateSuccess, 0, true
+	var st wire.TwoHostState
+	in.flow, st = probeFlow(&in.req, in.v6)
+	return st, 0, true
 }
 
 // refuse counts and logs a dropped request.
@@ -121,19 +120,29 @@ func (r *Responder) refuse(in *inbound, reason Reason) {
 	}
 }
 
-// probeProto returns the protocol of the probe a request asks for, or 0
-// for a protocol the responder does not support. IPv6 requests may name
-// ICMP as 1 (as the reference client does) or 58.
-func probeProto(p wire.Proto, v6 bool) wire.Proto {
-	switch {
-	case p == wire.ProtoUDP || p == wire.ProtoTCP:
-		return p
-	case p == wire.ProtoICMP && !v6:
-		return wire.ProtoICMP
-	case (p == wire.ProtoICMP || p == wire.ProtoICMPv6) && v6:
-		return wire.ProtoICMPv6
+// probeFlow returns the flow of the probe a request asks for, normalised
+// (meas.Flow: flow 0 is the protocol's default, UDP and TCP probes leave
+// from meas.TwoHostSrcPort), or the state refusing it: StateBadProtocol
+// for a protocol the responder does not send, StateBadFlow for an ICMP
+// flow of 0xffff, which no echo checksum equals. IPv6 requests may name
+// ICMP as 58 or, as the reference client once did, 1.
+func probeFlow(req *wire.TwoHostRequest, v6 bool) (meas.Flow, wire.TwoHostState) {
+	p, ok := meas.ProtoOf(uint8(req.Proto), v6)
+	if !ok && v6 && req.Proto == wire.ProtoICMP {
+		p, ok = meas.ICMP, true
 	}
-	return 0
+	if !ok {
+		return meas.Flow{}, wire.StateBadProtocol
+	}
+	f := meas.Flow{Proto: p, ID: req.Flow}
+	if p != meas.ICMP {
+		f.SrcPort = meas.TwoHostSrcPort
+	}
+	f, err := f.Normalize()
+	if err != nil {
+		return meas.Flow{}, wire.StateBadFlow
+	}
+	return f, wire.StateSuccess
 }
 
 func isICMP(p wire.Proto) bool { return p == wire.ProtoICMP || p == wire.ProtoICMPv6 }

@@ -9,6 +9,7 @@ import (
 	"github.com/revtr/revtr/meas"
 	"github.com/revtr/revtr/topo/topotest"
 	"github.com/revtr/revtr/twohost"
+	"github.com/revtr/revtr/wire"
 )
 
 // TestReverseChain checks the reverse path on a chain for every protocol
@@ -23,7 +24,7 @@ func TestReverseChain(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 			defer cancel()
 			src, dst := hostAddr(t, tp, "h1", v6), hostAddr(t, tp, "h0", v6)
-			p, err := c.Reverse(ctx, src, twohost.TraceConfig{Proto: proto, Flow: 33000})
+			p, err := c.TwoHostTrace(ctx, meas.TwoHostRequest{Dst: src, Flow: meas.Flow{Proto: proto, ID: 33000}, Queries: 3})
 			if err != nil {
 				t.Fatalf("%v v6=%v: %v", proto, v6, err)
 			}
@@ -43,7 +44,7 @@ func TestDistance(t *testing.T) {
 	startResponder(t, l, "h1", twohost.ResponderConfig{})
 	c := newClient(t, l, "h0", fastClient())
 	for _, v6 := range []bool{false, true} {
-		a, err := c.Query(context.Background(), hostAddr(t, tp, "h1", v6), twohost.Query{TTL: 0, Proto: meas.UDP})
+		a, err := c.Query(context.Background(), hostAddr(t, tp, "h1", v6), twohost.Query{TTL: 0, Proto: wire.ProtoUDP})
 		if err != nil || a.Distance() != 6 {
 			t.Errorf("v6=%v: answer %+v (distance %d), %v; want distance 6", v6, a, a.Distance(), err)
 		}

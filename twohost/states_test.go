@@ -22,10 +22,10 @@ type stateCase struct {
 
 // stateCases asks for every state a responder sends.
 var stateCases = []stateCase{
-	{"ttl0", twohost.Query{TTL: 0, Proto: meas.UDP, Flow: 33434}, wire.StateTTLZero},
+	{"ttl0", twohost.Query{TTL: 0, Proto: wire.ProtoUDP, Flow: 33434}, wire.StateTTLZero},
 	{"badproto", twohost.Query{TTL: 3, Proto: 50, Flow: 1}, wire.StateBadProtocol},
-	{"badflow", twohost.Query{TTL: 3, Proto: meas.ICMP, Flow: 0xffff}, wire.StateBadFlow},
-	{"success", twohost.Query{TTL: 1, Proto: meas.UDP, Flow: 33434}, wire.StateSuccess},
+	{"badflow", twohost.Query{TTL: 3, Proto: wire.ProtoICMP, Flow: 0xffff}, wire.StateBadFlow},
+	{"success", twohost.Query{TTL: 1, Proto: wire.ProtoUDP, Flow: 33434}, wire.StateSuccess},
 }
 
 // TestStates sends requests for every state to responders on a lab
@@ -59,7 +59,7 @@ func TestStates(t *testing.T) {
 		if p, err := c.Check(ctx, hostAddr(t, tp, "h3", v6)); p != twohost.NotRunning || err != nil {
 			t.Errorf("v6=%v plain host: %v, %v; want %v", v6, p, err, twohost.NotRunning)
 		}
-		if _, err := c.Reverse(ctx, hostAddr(t, tp, "h3", v6), twohost.TraceConfig{}); !errors.Is(err, twohost.ErrNoResponder) {
+		if _, err := c.TwoHostTrace(ctx, meas.TwoHostRequest{Dst: hostAddr(t, tp, "h3", v6)}); !errors.Is(err, meas.ErrNoResponder) {
 			t.Errorf("v6=%v reverse from a plain host: %v, want ErrNoResponder", v6, err)
 		}
 	}

@@ -27,12 +27,12 @@ func TestTOSCopied(t *testing.T) {
 	c := newClient(t, l, "h0", cfg)
 	for _, v6 := range []bool{false, true} {
 		fd := rawUDP(t, l, "h0", v6)
-		a, err := c.Query(context.Background(), hostAddr(t, tp, "h1", v6), twohost.Query{TTL: 64, Proto: meas.UDP, Flow: 44444})
+		a, err := c.Query(context.Background(), hostAddr(t, tp, "h1", v6), twohost.Query{TTL: 64, Proto: wire.ProtoUDP, Flow: 44444})
 		if err != nil || a.State != wire.StateSuccess {
 			t.Fatalf("v6=%v: %+v, %v", v6, a, err)
 		}
 		tos, sport, dport := readProbe(t, fd, v6)
-		if tos != cfg.TOS || sport != twohost.ProbeSrcPort || dport != 44444 {
+		if tos != cfg.TOS || sport != meas.TwoHostSrcPort || dport != 44444 {
 			t.Errorf("v6=%v: probe TOS %#x ports %d->%d, want %#x 1021->44444", v6, tos, sport, dport, cfg.TOS)
 		}
 	}
@@ -85,7 +85,7 @@ func readProbe(t *testing.T, fd int, v6 bool) (tos uint8, sport, dport uint16) {
 				}
 			}
 		}
-		if len(b) >= 4 && binary.BigEndian.Uint16(b) == twohost.ProbeSrcPort {
+		if len(b) >= 4 && binary.BigEndian.Uint16(b) == meas.TwoHostSrcPort {
 			return tos, binary.BigEndian.Uint16(b), binary.BigEndian.Uint16(b[2:])
 		}
 	}

@@ -39,16 +39,21 @@ func TestTwoWayMultiAS(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
 			client, target := hostAddr(t, tp, "h0", v6), hostAddr(t, tp, "h1", v6)
-			tw, err := c.TwoWay(ctx, pr, target, twohost.TraceConfig{Proto: proto, Flow: 40000})
+			flow := meas.Flow{Proto: proto, ID: 40000}
+			rev, err := c.TwoHostTrace(ctx, meas.TwoHostRequest{Dst: target, Flow: flow})
 			if err != nil {
 				t.Fatalf("%v v6=%v: %v", proto, v6, err)
 			}
-			wantRev := truthTrace(t, tp, target, client, twohost.ReverseFlow(proto, 40000))
-			wantFwd := truthTrace(t, tp, client, target, twohost.ForwardFlow(proto, 40000))
-			if got := tw.Reverse.Path(); !slices.Equal(got, wantRev) || tw.Reverse.Stop != meas.StopCompleted {
-				t.Errorf("%v v6=%v: reverse %v (stop %v), want %v", proto, v6, got, tw.Reverse.Stop, wantRev)
+			fwd, err := pr.Traceroute(ctx, meas.TraceRequest{Dst: target, Flow: flow})
+			if err != nil {
+				t.Fatalf("%v v6=%v: %v", proto, v6, err)
 			}
-			if got := tw.Forward.Path(); !slices.Equal(got, wantFwd) {
+			wantRev := truthTrace(t, tp, target, client, rev.Flow)
+			wantFwd := truthTrace(t, tp, client, target, flow)
+			if got := rev.Path(); !slices.Equal(got, wantRev) || rev.Stop != meas.StopCompleted {
+				t.Errorf("%v v6=%v: reverse %v (stop %v), want %v", proto, v6, got, rev.Stop, wantRev)
+			}
+			if got := fwd.Path(); !slices.Equal(got, wantFwd) {
 				t.Errorf("%v v6=%v: forward %v, want %v", proto, v6, got, wantFwd)
 			}
 			if slices.Equal(routers(t, tp, wantRev), reversed(routers(t, tp, wantFwd))) {

@@ -61,7 +61,7 @@ func runDemoSim(cmd *cobra.Command, cfg demo.Config) error {
 	if err != nil {
 		return err
 	}
-	cfg.Prober, cfg.Simulated, cfg.TwoHost = n, true, eval.SimTwoHost{Net: n}
+	cfg.Prober, cfg.Simulated, cfg.TwoHost = n, true, n
 	_, err = demo.Run(cmd.Context(), cfg)
 	return err
 }
@@ -94,7 +94,7 @@ func runDemoLab(cmd *cobra.Command, cfg demo.Config, name string, keep bool) (er
 		return err
 	}
 	defer th.Close()
-	cfg.Prober, cfg.TwoHost = g, th.Engine
+	cfg.Prober, cfg.TwoHost = g, th
 	_, err = demo.Run(cmd.Context(), cfg)
 	return err
 }

@@ -13,7 +13,7 @@ import (
 // prober is what the ping and traceroute commands measure with.
 type prober interface {
 	meas.Prober
-	meas.MultipathProber
+	meas.MultipathTracer
 }
 
 // session is an open prober, the addresses probes leave from, and how to
@@ -169,7 +169,7 @@ func newTracerouteCmd(open opener) *cobra.Command {
 	fs := cmd.Flags()
 	fs.StringVar(&f.from, "from", "", "sending node (lab and sim)")
 	fs.StringVarP(&f.proto, "proto", "P", "udp", "probe protocol: icmp, udp or tcp")
-	fs.Uint16Var(&f.flow, "flow", 0, "flow identifier: UDP/TCP source port, ICMP checksum (0: default)")
+	fs.Uint16Var(&f.flow, "flow", 0, "flow: destination port of the probes (ICMP: checksum); 0 = protocol default (UDP 53, TCP 80, ICMP 0xbeaf)")
 	fs.BoolVar(&f.multipath, "multipath", false, "enumerate every load-balanced path (MDA, Diamond-Miner stopping rule)")
 	fs.Float64Var(&f.epsilon, "epsilon", 0.05, "multipath: failure probability per hop")
 	fs.IntVarP(&f.maxTTL, "max-ttl", "m", 30, "largest TTL")

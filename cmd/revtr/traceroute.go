@@ -56,16 +56,16 @@ func (f *hostTraceFlags) addFlags(cmd *cobra.Command) {
 	fs.BoolVar(&f.reverse, "reverse", false, "trace from TARGET back to this host (TARGET runs the two-host responder)")
 	fs.BoolVar(&f.twoWay, "two-way", false, "trace both directions")
 	fs.StringVarP(&f.proto, "proto", "P", "udp", "probe protocol: udp, tcp or icmp")
-	fs.Uint16Var(&c.Trace.Flow, "flow", 0, "flow: destination port of the probes (ICMP: checksum); 0 = protocol default")
+	fs.Uint16Var(&c.Trace.Flow.ID, "flow", 0, "flow: destination port of the probes (ICMP: checksum); 0 = protocol default (UDP 53, TCP 80, ICMP 0xbeaf)")
 	fs.BoolVar(&f.multipath, "multipath", false, "enumerate every load-balanced path (MDA)")
-	fs.Float64Var(&c.Multi.Epsilon, "epsilon", 0.05, "multipath: failure probability per hop")
+	fs.Float64Var(&c.Epsilon, "epsilon", meas.DefaultEpsilon, "multipath: failure probability per hop")
 	fs.IntVarP(&c.Trace.FirstTTL, "first-ttl", "f", 1, "first TTL")
-	fs.IntVarP(&c.Trace.MaxTTL, "max-ttl", "m", twohost.DefaultMaxTTL, "largest TTL")
+	fs.IntVarP(&c.Trace.MaxTTL, "max-ttl", "m", meas.DefaultMaxTTL, "largest TTL")
 	fs.IntVarP(&c.Trace.Queries, "queries", "q", 3, "probes per hop")
 	fs.IntVar(&c.Trace.GapLimit, "gap", 3, "stop after this many silent hops in a row")
 	fs.IntVar(&c.Trace.Window, "window", 8, "TTLs in flight at once")
 	fs.Float64Var(&c.Client.Rate, "rate", twohost.DefaultClientRate, "probes and two-host requests per second, sustained (a trace's first window leaves at once)")
-	fs.DurationVarP(&c.Client.Timeout, "timeout", "w", 0, "per-probe timeout (0: 2s)")
+	fs.DurationVarP(&c.Trace.Timeout, "timeout", "w", meas.DefaultTimeout, "per-probe timeout")
 	fs.IntVar(&c.Client.RequestLen, "request-len", 0, "pad two-host requests to this many ICMP bytes (responders with a minimum size)")
 	fs.Uint8Var(&c.Client.TOS, "tos", 0, "TOS / traffic class of requests, copied onto the responder's probes")
 	fs.BoolVarP(&f.v6, "ipv6", "6", false, "use IPv6")
@@ -102,9 +102,9 @@ func (f *hostTraceFlags) complete() error {
 	if err != nil {
 		return err
 	}
-	c.Trace.Proto, c.Multi.Proto, c.Multipath = p, p, f.multipath
-	if f.multipath && (c.Multi.Epsilon <= 0 || c.Multi.Epsilon >= 1) {
-		return fmt.Errorf("--epsilon must be in (0, 1), not %g", c.Multi.Epsilon)
+	c.Trace.Flow.Proto, c.Multipath = p, f.multipath
+	if f.multipath && (c.Epsilon <= 0 || c.Epsilon >= 1) {
+		return fmt.Errorf("--epsilon must be in (0, 1), not %g", c.Epsilon)
 	}
 	if c.Trace.FirstTTL < 1 || c.Trace.MaxTTL > 255 || c.Trace.FirstTTL > c.Trace.MaxTTL {
 		return fmt.Errorf("want 1 ≤ --first-ttl ≤ --max-ttl ≤ 255, not %d and %d", c.Trace.FirstTTL, c.Trace.MaxTTL)
@@ -115,7 +115,6 @@ func (f *hostTraceFlags) complete() error {
 	if c.Client.Rate <= 0 {
 		return fmt.Errorf("--rate must be positive, not %g", c.Client.Rate)
 	}
-	c.Multi.MaxTTL, c.Multi.GapLimit = c.Trace.MaxTTL, c.Trace.GapLimit
 	if f.pfx2as != "" {
 		m, err := loadPfx2AS(f.pfx2as)
 		if err != nil {

@@ -55,7 +55,7 @@ func newTruthCmd(gen topoGen) *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVarP(&tf.proto, "proto", "P", "icmp", "probe protocol of the flow: icmp, udp or tcp")
-	cmd.Flags().Uint16Var(&tf.flow, "flow", 0, "flow identifier (UDP/TCP source port; 0 = default)")
+	cmd.Flags().Uint16Var(&tf.flow, "flow", 0, "flow: destination port of the probes (ICMP: checksum); 0 = protocol default (UDP 53, TCP 80, ICMP 0xbeaf)")
 	cmd.Flags().BoolVarP(&tf.v6, "ipv6", "6", false, "show IPv6 addresses")
 	return cmd
 }
@@ -82,11 +82,11 @@ func (f truthFlags) hostsFlowKey(t *topo.Topology, srcName, dstName string) (top
 	if err != nil {
 		return topo.FlowKey{}, err
 	}
-	sp, dp := meas.Flow{Proto: p, ID: f.flow}.Ports()
-	return topo.FlowKey{
-		Src: t.HostAddr(src.ID, f.v6), Dst: t.HostAddr(dst.ID, f.v6),
-		Proto: uint8(p), SrcPort: sp, DstPort: dp,
-	}, nil
+	flow, err := meas.Flow{Proto: p, ID: f.flow}.Normalize()
+	if err != nil {
+		return topo.FlowKey{}, err
+	}
+	return topo.FlowKey{Src: t.HostAddr(src.ID, f.v6), Dst: t.HostAddr(dst.ID, f.v6), Flow: flow}, nil
 }
 
 // printTruth writes the true forward and reverse paths of flow k.
@@ -99,9 +99,9 @@ func printTruth(w io.Writer, t *topo.Topology, k topo.FlowKey, v6 bool) error {
 	if err != nil {
 		return fmt.Errorf("reverse path: %w", err)
 	}
-	fmt.Fprintf(w, "forward %s -> %s (proto %d, ports %d/%d)\n", k.Src, k.Dst, k.Proto, k.SrcPort, k.DstPort)
+	fmt.Fprintf(w, "forward %s -> %s, %v (IP protocol %d)\n", k.Src, k.Dst, k.Flow, k.Flow.Proto.Number(v6))
 	printPath(w, t, fwd, v6)
-	fmt.Fprintf(w, "reverse %s -> %s\n", k.Dst, k.Src)
+	fmt.Fprintf(w, "reverse %s -> %s, %v\n", k.Dst, k.Src, k.Reverse().Flow)
 	printPath(w, t, rev, v6)
 	return nil
 }

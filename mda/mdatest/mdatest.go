@@ -88,7 +88,7 @@ func TruthOf(tp *topo.Topology, src, dst netip.Addr, proto meas.Proto) (Truth, e
 	tr := Truth{Interfaces: make(map[meas.Interface]bool), Links: make(map[meas.MPLink]bool), Dst: dst}
 	buckets := make(map[int]bool)
 	for i := 0; i < maxTruthFlows && len(buckets) < topo.ECMPSlots; i++ {
-		k := FlowKey(src, dst, meas.Flow{Proto: proto, ID: uint16(mda.FlowBase + i)})
+		k := topo.FlowKey{Src: src, Dst: dst, Flow: meas.Flow{Proto: proto, ID: uint16(meas.MultipathFlowBase + i)}}
 		if b := tp.ECMPBucket(k); buckets[b] {
 			continue
 		} else {
@@ -107,16 +107,6 @@ func TruthOf(tp *topo.Topology, src, dst netip.Addr, proto meas.Proto) (Truth, e
 		}
 	}
 	return tr, nil
-}
-
-// FlowKey is the ECMP key of the probes of flow f from src to dst.
-func FlowKey(src, dst netip.Addr, f meas.Flow) topo.FlowKey {
-	k := topo.FlowKey{Src: src, Dst: dst, Proto: uint8(f.Proto)}
-	if f.Proto == meas.ICMP && dst.Is6() {
-		k.Proto = 58
-	}
-	k.SrcPort, k.DstPort = f.Ports()
-	return k
 }
 
 // Report is how a result compares with the truth.

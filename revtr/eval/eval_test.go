@@ -167,7 +167,7 @@ func TestEvalGivenProber(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg.Prober, cfg.Clock, cfg.Parallel, cfg.Responders = n, eval.VirtualClock{Epoch: eval.Epoch}, 1, eval.SimTwoHost{Net: n}
+	cfg.Prober, cfg.Clock, cfg.Parallel, cfg.Responders = n, eval.VirtualClock{Epoch: eval.Epoch}, 1, n
 	if got, err = eval.Run(ctx, cfg); err != nil {
 		t.Fatal(err)
 	}

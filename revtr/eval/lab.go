@@ -82,7 +82,7 @@ func RunLab(ctx context.Context, l *lab.Lab, cfg Config, pc probe.Config) (rep *
 			return nil, err
 		}
 		defer func() { err = errors.Join(err, th.Close()) }()
-		cfg.Responders = th.Engine
+		cfg.Responders = th
 	}
 	cfg.Topology, cfg.Prober, cfg.Clock = l.Topology(), g, RealClock{}
 	return Run(ctx, cfg)

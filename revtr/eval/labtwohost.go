@@ -1,6 +1,7 @@
 package eval
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -12,32 +13,36 @@ import (
 	"github.com/revtr/revtr/twohost"
 )
 
-// LabTwoHost is real two-host responders (docs/protocols.md §3) in a lab: one
-// in every host whose role says it runs one, and a client in every
-// source, each opened inside its host's namespace. Engine is what the
-// engine of our policy asks (Config.Responders); Close stops them all.
+// LabTwoHost is real two-host responders (docs/protocols.md §3) in a lab:
+// one in every host whose role says it runs one, and a client in every
+// source, each opened inside its host's namespace. It is the
+// meas.TwoHostTracer the engine of our policy asks (Config.Responders):
+// each request goes to the client of its source. Close stops them all.
 type LabTwoHost struct {
-	Engine  twohost.Engine
+	clients map[netip.Addr]*twohost.Client
 	closers []io.Closer
 }
 
-// LabTwoHostTrace is how the evaluation's clients trace back: ICMP, the
-// flow of SimTwoHost's traces, one request per TTL (the lab loses no
-// packets; the answered TTLs of SimTwoHost are probed once too).
-func LabTwoHostTrace() twohost.TraceConfig {
-	return twohost.TraceConfig{Proto: meas.ICMP, Queries: 1}
+// TwoHostTrace runs req on the client of req.Src (meas.ErrNoSource for a
+// source without one).
+func (lt *LabTwoHost) TwoHostTrace(ctx context.Context, req meas.TwoHostRequest) (meas.TwoHostTrace, error) {
+	c, ok := lt.clients[req.Src.Unmap()]
+	if !ok {
+		return meas.TwoHostTrace{}, fmt.Errorf("eval: no two-host client for source %s: %w", req.Src, meas.ErrNoSource)
+	}
+	return c.TwoHostTrace(ctx, req)
 }
 
 // StartLabTwoHost starts a responder configured as rc in every responder
 // host of l (rc.Interface defaults to the host's first interface, e0;
 // rc.Logger to one that discards) and a client configured as cc in every
-// source; the clients trace as LabTwoHostTrace says. The caller closes it.
+// source. The caller closes it.
 func StartLabTwoHost(l *lab.Lab, rc twohost.ResponderConfig, cc twohost.ClientConfig) (*LabTwoHost, error) {
 	t := l.Topology()
 	if rc.Logger == nil {
 		rc.Logger = slog.New(slog.DiscardHandler)
 	}
-	lt := &LabTwoHost{Engine: twohost.Engine{Clients: make(map[netip.Addr]*twohost.Client), Trace: LabTwoHostTrace()}}
+	lt := &LabTwoHost{clients: make(map[netip.Addr]*twohost.Client)}
 	for _, id := range t.Hosts() {
 		n := &t.Nodes[id]
 		var err error
@@ -75,7 +80,7 @@ func (lt *LabTwoHost) openClient(src netip.Addr, cfg twohost.ClientConfig) error
 		return err
 	}
 	lt.closers = append(lt.closers, c)
-	lt.Engine.Clients[src] = c
+	lt.clients[src] = c
 	return nil
 }
 

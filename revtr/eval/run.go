@@ -38,7 +38,7 @@ func (w *World) Engine(policy string, tune func(*revtr.Policy), twoHost bool, fi
 		sel = l
 	}
 	tp := &TimedProber{P: w.Prober}
-	var th revtr.TwoHost
+	var th meas.TwoHostTracer
 	if twoHost && pol.Name != revtr.PolicyReference {
 		if w.TwoHost == nil {
 			return nil, nil, fmt.Errorf("eval: two-host asked with no responders (World.TwoHost): %w", ErrConfig)
@@ -101,14 +101,14 @@ func (t *TimedProber) Traceroute(ctx context.Context, r meas.TraceRequest) (meas
 // timedTwoHost adds the wall time spent asking responders to t's, so that
 // engine CPU is told from waiting for them too.
 type timedTwoHost struct {
-	th revtr.TwoHost
+	th meas.TwoHostTracer
 	t  *TimedProber
 }
 
-// ReversePath times the wrapped ReversePath.
-func (t timedTwoHost) ReversePath(ctx context.Context, src, dst netip.Addr) (revtr.TwoHostPath, error) {
+// TwoHostTrace times the wrapped TwoHostTrace.
+func (t timedTwoHost) TwoHostTrace(ctx context.Context, r meas.TwoHostRequest) (meas.TwoHostTrace, error) {
 	defer t.t.since(time.Now())
-	return t.th.ReversePath(ctx, src, dst)
+	return t.th.TwoHostTrace(ctx, r)
 }
 
 // Outcome is one reverse traceroute and its score.

@@ -3,7 +3,6 @@ package eval
 import (
 	"slices"
 
-	"github.com/revtr/revtr/meas"
 	"github.com/revtr/revtr/revtr"
 	"github.com/revtr/revtr/topo"
 )
@@ -47,7 +46,7 @@ type Score struct {
 // score reads the truth; only the evaluator does.
 func score(tp *topo.Topology, res revtr.Result) (Score, error) {
 	var s Score
-	truth, err := tp.ReversePath(topo.FlowKey{Src: res.Src, Dst: res.Dst, Proto: uint8(meas.ICMP)})
+	truth, err := tp.ReversePath(topo.FlowKey{Src: res.Src, Dst: res.Dst}) // ICMP echo replies
 	if err != nil {
 		return s, err
 	}

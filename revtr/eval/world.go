@@ -34,16 +34,16 @@ type Config struct {
 	// Policies to compare; empty means default and reference.
 	Policies []string
 	// TwoHost lets our policy ask two-host responders (the destinations
-	// whose role says they run one): Responders, SimTwoHost on the
-	// simulator by default. It costs every reverse traceroute a presence
+	// whose role says they run one): Responders, the simulator's by
+	// default (sim.Network is a meas.TwoHostTracer). It costs every reverse traceroute a presence
 	// check (a probe and a round) unless the destination is known, so the
 	// comparison with the reference, which never asks, leaves it off by
 	// default.
 	TwoHost bool
 	// Responders is what our policy asks with TwoHost: in the lab, real
 	// responders (LabTwoHost; RunLab sets it). A given Prober with TwoHost
-	// needs it; on the simulator, nil means SimTwoHost.
-	Responders revtr.TwoHost
+	// needs it; on the simulator, nil means the simulator's.
+	Responders meas.TwoHostTracer
 	// Tune, if set, adjusts a built-in policy before use (experiments).
 	Tune func(p *revtr.Policy)
 	// Workers run reverse traceroutes concurrently; 0 means 1, which keeps
@@ -92,7 +92,7 @@ type World struct {
 	Spoofers     []netip.Addr // the vantage points that passed the spoofing test
 	Targets      []netip.Addr
 	Survey       []vpsel.SurveyProbe
-	TwoHost      revtr.TwoHost // the responders our policy asks with Config.TwoHost
+	TwoHost      meas.TwoHostTracer // the responders our policy asks with Config.TwoHost
 	AtlasCost    atlas.Cost
 	SpoofProbes  int // Record Route pings the spoofing tests sent
 	ids          atomic.Uint64
@@ -149,7 +149,7 @@ func newWorld(tp *topo.Topology, cfg Config) (*World, error) {
 		}
 		w.Prober = w.Net
 		if w.TwoHost == nil {
-			w.TwoHost = SimTwoHost{Net: w.Net}
+			w.TwoHost = w.Net
 		}
 		w.setDefaults(VirtualClock{Epoch: Epoch}, 1)
 	}
