@@ -1,0 +1,48 @@
+package probe_test
+
+import (
+	"net/netip"
+	"testing"
+	"time"
+
+	"github.com/revtr/revtr/lab/labtest"
+	"github.com/revtr/revtr/meas/meastest"
+	"github.com/revtr/revtr/probe"
+	"github.com/revtr/revtr/topo"
+)
+
+// TestConformance holds the raw-socket prober to the meaning of every
+// request field (package meastest) in a lab of the conformance topology,
+// the one sim and the two-host client run the same requests on: a Group of
+// every host's prober (a prober of many hosts, spoofed Record Route
+// included), the source's prober alone (a prober of one host), and the
+// two halves of a spoofed Record Route ping, captured at the source and
+// sent by a vantage point.
+func TestConformance(t *testing.T) {
+	tp := build(t)(meastest.Topology())
+	l := labtest.Up(t, tp)
+	group, err := meastest.NewWorld(tp, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := hostGroup(t, l, func(n *topo.Node) probe.Config {
+		cfg := probe.Config{Rate: 2000, Timeout: 500 * time.Millisecond}
+		if n.Role.VantagePoint {
+			cfg.AllowSpoof = []netip.Addr{group.Src}
+		}
+		return cfg
+	})
+	t.Run("group", func(t *testing.T) { meastest.Run(t, g, group) })
+	one := group
+	one.OneHost = true
+	src, err := g.Prober(one.Src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Run("one-host", func(t *testing.T) { meastest.Run(t, src, one) })
+	vp, err := g.Prober(one.Sender)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Run("spoof-halves", func(t *testing.T) { meastest.RunSpoof(t, src, vp, one) })
+}
