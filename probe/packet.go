@@ -16,8 +16,8 @@ const (
 
 // Probe is one packet to send: ICMP echo, UDP or TCP SYN of a Paris flow
 // at a TTL, optionally (IPv4 ICMP echo only) with an empty 9-slot Record
-// Route option. It is what measurements are built of and what the
-// two-host responder will reuse.
+// Route option. It is what measurements are built of, and what the
+// two-host responder sends (AppendProbe builds both).
 type Probe struct {
 	// Src is the source address: zero means the host's first address of
 	// Dst's family; another host's address needs Config.AllowSpoof.
@@ -30,26 +30,33 @@ type Probe struct {
 	// RecordRoute adds an empty Record Route option (IPv4 ICMP only),
 	// first in the options area, as lab routers expect it.
 	RecordRoute bool
+	// TOS is the IPv4 TOS or IPv6 traffic class, FlowLabel the IPv6 flow
+	// label (a two-host responder copies the request's, so that load
+	// balancers treat its probe like the request).
+	TOS       uint8
+	FlowLabel uint32
 	// Timeout is how long to wait for the answer; 0 means the prober's.
 	Timeout time.Duration
 }
 
 // ipHeader is what the IP header of a probe carries.
 type ipHeader struct {
-	src, dst netip.Addr
-	ttl      uint8
-	id       uint16 // IPv4 identification
-	rr       bool
+	src, dst  netip.Addr
+	ttl, tos  uint8
+	flowLabel uint32 // IPv6
+	id        uint16 // IPv4 identification
+	rr        bool
 }
 
 // appendIP appends the IPv4 or IPv6 header for a transport segment of n
 // bytes of protocol proto.
 func appendIP(b []byte, h ipHeader, proto wire.Proto, n int) ([]byte, error) {
 	if h.dst.Is6() {
-		ip := wire.IPv6{PayloadLen: uint16(n), NextHeader: proto, HopLimit: h.ttl, Src: h.src, Dst: h.dst}
+		ip := wire.IPv6{TrafficClass: h.tos, FlowLabel: h.flowLabel, PayloadLen: uint16(n), NextHeader: proto,
+			HopLimit: h.ttl, Src: h.src, Dst: h.dst}
 		return ip.AppendBinary(b)
 	}
-	ip := wire.IPv4{ID: h.id, TTL: h.ttl, Protocol: proto, Src: h.src, Dst: h.dst}
+	ip := wire.IPv4{TOS: h.tos, ID: h.id, TTL: h.ttl, Protocol: proto, Src: h.src, Dst: h.dst}
 	if h.rr {
 		rr := wire.NewRecordRoute(wire.RRMaxSlots)
 		var opts [wire.MaxOptionsLen]byte
@@ -148,7 +155,7 @@ func keyOf(pr *Probe) key {
 // appendProbe appends probe pr (validated, defaults applied) tagged tag
 // by a prober of instance inst.
 func appendProbe(b []byte, pr *Probe, inst, tag uint16) ([]byte, error) {
-	h := ipHeader{src: pr.Src, dst: pr.Dst, ttl: uint8(pr.TTL), id: inst, rr: pr.RecordRoute}
+	h := ipHeader{src: pr.Src, dst: pr.Dst, ttl: uint8(pr.TTL), tos: pr.TOS, flowLabel: pr.FlowLabel, id: inst, rr: pr.RecordRoute}
 	sport, dport := pr.Flow.Ports()
 	switch pr.Flow.Proto {
 	case meas.UDP:

@@ -9,9 +9,11 @@
 // in its checksum, or UDP/TCP from source port 1021 with the flow as
 // destination port — at that TTL, copying the request's TOS (IPv6 traffic
 // class and flow label) so that load balancers treat the probe like the
-// request. It tags the probe with a session id in a field routers quote
-// back in their errors (RFC 792, RFC 1812, RFC 4443): the UDP checksum, the
-// TCP sequence number or the ICMP identifier. When the time exceeded, echo
+// request. The probe is built by probe.AppendProbe, as the raw-socket
+// prober builds its own: the session id rides as the tag in a field
+// routers quote back in their errors (RFC 792, RFC 1812, RFC 4443) — the
+// UDP checksum, the TCP sequence number's low bits or the ICMP sequence
+// number — and the responder's instance in a second one. When the time exceeded, echo
 // reply, port unreachable or RST comes back, it answers the requester
 // with an echo reply with code 1 (wire.TwoHostResponse) holding the node
 // that answered and the probe's RTT in nanoseconds, out of the interface

@@ -8,13 +8,8 @@ import (
 
 	"github.com/revtr/revtr/internal/rawsock"
 	"github.com/revtr/revtr/meas"
+	"github.com/revtr/revtr/probe"
 	"github.com/revtr/revtr/wire"
-)
-
-// Probe payload sizes; two bytes of each steer a checksum.
-const (
-	echoDataLen = 8
-	udpDataLen  = 12
 )
 
 // startProbe opens a session for in and sends its probe; ok false means it
@@ -56,62 +51,15 @@ func (r *Responder) startProbe(in *inbound, ll rawsock.LinkAddr, now time.Time) 
 	return 0, true
 }
 
-// appendProbe appends the probe of session s for request in: the requested
-// TTL and flow, the request's TOS (traffic class and flow label), the
-// session id where routers quote it back.
+// appendProbe appends the probe of session s for request in, built as
+// package probe builds its own (probe.AppendProbe): the requested TTL and
+// flow, the request's TOS (traffic class and flow label), the session id
+// as the tag routers quote back (UDP checksum, TCP sequence low bits, ICMP
+// sequence) and the responder's instance in a second quoted field (IPv4
+// identification, TCP sequence high bits, ICMP identifier).
 func (r *Responder) appendProbe(b []byte, s *session, in *inbound) ([]byte, error) {
-	h := wire.IPv4{TOS: in.tos, ID: r.instance, TTL: in.req.TTL, Protocol: s.proto, Src: s.local, Dst: s.requester}
-	h6 := wire.IPv6{TrafficClass: in.tos, FlowLabel: in.flowLabel, NextHeader: s.proto, HopLimit: in.req.TTL,
-		Src: s.local, Dst: s.requester}
-	var seg [wire.TCPHeaderLen + udpDataLen + wire.UDPHeaderLen]byte
-	l4, err := r.appendSegment(seg[:0], s, in.flow)
-	if err != nil {
-		return b, err
-	}
-	if in.v6 {
-		h6.PayloadLen = uint16(len(l4))
-		b, err = h6.AppendBinary(b)
-	} else {
-		h.TotalLen = uint16(h.Len() + len(l4))
-		if err = h.SetChecksum(); err == nil {
-			b, err = h.AppendBinary(b)
-		}
-	}
-	if err != nil {
-		return b, err
-	}
-	return append(b, l4...), nil
-}
-
-// appendSegment appends the transport part of s's probe of flow f. UDP:
-// checksum = session id; TCP SYN: sequence = instance<<16 | session id;
-// ICMP echo: identifier = session id, sequence = instance, checksum =
-// the flow's.
-func (r *Responder) appendSegment(b []byte, s *session, f meas.Flow) ([]byte, error) {
-	src, dst := s.local, s.requester
-	switch s.proto {
-	case wire.ProtoUDP:
-		var data [udpDataLen]byte
-		u := wire.UDP{SrcPort: meas.TwoHostSrcPort, DstPort: s.dport}
-		if err := u.SteerChecksum(src, dst, data[:], s.id); err != nil {
-			return b, err
-		}
-		b, err := u.AppendBinary(b)
-		return append(b, data[:]...), err
-	case wire.ProtoTCP:
-		t := wire.TCP{SrcPort: meas.TwoHostSrcPort, DstPort: s.dport, Seq: uint32(r.instance)<<16 | uint32(s.id),
-			Flags: wire.TCPSyn, Window: 65535}
-		if err := t.SetChecksum(src, dst, nil); err != nil {
-			return b, err
-		}
-		return t.AppendBinary(b)
-	}
-	var data [echoDataLen]byte
-	e := wire.Echo{V6: s.proto == wire.ProtoICMPv6, ID: s.id, Seq: r.instance, Data: data[:]}
-	if err := e.SteerChecksum(src, dst, f.Checksum(), wire.SteerData); err != nil {
-		return b, err
-	}
-	return e.AppendBinary(b)
+	return probe.AppendProbe(b, probe.Probe{Src: s.local, Dst: s.requester, Flow: in.flow, TTL: int(in.req.TTL),
+		TOS: in.tos, FlowLabel: in.flowLabel}, r.instance, s.id)
 }
 
 // answer sends the response for in back the way the request came.

@@ -58,10 +58,10 @@ func (r *Responder) handleICMP(b []byte, from netip.Addr, v6 bool, now time.Time
 	}
 	switch m.Type {
 	case echoReply:
-		if m.Code != 0 || m.Seq() != r.instance {
+		if m.Code != 0 || m.ID() != r.instance {
 			return
 		}
-		r.complete(m.ID(), from, kindEchoReply, now, func(s *session) bool {
+		r.complete(m.Seq(), from, kindEchoReply, now, func(s *session) bool {
 			return isICMP(s.proto) && s.requester == from
 		})
 	case timeExceeded:
@@ -82,10 +82,10 @@ func (r *Responder) handleQuote(orig []byte, from netip.Addr, kind replyKind, no
 	switch proto {
 	case wire.ProtoICMP, wire.ProtoICMPv6:
 		qid, seq, ok := q.Echo()
-		if !ok || seq != r.instance {
+		if !ok || qid != r.instance {
 			return
 		}
-		id = qid
+		id = seq
 	case wire.ProtoUDP:
 		sum, ok := q.Checksum()
 		if !ok || (!q.V6 && q.IPv4.ID != r.instance) {
