@@ -2,7 +2,6 @@ package probe_test
 
 import (
 	"net/netip"
-	"slices"
 	"testing"
 	"time"
 
@@ -61,23 +60,15 @@ func hostAddr(t testing.TB, tp *topo.Topology, name string, v6 bool) netip.Addr 
 	return tp.HostAddr(node(t, tp, name).ID, v6)
 }
 
-// wantRR is the ground truth of what the source reads in the reply to a
-// Record Route echo sent by node from with source src: stamping routers
-// out, the destination twice, stamping routers back, the source on
-// receipt, cut at 9 slots. The sender does not stamp itself.
+// wantRR is the ground truth of a Record Route ping with source src sent
+// by host from (topo.Topology.RecordRouteTruth).
 func wantRR(t testing.TB, tp *topo.Topology, from topo.NodeID, src, dst netip.Addr) []netip.Addr {
 	t.Helper()
-	k := topo.FlowKey{Src: src, Dst: dst}
-	fwd, err := tp.Path(from, k)
+	rec, err := tp.RecordRouteTruth(tp.HostAddr(from, false), src, dst)
 	if err != nil {
-		t.Fatalf("path: %v", err)
+		t.Fatalf("record route truth: %v", err)
 	}
-	rev, err := tp.ReversePath(k)
-	if err != nil {
-		t.Fatalf("reverse path: %v", err)
-	}
-	all := slices.Concat(tp.RRAddrs(fwd), []netip.Addr{dst, dst}, tp.RRAddrs(rev), []netip.Addr{src})
-	return all[:min(len(all), meas.RRSlots)]
+	return rec
 }
 
 // wantTrace is the ground-truth traceroute of flow f from src to dst.

@@ -2,10 +2,8 @@ package sim_test
 
 import (
 	"net/netip"
-	"slices"
 	"testing"
 
-	"github.com/revtr/revtr/meas"
 	"github.com/revtr/revtr/sim"
 	"github.com/revtr/revtr/topo"
 )
@@ -55,22 +53,15 @@ func ifaddr(t testing.TB, tp *topo.Topology, a, b string) netip.Addr {
 	return netip.Addr{}
 }
 
-// wantRR is the ground truth of a Record Route ping sent by node from with
-// source src: the stamping routers out (topo.RRAddrs), the destination
-// twice, the stamping routers back, the source, cut at 9 slots.
+// wantRR is the ground truth of a Record Route ping with source src sent
+// by host from (topo.Topology.RecordRouteTruth).
 func wantRR(t testing.TB, tp *topo.Topology, from topo.NodeID, src, dst netip.Addr) []netip.Addr {
 	t.Helper()
-	k := topo.FlowKey{Src: src, Dst: dst}
-	fwd, err := tp.Path(from, k)
+	rec, err := tp.RecordRouteTruth(tp.HostAddr(from, false), src, dst)
 	if err != nil {
-		t.Fatalf("path: %v", err)
+		t.Fatalf("record route truth: %v", err)
 	}
-	rev, err := tp.ReversePath(k)
-	if err != nil {
-		t.Fatalf("reverse path: %v", err)
-	}
-	all := slices.Concat(tp.RRAddrs(fwd), []netip.Addr{dst, dst}, tp.RRAddrs(rev), []netip.Addr{src})
-	return all[:min(len(all), meas.RRSlots)]
+	return rec
 }
 
 // wantTrace is the ground truth of a traceroute of flow k: the inbound

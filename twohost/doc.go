@@ -31,10 +31,13 @@
 // request is refused or dropped (Prometheus metrics on a registry the
 // caller passes in).
 //
-// The client runs the presence check, single-path reverse traceroute
-// (several TTLs in flight within a rate limit, stopping after a number of
-// silent hops), forward traceroute through package probe, two-way
-// measurements, and multipath in both directions with the MDA / Diamond-
-// Miner stopping rule (package mda). Results are meas values; Text, JSON
-// and DOT write them out.
+// The client answers meas.TwoHostRequest (Client.TwoHostTrace: the
+// presence check, then several TTLs in flight within a rate limit,
+// stopping where meas.TraceEnd says) and multipath requests from a
+// responder (Client.TwoHostMultipath, the MDA / Diamond-Miner stopping
+// rule of package mda), giving every field the meaning package meas
+// gives it; Query sends one raw request. Forward traces, output formats
+// and the command line are the business of cmd/revtr; the engine takes
+// the client as a meas.TwoHostTracer. The package knows nothing above
+// meas and probe.
 package twohost

@@ -14,13 +14,13 @@ import (
 	"github.com/revtr/revtr/twohost"
 )
 
-// A responder on eth0 with the reference defaults, a minimum request size
-// that rules out amplification, and metrics on :9464, until interrupted.
+// A responder on eth0 with the reference defaults and a minimum request
+// size that rules out amplification, its metrics on a registry of the
+// caller's (serve it with promhttp), until interrupted.
 func ExampleServe() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	reg := prometheus.NewRegistry()
-	go twohost.ServeMetrics(ctx, "127.0.0.1:9464", reg)
 	err := twohost.Serve(ctx, twohost.ResponderConfig{Interface: "eth0", MinRequestLen: 36,
 		Registry: reg, Logger: slog.Default()})
 	if err != nil {

@@ -135,3 +135,11 @@ func TestHotPathAllocs(t *testing.T) {
 		t.Errorf("%v allocations per request", n)
 	}
 }
+
+// TestNoInterface checks the error for an unknown interface; nothing is
+// opened or sent.
+func TestNoInterface(t *testing.T) {
+	if _, err := NewResponder(ResponderConfig{Interface: "revtr-none9"}); !errors.Is(err, ErrNoInterface) {
+		t.Errorf("unknown interface: %v", err)
+	}
+}

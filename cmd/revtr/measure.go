@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"net/netip"
 	"time"
@@ -8,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/revtr/revtr/meas"
+	"github.com/revtr/revtr/twohost"
 )
 
 // prober is what the ping and traceroute commands measure with.
@@ -16,13 +18,49 @@ type prober interface {
 	meas.MultipathTracer
 }
 
-// session is an open prober, the addresses probes leave from, and how to
-// turn a command-line target into an address.
+// twoHostProber traces back from two-host responders: the client of the
+// sending host (twohost.Client), or the simulator.
+type twoHostProber interface {
+	meas.TwoHostTracer
+	meas.TwoHostMultipathTracer
+}
+
+// session is an open prober, the addresses probes leave from, how to turn
+// a command-line target into an address, and how to open the sending
+// host's two-host client when a command needs one.
 type session struct {
 	p       prober
 	addrs   []netip.Addr // the sending host's own addresses
-	resolve func(s string) (netip.Addr, error)
-	close   func() error
+	resolve func(s string, v6 bool) (netip.Addr, error)
+	// dns says that names may be looked up in this host's DNS: false in a
+	// lab or the simulator, whose addresses exist there only.
+	dns bool
+	// openTwoHost opens the two-host client of the sending host; the
+	// closer it returns runs when the session closes.
+	openTwoHost func() (twoHostProber, func() error, error)
+	closers     []func() error
+}
+
+// twoHost opens the sending host's two-host client.
+func (s *session) twoHost() (twoHostProber, error) {
+	if s.openTwoHost == nil {
+		return nil, errors.New("no two-host client here")
+	}
+	th, closer, err := s.openTwoHost()
+	if err != nil {
+		return nil, err
+	}
+	s.closers = append(s.closers, closer)
+	return th, nil
+}
+
+// close closes what the session opened, last first.
+func (s *session) close() error {
+	var errs []error
+	for i := len(s.closers) - 1; i >= 0; i-- {
+		errs = append(errs, s.closers[i]())
+	}
+	return errors.Join(errs...)
 }
 
 // srcFor returns the sending host's address of dst's family.
@@ -41,21 +79,26 @@ func (s *session) srcFor(dst netip.Addr) (netip.Addr, error) {
 
 // openRequest says where a command sends from: from names the sending node
 // where the backend has nodes (lab, sim); spoofAs names the host whose
-// address a spoofed probe carries, whose prober must receive the reply.
+// address a spoofed probe carries, whose prober must receive the reply;
+// names allows targets given as host names (resolved through DNS on this
+// host, never in a lab); client configures the two-host client.
 type openRequest struct {
 	from, spoofAs string
+	names         bool
+	rate          float64 // packets (requests) per second of real probers; 0: their defaults
+	client        twohost.ClientConfig
 }
 
 // opener opens a session for a command.
 type opener func(cmd *cobra.Command, req openRequest) (*session, error)
 
 // withSession opens a session, runs fn on it and closes it.
-func withSession(cmd *cobra.Command, open opener, req openRequest, fn func(*session) error) error {
+func withSession(cmd *cobra.Command, open opener, req openRequest, fn func(*session) error) (err error) {
 	s, err := open(cmd, req)
 	if err != nil {
 		return err
 	}
-	defer s.close()
+	defer func() { err = errors.Join(err, s.close()) }()
 	return fn(s)
 }
 
@@ -92,13 +135,13 @@ func newPingCmd(open opener) *cobra.Command {
 	fs.BoolVarP(&f.rr, "record-route", "R", false, "carry the IP Record Route option (9 slots) and split forward and reverse hops")
 	fs.StringVar(&f.spoofAs, "spoof-as", "", "send as this source address (Record Route only); the reply is captured at that host")
 	fs.IntVarP(&f.count, "count", "c", 3, "echo requests to send (without -R)")
-	fs.DurationVarP(&f.timeout, "timeout", "W", 0, "per-probe timeout (0: the prober's default)")
+	fs.DurationVarP(&f.timeout, "timeout", "W", meas.DefaultTimeout, "how long each echo request waits for its reply")
 	fs.BoolVar(&f.json, "json", false, "print JSON")
 	return cmd
 }
 
 func runPing(cmd *cobra.Command, s *session, f pingFlags, target string) error {
-	dst, err := s.resolve(target)
+	dst, err := s.resolve(target, false)
 	if err != nil {
 		return err
 	}
@@ -129,7 +172,7 @@ func runPing(cmd *cobra.Command, s *session, f pingFlags, target string) error {
 	}
 	req := meas.RRRequest{Src: src, Dst: dst, Timeout: f.timeout}
 	if f.spoofAs != "" {
-		if req.Src, err = s.resolve(f.spoofAs); err != nil {
+		if req.Src, err = s.resolve(f.spoofAs, false); err != nil {
 			return err
 		}
 		req.Sender = src
@@ -142,88 +185,5 @@ func runPing(cmd *cobra.Command, s *session, f pingFlags, target string) error {
 		return writeJSON(w, r)
 	}
 	printRR(w, r)
-	return nil
-}
-
-type traceFlags struct {
-	from, proto     string
-	flow            uint16
-	multipath, json bool
-	maxTTL, gap     int
-	epsilon         float64
-	timeout         time.Duration
-}
-
-func newTracerouteCmd(open opener) *cobra.Command {
-	var f traceFlags
-	cmd := &cobra.Command{
-		Use:   "traceroute [-P icmp|udp|tcp] [--flow N] [--multipath] DST",
-		Short: "Paris traceroute (one flow) or multipath traceroute (MDA)",
-		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			return withSession(cmd, open, openRequest{from: f.from}, func(s *session) error {
-				return runTraceroute(cmd, s, f, args[0])
-			})
-		},
-	}
-	fs := cmd.Flags()
-	fs.StringVar(&f.from, "from", "", "sending node (lab and sim)")
-	fs.StringVarP(&f.proto, "proto", "P", "udp", "probe protocol: icmp, udp or tcp")
-	fs.Uint16Var(&f.flow, "flow", 0, "flow: destination port of the probes (ICMP: checksum); 0 = protocol default (UDP 53, TCP 80, ICMP 0xbeaf)")
-	fs.BoolVar(&f.multipath, "multipath", false, "enumerate every load-balanced path (MDA, Diamond-Miner stopping rule)")
-	fs.Float64Var(&f.epsilon, "epsilon", 0.05, "multipath: failure probability per hop")
-	fs.IntVarP(&f.maxTTL, "max-ttl", "m", 30, "largest TTL")
-	fs.IntVar(&f.gap, "gap", 5, "stop after this many consecutive silent hops")
-	fs.DurationVarP(&f.timeout, "timeout", "w", 0, "per-probe timeout (0: the prober's default)")
-	fs.BoolVar(&f.json, "json", false, "print JSON")
-	return cmd
-}
-
-func runTraceroute(cmd *cobra.Command, s *session, f traceFlags, target string) error {
-	dst, err := s.resolve(target)
-	if err != nil {
-		return err
-	}
-	src, err := s.srcFor(dst)
-	if err != nil {
-		return err
-	}
-	proto, err := meas.ParseProto(f.proto)
-	if err != nil {
-		return err
-	}
-	if f.maxTTL < 1 || f.maxTTL > 255 {
-		return fmt.Errorf("--max-ttl must be 1..255, not %d", f.maxTTL)
-	}
-	if f.gap < 1 {
-		return fmt.Errorf("--gap must be at least 1, not %d", f.gap)
-	}
-	w := cmd.OutOrStdout()
-	if f.multipath {
-		if f.epsilon <= 0 || f.epsilon >= 1 {
-			return fmt.Errorf("--epsilon must be in (0, 1), not %g", f.epsilon)
-		}
-		m, err := s.p.Multipath(cmd.Context(), meas.MultipathRequest{
-			Src: src, Dst: dst, Proto: proto, Epsilon: f.epsilon,
-			MaxTTL: f.maxTTL, GapLimit: f.gap, Timeout: f.timeout})
-		if err != nil {
-			return err
-		}
-		if f.json {
-			return writeJSON(w, m)
-		}
-		printMultipath(w, m)
-		return nil
-	}
-	t, err := s.p.Traceroute(cmd.Context(), meas.TraceRequest{
-		Src: src, Dst: dst, Flow: meas.Flow{Proto: proto, ID: f.flow},
-		MaxTTL: f.maxTTL, GapLimit: f.gap, Timeout: f.timeout})
-	if err != nil {
-		return err
-	}
-	if f.json {
-		return writeJSON(w, t)
-	}
-	printTrace(w, t)
 	return nil
 }

@@ -1,12 +1,17 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"net/netip"
 	"os"
+	"strconv"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/spf13/cobra"
 	"golang.org/x/sync/errgroup"
 
@@ -64,7 +69,7 @@ func (f *responderFlags) complete(iface string) error {
 	c := &f.cfg
 	c.Interface = iface
 	var err error
-	if c.Timeout, err = twohost.ParseTimeout(f.timeout); err != nil {
+	if c.Timeout, err = parseTimeout(f.timeout); err != nil {
 		return fmt.Errorf("-t: %w", err)
 	}
 	if c.MaxSessions < 1 {
@@ -103,8 +108,42 @@ func (f *responderFlags) serve(cmd *cobra.Command) error {
 	if f.metrics != "" {
 		reg := prometheus.NewRegistry()
 		f.cfg.Registry = reg
-		g.Go(func() error { return twohost.ServeMetrics(ctx, f.metrics, reg) })
+		g.Go(func() error { return serveMetrics(ctx, f.metrics, reg) })
 	}
 	g.Go(func() error { return twohost.Serve(ctx, f.cfg) })
 	return g.Wait()
+}
+
+// parseTimeout parses the responder's -t argument: a bare integer is
+// nanoseconds, as the reference server takes it; otherwise a Go duration
+// ("5s", "500ms").
+func parseTimeout(s string) (time.Duration, error) {
+	if ns, err := strconv.ParseInt(s, 10, 64); err == nil {
+		if ns <= 0 {
+			return 0, fmt.Errorf("timeout %q must be positive", s)
+		}
+		return time.Duration(ns), nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d <= 0 {
+		return 0, fmt.Errorf("timeout %q: want nanoseconds or a duration like 5s", s)
+	}
+	return d, nil
+}
+
+// serveMetrics serves reg's metrics at /metrics on addr until ctx ends.
+func serveMetrics(ctx context.Context, addr string, reg *prometheus.Registry) error {
+	mux := http.NewServeMux()
+	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	srv := &http.Server{Addr: addr, Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.ListenAndServe() }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("metrics listener %s: %w", addr, err)
+	case <-ctx.Done():
+		err := srv.Shutdown(context.Background())
+		<-errc
+		return err
+	}
 }

@@ -33,7 +33,7 @@ the flags, so the same flags always give the same Internet.`,
 		return openSim(t, req.from)
 	}
 	cmd.AddCommand(newSimSummaryCmd(gen), newSimHostsCmd(gen), newTruthCmd(gen),
-		newPingCmd(open), newTracerouteCmd(open), newSimEvalCmd(gen))
+		newPingCmd(open), newTracerouteCmd(open, false), newSimEvalCmd(gen))
 	return cmd
 }
 
@@ -51,23 +51,29 @@ func openSim(t *topo.Topology, from string) (*session, error) {
 		return nil, err
 	}
 	return &session{
-		p:       n,
-		addrs:   []netip.Addr{t.HostAddr(src.ID, false), t.HostAddr(src.ID, true)},
-		resolve: nodeResolver(t),
-		close:   func() error { return nil },
+		p:           n,
+		addrs:       []netip.Addr{t.HostAddr(src.ID, false), t.HostAddr(src.ID, true)},
+		resolve:     nodeResolver(t),
+		openTwoHost: func() (twoHostProber, func() error, error) { return n, func() error { return nil }, nil },
 	}, nil
 }
 
-// nodeResolver resolves targets given as node names or address literals.
-func nodeResolver(t *topo.Topology) func(string) (netip.Addr, error) {
-	return func(s string) (netip.Addr, error) {
+// nodeResolver resolves targets given as node names or address literals;
+// with v6, a name or an IPv4 address of a node stands for the node's IPv6
+// address (a host's, or a router's first interface's).
+func nodeResolver(t *topo.Topology) func(string, bool) (netip.Addr, error) {
+	return func(s string, v6 bool) (netip.Addr, error) {
 		if n, ok := t.Node(s); ok {
-			if n.Kind == topo.Host {
-				return t.HostAddr(n.ID, false), nil
-			}
-			return n.Ifaces[0].Addr.Addr(), nil
+			return t.IfaceAddr(topo.Endpoint{Node: n.ID}, v6), nil
 		}
-		return parseAddr(s)
+		a, err := parseAddr(s)
+		if err != nil {
+			return a, err
+		}
+		if ep, ok := t.Owner(a); ok && v6 && a.Is4() {
+			return t.IfaceAddr(ep, true), nil
+		}
+		return a, nil
 	}
 }
 

@@ -7,22 +7,63 @@ import (
 	"os"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/revtr/revtr/ipasn"
-	"github.com/revtr/revtr/lab"
 	"github.com/revtr/revtr/meas"
 	"github.com/revtr/revtr/twohost"
 )
 
-// hostTraceFlags are the flags of 'revtr traceroute' on this host.
-type hostTraceFlags struct {
-	reverse, twoWay, v6, numeric, json, dot, multipath bool
-	proto, pfx2as, labName, from                       string
-	cfg                                                twohost.TracerouteConfig
+// flowFlags select a flow: the protocol and its identifier, as every
+// command that names one (traceroute, truth) reads them.
+type flowFlags struct {
+	proto string
+	id    uint16
+	v6    bool
 }
 
-func newHostTracerouteCmd() *cobra.Command {
-	var f hostTraceFlags
+// flowHelp says what --flow puts on the wire.
+const flowHelp = "flow: the probes' UDP/TCP destination port or ICMP checksum, in both directions; " +
+	"0: the protocol's default (UDP 53, TCP 80, ICMP 0xbeaf). Forward probes leave from port 33456, " +
+	"a two-host responder's from port 1021"
+
+func (f *flowFlags) add(fs *pflag.FlagSet) {
+	fs.StringVarP(&f.proto, "proto", "P", "udp", "probe protocol: udp, tcp or icmp")
+	fs.Uint16Var(&f.id, "flow", 0, flowHelp)
+	fs.BoolVarP(&f.v6, "ipv6", "6", false, "use IPv6 (node names stand for their IPv6 address)")
+}
+
+// flow returns the flow the flags name.
+func (f flowFlags) flow() (meas.Flow, error) {
+	p, err := meas.ParseProto(f.proto)
+	if err != nil {
+		return meas.Flow{}, err
+	}
+	fl := meas.Flow{Proto: p, ID: f.id}
+	if _, err := fl.Normalize(); err != nil {
+		return fl, fmt.Errorf("--flow %d: %v has no such flow (0xffff is no ICMP checksum)", f.id, p)
+	}
+	return fl, nil
+}
+
+// traceFlags are the flags of every traceroute command: 'revtr
+// traceroute' on this host or in a lab, 'revtr sim traceroute'. They mean
+// the same everywhere; real adds the flags of real probers (rate, the
+// two-host client's requests).
+type traceFlags struct {
+	flowFlags
+	from                       string
+	req                        meas.TwoHostRequest // TTLs, queries, gap, window, timeout
+	epsilon                    float64
+	reverse, twoWay, multipath bool
+	numeric, json, dot         bool
+	pfx2as                     string
+	open                       openRequest // rate, client
+	text                       textOptions
+}
+
+func newTracerouteCmd(open opener, real bool) *cobra.Command {
+	var f traceFlags
 	cmd := &cobra.Command{
 		Use:   "traceroute [--reverse | --two-way] [-P udp|tcp|icmp] [--flow N | --multipath] [-6] TARGET",
 		Short: "Paris traceroute forward, or back from a host running the two-host responder",
@@ -37,95 +78,83 @@ rule). Without a responder on TARGET, --reverse says so and exits 1.`,
 			if err := f.complete(); err != nil {
 				return err
 			}
-			if err := needRoot(); err != nil {
-				return err
-			}
-			if f.labName != "" {
-				return f.runInLab(cmd, args[0])
-			}
-			return f.runHere(cmd, args[0])
+			f.open.from, f.open.names = f.from, true
+			return withSession(cmd, open, f.open, func(s *session) error {
+				return runTraceroute(cmd, s, f, args[0])
+			})
 		},
 	}
-	f.addFlags(cmd)
+	f.addFlags(cmd.Flags(), real)
 	return cmd
 }
 
-func (f *hostTraceFlags) addFlags(cmd *cobra.Command) {
-	fs := cmd.Flags()
-	c := &f.cfg
-	fs.BoolVar(&f.reverse, "reverse", false, "trace from TARGET back to this host (TARGET runs the two-host responder)")
+func (f *traceFlags) addFlags(fs *pflag.FlagSet, real bool) {
+	r := &f.req
+	f.flowFlags.add(fs)
+	fs.StringVar(&f.from, "from", "", "sending node (lab and sim)")
+	fs.BoolVar(&f.reverse, "reverse", false, "trace from TARGET back to the sending host (TARGET runs the two-host responder)")
 	fs.BoolVar(&f.twoWay, "two-way", false, "trace both directions")
-	fs.StringVarP(&f.proto, "proto", "P", "udp", "probe protocol: udp, tcp or icmp")
-	fs.Uint16Var(&c.Trace.Flow.ID, "flow", 0, "flow: destination port of the probes (ICMP: checksum); 0 = protocol default (UDP 53, TCP 80, ICMP 0xbeaf)")
-	fs.BoolVar(&f.multipath, "multipath", false, "enumerate every load-balanced path (MDA)")
-	fs.Float64Var(&c.Epsilon, "epsilon", meas.DefaultEpsilon, "multipath: failure probability per hop")
-	fs.IntVarP(&c.Trace.FirstTTL, "first-ttl", "f", 1, "first TTL")
-	fs.IntVarP(&c.Trace.MaxTTL, "max-ttl", "m", meas.DefaultMaxTTL, "largest TTL")
-	fs.IntVarP(&c.Trace.Queries, "queries", "q", 3, "probes per hop")
-	fs.IntVar(&c.Trace.GapLimit, "gap", 3, "stop after this many silent hops in a row")
-	fs.IntVar(&c.Trace.Window, "window", 8, "TTLs in flight at once")
-	fs.Float64Var(&c.Client.Rate, "rate", twohost.DefaultClientRate, "probes and two-host requests per second, sustained (a trace's first window leaves at once)")
-	fs.DurationVarP(&c.Trace.Timeout, "timeout", "w", meas.DefaultTimeout, "per-probe timeout")
-	fs.IntVar(&c.Client.RequestLen, "request-len", 0, "pad two-host requests to this many ICMP bytes (responders with a minimum size)")
-	fs.Uint8Var(&c.Client.TOS, "tos", 0, "TOS / traffic class of requests, copied onto the responder's probes")
-	fs.BoolVarP(&f.v6, "ipv6", "6", false, "use IPv6")
-	fs.BoolVarP(&f.numeric, "numeric", "n", false, "print addresses only, no reverse DNS")
+	fs.BoolVar(&f.multipath, "multipath", false, "enumerate every load-balanced path (MDA, Diamond-Miner stopping rule)")
+	fs.Float64Var(&f.epsilon, "epsilon", meas.DefaultEpsilon, "multipath: failure probability per hop")
+	fs.IntVarP(&r.FirstTTL, "first-ttl", "f", meas.DefaultFirstTTL, "first TTL")
+	fs.IntVarP(&r.MaxTTL, "max-ttl", "m", meas.DefaultMaxTTL, "largest TTL")
+	fs.IntVarP(&r.Queries, "queries", "q", 3, "probes per TTL: forward, up to N, each after the previous one timed out, until one is answered; reverse, N requests, every answer shown")
+	fs.IntVar(&r.GapLimit, "gap", meas.DefaultGapLimit, "stop after this many silent TTLs in a row")
+	fs.IntVar(&r.Window, "window", meas.DefaultWindow, "TTLs in flight at once")
+	fs.DurationVarP(&r.Timeout, "timeout", "w", meas.DefaultTimeout, "how long each probe (two-host request) waits for its answer")
+	fs.BoolVarP(&f.numeric, "numeric", "n", false, "print addresses only, no reverse DNS (lab and sim never resolve)")
 	fs.StringVar(&f.pfx2as, "pfx2as", "", "prefix-to-AS file (CAIDA format) to show each hop's AS")
 	fs.BoolVar(&f.json, "json", false, "print JSON")
 	fs.BoolVar(&f.dot, "dot", false, "print the path graph in Graphviz DOT")
-	fs.StringVar(&f.labName, "lab", "", "trace from a node of this running lab (with --from NODE)")
-	fs.StringVar(&f.from, "from", "", "lab node to trace from")
+	if real {
+		c := &f.open.client
+		fs.Float64Var(&f.open.rate, "rate", twohost.DefaultClientRate, "probes and two-host requests per second, sustained (a trace's first window leaves at once)")
+		fs.IntVar(&c.RequestLen, "request-len", 0, "pad two-host requests to this many ICMP bytes (responders with a minimum size)")
+		fs.Uint8Var(&c.TOS, "tos", 0, "TOS / traffic class of two-host requests, copied onto the responder's probes")
+	}
 }
 
-// complete checks the flags and fills the configuration.
-func (f *hostTraceFlags) complete() error {
-	c := &f.cfg
+// complete checks the flags, one clear message per mistake.
+func (f *traceFlags) complete() error {
+	r := &f.req
+	var err error
 	switch {
 	case f.reverse && f.twoWay:
 		return errors.New("--reverse and --two-way exclude each other")
-	case f.reverse:
-		c.Mode = twohost.ModeReverse
-	case f.twoWay:
-		c.Mode = twohost.ModeTwoWay
-	default:
-		c.Mode = twohost.ModeForward
-	}
-	switch {
 	case f.json && f.dot:
 		return errors.New("--json and --dot exclude each other")
-	case f.json:
-		c.Format = twohost.FormatJSON
-	case f.dot:
-		c.Format = twohost.FormatDOT
-	}
-	p, err := meas.ParseProto(f.proto)
-	if err != nil {
-		return err
-	}
-	c.Trace.Flow.Proto, c.Multipath = p, f.multipath
-	if f.multipath && (c.Epsilon <= 0 || c.Epsilon >= 1) {
-		return fmt.Errorf("--epsilon must be in (0, 1), not %g", c.Epsilon)
-	}
-	if c.Trace.FirstTTL < 1 || c.Trace.MaxTTL > 255 || c.Trace.FirstTTL > c.Trace.MaxTTL {
-		return fmt.Errorf("want 1 ≤ --first-ttl ≤ --max-ttl ≤ 255, not %d and %d", c.Trace.FirstTTL, c.Trace.MaxTTL)
-	}
-	if c.Trace.Queries < 1 || c.Trace.GapLimit < 1 || c.Trace.Window < 1 {
+	case f.multipath && (f.epsilon <= 0 || f.epsilon >= 1):
+		return fmt.Errorf("--epsilon must be in (0, 1), not %g", f.epsilon)
+	case r.MaxTTL < 1 || r.MaxTTL > meas.MaxTTL:
+		return fmt.Errorf("--max-ttl must be 1..255, not %d", r.MaxTTL)
+	case r.FirstTTL < 1 || r.FirstTTL > r.MaxTTL:
+		return fmt.Errorf("--first-ttl must be 1..--max-ttl (%d), not %d", r.MaxTTL, r.FirstTTL)
+	case r.Queries < 1 || r.GapLimit < 1 || r.Window < 1:
 		return errors.New("--queries, --gap and --window must be at least 1")
+	case r.Timeout <= 0:
+		return fmt.Errorf("--timeout must be positive, not %v", r.Timeout)
+	case f.open.rate < 0:
+		return fmt.Errorf("--rate must not be negative, not %g", f.open.rate)
 	}
-	if c.Client.Rate <= 0 {
-		return fmt.Errorf("--rate must be positive, not %g", c.Client.Rate)
+	if r.Flow, err = f.flow(); err != nil {
+		return err
 	}
 	if f.pfx2as != "" {
 		m, err := loadPfx2AS(f.pfx2as)
 		if err != nil {
 			return err
 		}
-		c.Text.AS = twohost.IPASN(m)
-	}
-	if f.labName == "" && f.from != "" {
-		return errors.New("--from names a lab node: add --lab NAME")
+		f.text.as = ipasnLookup{m}
 	}
 	return nil
+}
+
+// forwardRequest is the forward traceroute of the flags: the same flow,
+// TTLs, gap limit, window and timeout as the reverse, the queries as
+// attempts.
+func forwardRequest(r meas.TwoHostRequest) meas.TraceRequest {
+	return meas.TraceRequest{Src: r.Src, Dst: r.Dst, Flow: r.Flow, FirstTTL: r.FirstTTL, MaxTTL: r.MaxTTL,
+		GapLimit: r.GapLimit, Attempts: r.Queries, Window: r.Window, Timeout: r.Timeout}
 }
 
 func loadPfx2AS(path string) (*ipasn.Map, error) {
@@ -141,39 +170,102 @@ func loadPfx2AS(path string) (*ipasn.Map, error) {
 	return m, nil
 }
 
-// runHere traces from this host's network namespace.
-func (f *hostTraceFlags) runHere(cmd *cobra.Command, target string) error {
-	dst, err := twohost.ResolveTarget(cmd.Context(), target, f.v6)
+// runTraceroute measures what the flags ask for and writes it out.
+func runTraceroute(cmd *cobra.Command, s *session, f traceFlags, target string) error {
+	dst, err := s.resolve(target, f.v6)
 	if err != nil {
 		return err
 	}
-	f.cfg.Target = dst
-	if !f.numeric {
-		f.cfg.Text.Resolver = net.DefaultResolver
+	if f.req.Src, err = s.srcFor(dst); err != nil {
+		return err
 	}
-	return twohost.Traceroute(cmd.Context(), f.cfg, cmd.OutOrStdout())
+	f.req.Dst = dst
+	if s.dns && !f.numeric {
+		f.text.resolver = net.DefaultResolver
+	}
+	if f.multipath {
+		return runMultipath(cmd, s, f)
+	}
+	var paths []path
+	if f.reverse || f.twoWay { // first: a missing responder is reported before any forward probe
+		th, err := s.twoHost()
+		if err != nil {
+			return err
+		}
+		r, err := th.TwoHostTrace(cmd.Context(), f.req)
+		if err != nil {
+			return err
+		}
+		paths = append(paths, reversePath(r))
+	}
+	if !f.reverse {
+		t, err := s.p.Traceroute(cmd.Context(), forwardRequest(f.req))
+		if err != nil {
+			return err
+		}
+		paths = append([]path{forwardPath(t)}, paths...)
+	}
+	return writePaths(cmd, f, paths)
 }
 
-// runInLab traces from a lab node, inside its namespace. Names are never
-// resolved through DNS there: lab addresses exist only in the lab.
-func (f *hostTraceFlags) runInLab(cmd *cobra.Command, target string) error {
-	if f.from == "" {
-		return errors.New("--lab needs --from NODE: the host the trace starts at")
+// writePaths writes single-path results in the format asked for: JSON is
+// an object keyed by direction holding the meas values (meas.Trace
+// forward, meas.TwoHostTrace reverse).
+func writePaths(cmd *cobra.Command, f traceFlags, paths []path) error {
+	w := cmd.OutOrStdout()
+	switch {
+	case f.dot:
+		return writeDOT(w, paths...)
+	case f.json:
+		out := map[string]any{}
+		for _, p := range paths {
+			if p.dir == reverse {
+				out[p.dir.String()] = meas.TwoHostTrace{Trace: p.Trace, Queries: p.queries}
+			} else {
+				out[p.dir.String()] = p.Trace
+			}
+		}
+		return writeJSON(w, out)
 	}
-	l, err := lab.Open(f.labName)
-	if err != nil {
-		return err
+	return writeText(cmd.Context(), w, f.text, paths...)
+}
+
+// runMultipath enumerates the load-balanced paths in the directions the
+// flags ask for.
+func runMultipath(cmd *cobra.Command, s *session, f traceFlags) error {
+	r := f.req
+	req := meas.MultipathRequest{Src: r.Src, Dst: r.Dst, Proto: r.Flow.Proto, Epsilon: f.epsilon,
+		FirstTTL: r.FirstTTL, MaxTTL: r.MaxTTL, GapLimit: r.GapLimit, Timeout: r.Timeout}
+	var dirs []direction
+	var ms []meas.Multipath
+	if f.reverse || f.twoWay {
+		th, err := s.twoHost()
+		if err != nil {
+			return err
+		}
+		m, err := th.TwoHostMultipath(cmd.Context(), req)
+		if err != nil {
+			return err
+		}
+		dirs, ms = append(dirs, reverse), append(ms, m)
 	}
-	t := l.Topology()
-	dst, err := nodeResolver(t)(target)
-	if err != nil {
-		return err
+	if !f.reverse {
+		m, err := s.p.Multipath(cmd.Context(), req)
+		if err != nil {
+			return err
+		}
+		dirs, ms = append([]direction{forward}, dirs...), append([]meas.Multipath{m}, ms...)
 	}
-	if ep, ok := t.Owner(dst); ok && f.v6 && dst.Is4() {
-		dst = t.IfaceAddr(ep, true)
+	w := cmd.OutOrStdout()
+	switch {
+	case f.dot:
+		return writeMultipathDOT(w, dirs, ms...)
+	case f.json:
+		out := map[string]meas.Multipath{}
+		for i, d := range dirs {
+			out[d.String()] = ms[i]
+		}
+		return writeJSON(w, out)
 	}
-	f.cfg.Target = dst
-	return l.Do(f.from, func() error {
-		return twohost.Traceroute(cmd.Context(), f.cfg, cmd.OutOrStdout())
-	})
+	return writeMultipathText(cmd.Context(), w, f.text, dirs, ms...)
 }

@@ -41,7 +41,11 @@ func newTruthCmd(gen topoGen) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "truth SRC DST",
 		Short: "Print the true forward and reverse paths between two hosts",
-		Args:  cobra.ExactArgs(2),
+		Long: `truth prints the path the probes of a flow take from SRC to DST, as a
+traceroute from SRC with the same -P, --flow and -6 shows it, and the path
+back (the same protocol, ports swapped). --src-port names the probes'
+source port: a two-host responder on SRC sends from 1021.`,
+		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			t, err := gen(cmd)
 			if err != nil {
@@ -54,17 +58,15 @@ func newTruthCmd(gen topoGen) *cobra.Command {
 			return printTruth(cmd.OutOrStdout(), t, k, tf.v6)
 		},
 	}
-	cmd.Flags().StringVarP(&tf.proto, "proto", "P", "icmp", "probe protocol of the flow: icmp, udp or tcp")
-	cmd.Flags().Uint16Var(&tf.flow, "flow", 0, "flow: destination port of the probes (ICMP: checksum); 0 = protocol default (UDP 53, TCP 80, ICMP 0xbeaf)")
-	cmd.Flags().BoolVarP(&tf.v6, "ipv6", "6", false, "show IPv6 addresses")
+	tf.add(cmd.Flags())
+	cmd.Flags().Uint16Var(&tf.srcPort, "src-port", 0, "UDP/TCP source port of the probes (0: 33456, a prober's)")
 	return cmd
 }
 
 // truthFlags select the flow whose ground truth is shown.
 type truthFlags struct {
-	proto string
-	flow  uint16
-	v6    bool
+	flowFlags
+	srcPort uint16
 }
 
 // hostsFlowKey is the key of the forward flow between the hosts named src
@@ -78,15 +80,17 @@ func (f truthFlags) hostsFlowKey(t *topo.Topology, srcName, dstName string) (top
 	if err != nil {
 		return topo.FlowKey{}, err
 	}
-	p, err := meas.ParseProto(f.proto)
+	fl, err := f.flow()
 	if err != nil {
 		return topo.FlowKey{}, err
 	}
-	flow, err := meas.Flow{Proto: p, ID: f.flow}.Normalize()
-	if err != nil {
+	if fl.Proto != meas.ICMP {
+		fl.SrcPort = f.srcPort
+	}
+	if fl, err = fl.Normalize(); err != nil {
 		return topo.FlowKey{}, err
 	}
-	return topo.FlowKey{Src: t.HostAddr(src.ID, f.v6), Dst: t.HostAddr(dst.ID, f.v6), Flow: flow}, nil
+	return topo.FlowKey{Src: t.HostAddr(src.ID, f.v6), Dst: t.HostAddr(dst.ID, f.v6), Flow: fl}, nil
 }
 
 // printTruth writes the true forward and reverse paths of flow k.

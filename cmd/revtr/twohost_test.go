@@ -12,7 +12,8 @@ import (
 
 // TestReverseTracerouteLab runs the CLI end to end in a lab: a responder on
 // a destination (started with 'lab exec'), then 'traceroute --reverse' from
-// a source, whose hops must equal 'lab truth' for the responder's UDP flow.
+// a source, whose hops must equal 'lab truth' for the responder's UDP flow
+// (from port 1021), then two-way, multipath and a plain host.
 func TestReverseTracerouteLab(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("needs root: builds a lab and runs a responder in it")
@@ -45,11 +46,28 @@ func TestReverseTracerouteLab(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("traceroute --reverse: status %d: %s", code, errOut)
 	}
-	got := jsonHops(t, out)
-	truth, _, _ := run(t, -1, "lab", "truth", "--name", name, "-P", "udp", "--flow", "1021", host, "h0")
+	got := jsonHops(t, out, "reverse")
+	truth, _, _ := run(t, -1, "lab", "truth", "--name", name, "-P", "udp", "--src-port", "1021", host, "h0")
 	want := truthHops(truth, "forward")
 	if strings.Join(got, " ") != strings.Join(want, " ") {
 		t.Errorf("reverse path %v, ground truth %v\n%s", got, want, truth)
+	}
+	// Both directions as a table, a reverse multipath as JSON, and a
+	// plain host (h1 runs no responder): one line, exit 1.
+	out, errOut, code = run(t, -1, "traceroute", "--lab", name, "--from", "h0", "--two-way", "-P", "tcp", host)
+	if code != 0 || !strings.Contains(out, "forward path from") || !strings.Contains(out, "reverse path from") {
+		t.Errorf("--two-way: status %d, %s\n%s", code, errOut, out)
+	}
+	out, errOut, code = run(t, -1, "traceroute", "--lab", name, "--from", "h0", "--reverse", "--multipath", "--json", host)
+	var mp map[string]struct {
+		Stop string `json:"stop_reason"`
+	}
+	if code != 0 || json.Unmarshal([]byte(out), &mp) != nil || mp["reverse"].Stop != "COMPLETED" {
+		t.Errorf("--reverse --multipath --json: status %d, %s\n%s", code, errOut, out)
+	}
+	_, errOut, code = run(t, -1, "traceroute", "--lab", name, "--from", "h0", "--reverse", "h1")
+	if code != 1 || !strings.Contains(errOut, "no two-host responder") || strings.Count(strings.TrimSpace(errOut), "\n") > 0 {
+		t.Errorf("--reverse toward a plain host: status %d, stderr %q", code, errOut)
 	}
 }
 
@@ -66,23 +84,20 @@ func firstHostWith(t *testing.T, role string) string {
 	return ""
 }
 
-// jsonHops returns the hop addresses of a one-way traceroute --json.
-func jsonHops(t *testing.T, out string) []string {
-	var path struct {
+// jsonHops returns the hop addresses of one direction of a traceroute
+// --json.
+func jsonHops(t *testing.T, out, direction string) []string {
+	var paths map[string]struct {
 		Hops []struct {
-			Replies []struct {
-				Addr string `json:"addr"`
-			} `json:"replies"`
+			Addr string `json:"addr"`
 		} `json:"hops"`
 	}
-	if err := json.Unmarshal([]byte(out), &path); err != nil {
+	if err := json.Unmarshal([]byte(out), &paths); err != nil {
 		t.Fatalf("traceroute --json output %q: %v", out, err)
 	}
 	var hops []string
-	for _, h := range path.Hops {
-		if len(h.Replies) > 0 {
-			hops = append(hops, h.Replies[0].Addr)
-		}
+	for _, h := range paths[direction].Hops {
+		hops = append(hops, h.Addr)
 	}
 	return hops
 }
@@ -104,4 +119,47 @@ func truthHops(out, direction string) []string {
 		}
 	}
 	return hops
+}
+
+// TestTruthIsTraceroute holds 'sim truth' to what 'sim traceroute' with the
+// same flow flags shows, hop for hop: ICMP over IPv6 (protocol 58, which
+// the ECMP hash reads), UDP and TCP flows over both families, and the
+// reverse path a two-host responder traces (its probes leave from port
+// 1021: --src-port).
+func TestTruthIsTraceroute(t *testing.T) {
+	resp := firstHostWith(t, "responder")
+	for _, c := range []struct {
+		flags    []string
+		src, dst string
+		reverse  bool
+	}{
+		{[]string{"-6", "-P", "icmp"}, "h0", "h4", false},
+		{[]string{"-P", "icmp"}, "h0", "h4", false},
+		{[]string{"-P", "udp", "--flow", "4000"}, "h1", "h6", false},
+		{[]string{"-6", "-P", "tcp"}, "h1", "h6", false},
+		{[]string{"-P", "udp"}, "h0", resp, true},
+		{[]string{"-6", "-P", "tcp", "--flow", "443"}, "h0", resp, true},
+	} {
+		name := strings.Join(append(c.flags, c.src, c.dst), " ")
+		args, dir := append([]string{"sim", "traceroute", "-n", "--json", "-q", "1", "--from", c.src}, c.flags...), "forward"
+		truthArgs := append([]string{"sim", "truth"}, c.flags...)
+		if c.reverse {
+			args, dir = append(args, "--reverse"), "reverse"
+			truthArgs = append(truthArgs, "--src-port", "1021", c.dst, c.src)
+		} else {
+			truthArgs = append(truthArgs, c.src, c.dst)
+		}
+		out, stderr, code := run(t, -1, append(args, c.dst)...)
+		if code != 0 {
+			t.Fatalf("%s: traceroute: status %d: %s", name, code, stderr)
+		}
+		truth, stderr, code := run(t, -1, truthArgs...)
+		if code != 0 {
+			t.Fatalf("%s: truth: status %d: %s", name, code, stderr)
+		}
+		got, want := jsonHops(t, out, dir), truthHops(truth, "forward")
+		if len(want) == 0 || strings.Join(got, " ") != strings.Join(want, " ") {
+			t.Errorf("%s: traceroute %v, truth %v", name, got, want)
+		}
+	}
 }

@@ -1,4 +1,4 @@
-package twohost
+package main
 
 import (
 	"context"
@@ -12,20 +12,17 @@ import (
 	"github.com/revtr/revtr/meas"
 )
 
-// Resolver finds the names of an address (reverse DNS); *net.Resolver
+// resolver finds the names of an address (reverse DNS); *net.Resolver
 // implements it.
-type Resolver interface {
+type resolver interface {
 	LookupAddr(ctx context.Context, addr string) ([]string, error)
 }
 
-// ASLookup gives the origin AS of an address as text ("64512", or a set
-// "64512_64513"); IPASN adapts an *ipasn.Map.
-type ASLookup interface {
+// asLookup gives the origin AS of an address as text ("64512", or a set
+// "64512_64513"); ipasnLookup adapts an *ipasn.Map.
+type asLookup interface {
 	LookupAS(addr netip.Addr) (string, bool)
 }
-
-// IPASN adapts a prefix-to-AS map to ASLookup.
-func IPASN(m *ipasn.Map) ASLookup { return ipasnLookup{m} }
 
 type ipasnLookup struct{ m *ipasn.Map }
 
@@ -37,25 +34,62 @@ func (l ipasnLookup) LookupAS(a netip.Addr) (string, bool) {
 	return o.String(), true
 }
 
-// TextOptions tune the text table.
-type TextOptions struct {
-	// Resolver names hops; nil prints addresses only (traceroute -n).
-	Resolver Resolver
-	// AS adds the origin AS of each address; nil leaves it out.
-	AS ASLookup
+// textOptions tune the text table.
+type textOptions struct {
+	// resolver names hops; nil prints addresses only (traceroute -n).
+	resolver resolver
+	// as adds the origin AS of each address; nil leaves it out.
+	as asLookup
 }
 
-// WriteText writes paths as traceroute does: a header line per path, then
+// direction says which way a path was measured.
+type direction uint8
+
+// Directions.
+const (
+	forward direction = iota // from the sending host to the target
+	reverse                  // from the target (its two-host responder) back
+)
+
+func (d direction) String() string {
+	if d == reverse {
+		return "reverse"
+	}
+	return "forward"
+}
+
+// path is a single-path trace in one direction: per TTL the first answer
+// (silent TTLs have a zero Addr) and, in queries, every answer of every
+// TTL in the order sent.
+type path struct {
+	dir direction
+	meas.Trace
+	queries [][]meas.Hop
+}
+
+func reversePath(t meas.TwoHostTrace) path {
+	return path{dir: reverse, Trace: t.Trace, queries: t.Queries}
+}
+
+func forwardPath(t meas.Trace) path {
+	p := path{dir: forward, Trace: t}
+	for _, h := range t.Hops {
+		p.queries = append(p.queries, []meas.Hop{h})
+	}
+	return p
+}
+
+// writeText writes paths as traceroute does: a header line per path, then
 // one line per TTL with the address (and name, and AS) of each answer and
 // its RTT, "*" for silent queries, and why the trace stopped.
-func WriteText(ctx context.Context, w io.Writer, opt TextOptions, paths ...Path) error {
+func writeText(ctx context.Context, w io.Writer, opt textOptions, paths ...path) error {
 	var b strings.Builder
 	for i, p := range paths {
 		if i > 0 {
 			b.WriteByte('\n')
 		}
-		fmt.Fprintf(&b, "%s path from %s to %s, %s\n", p.Direction, p.Src, p.Dst, flowText(p.Direction, p.Flow))
-		for i, q := range p.Queries {
+		fmt.Fprintf(&b, "%s path from %s to %s, %v (flow %d)\n", p.dir, p.Src, p.Dst, p.Flow, p.Flow.ID)
+		for i, q := range p.queries {
 			fmt.Fprintf(&b, "%2d ", p.Hops[i].TTL)
 			writeQueries(ctx, &b, opt, q)
 			b.WriteByte('\n')
@@ -68,7 +102,7 @@ func WriteText(ctx context.Context, w io.Writer, opt TextOptions, paths ...Path)
 
 // writeQueries writes one TTL's answers; an address is shown again only
 // when it changes, as traceroute does.
-func writeQueries(ctx context.Context, b *strings.Builder, opt TextOptions, q []meas.Hop) {
+func writeQueries(ctx context.Context, b *strings.Builder, opt textOptions, q []meas.Hop) {
 	var last netip.Addr
 	for _, h := range q {
 		if h.Reply == meas.NoReply {
@@ -83,18 +117,18 @@ func writeQueries(ctx context.Context, b *strings.Builder, opt TextOptions, q []
 	}
 }
 
-func addrText(ctx context.Context, opt TextOptions, a netip.Addr) string {
+func addrText(ctx context.Context, opt textOptions, a netip.Addr) string {
 	if !a.IsValid() {
 		return "*"
 	}
 	s := a.String()
-	if opt.Resolver != nil {
-		if names, err := opt.Resolver.LookupAddr(ctx, s); err == nil && len(names) > 0 {
+	if opt.resolver != nil {
+		if names, err := opt.resolver.LookupAddr(ctx, s); err == nil && len(names) > 0 {
 			s = strings.TrimSuffix(names[0], ".") + " (" + s + ")"
 		}
 	}
-	if opt.AS != nil {
-		if as, ok := opt.AS.LookupAS(a); ok {
+	if opt.as != nil {
+		if as, ok := opt.as.LookupAS(a); ok {
 			s += " [AS" + as + "]"
 		}
 	}
@@ -105,20 +139,8 @@ func rttText(d time.Duration) string {
 	return fmt.Sprintf("%.3f ms", float64(d)/float64(time.Millisecond))
 }
 
-// flowText describes the probes of a flow.
-func flowText(d Direction, f meas.Flow) string {
-	if f.Proto == meas.ICMP {
-		return fmt.Sprintf("icmp flow %d (echo checksum)", f.ID)
-	}
-	sport, dport := f.Ports()
-	if d == Reverse {
-		return fmt.Sprintf("%v flow %d (probes from port %d to port %d)", f.Proto, dport, sport, dport)
-	}
-	return fmt.Sprintf("%v from port %d to port %d", f.Proto, sport, dport)
-}
-
 // silentText lists the silent TTLs of a path.
-func silentText(p Path) string {
+func silentText(p path) string {
 	var s []string
 	for _, h := range p.Hops {
 		if h.Reply == meas.NoReply {
@@ -131,15 +153,15 @@ func silentText(p Path) string {
 	return "; silent hops: " + strings.Join(s, ", ")
 }
 
-// WriteMultipathText writes multipath results: per TTL, every address
+// writeMultipathText writes multipath results: per TTL, every address
 // found, then the probes spent.
-func WriteMultipathText(ctx context.Context, w io.Writer, opt TextOptions, dirs []Direction, ms ...meas.Multipath) error {
+func writeMultipathText(ctx context.Context, w io.Writer, opt textOptions, dirs []direction, ms ...meas.Multipath) error {
 	var b strings.Builder
 	for i, m := range ms {
 		if i > 0 {
 			b.WriteByte('\n')
 		}
-		dir := Forward
+		dir := forward
 		if i < len(dirs) {
 			dir = dirs[i]
 		}

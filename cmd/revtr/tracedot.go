@@ -1,4 +1,4 @@
-package twohost
+package main
 
 import (
 	"fmt"
@@ -11,9 +11,9 @@ import (
 
 // Edge styles per direction: forward solid blue, reverse dashed red, so
 // that a two-way drawing shows both paths over shared nodes.
-var dotStyle = map[Direction]string{
-	Forward: `color="#1f5fbf"`,
-	Reverse: `color="#c0392b", style=dashed`,
+var dotStyle = map[direction]string{
+	forward: `color="#1f5fbf"`,
+	reverse: `color="#c0392b", style=dashed`,
 }
 
 // dotGraph collects nodes and edges once each.
@@ -27,7 +27,7 @@ func newDotGraph() *dotGraph { return &dotGraph{seen: map[string]bool{}} }
 
 // node declares a vertex for an address, or for a silent hop a "*" vertex
 // unique to its direction and TTL; it returns the vertex id.
-func (g *dotGraph) node(a netip.Addr, d Direction, ttl int, endpoint bool) string {
+func (g *dotGraph) node(a netip.Addr, d direction, ttl int, endpoint bool) string {
 	id, label := fmt.Sprintf("%q", a.String()), a.String()
 	if !a.IsValid() {
 		id, label = fmt.Sprintf(`"%s*%d"`, d, ttl), "*"
@@ -43,7 +43,7 @@ func (g *dotGraph) node(a netip.Addr, d Direction, ttl int, endpoint bool) strin
 	return id
 }
 
-func (g *dotGraph) edge(from, to string, d Direction) {
+func (g *dotGraph) edge(from, to string, d direction) {
 	e := fmt.Sprintf("  %s -> %s [%s];", from, to, dotStyle[d])
 	if !g.seen[e] {
 		g.seen[e] = true
@@ -65,31 +65,31 @@ func (g *dotGraph) write(w io.Writer, title string) error {
 	return err
 }
 
-// WriteDOT draws paths as a Graphviz digraph: a vertex per address, an
+// writeDOT draws paths as a Graphviz digraph: a vertex per address, an
 // edge per pair of consecutive TTLs of each direction, styled by
 // direction, so a two-way measurement is one drawing.
-func WriteDOT(w io.Writer, paths ...Path) error {
+func writeDOT(w io.Writer, paths ...path) error {
 	g := newDotGraph()
 	var title []string
 	for _, p := range paths {
-		title = append(title, fmt.Sprintf("%s %s -> %s", p.Direction, p.Src, p.Dst))
-		prev := g.node(p.Src, p.Direction, 0, true)
+		title = append(title, fmt.Sprintf("%s %s -> %s", p.dir, p.Src, p.Dst))
+		prev := g.node(p.Src, p.dir, 0, true)
 		for _, h := range p.Hops {
-			cur := g.node(h.Addr, p.Direction, h.TTL, h.Addr == p.Dst)
-			g.edge(prev, cur, p.Direction)
+			cur := g.node(h.Addr, p.dir, h.TTL, h.Addr == p.Dst)
+			g.edge(prev, cur, p.dir)
 			prev = cur
 		}
 	}
 	return g.write(w, strings.Join(title, "; "))
 }
 
-// WriteMultipathDOT draws multipath results, one per direction given: the
+// writeMultipathDOT draws multipath results, one per direction given: the
 // source, every link found, styled by direction.
-func WriteMultipathDOT(w io.Writer, dirs []Direction, ms ...meas.Multipath) error {
+func writeMultipathDOT(w io.Writer, dirs []direction, ms ...meas.Multipath) error {
 	g := newDotGraph()
 	var title []string
 	for i, m := range ms {
-		d := Forward
+		d := forward
 		if i < len(dirs) {
 			d = dirs[i]
 		}
