@@ -14,7 +14,7 @@ import (
 // server's defaults (-n 5000, -t 5 s).
 const (
 	DefaultMaxSessions    = 5000
-	DefaultTimeout        = 5 * time.Second
+	DefaultSessionTimeout = 5 * time.Second
 	DefaultRate           = 1000 // answers per second, all requesters together
 	DefaultBurst          = 200
 	DefaultRequesterRate  = 100 // answers per second to one requester address
@@ -37,7 +37,7 @@ type ResponderConfig struct {
 	// DefaultMaxSessions.
 	MaxSessions int
 	// Timeout is how long a probe waits for its answer before the session
-	// is dropped (the requester gets no answer). 0 means DefaultTimeout.
+	// is dropped (the requester gets no answer). 0 means DefaultSessionTimeout.
 	Timeout time.Duration
 	// Rate and Burst bound the answers (and probes) per second over all
 	// requesters; 0 means DefaultRate and DefaultBurst; negative means
@@ -91,7 +91,7 @@ func (c ResponderConfig) withDefaults() (ResponderConfig, error) {
 	deff(&c.Rate, DefaultRate)
 	deff(&c.RequesterRate, DefaultRequesterRate)
 	if c.Timeout == 0 {
-		c.Timeout = DefaultTimeout
+		c.Timeout = DefaultSessionTimeout
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
