@@ -6,7 +6,6 @@ import (
 	"io"
 	"net/netip"
 	"strings"
-	"time"
 
 	"github.com/revtr/revtr/ipasn"
 	"github.com/revtr/revtr/meas"
@@ -113,7 +112,7 @@ func writeQueries(ctx context.Context, b *strings.Builder, opt textOptions, q []
 			b.WriteString(" " + addrText(ctx, opt, h.Addr))
 			last = h.Addr
 		}
-		fmt.Fprintf(b, "  %s", rttText(h.RTT))
+		fmt.Fprintf(b, "  %s", ms(h.RTT))
 	}
 }
 
@@ -133,10 +132,6 @@ func addrText(ctx context.Context, opt textOptions, a netip.Addr) string {
 		}
 	}
 	return s
-}
-
-func rttText(d time.Duration) string {
-	return fmt.Sprintf("%.3f ms", float64(d)/float64(time.Millisecond))
 }
 
 // silentText lists the silent TTLs of a path.
