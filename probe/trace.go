@@ -83,8 +83,11 @@ func (p *Prober) trace(ctx context.Context, req meas.TraceRequest) (meas.Trace, 
 		sent := make(chan struct{})
 		wg.Go(func() { done <- p.traceHop(ctx, t, ttl, sent) })
 		// TTLs leave in order: a probe beyond the destination must not
-		// take a token before the probes that may reach it.
-		<-sent
+		// take a token before the probes that may reach it. While it
+		// waits for its token, answers keep arriving; once they decide
+		// the trace, its wait is abandoned, not served a rate interval
+		// later.
+		inflight -= t.awaitSent(sent, done, cancel)
 	}
 	if _, _, decided := t.walk(); decided {
 		cancel() // probes beyond the stopping TTL still waiting for a token stay unsent
@@ -96,6 +99,25 @@ func (p *Prober) trace(ctx context.Context, req meas.TraceRequest) (meas.Trace, 
 		}
 	}
 	return t.result()
+}
+
+// awaitSent waits until the probe that closes sent has left, recording
+// the answers that arrive meanwhile; it cancels the trace's pending
+// probes once the answers decide it, and returns how many it recorded.
+func (t *tracer) awaitSent(sent <-chan struct{}, done <-chan hopResult, cancel context.CancelFunc) int {
+	n := 0
+	for {
+		select {
+		case <-sent:
+			return n
+		case h := <-done:
+			t.record(h)
+			n++
+			if _, _, decided := t.walk(); decided {
+				cancel()
+			}
+		}
+	}
 }
 
 // traceHop probes one TTL up to attempts times; it closes sent once the
