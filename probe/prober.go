@@ -2,9 +2,7 @@ package probe
 
 import (
 	"errors"
-	"fmt"
 	"math/rand/v2"
-	"net"
 	"net/netip"
 	"os"
 	"slices"
@@ -14,7 +12,6 @@ import (
 
 	"golang.org/x/time/rate"
 
-	"github.com/revtr/revtr/internal/rawsock"
 	"github.com/revtr/revtr/meas"
 	"github.com/revtr/revtr/wire"
 )
@@ -40,14 +37,17 @@ type Config struct {
 	// prober may put on probes (a vantage point's authorised sources).
 	// Nothing else is ever spoofed: ErrSpoofNotAllowed.
 	AllowSpoof []netip.Addr
-	// Addrs overrides the host's own addresses; nil means those of the
-	// namespace's interfaces when New runs (loopback and link-local left
-	// out).
+	// Addrs overrides the host's own addresses; nil means the stack's
+	// when New runs (Stack.Addrs).
 	Addrs []netip.Addr
+	// Stack is the network stack the prober sends and receives on; nil
+	// means the kernel's raw sockets and interface addresses, in the
+	// network namespace of the thread calling New.
+	Stack Stack
 }
 
-// Prober sends probes from the network namespace it was created in and
-// matches their replies. It implements, for the host it runs on,
+// Prober sends probes from the host of its stack — by default the network
+// namespace it was created in — and matches their replies. It implements, for the host it runs on,
 // meas.Prober (Record Route pings not spoofed: the reply to a spoofed one
 // goes to another host), meas.MultipathTracer, meas.RRCapturer and
 // meas.RRSender. Its methods are safe for
@@ -58,20 +58,28 @@ type Prober struct {
 	instance uint16
 	limiter  *rate.Limiter
 	tbl      *table
-	send4    *rawsock.Conn
-	send6    *rawsock.Conn // nil without IPv6
-	readers  []*rawsock.Conn
+	send4    Conn
+	send6    Conn // nil without IPv6
+	readers  []reader
 	wg       sync.WaitGroup
 	closed   atomic.Bool
 	sent     atomic.Uint64
 }
 
-// New opens the prober's sockets in the calling thread's network namespace
-// (inside lab.Do for a lab host) and starts one reader per receive socket.
-// Without privilege it fails with ErrNeedRoot.
+// reader is a receive socket and what it receives.
+type reader struct {
+	c     Conn
+	v6    bool
+	proto wire.Proto
+}
+
+// New opens the prober's sockets on cfg.Stack — by default in the calling
+// thread's network namespace (inside lab.Do for a lab host) — and starts
+// one reader per receive socket. Without privilege it fails with
+// ErrNeedRoot.
 func New(cfg Config) (*Prober, error) {
 	cfg = withDefaults(cfg)
-	addrs, err := localAddrs(cfg.Addrs)
+	addrs, err := localAddrs(cfg)
 	if err != nil {
 		return nil, opError("new prober", err)
 	}
@@ -82,8 +90,8 @@ func New(cfg Config) (*Prober, error) {
 		p.closeSockets()
 		return nil, opError("new prober", err)
 	}
-	for _, s := range p.readers {
-		p.wg.Go(func() { p.read(s) })
+	for _, r := range p.readers {
+		p.wg.Go(func() { p.read(r) })
 	}
 	return p, nil
 }
@@ -98,59 +106,49 @@ func withDefaults(cfg Config) Config {
 	if cfg.Burst <= 0 {
 		cfg.Burst = meas.DefaultWindow
 	}
+	if cfg.Stack == nil {
+		cfg.Stack = kernel{}
+	}
 	return cfg
 }
 
 // open opens the send and receive sockets; IPv6 ones are skipped when the
-// namespace has no IPv6.
+// stack has no IPv6.
 func (p *Prober) open() error {
+	st := p.cfg.Stack
 	var err error
-	if p.send4, err = openSender(rawsock.IPv4); err != nil {
+	if p.send4, err = st.OpenSend(false); err != nil {
 		return err
 	}
-	if err := p.openReceivers(rawsock.IPv4, wire.ProtoICMP, wire.ProtoTCP); err != nil {
+	if err := p.openReceivers(false, wire.ProtoICMP, wire.ProtoTCP); err != nil {
 		return err
 	}
-	if p.send6, err = openSender(rawsock.IPv6); errors.Is(err, meas.ErrNotSupported) {
+	if p.send6, err = st.OpenSend(true); errors.Is(err, meas.ErrNotSupported) {
 		p.send6 = nil
 		return nil
 	} else if err != nil {
 		return err
 	}
-	return p.openReceivers(rawsock.IPv6, wire.ProtoICMPv6, wire.ProtoTCP)
+	return p.openReceivers(true, wire.ProtoICMPv6, wire.ProtoTCP)
 }
 
-func (p *Prober) openReceivers(f rawsock.Family, protos ...wire.Proto) error {
+func (p *Prober) openReceivers(v6 bool, protos ...wire.Proto) error {
 	for _, proto := range protos {
-		s, err := openReceiver(f, proto)
+		c, err := p.cfg.Stack.OpenRecv(v6, proto)
 		if err != nil {
 			return err
 		}
-		p.readers = append(p.readers, s)
+		p.readers = append(p.readers, reader{c: c, v6: v6, proto: proto})
 	}
 	return nil
 }
 
-// localAddrs returns the configured addresses or those of the calling
-// thread's namespace.
-func localAddrs(cfg []netip.Addr) ([]netip.Addr, error) {
-	if cfg != nil {
-		return slices.Clone(cfg), nil
+// localAddrs returns the configured addresses or the stack's.
+func localAddrs(cfg Config) ([]netip.Addr, error) {
+	if cfg.Addrs != nil {
+		return slices.Clone(cfg.Addrs), nil
 	}
-	ifas, err := net.InterfaceAddrs()
-	if err != nil {
-		return nil, fmt.Errorf("list local addresses: %w", err)
-	}
-	var out []netip.Addr
-	for _, ifa := range ifas {
-		pfx, err := netip.ParsePrefix(ifa.String())
-		a := pfx.Addr().Unmap()
-		if err != nil || a.IsLoopback() || a.IsLinkLocalUnicast() || a.IsUnspecified() {
-			continue
-		}
-		out = append(out, a)
-	}
-	return out, nil
+	return cfg.Stack.Addrs()
 }
 
 // Addrs returns the host's own addresses, the sources the prober sends
@@ -168,10 +166,10 @@ func (p *Prober) Stats() Stats {
 func (p *Prober) Outstanding() int { return p.tbl.outstanding() }
 
 // read is the reader goroutine of one receive socket.
-func (p *Prober) read(s *rawsock.Conn) {
+func (p *Prober) read(r reader) {
 	buf := make([]byte, 1<<16)
 	for {
-		n, from, err := s.Recv(buf)
+		n, from, err := r.c.Recv(buf)
 		if err != nil {
 			if p.closed.Load() || errors.Is(err, os.ErrClosed) {
 				return
@@ -179,8 +177,8 @@ func (p *Prober) read(s *rawsock.Conn) {
 			continue // transient (e.g. ENOBUFS): keep reading
 		}
 		now := time.Now()
-		if s.Family() == rawsock.IPv6 {
-			p.handleIPv6(buf[:n], s.Proto(), from, now)
+		if r.v6 {
+			p.handleIPv6(buf[:n], r.proto, from, now)
 		} else {
 			p.handleIPv4(buf[:n], now)
 		}
@@ -204,10 +202,13 @@ func (p *Prober) Close() error {
 
 func (p *Prober) closeSockets() error {
 	var errs []error
-	for _, s := range append([]*rawsock.Conn{p.send4, p.send6}, p.readers...) {
-		if s != nil {
-			errs = append(errs, s.Close())
+	for _, c := range []Conn{p.send4, p.send6} {
+		if c != nil {
+			errs = append(errs, c.Close())
 		}
+	}
+	for _, r := range p.readers {
+		errs = append(errs, r.c.Close())
 	}
 	return errors.Join(errs...)
 }
