@@ -13,6 +13,8 @@ type response struct {
 	kind meas.Reply
 	from netip.Addr
 	rtt  time.Duration
+	ttl  int         // the TTL the reply arrives with
+	pttl int         // the TTL the probe had where it ended
 	rr   recordRoute // the reply's Record Route option, if the probe had one
 }
 
@@ -38,7 +40,7 @@ func (n *Network) roundTrip(p *packet, src topo.NodeID, at time.Duration) (respo
 	if back.fate != delivered || !n.receive(&reply, back.node) {
 		return response{}, false
 	}
-	return response{kind: kind, from: reply.key.Src, rtt: out.delay + back.delay, rr: rr}, true
+	return response{kind: kind, from: reply.key.Src, rtt: out.delay + back.delay, ttl: reply.ttl, pttl: p.ttl, rr: rr}, true
 }
 
 // roundTripWithin is roundTrip for a prober that waits timeout for the
