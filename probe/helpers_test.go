@@ -3,7 +3,6 @@ package probe_test
 import (
 	"net/netip"
 	"testing"
-	"time"
 
 	"github.com/revtr/revtr/lab"
 	"github.com/revtr/revtr/lab/labtest"
@@ -23,17 +22,7 @@ func newProber(t testing.TB, l *lab.Lab, node string, cfg probe.Config) *probe.P
 // cfgFor gives each host's config (nil: fast defaults).
 func hostGroup(t testing.TB, l *lab.Lab, cfgFor func(*topo.Node) probe.Config) *probe.Group {
 	t.Helper()
-	g := probe.NewGroup()
-	for _, n := range l.Topology().Hosts() {
-		cfg := probe.Config{Rate: 2000, Timeout: time.Second}
-		if cfgFor != nil {
-			cfg = cfgFor(&l.Topology().Nodes[n])
-		}
-		if err := g.Add(newProber(t, l, l.Topology().Nodes[n].Name, cfg)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return g
+	return group(t, labWorld{l}, l.Topology(), cfgFor)
 }
 
 func build(t testing.TB) func(*topo.Topology, error) *topo.Topology {

@@ -8,11 +8,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/revtr/revtr/lab/labtest"
-	"github.com/revtr/revtr/topo/topotest"
-
 	"github.com/revtr/revtr/meas"
 	"github.com/revtr/revtr/probe"
+	"github.com/revtr/revtr/topo"
+	"github.com/revtr/revtr/topo/topotest"
 )
 
 // expected is a probe and the answer the ground truth predicts.
@@ -29,11 +28,14 @@ type expected struct {
 // that every answer is attributed to its own probe and no silent probe
 // gets an answer.
 func TestMatchThousands(t *testing.T) {
-	const n = 5000
 	tp := build(t)(topotest.Chain(3))
 	node(t, tp, "r1").Behaviour.NoTimeExceeded = true
-	l := labtest.Up(t, tp)
-	p := newProber(t, l, "h0", probe.Config{Rate: 50000, Burst: 500, Timeout: 5 * time.Second})
+	inWorlds(t, tp, func(t *testing.T, w world) { matchThousands(t, w, tp) })
+}
+
+func matchThousands(t *testing.T, w world, tp *topo.Topology) {
+	const n = 5000
+	p := w.prober(t, "h0", probe.Config{Rate: 50000, Burst: 500, Timeout: 5 * time.Second})
 	h0, h1 := hostAddr(t, tp, "h0", false), hostAddr(t, tp, "h1", false)
 	path := wantTrace(t, tp, h0, h1, meas.Flow{Proto: meas.ICMP}) // r0, r1, r2, h1 inbound addresses
 	ctx := context.Background()
@@ -101,11 +103,11 @@ func randomFlow(rng *rand.Rand) meas.Flow {
 func TestCloseAndCancel(t *testing.T) {
 	tp := build(t)(topotest.Chain(3))
 	node(t, tp, "r1").Behaviour.NoTimeExceeded = true
-	l := labtest.Up(t, tp)
-	var p *probe.Prober
-	if err := l.Do("h0", func() (err error) { p, err = probe.New(probe.Config{Rate: 1000, Timeout: time.Minute}); return err }); err != nil {
-		t.Fatal(err)
-	}
+	inWorlds(t, tp, func(t *testing.T, w world) { closeAndCancel(t, w, tp) })
+}
+
+func closeAndCancel(t *testing.T, w world, tp *topo.Topology) {
+	p := w.prober(t, "h0", probe.Config{Rate: 1000, Timeout: time.Minute})
 	h1 := hostAddr(t, tp, "h1", false)
 	silent := probe.Probe{Dst: h1, TTL: 2} // expires at r1, which says nothing
 	ctx, cancel := context.WithCancel(context.Background())
@@ -147,8 +149,11 @@ func TestCloseAndCancel(t *testing.T) {
 // TestProbeBadInput checks the errors of requests no prober could send.
 func TestProbeBadInput(t *testing.T) {
 	tp := build(t)(topotest.Chain(1))
-	l := labtest.Up(t, tp)
-	p := newProber(t, l, "h0", probe.Config{Rate: 1000})
+	inWorlds(t, tp, func(t *testing.T, w world) { probeBadInput(t, w, tp) })
+}
+
+func probeBadInput(t *testing.T, w world, tp *topo.Topology) {
+	p := w.prober(t, "h0", probe.Config{Rate: 1000})
 	h1, h16 := hostAddr(t, tp, "h1", false), hostAddr(t, tp, "h1", true)
 	ctx := context.Background()
 	for _, c := range []struct {
@@ -183,8 +188,11 @@ func TestProbeBadInput(t *testing.T) {
 // a window (16) deep.
 func TestRateLimit(t *testing.T) {
 	tp := build(t)(topotest.Chain(1))
-	l := labtest.Up(t, tp)
-	p := newProber(t, l, "h0", probe.Config{})
+	inWorlds(t, tp, func(t *testing.T, w world) { rateLimit(t, w, tp) })
+}
+
+func rateLimit(t *testing.T, w world, tp *topo.Topology) {
+	p := w.prober(t, "h0", probe.Config{})
 	h1 := hostAddr(t, tp, "h1", false)
 	const n = 51
 	start := time.Now()

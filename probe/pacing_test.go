@@ -20,6 +20,7 @@ import (
 	"github.com/revtr/revtr/lab/labtest"
 	"github.com/revtr/revtr/meas"
 	"github.com/revtr/revtr/probe"
+	"github.com/revtr/revtr/topo"
 	"github.com/revtr/revtr/topo/topotest"
 )
 
@@ -99,14 +100,16 @@ func median(ds []time.Duration) time.Duration {
 // the whole run once the first burst is out. The first burst does leave at
 // once.
 func TestSustainedRate(t *testing.T) {
-	needTool(t, "tcpdump")
 	tp := build(t)(topotest.Diamond())
-	l := labtest.Up(t, tp)
+	inWorlds(t, tp, func(t *testing.T, w world) { sustainedRate(t, w, tp) })
+}
+
+func sustainedRate(t *testing.T, w world, tp *topo.Topology) {
 	const rate, burst = 50, meas.DefaultWindow
-	p := newProber(t, l, "h0", probe.Config{Rate: rate, Timeout: time.Second})
+	p := w.prober(t, "h0", probe.Config{Rate: rate, Timeout: time.Second})
 	src, dst := hostAddr(t, tp, "h0", false), hostAddr(t, tp, "h1", false)
 	before := p.Stats().Sent
-	stamps := sendTimes(t, l, "h0", src, func() int {
+	stamps := w.sendTimes(t, "h0", src, func() int {
 		var eg errgroup.Group
 		eg.Go(func() error {
 			_, err := p.Multipath(context.Background(), meas.MultipathRequest{Dst: dst, Proto: meas.UDP})
@@ -152,8 +155,10 @@ func TestSustainedRate(t *testing.T) {
 // sendTimes runs load while tcpdump records the IPv4 packets node sends
 // from src on e0, and returns their timestamps. load returns how many
 // probes it sent: sendTimes waits until tcpdump has reported that many.
-func sendTimes(t *testing.T, l *lab.Lab, node string, src netip.Addr, load func() int) []time.Time {
+func (w labWorld) sendTimes(t testing.TB, node string, src netip.Addr, load func() int) []time.Time {
 	t.Helper()
+	needTool(t, "tcpdump")
+	l := w.l
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	outR, outW := io.Pipe()

@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/revtr/revtr/lab/labtest"
 	"github.com/revtr/revtr/topo/topotest"
 
 	"github.com/revtr/revtr/meas"
@@ -20,8 +19,11 @@ import (
 // destination is reported as no reply rather than an error.
 func TestPingChain(t *testing.T) {
 	tp := build(t)(topotest.Chain(4))
-	l := labtest.Up(t, tp)
-	g := hostGroup(t, l, nil)
+	inWorlds(t, tp, func(t *testing.T, w world) { pingChain(t, w, tp) })
+}
+
+func pingChain(t *testing.T, w world, tp *topo.Topology) {
+	g := group(t, w, tp, nil)
 	h0, h1 := hostAddr(t, tp, "h0", false), hostAddr(t, tp, "h1", false)
 	ctx := context.Background()
 	for _, pair := range [][2]netip.Addr{{h0, h1}, {h1, h0}} {
@@ -39,7 +41,7 @@ func TestPingChain(t *testing.T) {
 		if err != nil || res.Sent != 2 || len(res.RTTs) != 2 {
 			p, _ := g.Prober(src)
 			t.Errorf("IPv6 ping %s -> %s: %+v, %v; want 2 replies (prober %+v)\n%s\n%s", src, dst, res, err, p.Stats(),
-				netnsExec(t, l, pair[0], "ip", "-6", "neigh"), netnsExec(t, l, pair[1], "ip", "-6", "neigh"))
+				w.run(t, pair[0], "ip", "-6", "neigh"), w.run(t, pair[1], "ip", "-6", "neigh"))
 		}
 	}
 	nowhere := netip.MustParseAddr("10.255.255.1") // inside the lab's space, owned by no node
@@ -56,8 +58,11 @@ func TestRecordRouteTruth(t *testing.T) {
 	tp := build(t)(topotest.Chain(5))
 	silent := node(t, tp, "r2")
 	silent.Behaviour.NoRRStamp = true
-	l := labtest.Up(t, tp)
-	g := hostGroup(t, l, nil)
+	inWorlds(t, tp, func(t *testing.T, w world) { recordRouteTruth(t, w, tp, silent) })
+}
+
+func recordRouteTruth(t *testing.T, w world, tp *topo.Topology, silent *topo.Node) {
+	g := group(t, w, tp, nil)
 	ctx := context.Background()
 	for _, pair := range [][2]string{{"h0", "h1"}, {"h1", "h0"}} {
 		src, dst := hostAddr(t, tp, pair[0], false), hostAddr(t, tp, pair[1], false)
@@ -98,8 +103,11 @@ func TestRecordRouteTruth(t *testing.T) {
 // sent.
 func TestRecordRouteBadInput(t *testing.T) {
 	tp := build(t)(topotest.Chain(1))
-	l := labtest.Up(t, tp)
-	p := newProber(t, l, "h0", probe.Config{Rate: 1000})
+	inWorlds(t, tp, func(t *testing.T, w world) { recordRouteBadInput(t, w, tp) })
+}
+
+func recordRouteBadInput(t *testing.T, w world, tp *topo.Topology) {
+	p := w.prober(t, "h0", probe.Config{Rate: 1000})
 	ctx := context.Background()
 	h0, h1 := hostAddr(t, tp, "h0", false), hostAddr(t, tp, "h1", false)
 	h16 := hostAddr(t, tp, "h1", true)

@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/revtr/revtr/lab/labtest"
 	"github.com/revtr/revtr/topo/topotest"
 
 	"github.com/revtr/revtr/meas"
@@ -23,10 +22,13 @@ import (
 // router enforces it.
 func TestSpoofedRR(t *testing.T) {
 	tp := build(t)(topotest.MultiAS())
-	l := labtest.Up(t, tp)
+	inWorlds(t, tp, func(t *testing.T, w world) { spoofedRR(t, w, tp) })
+}
+
+func spoofedRR(t *testing.T, w world, tp *topo.Topology) {
 	hs, hd := hostAddr(t, tp, "h0", false), hostAddr(t, tp, "h1", false)
 	hw, he := hostAddr(t, tp, "h2", false), hostAddr(t, tp, "h3", false)
-	g := hostGroup(t, l, func(n *topo.Node) probe.Config {
+	g := group(t, w, tp, func(n *topo.Node) probe.Config {
 		cfg := probe.Config{Rate: 2000, Timeout: time.Second}
 		if n.Role.VantagePoint {
 			cfg.AllowSpoof = []netip.Addr{hs}
@@ -77,10 +79,13 @@ func TestSpoofedRR(t *testing.T) {
 // vantage point sends.
 func TestExpectAndSend(t *testing.T) {
 	tp := build(t)(topotest.MultiAS())
-	l := labtest.Up(t, tp)
+	inWorlds(t, tp, func(t *testing.T, w world) { expectAndSend(t, w, tp) })
+}
+
+func expectAndSend(t *testing.T, w world, tp *topo.Topology) {
 	hs, hd := hostAddr(t, tp, "h0", false), hostAddr(t, tp, "h1", false)
-	src := newProber(t, l, "h0", probe.Config{Rate: 1000})
-	vp := newProber(t, l, "h2", probe.Config{Rate: 1000, AllowSpoof: []netip.Addr{hs}})
+	src := w.prober(t, "h0", probe.Config{Rate: 1000})
+	vp := w.prober(t, "h2", probe.Config{Rate: 1000, AllowSpoof: []netip.Addr{hs}})
 	ctx := context.Background()
 	c, err := src.ExpectRR(ctx, meas.RRExpectRequest{Src: hs, Dst: hd, Timeout: time.Second})
 	if err != nil {

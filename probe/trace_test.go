@@ -6,7 +6,6 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/revtr/revtr/lab/labtest"
 	"github.com/revtr/revtr/topo/topotest"
 
 	"github.com/revtr/revtr/mda/mdatest"
@@ -29,33 +28,36 @@ func TestTraceTruth(t *testing.T) {
 		{"multias", build(t)(topotest.MultiAS()), [][2]string{{"h0", "h1"}, {"h1", "h0"}, {"h2", "h3"}, {"h3", "h2"}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			l := labtest.Up(t, tc.tp)
-			g := hostGroup(t, l, nil)
-			ctx := context.Background()
-			branches := map[string]bool{}
-			for _, pair := range tc.pairs {
-				for _, v6 := range []bool{false, true} {
-					src, dst := hostAddr(t, tc.tp, pair[0], v6), hostAddr(t, tc.tp, pair[1], v6)
-					for _, f := range testFlows() {
-						tr, err := g.Traceroute(ctx, meas.TraceRequest{Src: src, Dst: dst, Flow: f})
-						if err != nil {
-							t.Fatalf("traceroute %s -> %s %+v: %v", src, dst, f, err)
-						}
-						want := wantTrace(t, tc.tp, src, dst, f)
-						if !slices.Equal(tr.Path(), want) || tr.Stop != meas.StopCompleted {
-							t.Errorf("traceroute %s -> %s %+v: %v stop %v, want %v COMPLETED", src, dst, f, tr.Path(), tr.Stop, want)
-						}
-						if last := tr.Hops[len(tr.Hops)-1]; !last.Reply.FromDestination() || tr.Probes < len(want) {
-							t.Errorf("traceroute %s -> %s %+v: last reply %v, %d probes for %d hops", src, dst, f, last.Reply, tr.Probes, len(want))
-						}
-						branches[addrsKey(want)] = true
-					}
-				}
-			}
-			if tc.name == "diamond" && len(branches) < 4 {
-				t.Errorf("the flows took %d distinct paths through the diamonds; the test wants several", len(branches))
-			}
+			inWorlds(t, tc.tp, func(t *testing.T, w world) { traceTruth(t, w, tc.tp, tc.name, tc.pairs) })
 		})
+	}
+}
+
+func traceTruth(t *testing.T, w world, tp *topo.Topology, name string, pairs [][2]string) {
+	g := group(t, w, tp, nil)
+	ctx := context.Background()
+	branches := map[string]bool{}
+	for _, pair := range pairs {
+		for _, v6 := range []bool{false, true} {
+			src, dst := hostAddr(t, tp, pair[0], v6), hostAddr(t, tp, pair[1], v6)
+			for _, f := range testFlows() {
+				tr, err := g.Traceroute(ctx, meas.TraceRequest{Src: src, Dst: dst, Flow: f})
+				if err != nil {
+					t.Fatalf("traceroute %s -> %s %+v: %v", src, dst, f, err)
+				}
+				want := wantTrace(t, tp, src, dst, f)
+				if !slices.Equal(tr.Path(), want) || tr.Stop != meas.StopCompleted {
+					t.Errorf("traceroute %s -> %s %+v: %v stop %v, want %v COMPLETED", src, dst, f, tr.Path(), tr.Stop, want)
+				}
+				if last := tr.Hops[len(tr.Hops)-1]; !last.Reply.FromDestination() || tr.Probes < len(want) {
+					t.Errorf("traceroute %s -> %s %+v: last reply %v, %d probes for %d hops", src, dst, f, last.Reply, tr.Probes, len(want))
+				}
+				branches[addrsKey(want)] = true
+			}
+		}
+	}
+	if name == "diamond" && len(branches) < 4 {
+		t.Errorf("the flows took %d distinct paths through the diamonds; the test wants several", len(branches))
 	}
 }
 
@@ -86,8 +88,11 @@ func TestTraceStops(t *testing.T) {
 			tp.Nodes[n].Behaviour.NoTimeExceeded = true
 		}
 	}
-	l := labtest.Up(t, tp)
-	g := hostGroup(t, l, nil)
+	inWorlds(t, tp, func(t *testing.T, w world) { traceStops(t, w, tp) })
+}
+
+func traceStops(t *testing.T, w world, tp *topo.Topology) {
+	g := group(t, w, tp, nil)
 	h0, h1 := hostAddr(t, tp, "h0", false), hostAddr(t, tp, "h1", false)
 	tr, err := g.Traceroute(context.Background(), meas.TraceRequest{Src: h0, Dst: h1, Flow: meas.Flow{Proto: meas.UDP}, GapLimit: 1})
 	if err != nil {
@@ -112,8 +117,11 @@ func TestTraceStops(t *testing.T) {
 // with the same probes.
 func TestMultipathDiamond(t *testing.T) {
 	tp := build(t)(topotest.Diamond())
-	l := labtest.Up(t, tp)
-	g := hostGroup(t, l, nil)
+	inWorlds(t, tp, func(t *testing.T, w world) { multipathDiamond(t, w, tp) })
+}
+
+func multipathDiamond(t *testing.T, w world, tp *topo.Topology) {
+	g := group(t, w, tp, nil)
 	sn, err := sim.New(tp, sim.Config{})
 	if err != nil {
 		t.Fatal(err)
