@@ -57,14 +57,18 @@ type table struct {
 	next   uint16
 	closed bool
 	stats  Stats
+	// readFault, when set, says why the answers of a family cannot be
+	// read now: a probe that times out then fails with it.
+	readFault func(v6 bool) error
 }
 
 // Stats counts what happened to a prober's probes and the replies it read.
 type Stats struct {
-	Sent      uint64 // probes sent
-	Matched   uint64 // probes answered
-	TimedOut  uint64 // probes unanswered within their timeout
-	Unmatched uint64 // replies carrying this prober's mark that matched no outstanding probe (late, or duplicated)
+	Sent       uint64 // probes sent
+	Matched    uint64 // probes answered
+	TimedOut   uint64 // probes unanswered within their timeout, while their answers could be read
+	Unmatched  uint64 // replies carrying this prober's mark that matched no outstanding probe (late, or duplicated)
+	ReadErrors uint64 // reads of a receive socket that failed (not counting Close)
 }
 
 func newTable(start uint16) *table {
@@ -110,11 +114,16 @@ func (t *table) arm(p *pending, timeout time.Duration) {
 	}
 }
 
-// expire resolves p as unanswered.
+// expire resolves p as unanswered or, when its answers cannot be read,
+// with the read error.
 func (t *table) expire(p *pending) {
+	var err error
+	if t.readFault != nil {
+		err = t.readFault(p.k.dst.Is6())
+	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if t.resolveLocked(p, Result{}, nil) {
+	if t.resolveLocked(p, Result{}, err) && err == nil {
 		t.stats.TimedOut++
 	}
 }

@@ -2,9 +2,9 @@ package probe
 
 import (
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"net/netip"
-	"os"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -12,6 +12,7 @@ import (
 
 	"golang.org/x/time/rate"
 
+	"github.com/revtr/revtr/internal/rawsock"
 	"github.com/revtr/revtr/meas"
 	"github.com/revtr/revtr/wire"
 )
@@ -61,7 +62,10 @@ type Prober struct {
 	send4    Conn
 	send6    Conn // nil without IPv6
 	readers  []reader
+	faults   [2]atomic.Pointer[error] // by family (1: IPv6): why its reads fail, nil while they succeed
+	readErrs atomic.Uint64
 	wg       sync.WaitGroup
+	done     chan struct{} // closed by Close
 	closed   atomic.Bool
 	sent     atomic.Uint64
 }
@@ -85,7 +89,8 @@ func New(cfg Config) (*Prober, error) {
 	}
 	p := &Prober{cfg: cfg, addrs: addrs, instance: uint16(rand.Uint32()),
 		limiter: rate.NewLimiter(rate.Limit(cfg.Rate), cfg.Burst),
-		tbl:     newTable(uint16(rand.Uint32()))}
+		tbl:     newTable(uint16(rand.Uint32())), done: make(chan struct{})}
+	p.tbl.readFault = p.readFault
 	if err := p.open(); err != nil {
 		p.closeSockets()
 		return nil, opError("new prober", err)
@@ -158,23 +163,24 @@ func (p *Prober) Addrs() []netip.Addr { return slices.Clone(p.addrs) }
 // Stats returns the prober's counters.
 func (p *Prober) Stats() Stats {
 	s := p.tbl.snapshot()
-	s.Sent = p.sent.Load()
+	s.Sent, s.ReadErrors = p.sent.Load(), p.readErrs.Load()
 	return s
 }
 
 // Outstanding returns how many probes wait for an answer.
 func (p *Prober) Outstanding() int { return p.tbl.outstanding() }
 
-// read is the reader goroutine of one receive socket.
+// read is the reader goroutine of one receive socket. A read that fails
+// other than by Close is retried after a pause (rawsock.ReadLoop); while
+// reads of a family fail, the probes of that family that time out fail
+// with the read error rather than claim no answer came.
 func (p *Prober) read(r reader) {
 	buf := make([]byte, 1<<16)
-	for {
+	fault := &p.faults[familyIndex(r.v6)]
+	rawsock.ReadLoop(p.done, func() error {
 		n, from, err := r.c.Recv(buf)
 		if err != nil {
-			if p.closed.Load() || errors.Is(err, os.ErrClosed) {
-				return
-			}
-			continue // transient (e.g. ENOBUFS): keep reading
+			return err
 		}
 		now := time.Now()
 		if r.v6 {
@@ -182,15 +188,42 @@ func (p *Prober) read(r reader) {
 		} else {
 			p.handleIPv4(buf[:n], now)
 		}
+		return nil
+	}, func(err error) {
+		if err == nil {
+			fault.Store(nil)
+			return
+		}
+		p.readErrs.Add(1)
+		err = fmt.Errorf("read %v answers: %w", r.proto, err)
+		fault.Store(&err)
+	})
+}
+
+// readFault returns why reading the answers of a family fails, nil while
+// it does not.
+func (p *Prober) readFault(v6 bool) error {
+	if err := p.faults[familyIndex(v6)].Load(); err != nil {
+		return *err
 	}
+	return nil
+}
+
+func familyIndex(v6 bool) int {
+	if v6 {
+		return 1
+	}
+	return 0
 }
 
 // Close stops the readers, closes the sockets and fails every outstanding
-// probe with ErrClosed. It is safe to call more than once.
+// probe, and every probe still waiting for its rate token, with
+// ErrClosed. It is safe to call more than once.
 func (p *Prober) Close() error {
 	if p.closed.Swap(true) {
 		return nil
 	}
+	close(p.done)
 	err := p.closeSockets()
 	p.wg.Wait()
 	p.tbl.closeAll(ErrClosed)
