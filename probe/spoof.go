@@ -17,6 +17,18 @@ import (
 // now too: the sender's clock is not this one's. The captured RRPing's
 // Sender is zero: the capturer does not know who sent the probe.
 func (p *Prober) ExpectRR(ctx context.Context, req meas.RRExpectRequest) (meas.RRCapture, error) {
+	c, err := p.expect(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	p.tbl.stamp(c.f.pd, time.Now())
+	p.tbl.arm(c.f.pd, p.timeout(req.Timeout))
+	return c, nil
+}
+
+// expect registers the reply to a spoofed Record Route echo from req.Src
+// to req.Dst, its timeout not yet running.
+func (p *Prober) expect(ctx context.Context, req meas.RRExpectRequest) (*capture, error) {
 	const op = "expect spoofed record route"
 	req, err := req.Normalize()
 	if err != nil {
@@ -33,8 +45,6 @@ func (p *Prober) ExpectRR(ctx context.Context, req meas.RRExpectRequest) (meas.R
 	if err != nil {
 		return nil, opError(op, err)
 	}
-	p.tbl.stamp(pd, time.Now())
-	p.tbl.arm(pd, p.timeout(req.Timeout))
 	return &capture{f: Inflight{t: p.tbl, pd: pd}, probe: meas.RRProbe{Src: req.Src, Dst: req.Dst, ID: p.instance, Seq: pd.tag}}, nil
 }
 
@@ -84,21 +94,24 @@ func (p *Prober) SendRR(ctx context.Context, e meas.RRProbe) (time.Time, error) 
 
 // spoofedRR runs a (normalised) spoofed Record Route ping: recv (the
 // prober at req.Src) expects the reply, send (at req.Sender) transmits the
-// probe. A probe dropped on the way (e.g. by strict reverse-path filtering
-// at the sender's first router) is reported as no reply; the RTT runs from
-// the transmission (both probers read one clock).
+// probe. The reply is registered before the probe leaves, its timeout
+// runs from the transmission — not from the registration, which may
+// precede it by the sender's wait for its rate token — and so does the
+// RTT (both probers read one clock). A probe dropped on the way (e.g. by
+// strict reverse-path filtering at the sender's first router) is reported
+// as no reply.
 func spoofedRR(ctx context.Context, recv, send *Prober, req meas.RRRequest) (meas.RRPing, error) {
-	c, err := recv.ExpectRR(ctx, meas.RRExpectRequest{Src: req.Src, Dst: req.Dst, Timeout: req.Timeout})
+	c, err := recv.expect(ctx, meas.RRExpectRequest{Src: req.Src, Dst: req.Dst, Timeout: req.Timeout})
 	if err != nil {
 		return meas.RRPing{}, err
 	}
-	ca := c.(*capture)
-	sent, err := send.SendRR(ctx, ca.probe)
+	sent, err := send.SendRR(ctx, c.probe)
 	if err != nil {
-		recv.tbl.resolve(ca.f.pd, Result{}, err)
+		recv.tbl.resolve(c.f.pd, Result{}, err)
 		return meas.RRPing{}, err
 	}
-	r, err := ca.f.Wait(ctx)
+	recv.tbl.arm(c.f.pd, recv.timeout(req.Timeout))
+	r, err := c.f.Wait(ctx)
 	if err != nil {
 		return meas.RRPing{}, fmt.Errorf("spoofed record route %s as %s to %s: %w", req.Sender, req.Src, req.Dst, err)
 	}
