@@ -7,6 +7,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/revtr/revtr/internal/pace"
 	"github.com/revtr/revtr/meas"
 )
 
@@ -70,7 +71,8 @@ func (p *Prober) Start(ctx context.Context, pr Probe) (*Inflight, error) {
 // the time taken just before sending, which pd, when not nil, records:
 // a reply may be read before sendto returns.
 func (p *Prober) transmit(ctx context.Context, b []byte, dst netip.Addr, pd *pending) (time.Time, error) {
-	if err := p.wait(ctx); err != nil {
+	// Close ends the wait: the probe fails with ErrClosed.
+	if err := pace.Wait(ctx, p.limiter, p.done, ErrClosed); err != nil {
 		return time.Time{}, err
 	}
 	s := p.send4
@@ -92,34 +94,6 @@ func (p *Prober) transmit(ctx context.Context, b []byte, dst netip.Addr, pd *pen
 	}
 	p.sent.Add(1)
 	return now, nil
-}
-
-// wait takes a token of the rate limit, waiting for it as long as ctx and
-// the prober last: Close ends the wait with ErrClosed.
-func (p *Prober) wait(ctx context.Context) error {
-	if p.closed.Load() {
-		return ErrClosed
-	}
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	r := p.limiter.Reserve()
-	d := r.Delay()
-	if d == 0 {
-		return nil
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		r.Cancel()
-		return ctx.Err()
-	case <-p.done:
-		r.Cancel()
-		return ErrClosed
-	}
 }
 
 // prepare validates pr and applies defaults: protocol, TTL, source.
