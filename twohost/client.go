@@ -3,7 +3,6 @@ package twohost
 import (
 	"errors"
 	"fmt"
-	"net"
 	"net/netip"
 	"slices"
 	"sync"
@@ -45,15 +44,21 @@ type ClientConfig struct {
 	// copy it onto their probes, so the reverse path of a DSCP class can
 	// be traced (0xb8: EF).
 	TOS uint8
+	// Stack is the network stack the client sends and receives on; nil
+	// means the kernel's raw sockets and interface addresses, in the
+	// network namespace of the thread calling NewClient.
+	Stack ClientStack
 }
 
-// Client sends two-host requests from the network namespace it was created
-// in. Its methods are safe for concurrent use; Close releases it.
+// Client sends two-host requests from the host of its stack — by default
+// the network namespace it was created in. Its methods are safe for
+// concurrent use; Close releases it.
 type Client struct {
 	cfg     ClientConfig
 	limiter *rate.Limiter
-	s4, s6  *rawsock.Conn // s6 nil without IPv6
+	s4, s6  EchoConn // s6 nil without IPv6
 	addrs   []netip.Addr
+	faults  [2]atomic.Pointer[error] // by family (1: IPv6): why its reads fail, nil while they succeed
 	mu      sync.Mutex
 	pending map[pendingKey]chan answer
 	nextID  uint16
@@ -74,8 +79,8 @@ type answer struct {
 	ttl uint8 // the IPv4 TTL or IPv6 hop limit it arrived with; 0: unknown
 }
 
-// NewClient opens the client's ICMP sockets in the calling thread's
-// network namespace.
+// NewClient opens the client's ICMP sockets on cfg.Stack, by default in
+// the calling thread's network namespace.
 func NewClient(cfg ClientConfig) (*Client, error) {
 	if cfg.Rate <= 0 {
 		cfg.Rate = DefaultClientRate
@@ -86,46 +91,32 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = meas.DefaultTimeout
 	}
+	if cfg.Stack == nil {
+		cfg.Stack = kernelClient{}
+	}
 	c := &Client{cfg: cfg, limiter: rate.NewLimiter(rate.Limit(cfg.Rate), cfg.Burst),
 		pending: make(map[pendingKey]chan answer), done: make(chan struct{}), nextID: uint16(time.Now().UnixNano())}
 	var err error
-	if c.s4, err = openRecv(false, wire.ProtoICMP, rawsock.Config{TrafficClass: cfg.TOS}); err != nil {
+	if c.s4, err = cfg.Stack.OpenEcho(false, cfg.TOS); err != nil {
 		return nil, fmt.Errorf("twohost: new client: %w", err)
 	}
-	c.s6, err = openRecv(true, wire.ProtoICMPv6, rawsock.Config{TrafficClass: cfg.TOS, HopLimit: true,
-		ICMPv6Types: []wire.ICMPv6Type{wire.ICMPv6EchoReply}})
+	c.s6, err = cfg.Stack.OpenEcho(true, cfg.TOS)
 	if errors.Is(err, ErrNoIPv6) {
 		c.s6, err = nil, nil
 	}
 	if err == nil {
-		c.addrs, err = interfaceAddrs()
+		c.addrs, err = cfg.Stack.Addrs()
 	}
 	if err != nil {
 		c.closeSockets()
 		return nil, fmt.Errorf("twohost: new client: %w", err)
 	}
-	for _, s := range []*rawsock.Conn{c.s4, c.s6} {
+	for i, s := range []EchoConn{c.s4, c.s6} {
 		if s != nil {
-			c.wg.Go(func() { c.read(s) })
+			c.wg.Go(func() { c.read(s, i == 1) })
 		}
 	}
 	return c, nil
-}
-
-// interfaceAddrs returns the namespace's own addresses, loopback and
-// link-local left out: a node that is one of them is the client itself.
-func interfaceAddrs() ([]netip.Addr, error) {
-	ifas, err := net.InterfaceAddrs()
-	if err != nil {
-		return nil, fmt.Errorf("list local addresses: %w", err)
-	}
-	var out []netip.Addr
-	for _, ifa := range ifas {
-		if p, err := netip.ParsePrefix(ifa.String()); err == nil && !p.Addr().IsLoopback() && !p.Addr().IsLinkLocalUnicast() {
-			out = append(out, p.Addr().Unmap())
-		}
-	}
-	return out, nil
 }
 
 // Local reports whether a is one of the client's own addresses.
@@ -141,42 +132,61 @@ func (c *Client) source(dst netip.Addr) netip.Addr {
 	return netip.Addr{}
 }
 
-// read delivers echo replies with code 1 to the requests waiting for them.
-func (c *Client) read(s *rawsock.Conn) {
+// read delivers echo replies with code 1 to the requests waiting for
+// them. A read that fails other than by Close is retried after a pause
+// (rawsock.ReadLoop); while reads of a family fail, its requests that
+// time out fail with the read error rather than claim no answer came.
+func (c *Client) read(s EchoConn, v6 bool) {
 	buf := make([]byte, 1<<16)
-	v6 := s.Family() == rawsock.IPv6
-	for {
-		var n int
-		var from netip.Addr
-		var ttl uint8
-		var err error
-		if v6 {
-			n, from, ttl, err = s.RecvHopLimit(buf)
-		} else {
-			n, from, err = s.Recv(buf)
-		}
+	fault := &c.faults[familyIndex(v6)]
+	rawsock.ReadLoop(c.done, func() error {
+		n, from, ttl, err := s.Recv(buf)
 		if err != nil {
-			select { // a persistent error must not spin a core
-			case <-c.done:
-				return
-			case <-time.After(readErrorPause):
-			}
-			continue
+			return err
 		}
-		at, b := time.Now(), buf[:n]
-		if !v6 {
-			var ip wire.IPv4
-			if ip.Decode(b) != nil {
-				continue
-			}
-			b, ttl = ip.Payload(b), ip.TTL
+		c.handle(buf[:n], from, ttl, v6)
+		return nil
+	}, func(err error) {
+		if err != nil {
+			err = fmt.Errorf("read answers: %w", err)
+			fault.Store(&err)
+		} else {
+			fault.Store(nil)
 		}
-		var e wire.Echo
-		if e.Decode(b) != nil || !e.Reply || e.Code != wire.TwoHostCode {
-			continue
+	})
+}
+
+// handle delivers the packet b read from from, if it is an answer.
+func (c *Client) handle(b []byte, from netip.Addr, ttl uint8, v6 bool) {
+	at := time.Now()
+	if !v6 {
+		var ip wire.IPv4
+		if ip.Decode(b) != nil {
+			return
 		}
-		c.deliver(pendingKey{from.Unmap(), e.ID}, answer{msg: slices.Clone(b), at: at, ttl: ttl})
+		b, ttl = ip.Payload(b), ip.TTL
 	}
+	var e wire.Echo
+	if e.Decode(b) != nil || !e.Reply || e.Code != wire.TwoHostCode {
+		return
+	}
+	c.deliver(pendingKey{from.Unmap(), e.ID}, answer{msg: slices.Clone(b), at: at, ttl: ttl})
+}
+
+// readFault returns why reading the answers of a family fails, nil while
+// it does not.
+func (c *Client) readFault(v6 bool) error {
+	if err := c.faults[familyIndex(v6)].Load(); err != nil {
+		return *err
+	}
+	return nil
+}
+
+func familyIndex(v6 bool) int {
+	if v6 {
+		return 1
+	}
+	return 0
 }
 
 func (c *Client) deliver(k pendingKey, a answer) {
@@ -232,7 +242,7 @@ func (c *Client) Close() error {
 
 func (c *Client) closeSockets() error {
 	var errs []error
-	for _, s := range []*rawsock.Conn{c.s4, c.s6} {
+	for _, s := range []EchoConn{c.s4, c.s6} {
 		if s != nil {
 			errs = append(errs, s.Close())
 		}

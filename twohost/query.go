@@ -6,6 +6,7 @@ import (
 	"net/netip"
 	"time"
 
+	"github.com/revtr/revtr/internal/pace"
 	"github.com/revtr/revtr/meas"
 	"github.com/revtr/revtr/wire"
 )
@@ -86,7 +87,7 @@ func (c *Client) Query(ctx context.Context, responder netip.Addr, q Query) (Answ
 	}
 	defer c.unregister(responder, id)
 	req := wire.TwoHostRequest{V6: responder.Is6(), ID: id, TTL: q.TTL, Proto: q.Proto, Flow: q.Flow}
-	if err := c.limiter.Wait(ctx); err != nil {
+	if err := pace.Wait(ctx, c.limiter, c.done, ErrClientClosed); err != nil {
 		return Answer{}, fmt.Errorf("twohost: query %s: %w", responder, err)
 	}
 	msg, err := c.encode(&req, responder)
@@ -95,9 +96,16 @@ func (c *Client) Query(ctx context.Context, responder netip.Addr, q Query) (Answ
 	}
 	sent := time.Now()
 	if err := s.Send(msg, responder); err != nil {
+		if c.closed.Load() {
+			err = ErrClientClosed
+		}
 		return Answer{}, fmt.Errorf("twohost: send query to %s: %w", responder, err)
 	}
-	return c.await(ctx, ch, msg, sent, q.Timeout)
+	ans, err := c.await(ctx, ch, msg, sent, q.Timeout, responder.Is6())
+	if err != nil {
+		return Answer{}, fmt.Errorf("twohost: query %s: %w", responder, err)
+	}
+	return ans, nil
 }
 
 // encode builds the request message, padded to RequestLen.
@@ -115,8 +123,9 @@ func (c *Client) encode(req *wire.TwoHostRequest, dst netip.Addr) ([]byte, error
 	return b, nil
 }
 
-// await waits for the answer to the request msg.
-func (c *Client) await(ctx context.Context, ch chan answer, msg []byte, sent time.Time, timeout time.Duration) (Answer, error) {
+// await waits for the answer to the request msg. A timeout while the
+// answers of the family cannot be read is the read error.
+func (c *Client) await(ctx context.Context, ch chan answer, msg []byte, sent time.Time, timeout time.Duration, v6 bool) (Answer, error) {
 	if timeout <= 0 {
 		timeout = c.cfg.Timeout
 	}
@@ -128,7 +137,7 @@ func (c *Client) await(ctx context.Context, ch chan answer, msg []byte, sent tim
 		ans.ReplyTTL = a.ttl
 		return ans, nil
 	case <-t.C:
-		return Answer{}, nil
+		return Answer{}, c.readFault(v6)
 	case <-ctx.Done():
 		return Answer{}, ctx.Err()
 	case <-c.done:

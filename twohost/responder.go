@@ -129,57 +129,50 @@ func (r *Responder) start() {
 // readRequests serves requests until the packet socket is closed.
 func (r *Responder) readRequests() {
 	buf := make([]byte, 1<<16)
-	for {
+	rawsock.ReadLoop(r.stop, func() error {
 		n, from, err := r.pkt.Recv(buf)
 		if err != nil {
-			if !r.pause(err) {
-				return
-			}
-			continue
+			return err
 		}
 		if from.Ifindex != 0 {
 			r.handleRequest(buf[:n], from, time.Now())
 		}
-	}
+		return nil
+	}, r.readFailed("requests"))
 }
 
 // readReplies matches the answers to probes read from s until it is
 // closed.
 func (r *Responder) readReplies(s *rawsock.Conn) {
 	buf := make([]byte, 1<<16)
-	for {
+	rawsock.ReadLoop(r.stop, func() error {
 		n, from, err := s.Recv(buf)
 		if err != nil {
-			if !r.pause(err) {
-				return
-			}
-			continue
+			return err
 		}
 		r.handleReply(s, buf[:n], from, time.Now())
+		return nil
+	}, r.readFailed(socketLabel(s)))
+}
+
+// readFailed returns the logger of a reader's failures (rawsock.ReadLoop
+// pauses between them, so that a persistent error cannot spin a core:
+// an interface going down) and of its recovery.
+func (r *Responder) readFailed(socket string) func(error) {
+	return func(err error) {
+		if err != nil {
+			r.log.Warn("read failed", "socket", socket, "err", err)
+		} else {
+			r.log.Info("reads recovered", "socket", socket)
+		}
 	}
 }
+
+// socketLabel names a reply socket in logs: "IPv4 icmp".
+func socketLabel(s *rawsock.Conn) string { return s.Family().String() + " " + s.Proto().String() }
 
 // localRefresh is how often the responder rereads the host's addresses.
 const localRefresh = 5 * time.Second
-
-// readErrorPause is how long a reader waits after a read error other than
-// the socket's closing (an interface going down), so that a persistent
-// error cannot spin a core.
-const readErrorPause = 50 * time.Millisecond
-
-// pause logs a read error and waits; false means the responder is closing.
-func (r *Responder) pause(err error) bool {
-	if r.closed.Load() {
-		return false
-	}
-	r.log.Warn("read failed", "err", err)
-	select {
-	case <-r.stop:
-		return false
-	case <-time.After(readErrorPause):
-		return true
-	}
-}
 
 // sweep drops the sessions whose probe went unanswered for the timeout
 // and rereads the host's addresses every localRefresh.
