@@ -67,3 +67,60 @@ func (n *Network) Exchange(sender netip.Addr, p Packet, at time.Duration) (a Ans
 	}
 	return a, true, nil
 }
+
+// TwoHostAnswer is what comes back to a two-host client for one request.
+type TwoHostAnswer struct {
+	// Echoed is set when a host running no responder echoed the request,
+	// as Linux answers any echo request.
+	Echoed bool
+	// Node answered the responder's probe, ProbeRTT is that probe's round
+	// trip: what the responder's answer carries (zero for a presence
+	// check).
+	Node     netip.Addr
+	ProbeRTT time.Duration
+	// Delay is the time from the request's departure to the answer's
+	// arrival: the request's way there, the probe's round trip, the
+	// answer's way back.
+	Delay time.Duration
+	// TTL is the TTL or hop limit the answer arrives with.
+	TTL int
+}
+
+// TwoHostExchange sends one two-host request from the host owning client
+// to dst at virtual time at, for a probe of the normalised flow f at ttl
+// (0: a presence check), and returns the answer that reaches the client,
+// as TwoHostTrace's requests do: a responder host (its role says it runs
+// one) sends the probe toward the client and answers with the node that
+// answered it, another host echoes the request unless it ignores pings.
+// ok is false when nothing comes back: the request, the probe or the
+// answer lost. Counts does not count it.
+func (n *Network) TwoHostExchange(client, dst netip.Addr, f meas.Flow, ttl int, at time.Duration) (a TwoHostAnswer, ok bool, err error) {
+	src, err := n.host("two-host exchange", client)
+	if err != nil {
+		return TwoHostAnswer{}, false, err
+	}
+	if _, err := f.Normalize(); err != nil || ttl < 0 || ttl > meas.MaxTTL {
+		return TwoHostAnswer{}, false, fmt.Errorf("sim: two-host exchange: %w: flow %v, TTL %d", meas.ErrBadRequest, f, ttl)
+	}
+	th := &twoHostRun{n: n, client: src, src: topo.FlowKey{Src: client, Dst: dst}, dst: topo.FlowKey{Src: dst, Dst: client}}
+	node, d1, ok := th.request()
+	if !ok {
+		return TwoHostAnswer{}, false, nil
+	}
+	nd := &n.t.Nodes[node]
+	responder := nd.Kind == topo.Host && nd.Role.Responder
+	switch {
+	case !responder && nd.Kind == topo.Host && nd.Role.NoEcho:
+		return TwoHostAnswer{}, false, nil
+	case !responder || ttl == 0:
+		d2, back, ok := th.answer(node)
+		return TwoHostAnswer{Echoed: !responder, Delay: d1 + d2, TTL: back}, ok, nil
+	}
+	p := packet{key: topo.FlowKey{Src: dst, Dst: client, Flow: f}, ttl: ttl}
+	r, ok := n.roundTrip(&p, node, at+d1)
+	if !ok {
+		return TwoHostAnswer{}, false, nil
+	}
+	d2, back, ok := th.answer(node)
+	return TwoHostAnswer{Node: r.from, ProbeRTT: r.rtt, Delay: d1 + r.rtt + d2, TTL: back}, ok, nil
+}

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/revtr/revtr/meas"
+	"github.com/revtr/revtr/meas/meastest"
 	"github.com/revtr/revtr/sim"
 	"github.com/revtr/revtr/topo"
 	"github.com/revtr/revtr/topo/topotest"
@@ -55,5 +56,39 @@ func TestExchange(t *testing.T) {
 	}
 	if _, _, err := n.Exchange(ifaddr(t, tp, "r0", "h0"), sim.Packet{Key: topo.FlowKey{Src: h0, Dst: h1}, TTL: 5}, 0); !errors.Is(err, meas.ErrNoSource) {
 		t.Errorf("a router as sender: %v, want ErrNoSource", err)
+	}
+}
+
+// TestTwoHostExchange checks two-host requests one at a time against the
+// network's two-host traceroute on the conformance topology: the nodes
+// the responder's probes reach at each TTL are the trace's hops, the
+// presence check is answered, a plain host echoes, and the answer's
+// delay covers the probe's round trip.
+func TestTwoHostExchange(t *testing.T) {
+	tp := build(t)(meastest.Topology())
+	w, err := meastest.NewWorld(tp, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := network(t, tp, sim.Config{})
+	f, _ := meas.Flow{Proto: meas.UDP, SrcPort: meas.TwoHostSrcPort}.Normalize()
+	tr, err := n.TwoHostTrace(context.Background(), meas.TwoHostRequest{Src: w.Src, Dst: w.Responder, Flow: f})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, h := range tr.Hops {
+		a, ok, err := n.TwoHostExchange(w.Src, w.Responder, f, h.TTL, 0)
+		if err != nil || !ok || a.Echoed || a.Node != h.Addr || a.ProbeRTT != h.RTT || a.Delay <= a.ProbeRTT || a.TTL <= 0 {
+			t.Errorf("TTL %d: %+v %v %v, want %s after %v", h.TTL, a, ok, err, h.Addr, h.RTT)
+		}
+	}
+	if a, ok, err := n.TwoHostExchange(w.Src, w.Responder, f, 0, 0); err != nil || !ok || a.Echoed || a.Node.IsValid() {
+		t.Errorf("presence check: %+v %v %v", a, ok, err)
+	}
+	if a, ok, err := n.TwoHostExchange(w.Src, w.Dst, f, 3, 0); err != nil || !ok || !a.Echoed {
+		t.Errorf("request to a plain host: %+v %v %v, want an echo", a, ok, err)
+	}
+	if _, _, err := n.TwoHostExchange(w.Src, w.Responder, f, -1, 0); !errors.Is(err, meas.ErrBadRequest) {
+		t.Errorf("TTL -1: %v", err)
 	}
 }

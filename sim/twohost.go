@@ -150,7 +150,7 @@ func (th *twoHostRun) presence() error {
 			th.end = max(th.end, at+th.timeout)
 			continue
 		}
-		back, ok := th.answer(node)
+		back, _, ok := th.answer(node)
 		if !ok || d+back > th.timeout {
 			th.end = max(th.end, at+th.timeout)
 			continue
@@ -177,7 +177,7 @@ func (th *twoHostRun) query(f meas.Flow, ttl int) meas.Hop {
 	r, ok := th.n.roundTrip(&p, node, at+d1)
 	var d2 time.Duration
 	if ok {
-		d2, ok = th.answer(node)
+		d2, _, ok = th.answer(node)
 	}
 	if !ok || d1+r.rtt+d2 > th.timeout {
 		th.end = max(th.end, at+th.timeout)
@@ -200,11 +200,11 @@ func (th *twoHostRun) request() (topo.NodeID, time.Duration, bool) {
 }
 
 // answer carries the responder's answer (or a host's echo) back to the
-// client and returns its one-way delay.
-func (th *twoHostRun) answer(from topo.NodeID) (time.Duration, bool) {
+// client and returns its one-way delay and the TTL it arrives with.
+func (th *twoHostRun) answer(from topo.NodeID) (time.Duration, int, bool) {
 	p := packet{key: th.dst, ttl: meas.DefaultTTL}
 	a := th.n.carry(&p, from)
-	return a.delay, a.fate == delivered && a.node == th.client
+	return a.delay, p.ttl, a.fate == delivered && a.node == th.client
 }
 
 // clientReply is how the client's host answers a responder's probe, as
