@@ -19,12 +19,15 @@ import (
 // at least on the true reverse graph (mda counts these hops as a whole).
 func TestMultipathDiamond(t *testing.T) {
 	tp, err := topotest.Diamond()
-	l := upLab(t, tp, err)
-	startResponder(t, l, "h1", twohost.ResponderConfig{RequesterRate: -1})
+	inWorlds(t, tp, err, func(t *testing.T, w world) { multipathDiamond(t, w, tp) })
+}
+
+func multipathDiamond(t *testing.T, w world, tp *topo.Topology) {
+	w.responder(t, "h1", twohost.ResponderConfig{RequesterRate: -1})
 	cfg := fastClient()
 	cfg.Rate, cfg.Burst = 2000, 100
-	c := newClient(t, l, "h0", cfg)
-	pr := newProber(t, l, "h0")
+	c := w.client(t, "h0", cfg)
+	pr := w.prober(t, "h0")
 	client, target := hostAddr(t, tp, "h0", false), hostAddr(t, tp, "h1", false)
 	for _, proto := range []meas.Proto{meas.UDP, meas.TCP} {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)

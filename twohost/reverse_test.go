@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/revtr/revtr/meas"
+	"github.com/revtr/revtr/topo"
 	"github.com/revtr/revtr/topo/topotest"
 	"github.com/revtr/revtr/twohost"
 	"github.com/revtr/revtr/wire"
@@ -16,9 +17,12 @@ import (
 // and both families against the ground truth.
 func TestReverseChain(t *testing.T) {
 	tp, err := topotest.Chain(4)
-	l := upLab(t, tp, err)
-	startResponder(t, l, "h1", twohost.ResponderConfig{})
-	c := newClient(t, l, "h0", fastClient())
+	inWorlds(t, tp, err, func(t *testing.T, w world) { reverseChain(t, w, tp) })
+}
+
+func reverseChain(t *testing.T, w world, tp *topo.Topology) {
+	w.responder(t, "h1", twohost.ResponderConfig{})
+	c := w.client(t, "h0", fastClient())
 	for _, v6 := range []bool{false, true} {
 		for _, proto := range []meas.Proto{meas.UDP, meas.TCP, meas.ICMP} {
 			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
@@ -40,9 +44,12 @@ func TestReverseChain(t *testing.T) {
 // gives, both families: routers on the reverse path plus the client.
 func TestDistance(t *testing.T) {
 	tp, err := topotest.Chain(5)
-	l := upLab(t, tp, err)
-	startResponder(t, l, "h1", twohost.ResponderConfig{})
-	c := newClient(t, l, "h0", fastClient())
+	inWorlds(t, tp, err, func(t *testing.T, w world) { distance(t, w, tp) })
+}
+
+func distance(t *testing.T, w world, tp *topo.Topology) {
+	w.responder(t, "h1", twohost.ResponderConfig{})
+	c := w.client(t, "h0", fastClient())
 	for _, v6 := range []bool{false, true} {
 		a, err := c.Query(context.Background(), hostAddr(t, tp, "h1", v6), twohost.Query{TTL: 0, Proto: wire.ProtoUDP})
 		if err != nil || a.Distance() != 6 {

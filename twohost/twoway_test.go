@@ -19,9 +19,7 @@ import (
 // newProber opens a probe.Prober on node, closed when the test ends.
 func newProber(t testing.TB, l *lab.Lab, node string) *probe.Prober {
 	t.Helper()
-	return labtest.Open(t, l, node, func() (*probe.Prober, error) {
-		return probe.New(probe.Config{Rate: 2000, Timeout: 500 * time.Millisecond})
-	})
+	return labtest.Open(t, l, node, func() (*probe.Prober, error) { return probe.New(proberConfig) })
 }
 
 // TestTwoWayMultiAS measures both directions between the source and the
@@ -30,10 +28,13 @@ func newProber(t testing.TB, l *lab.Lab, node string) *probe.Prober {
 // ICMP over IPv4 and IPv6.
 func TestTwoWayMultiAS(t *testing.T) {
 	tp, err := topotest.MultiAS()
-	l := upLab(t, tp, err)
-	startResponder(t, l, "h1", twohost.ResponderConfig{})
-	c := newClient(t, l, "h0", fastClient())
-	pr := newProber(t, l, "h0")
+	inWorlds(t, tp, err, func(t *testing.T, w world) { twoWayMultiAS(t, w, tp) })
+}
+
+func twoWayMultiAS(t *testing.T, w world, tp *topo.Topology) {
+	w.responder(t, "h1", twohost.ResponderConfig{})
+	c := w.client(t, "h0", fastClient())
+	pr := w.prober(t, "h0")
 	for _, v6 := range []bool{false, true} {
 		for _, proto := range []meas.Proto{meas.UDP, meas.TCP, meas.ICMP} {
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)

@@ -77,11 +77,11 @@ func (h *Host) deliver(d delivery) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for _, c := range h.recv {
-		if c.v6 != d.v6 || c.proto != d.proto {
+		if c.v6 != d.v6 || c.proto != d.proto || (c.types != nil && !slices.Contains(c.types, d.b[0])) {
 			continue
 		}
 		select {
-		case c.q <- packet{b: slices.Clone(d.b), from: d.from}:
+		case c.q <- packet{b: slices.Clone(d.b), from: d.from, hopLimit: d.hopLimit}:
 		default:
 			h.n.count(func(dr *Drops) { dr.Overflow++ })
 		}
@@ -96,8 +96,9 @@ func (h *Host) remove(c *conn) {
 
 // packet is one received packet.
 type packet struct {
-	b    []byte
-	from netip.Addr
+	b        []byte
+	from     netip.Addr
+	hopLimit uint8 // IPv6
 }
 
 // errClosed is what a closed socket's calls fail with.
@@ -112,6 +113,7 @@ type conn struct {
 	h     *Host
 	v6    bool
 	proto wire.Proto
+	types []uint8 // the ICMPv6 types it receives; nil: all
 	q     chan packet
 	done  chan struct{}
 	once  sync.Once

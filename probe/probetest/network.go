@@ -6,7 +6,11 @@
 // those kernels send — echo replies with their Record Route option, time
 // exceeded and destination unreachable quoting the probe, TCP resets —
 // built with package wire too, so that a prober's codecs and matching are
-// exercised exactly as on the kernel's raw sockets.
+// exercised exactly as on the kernel's raw sockets. Hosts also give a
+// two-host client its sockets (twohost.ClientStack): the topology's
+// responders (hosts whose role says they run one) are played by the
+// simulator, whose answers are built with package wire as
+// twohost.Responder sends them.
 //
 // Answers arrive after their round-trip time on timers: run the test in a
 // testing/synctest bubble (New and the probers created inside it) and

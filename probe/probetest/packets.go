@@ -102,16 +102,17 @@ func (pr *probePacket) transport(proto wire.Proto, payload []byte) (meas.Flow, b
 
 // delivery is an answer on its way to the receive sockets of a host.
 type delivery struct {
-	v6    bool
-	proto wire.Proto // the receive sockets it is for
-	b     []byte     // IPv4: with the IP header; IPv6: without
-	from  netip.Addr
+	v6       bool
+	proto    wire.Proto // the receive sockets it is for
+	b        []byte     // IPv4: with the IP header; IPv6: without
+	from     netip.Addr
+	hopLimit uint8 // IPv6: the hop limit it arrives with
 }
 
 // answer builds the packet the simulator says comes back for the probe.
 func (pr *probePacket) answer(a sim.Answer) (delivery, error) {
 	to := pr.pkt.Key.Src
-	d := delivery{v6: pr.v6, proto: icmpProto(pr.v6), from: a.From}
+	d := delivery{v6: pr.v6, proto: icmpProto(pr.v6), from: a.From, hopLimit: uint8(a.TTL)}
 	var msg []byte
 	var err error
 	switch a.Reply {
@@ -138,7 +139,7 @@ func (pr *probePacket) answer(a sim.Answer) (delivery, error) {
 		d.b = msg
 		return d, err
 	}
-	d.b, err = ipv4Header(d.proto, a, to, len(msg))
+	d.b, err = ipv4Header(d.proto, a.From, to, a.TTL, a.Recorded, len(msg))
 	d.b = append(d.b, msg...)
 	return d, err
 }
@@ -172,13 +173,13 @@ func (pr *probePacket) quote(ttl int) []byte {
 	return q
 }
 
-// ipv4Header builds the IPv4 header of an answer of n bytes, with the
-// Record Route option the answer carries back, if any.
-func ipv4Header(proto wire.Proto, a sim.Answer, to netip.Addr, n int) ([]byte, error) {
-	ip := wire.IPv4{TTL: uint8(a.TTL), Protocol: proto, Src: a.From, Dst: to}
-	if a.Recorded != nil {
+// ipv4Header builds the IPv4 header of a packet of n bytes from src to
+// dst, with a Record Route option holding recorded unless that is nil.
+func ipv4Header(proto wire.Proto, src, dst netip.Addr, ttl int, recorded []netip.Addr, n int) ([]byte, error) {
+	ip := wire.IPv4{TTL: uint8(ttl), Protocol: proto, Src: src, Dst: dst}
+	if recorded != nil {
 		rr := wire.NewRecordRoute(meas.RRSlots)
-		for _, r := range a.Recorded {
+		for _, r := range recorded {
 			rr.Stamp(r)
 		}
 		o, err := rr.AppendBinary(nil)
