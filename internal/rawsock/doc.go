@@ -19,4 +19,11 @@
 // runtime poller, so that Close unblocks a pending Recv; Send and Recv
 // allocate nothing. Opening fails with ErrNeedRoot without CAP_NET_RAW,
 // ErrNoFamily when the kernel has no IPv6, and ErrNotSupported off Linux.
+//
+// Why not github.com/mdlayher/socket: on the probers' path (BenchmarkSend,
+// BenchmarkRoundTrip, figures in docs/bench-probe.md) it allocates 9
+// times per send and 20 per round trip — a goroutine watching each call's
+// context, the sockaddr of every packet read — and moves about half the
+// packets per second; this package builds its per-packet state once per
+// socket. ReadLoop is the loop every reader of these sockets runs.
 package rawsock

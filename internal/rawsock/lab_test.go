@@ -24,7 +24,7 @@ type chain struct {
 	h0, h1 [2]netip.Addr // by family: [0] IPv4, [1] IPv6
 }
 
-func upChain(t *testing.T) chain {
+func upChain(t testing.TB) chain {
 	t.Helper()
 	tp, err := topotest.Chain(1)
 	if err != nil {
