@@ -60,6 +60,9 @@ type table struct {
 	// readFault, when set, says why the answers of a family cannot be
 	// read now: a probe that times out then fails with it.
 	readFault func(v6 bool) error
+	// timers counts the timeouts armed and not yet stopped or run out,
+	// so that closeAll returns only once no expiry can still be running.
+	timers sync.WaitGroup
 }
 
 // Stats counts what happened to a prober's probes and the replies it read.
@@ -110,7 +113,11 @@ func (t *table) arm(p *pending, timeout time.Duration) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if t.byTag[p.tag] == p {
-		p.timer = time.AfterFunc(timeout, func() { t.expire(p) })
+		t.timers.Add(1)
+		p.timer = time.AfterFunc(timeout, func() {
+			defer t.timers.Done()
+			t.expire(p)
+		})
 	}
 }
 
@@ -140,8 +147,8 @@ func (t *table) resolveLocked(p *pending, res Result, err error) bool {
 		return false
 	}
 	delete(t.byTag, p.tag)
-	if p.timer != nil {
-		p.timer.Stop()
+	if p.timer != nil && p.timer.Stop() {
+		t.timers.Done() // its expiry will not run
 	}
 	if err == nil && res.Reply != meas.NoReply {
 		res.RTT = res.At.Sub(p.sent)
@@ -178,14 +185,16 @@ func (k key) matches(r key) bool {
 		k.sport == r.sport && k.dport == r.dport
 }
 
-// closeAll fails every outstanding probe with err and refuses new ones.
+// closeAll fails every outstanding probe with err, refuses new ones and
+// waits for the expiries already running.
 func (t *table) closeAll(err error) {
 	t.mu.Lock()
-	defer t.mu.Unlock()
 	t.closed = true
 	for _, p := range t.byTag {
 		t.resolveLocked(p, Result{}, err)
 	}
+	t.mu.Unlock()
+	t.timers.Wait()
 }
 
 func (t *table) snapshot() Stats {
