@@ -44,6 +44,11 @@
 // the raw-socket prober in the lab with this package on a generated
 // Internet.
 //
+// Exchange and TwoHostExchange show the network one packet or two-host
+// request at a time, for probers that build and parse their packets
+// themselves: package probetest runs the raw-socket prober and the
+// two-host client on them, without root.
+//
 // Not modelled: the kernel's global ICMP limiter (icmp_msgs_per_sec, which
 // it randomises) on routers with a rate limit, and ICMP errors about probes
 // carrying IP options (Record Route pings never expire in transit).
