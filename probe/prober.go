@@ -48,11 +48,11 @@ type Config struct {
 }
 
 // Prober sends probes from the host of its stack — by default the network
-// namespace it was created in — and matches their replies. It implements, for the host it runs on,
-// meas.Prober (Record Route pings not spoofed: the reply to a spoofed one
-// goes to another host), meas.MultipathTracer, meas.RRCapturer and
-// meas.RRSender. Its methods are safe for
-// concurrent use; Close releases its sockets and goroutines.
+// namespace it was created in — and matches their replies. It implements,
+// for the host it runs on, meas.Prober (Record Route pings not spoofed:
+// the reply to a spoofed one goes to another host), meas.MultipathTracer,
+// meas.RRCapturer and meas.RRSender. Its methods are safe for concurrent
+// use; Close releases its sockets and goroutines.
 type Prober struct {
 	cfg      Config
 	addrs    []netip.Addr

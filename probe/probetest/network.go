@@ -92,6 +92,9 @@ func (n *Network) Host(name string) (*Host, error) {
 			}
 		}
 	}
+	if len(h.addrs) == 0 {
+		return nil, fmt.Errorf("probetest: host %q has no address", name)
+	}
 	n.hosts[nd.ID] = h
 	return h, nil
 }
