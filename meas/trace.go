@@ -119,6 +119,13 @@ type Hop struct {
 	Addr  netip.Addr    `json:"addr"` // zero (JSON "") when silent
 	RTT   time.Duration `json:"rtt_ns"`
 	Reply Reply         `json:"reply"`
+	// Code is the ICMP (ICMPv6) code of a TimeExceeded or DestUnreach
+	// reply as it arrived: for DestUnreach it says why (RFC 792: 0 net, 1
+	// host, 3 port unreachable, 13 administratively prohibited, ...; RFC
+	// 4443: 0 no route, 1 prohibited, 3 address, 4 port unreachable, ...).
+	// A destination answering a UDP probe sends port unreachable. Hops a
+	// two-host responder reports carry no code: 0.
+	Code uint8 `json:"code,omitempty"`
 }
 
 // StopReason says why a traceroute ended.
