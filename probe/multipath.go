@@ -27,7 +27,7 @@ func (p *Prober) Multipath(ctx context.Context, req meas.MultipathRequest) (meas
 		if err != nil {
 			return meas.Hop{}, err
 		}
-		return meas.Hop{TTL: ttl, Addr: r.From, RTT: r.RTT, Reply: r.Reply}, nil
+		return meas.Hop{TTL: ttl, Addr: r.From, RTT: r.RTT, Reply: r.Reply, Code: r.Code}, nil
 	}
 	res, err := mda.Run(ctx, req, probe)
 	if err != nil {

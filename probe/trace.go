@@ -138,7 +138,7 @@ func (p *Prober) traceHop(ctx context.Context, t *tracer, ttl int, sent chan<- s
 			return hopResult{ttl: ttl, err: err}
 		}
 		if r.Reply != meas.NoReply {
-			return hopResult{ttl: ttl, hop: meas.Hop{TTL: ttl, Addr: r.From, RTT: r.RTT, Reply: r.Reply}}
+			return hopResult{ttl: ttl, hop: meas.Hop{TTL: ttl, Addr: r.From, RTT: r.RTT, Reply: r.Reply, Code: r.Code}}
 		}
 	}
 	return hopResult{ttl: ttl, hop: meas.Hop{TTL: ttl}}
