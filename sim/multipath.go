@@ -37,7 +37,7 @@ func (n *Network) Multipath(ctx context.Context, req meas.MultipathRequest) (mea
 			return meas.Hop{TTL: ttl}, nil
 		}
 		end = max(end, at+r.rtt)
-		return meas.Hop{TTL: ttl, Addr: r.from, RTT: r.rtt, Reply: r.kind}, nil
+		return meas.Hop{TTL: ttl, Addr: r.from, RTT: r.rtt, Reply: r.kind, Code: r.code}, nil
 	}
 	res, err := mda.Run(ctx, req, probe)
 	clk.Advance(end - start)

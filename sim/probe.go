@@ -11,6 +11,7 @@ import (
 // response is what a probe's sender receives.
 type response struct {
 	kind meas.Reply
+	code uint8 // ICMP code: port unreachable from a destination, 0 from routers (time exceeded, no route)
 	from netip.Addr
 	rtt  time.Duration
 	ttl  int         // the TTL the reply arrives with
@@ -40,7 +41,22 @@ func (n *Network) roundTrip(p *packet, src topo.NodeID, at time.Duration) (respo
 	if back.fate != delivered || !n.receive(&reply, back.node) {
 		return response{}, false
 	}
-	return response{kind: kind, from: reply.key.Src, rtt: out.delay + back.delay, ttl: reply.ttl, pttl: p.ttl, rr: rr}, true
+	return response{kind: kind, code: icmpCode(kind, out.fate, p.key.Dst.Is6()), from: reply.key.Src,
+		rtt: out.delay + back.delay, ttl: reply.ttl, pttl: p.ttl, rr: rr}, true
+}
+
+// icmpCode is the ICMP code of an answer: a destination's destination
+// unreachable says port unreachable (3, ICMPv6 4); a router's time
+// exceeded (TTL expired in transit) and destination unreachable (net
+// unreachable, ICMPv6 no route: the only one routers here send) are 0.
+func icmpCode(kind meas.Reply, f fate, v6 bool) uint8 {
+	switch {
+	case kind != meas.DestUnreach || f != delivered:
+		return 0
+	case v6:
+		return 4
+	}
+	return 3
 }
 
 // roundTripWithin is roundTrip for a prober that waits timeout for the

@@ -69,7 +69,7 @@ func (n *Network) traceHop(s *traceState, src topo.NodeID, ttl, attempts int) me
 		pk := packet{key: s.key, ttl: ttl}
 		if r, ok := n.roundTripWithin(&pk, src, at, s.timeout); ok {
 			s.end = max(s.end, at+r.rtt)
-			return meas.Hop{TTL: ttl, Addr: r.from, RTT: r.rtt, Reply: r.kind}
+			return meas.Hop{TTL: ttl, Addr: r.from, RTT: r.rtt, Reply: r.kind, Code: r.code}
 		}
 		s.end = max(s.end, at+s.timeout)
 		last = at
