@@ -44,6 +44,26 @@ func checkHops(tr meas.Trace, want []netip.Addr, first int) error {
 	return nil
 }
 
+// checkCodes checks the ICMP codes of a complete trace: 0 for time
+// exceeded, port unreachable (3, ICMPv6 4) for a destination's
+// destination unreachable.
+func checkCodes(tr meas.Trace) error {
+	port := uint8(3)
+	if tr.Dst.Is6() {
+		port = 4
+	}
+	for _, h := range tr.Hops {
+		want := uint8(0)
+		if h.Reply == meas.DestUnreach {
+			want = port
+		}
+		if h.Code != want {
+			return fmt.Errorf("TTL %d: %v code %d, want %d", h.TTL, h.Reply, h.Code, want)
+		}
+	}
+	return nil
+}
+
 func checkTrace(ctx context.Context, t *testing.T, p meas.Tracer, w World) {
 	for _, v6 := range []bool{false, true} {
 		src, dst := w.Src, w.Dst
@@ -59,6 +79,9 @@ func checkTrace(ctx context.Context, t *testing.T, p meas.Tracer, w World) {
 			tr, err := p.Traceroute(ctx, meas.TraceRequest{Src: src, Dst: dst, Flow: f})
 			if err == nil {
 				err = checkHops(tr, want, 1)
+			}
+			if err == nil {
+				err = checkCodes(tr)
 			}
 			if err == nil && (tr.Src != src || tr.Dst != dst || tr.Flow != nf) {
 				err = fmt.Errorf("src %v dst %v flow %+v; want %v %v %+v", tr.Src, tr.Dst, tr.Flow, src, dst, nf)
