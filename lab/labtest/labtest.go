@@ -5,11 +5,14 @@
 package labtest
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
+	"net/netip"
 	"os"
 	"runtime"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -74,4 +77,65 @@ func Open[T io.Closer](t testing.TB, l *lab.Lab, node string, open func() (T, er
 		}
 	})
 	return v
+}
+
+// Run runs argv inside node's network namespace (lab.Exec) and returns its
+// output; it fails the test if the command fails.
+func Run(t testing.TB, l *lab.Lab, node string, argv ...string) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	var out bytes.Buffer
+	if err := l.Exec(ctx, node, argv, lab.Stdio{Stdout: &out, Stderr: &out}); err != nil {
+		t.Fatalf("%v on %s: %v\n%s", argv, node, err, out.String())
+	}
+	return out.String()
+}
+
+// Unresolved makes router, a neighbour of host, fail to resolve host's
+// link-layer address: its permanent neighbour entries for host go and host
+// ignores ARP and IPv6 neighbour solicitations. Like a Linux router whose
+// neighbour went away, router then answers a packet for host with host
+// unreachable (ICMPv6 address unreachable), but only when resolution gives
+// up, about 3 s (3 solicitations 1 s apart) after the packet came.
+func Unresolved(t testing.TB, l *lab.Lab, router, host string) {
+	t.Helper()
+	tp := l.Topology()
+	r, err := l.Node(router)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ifc := range r.Ifaces {
+		if tp.Nodes[ifc.Peer.Node].Name != host {
+			continue
+		}
+		peer := tp.Nodes[ifc.Peer.Node].Ifaces[ifc.Peer.Iface]
+		for _, a := range []netip.Prefix{peer.Addr, peer.Addr6} {
+			if a.IsValid() {
+				Run(t, l, router, "ip", "neigh", "del", a.Addr().String(), "dev", ifc.Name)
+			}
+		}
+		Nft(t, l, host, `table arp labtest_unresolved {
+	chain in { type filter hook input priority 0; policy drop; }
+}
+table ip6 labtest_unresolved {
+	chain in { type filter hook input priority 0; icmpv6 type nd-neighbor-solicit drop; }
+}
+`)
+		return
+	}
+	t.Fatalf("%s is no neighbour of %s", host, router)
+}
+
+// Nft loads an nftables script in node's namespace; its tables go with
+// the lab.
+func Nft(t testing.TB, l *lab.Lab, node, script string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	var out bytes.Buffer
+	err := l.Exec(ctx, node, []string{"nft", "-f", "-"}, lab.Stdio{Stdin: strings.NewReader(script), Stdout: &out, Stderr: &out})
+	if err != nil {
+		t.Fatalf("nft on %s: %v\n%s\n%s", node, err, out.String(), script)
+	}
 }
