@@ -34,6 +34,15 @@ type Config struct {
 	// Timeout is a probe's timeout when the request gives none; 0 means
 	// meas.DefaultTimeout.
 	Timeout time.Duration
+	// LateWait lets traceroutes hear late answers, as traceroute(8)'s
+	// maximum wait does: a router that cannot resolve its next hop answers
+	// host unreachable only when neighbour discovery gives up, about 3 s
+	// on Linux. A TTL whose probes all waited their timeout keeps
+	// listening until LateWait after its first probe left while no higher
+	// TTL has answered, and once one has after RTT r, until 10 × (r + 1
+	// ms) (traceroute(8)'s "near" rule), never beyond LateWait. 0, or
+	// anything not longer than the timeout, turns it off.
+	LateWait time.Duration
 	// AllowSpoof lists the source addresses, not the host's own, that this
 	// prober may put on probes (a vantage point's authorised sources).
 	// Nothing else is ever spoofed: ErrSpoofNotAllowed.

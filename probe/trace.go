@@ -25,7 +25,8 @@ func (p *Prober) traceRequest(req meas.TraceRequest) (meas.TraceRequest, error) 
 // at once, paced by the rate limit; no TTL beyond one the destination
 // answered is sent. The trace ends as meas.TraceEnd decides, or at
 // MaxTTL; Probes counts every probe sent, including those in flight
-// beyond the stopping TTL.
+// beyond the stopping TTL. With Config.LateWait, the TTLs beyond every
+// answered one listen longer for a late answer.
 func (p *Prober) Traceroute(ctx context.Context, req meas.TraceRequest) (meas.Trace, error) {
 	req, err := p.traceRequest(req)
 	if err != nil {
@@ -52,12 +53,13 @@ type tracer struct {
 	hops    []*hopResult // by TTL-first; nil while unknown
 	destTTL int          // lowest TTL the destination answered; 0: none yet
 	sent    atomic.Int64
+	answers *answers // the answers so far, shared with the probing goroutines
 }
 
 func (p *Prober) trace(ctx context.Context, req meas.TraceRequest) (meas.Trace, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	t := &tracer{req: req, hops: make([]*hopResult, req.MaxTTL-req.FirstTTL+1)}
+	t := &tracer{req: req, hops: make([]*hopResult, req.MaxTTL-req.FirstTTL+1), answers: newAnswers(req.FirstTTL, req.MaxTTL)}
 	done := make(chan hopResult, len(t.hops))
 	var wg sync.WaitGroup
 	defer wg.Wait()
@@ -118,30 +120,6 @@ func (t *tracer) awaitSent(sent <-chan struct{}, done <-chan hopResult, cancel c
 			}
 		}
 	}
-}
-
-// traceHop probes one TTL up to attempts times; it closes sent once the
-// first probe has left (or failed to).
-func (p *Prober) traceHop(ctx context.Context, t *tracer, ttl int, sent chan<- struct{}) hopResult {
-	pr := Probe{Src: t.req.Src, Dst: t.req.Dst, Flow: t.req.Flow, TTL: ttl, Timeout: t.req.Timeout}
-	for i := range t.req.Attempts {
-		f, err := p.Start(ctx, pr)
-		if i == 0 {
-			close(sent)
-		}
-		if err != nil {
-			return hopResult{ttl: ttl, err: err}
-		}
-		t.sent.Add(1)
-		r, err := f.Wait(ctx)
-		if err != nil {
-			return hopResult{ttl: ttl, err: err}
-		}
-		if r.Reply != meas.NoReply {
-			return hopResult{ttl: ttl, hop: meas.Hop{TTL: ttl, Addr: r.From, RTT: r.RTT, Reply: r.Reply, Code: r.Code}}
-		}
-	}
-	return hopResult{ttl: ttl, hop: meas.Hop{TTL: ttl}}
 }
 
 // record notes a finished TTL.
