@@ -78,30 +78,103 @@ func forwardPath(t meas.Trace) path {
 	return p
 }
 
-// writeText writes paths as traceroute does: a header line per path, then
-// one line per TTL with the address (and name, and AS) of each answer and
-// its RTT, "*" for silent queries, and why the trace stopped.
-func writeText(ctx context.Context, w io.Writer, opt textOptions, paths ...path) error {
-	var b strings.Builder
-	for i, p := range paths {
-		if i > 0 {
-			b.WriteByte('\n')
-		}
-		fmt.Fprintf(&b, "%s path from %s to %s, %v (flow %d)\n", p.dir, p.Src, p.Dst, p.Flow, p.Flow.ID)
-		for i, q := range p.queries {
-			fmt.Fprintf(&b, "%2d ", p.Hops[i].TTL)
-			writeQueries(ctx, &b, opt, q)
-			b.WriteByte('\n')
-		}
-		fmt.Fprintf(&b, "%s after %d probes%s\n", p.Stop, p.Probes, silentText(p))
-	}
-	_, err := io.WriteString(w, b.String())
-	return err
+// table writes a text table line by line, each as soon as the names of
+// its addresses are known.
+type table struct {
+	w      io.Writer
+	opt    textOptions
+	names  *namer // nil: addresses only (traceroute -n)
+	cancel context.CancelFunc
+	err    error
 }
 
-// writeQueries writes one TTL's answers; an address is shown again only
-// when it changes, as traceroute does.
-func writeQueries(ctx context.Context, b *strings.Builder, opt textOptions, q []meas.Hop) {
+// newTable starts the reverse lookups of addrs (with opt.resolver) and
+// returns the table that writes to w; close it.
+func newTable(ctx context.Context, w io.Writer, opt textOptions, addrs []netip.Addr) *table {
+	ctx, cancel := context.WithCancel(ctx)
+	t := &table{w: w, opt: opt, cancel: cancel}
+	if opt.resolver != nil {
+		t.names = newNamer(opt.resolver)
+		for _, a := range addrs {
+			t.names.start(ctx, a)
+		}
+	}
+	return t
+}
+
+// close abandons the lookups not needed any more and waits for them.
+func (t *table) close() {
+	t.cancel()
+	if t.names != nil {
+		t.names.wait()
+	}
+}
+
+// printf writes one piece of the table, unless an earlier write failed.
+func (t *table) printf(format string, args ...any) {
+	if t.err == nil {
+		_, t.err = fmt.Fprintf(t.w, format, args...)
+	}
+}
+
+// addr is the text of an address: its name when it has one, then the
+// address, then its AS.
+func (t *table) addr(a netip.Addr) string {
+	if !a.IsValid() {
+		return "*"
+	}
+	s := a.String()
+	if t.names != nil {
+		if n := t.names.name(a); n != "" {
+			s = n + " (" + s + ")"
+		}
+	}
+	if t.opt.as != nil {
+		if as, ok := t.opt.as.LookupAS(a); ok {
+			s += " [AS" + as + "]"
+		}
+	}
+	return s
+}
+
+// pathAddrs lists every address the paths' answers came from.
+func pathAddrs(paths []path) []netip.Addr {
+	var as []netip.Addr
+	for _, p := range paths {
+		for _, q := range p.queries {
+			for _, h := range q {
+				as = append(as, h.Addr)
+			}
+		}
+	}
+	return as
+}
+
+// writeText writes paths as traceroute does: a header line per path, then
+// one line per TTL with the address (and name, and AS) of each answer and
+// its RTT, traceroute(8)'s mark of an unreachable (!H, !N, ...), "*" for
+// silent queries, and why the trace stopped.
+func writeText(ctx context.Context, w io.Writer, opt textOptions, paths ...path) error {
+	t := newTable(ctx, w, opt, pathAddrs(paths))
+	defer t.close()
+	for i, p := range paths {
+		if i > 0 {
+			t.printf("\n")
+		}
+		t.printf("%s path from %s to %s, %v (flow %d)\n", p.dir, p.Src, p.Dst, p.Flow, p.Flow.ID)
+		for i, q := range p.queries {
+			t.printf("%2d %s\n", p.Hops[i].TTL, t.queries(q, p.dir == forward))
+		}
+		t.printf("%s after %d probes%s\n", p.Stop, p.Probes, silentText(p))
+	}
+	return t.err
+}
+
+// queries is the text of one TTL's answers; an address is shown again only
+// when it changes, as traceroute does. Forward answers carry their ICMP
+// code, hence a mark; a two-host responder reports none.
+func (t *table) queries(q []meas.Hop, marks bool) string {
+	var b strings.Builder
 	var last netip.Addr
 	for _, h := range q {
 		if h.Reply == meas.NoReply {
@@ -109,29 +182,15 @@ func writeQueries(ctx context.Context, b *strings.Builder, opt textOptions, q []
 			continue
 		}
 		if h.Addr != last {
-			b.WriteString(" " + addrText(ctx, opt, h.Addr))
+			b.WriteString(" " + t.addr(h.Addr))
 			last = h.Addr
 		}
-		fmt.Fprintf(b, "  %s", ms(h.RTT))
-	}
-}
-
-func addrText(ctx context.Context, opt textOptions, a netip.Addr) string {
-	if !a.IsValid() {
-		return "*"
-	}
-	s := a.String()
-	if opt.resolver != nil {
-		if names, err := opt.resolver.LookupAddr(ctx, s); err == nil && len(names) > 0 {
-			s = strings.TrimSuffix(names[0], ".") + " (" + s + ")"
+		fmt.Fprintf(&b, "  %s", ms(h.RTT))
+		if m := mark(h); marks && m != "" {
+			b.WriteString(" " + m)
 		}
 	}
-	if opt.as != nil {
-		if as, ok := opt.as.LookupAS(a); ok {
-			s += " [AS" + as + "]"
-		}
-	}
-	return s
+	return b.String()
 }
 
 // silentText lists the silent TTLs of a path.
@@ -151,26 +210,28 @@ func silentText(p path) string {
 // writeMultipathText writes multipath results: per TTL, every address
 // found, then the probes spent.
 func writeMultipathText(ctx context.Context, w io.Writer, opt textOptions, dirs []direction, ms ...meas.Multipath) error {
-	var b strings.Builder
+	var addrs []netip.Addr
+	for _, m := range ms {
+		for _, ifc := range m.Interfaces {
+			addrs = append(addrs, ifc.Addr)
+		}
+	}
+	t := newTable(ctx, w, opt, addrs)
+	defer t.close()
 	for i, m := range ms {
 		if i > 0 {
-			b.WriteByte('\n')
+			t.printf("\n")
 		}
-		dir := forward
-		if i < len(dirs) {
-			dir = dirs[i]
-		}
-		fmt.Fprintf(&b, "%s multipath from %s to %s, %v\n", dir, m.Src, m.Dst, m.Proto)
+		t.printf("%s multipath from %s to %s, %v\n", dirs[i], m.Src, m.Dst, m.Proto)
 		for j := 0; j < len(m.Interfaces); {
 			ttl := m.Interfaces[j].TTL
-			fmt.Fprintf(&b, "%2d ", ttl)
+			var b strings.Builder
 			for ; j < len(m.Interfaces) && m.Interfaces[j].TTL == ttl; j++ {
-				b.WriteString(" " + addrText(ctx, opt, m.Interfaces[j].Addr))
+				b.WriteString(" " + t.addr(m.Interfaces[j].Addr))
 			}
-			b.WriteByte('\n')
+			t.printf("%2d %s\n", ttl, b.String())
 		}
-		fmt.Fprintf(&b, "%s after %d probes, %d interfaces, %d links\n", m.Stop, m.Probes, len(m.Interfaces), len(m.Links))
+		t.printf("%s after %d probes, %d interfaces, %d links\n", m.Stop, m.Probes, len(m.Interfaces), len(m.Links))
 	}
-	_, err := io.WriteString(w, b.String())
-	return err
+	return t.err
 }
