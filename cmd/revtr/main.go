@@ -9,29 +9,45 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"strconv"
+	"strings"
 	"syscall"
 )
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := newRootCmd().ExecuteContext(ctx)
+	cmd, err := newRootCmd().ExecuteContextC(ctx)
 	stop()
 	if err == nil {
 		return
 	}
+	code := 1
+	if cmd != nil && cmd.Annotations[errorExitKey] != "" {
+		code, _ = strconv.Atoi(cmd.Annotations[errorExitKey])
+	}
 	var ee exitError
 	if errors.As(err, &ee) {
-		if ee.err != nil {
-			fmt.Fprintln(os.Stderr, "revtr:", ee.err)
-		}
-		os.Exit(ee.code)
+		code, err = ee.code, ee.err
 	}
-	fmt.Fprintln(os.Stderr, "revtr:", err)
-	os.Exit(1)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "revtr:", oneLine(err))
+	}
+	os.Exit(code)
 }
 
-// exitError carries a process exit status other than 1; a nil err means the
-// failure was already reported (a command run by 'lab exec' that failed).
+// errorExitKey annotates a command whose errors exit with another status
+// than 1: ping's exit 2, as iputils ping's, 1 meaning no reply.
+const errorExitKey = "revtr-error-exit"
+
+// oneLine is an error's message on one line: joined errors (errors.Join
+// puts each on its own line) are separated by "; ".
+func oneLine(err error) string {
+	return strings.ReplaceAll(strings.TrimSpace(err.Error()), "\n", "; ")
+}
+
+// exitError carries a process exit status; a nil err means the failure
+// was already reported (a command run by 'lab exec' that failed, a ping
+// nothing answered).
 type exitError struct {
 	code int
 	err  error

@@ -22,17 +22,23 @@ func ms(d time.Duration) string {
 	return fmt.Sprintf("%.3f ms", float64(d)/float64(time.Millisecond))
 }
 
-// printPing writes a ping result like iputils' summary lines.
-func printPing(w io.Writer, p meas.Ping) {
-	fmt.Fprintf(w, "PING %s from %s\n", p.Dst, p.Src)
+// printPing writes a ping result as iputils ping does: a line per reply,
+// then the statistics and, when a reply came, the RTT summary.
+func printPing(w io.Writer, target string, p meas.Ping) {
+	name := target
+	if name != p.Dst.String() {
+		name = fmt.Sprintf("%s (%s)", target, p.Dst)
+	}
+	fmt.Fprintf(w, "PING %s from %s\n", name, p.Src)
 	for i, rtt := range p.RTTs {
 		fmt.Fprintf(w, "reply %d from %s: time=%s\n", i+1, p.Dst, ms(rtt))
 	}
-	loss := 100.0
-	if p.Sent > 0 {
-		loss = 100 * float64(p.Sent-len(p.RTTs)) / float64(p.Sent)
+	st := pingStats(p.Sent, p.RTTs)
+	fmt.Fprintf(w, "\n--- %s ping statistics ---\n%d packets transmitted, %d received, %g%% packet loss\n",
+		target, p.Sent, st.Replies, st.Loss)
+	if st.Replies > 0 {
+		fmt.Fprintf(w, "rtt min/avg/max/mdev = %.3f/%.3f/%.3f/%.3f ms\n", *st.Min, *st.Avg, *st.Max, *st.StdDev)
 	}
-	fmt.Fprintf(w, "--- %s ping statistics ---\n%d packets transmitted, %d received, %.0f%% packet loss\n", p.Dst, p.Sent, len(p.RTTs), loss)
 }
 
 // printRR writes a Record Route ping: the forward slots, the destination's

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -37,15 +38,15 @@ func openLocal(ctx context.Context, req openRequest) (*session, error) {
 	if req.spoofAs != "" {
 		return nil, fmt.Errorf("the reply to a probe spoofed as %s arrives at that host, not here: run it in a lab (--lab NAME --from VP) where both ends are probed", req.spoofAs)
 	}
-	p, err := probe.New(probe.Config{Rate: req.rate})
+	p, err := probe.New(probe.Config{Rate: req.rate, LateWait: req.lateWait})
 	if err != nil {
 		return nil, err
 	}
-	resolve := func(s string, v6 bool) (netip.Addr, error) {
-		if a, err := parseAddr(s); err == nil || !req.names {
-			return a, err
+	resolve := func(s string, fam family) (netip.Addr, error) {
+		if looksLiteral(s) || !req.names {
+			return parseAddr(s, fam)
 		}
-		return lookupHost(ctx, s, v6)
+		return lookupHost(ctx, s, fam)
 	}
 	openTwoHost := func() (twoHostProber, func() error, error) {
 		c, err := twohost.NewClient(clientConfig(req))
@@ -65,18 +66,34 @@ func clientConfig(req openRequest) twohost.ClientConfig {
 	return c
 }
 
-// lookupHost resolves a host name to an address of the wanted family (-6
-// for IPv6).
-func lookupHost(ctx context.Context, host string, v6 bool) (netip.Addr, error) {
-	network := "ip4"
-	if v6 {
-		network = "ip6"
-	}
+// looksLiteral reports whether s is meant as an address literal, valid or
+// not (digits and dots only, or a colon), rather than a host name: a bad
+// literal is refused without asking DNS.
+func looksLiteral(s string) bool {
+	return strings.Contains(s, ":") || strings.Trim(s, "0123456789.") == ""
+}
+
+// lookupHost resolves a host name to an address: of the family asked
+// for, else IPv4 when the name has both, as traceroute(8) chooses.
+func lookupHost(ctx context.Context, host string, fam family) (netip.Addr, error) {
+	network := map[family]string{anyFamily: "ip", ipv4: "ip4", ipv6: "ip6"}[fam]
 	as, err := net.DefaultResolver.LookupNetIP(ctx, network, host)
-	if err != nil || len(as) == 0 {
-		return netip.Addr{}, fmt.Errorf("resolve %s (%s): %w", host, network, err)
+	var dnsErr *net.DNSError
+	switch {
+	case errors.As(err, &dnsErr) && dnsErr.IsNotFound:
+		return netip.Addr{}, fmt.Errorf("%s: unknown host", host)
+	case err != nil:
+		return netip.Addr{}, fmt.Errorf("resolve %s: %w", host, err)
 	}
-	return as[0].Unmap(), nil
+	for _, a := range as {
+		if a.Unmap().Is4() {
+			return a.Unmap(), nil
+		}
+	}
+	if len(as) == 0 {
+		return netip.Addr{}, fmt.Errorf("%s: no %s address", host, network)
+	}
+	return as[0], nil
 }
 
 // openLab opens probers in the sending node's namespace and, for a spoofed
@@ -92,10 +109,10 @@ func openLab(name string, req openRequest) (*session, error) {
 	}
 	t := l.Topology()
 	resolve := nodeResolver(t)
-	cfg := probe.Config{Rate: req.rate}
+	cfg := probe.Config{Rate: req.rate, LateWait: req.lateWait}
 	var spoofed netip.Addr
 	if req.spoofAs != "" {
-		if spoofed, err = resolve(req.spoofAs, false); err != nil {
+		if spoofed, err = resolve(req.spoofAs, ipv4); err != nil {
 			return nil, err
 		}
 		cfg.AllowSpoof = []netip.Addr{spoofed} // the user asked for exactly this source

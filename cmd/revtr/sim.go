@@ -59,21 +59,16 @@ func openSim(t *topo.Topology, from string) (*session, error) {
 }
 
 // nodeResolver resolves targets given as node names or address literals;
-// with v6, a name or an IPv4 address of a node stands for the node's IPv6
-// address (a host's, or a router's first interface's).
-func nodeResolver(t *topo.Topology) func(string, bool) (netip.Addr, error) {
-	return func(s string, v6 bool) (netip.Addr, error) {
+// with -6 a node name stands for the node's IPv6 address (a host's, or a
+// router's first interface's), without it for its IPv4 one. A literal of
+// the other family than -4 or -6 asks for is refused, as traceroute(8)
+// refuses it.
+func nodeResolver(t *topo.Topology) func(string, family) (netip.Addr, error) {
+	return func(s string, fam family) (netip.Addr, error) {
 		if n, ok := t.Node(s); ok {
-			return t.IfaceAddr(topo.Endpoint{Node: n.ID}, v6), nil
+			return t.IfaceAddr(topo.Endpoint{Node: n.ID}, fam == ipv6), nil
 		}
-		a, err := parseAddr(s)
-		if err != nil {
-			return a, err
-		}
-		if ep, ok := t.Owner(a); ok && v6 && a.Is4() {
-			return t.IfaceAddr(ep, true), nil
-		}
-		return a, nil
+		return parseAddr(s, fam)
 	}
 }
 

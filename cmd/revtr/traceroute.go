@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -19,7 +20,7 @@ import (
 type flowFlags struct {
 	proto string
 	id    uint16
-	v6    bool
+	fam   familyFlags
 }
 
 // flowHelp says what --flow puts on the wire.
@@ -30,7 +31,7 @@ const flowHelp = "flow: the probes' UDP/TCP destination port or ICMP checksum, i
 func (f *flowFlags) add(fs *pflag.FlagSet) {
 	fs.StringVarP(&f.proto, "proto", "P", "udp", "probe protocol: udp, tcp or icmp")
 	fs.Uint16Var(&f.id, "flow", 0, flowHelp)
-	fs.BoolVarP(&f.v6, "ipv6", "6", false, "use IPv6 (node names stand for their IPv6 address)")
+	f.fam.add(fs, "use IPv6 only (node names stand for their IPv6 address)")
 }
 
 // flow returns the flow the flags name.
@@ -58,8 +59,9 @@ type traceFlags struct {
 	reverse, twoWay, multipath bool
 	numeric, json, dot         bool
 	pfx2as                     string
-	open                       openRequest // rate, client
+	open                       openRequest // rate, late wait, client
 	text                       textOptions
+	family                     family
 }
 
 func newTracerouteCmd(open opener, real bool) *cobra.Command {
@@ -75,7 +77,7 @@ enumerates every load-balanced path with the MDA (Diamond-Miner stopping
 rule). Without a responder on TARGET, --reverse says so and exits 1.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := f.complete(); err != nil {
+			if err := f.complete(cmd.Flags()); err != nil {
 				return err
 			}
 			f.open.from, f.open.names = f.from, true
@@ -104,37 +106,49 @@ func (f *traceFlags) addFlags(fs *pflag.FlagSet, real bool) {
 	fs.DurationVarP(&r.Timeout, "timeout", "w", meas.DefaultTimeout, "how long each probe (two-host request) waits for its answer")
 	fs.BoolVarP(&f.numeric, "numeric", "n", false, "print addresses only, no reverse DNS (lab and sim never resolve)")
 	fs.StringVar(&f.pfx2as, "pfx2as", "", "prefix-to-AS file (CAIDA format) to show each hop's AS")
-	fs.BoolVar(&f.json, "json", false, "print JSON")
+	fs.BoolVar(&f.json, "json", false, "print JSON (docs/cli-json.md)")
 	fs.BoolVar(&f.dot, "dot", false, "print the path graph in Graphviz DOT")
 	if real {
 		c := &f.open.client
 		fs.Float64Var(&f.open.rate, "rate", twohost.DefaultClientRate, "probes and two-host requests per second, sustained (a trace's first window leaves at once)")
+		fs.DurationVar(&f.open.lateWait, "max-wait", defaultLateWait, "forward: a TTL beyond every answered one keeps listening this long after its first probe for a late answer, "+
+			"as traceroute(8)'s -w max (a router that cannot resolve the next hop answers host unreachable after ~3 s); 0: no longer than --timeout")
 		fs.IntVar(&c.RequestLen, "request-len", 0, "pad two-host requests to this many ICMP bytes (responders with a minimum size)")
 		fs.Uint8Var(&c.TOS, "tos", 0, "TOS / traffic class of two-host requests, copied onto the responder's probes")
 	}
 }
 
-// complete checks the flags, one clear message per mistake.
-func (f *traceFlags) complete() error {
+// defaultLateWait is --max-wait's default: traceroute(8)'s maximum wait.
+const defaultLateWait = 5 * time.Second
+
+// complete checks the flags, one clear message per mistake, refusing
+// flags that do not apply to what the others ask for.
+func (f *traceFlags) complete(fs *pflag.FlagSet) error {
+	if err := f.refuse(fs); err != nil {
+		return err
+	}
 	r := &f.req
 	var err error
 	switch {
-	case f.reverse && f.twoWay:
-		return errors.New("--reverse and --two-way exclude each other")
-	case f.json && f.dot:
-		return errors.New("--json and --dot exclude each other")
 	case f.multipath && (f.epsilon <= 0 || f.epsilon >= 1):
 		return fmt.Errorf("--epsilon must be in (0, 1), not %g", f.epsilon)
 	case r.MaxTTL < 1 || r.MaxTTL > meas.MaxTTL:
 		return fmt.Errorf("--max-ttl must be 1..255, not %d", r.MaxTTL)
 	case r.FirstTTL < 1 || r.FirstTTL > r.MaxTTL:
 		return fmt.Errorf("--first-ttl must be 1..--max-ttl (%d), not %d", r.MaxTTL, r.FirstTTL)
-	case r.Queries < 1 || r.GapLimit < 1 || r.Window < 1:
-		return errors.New("--queries, --gap and --window must be at least 1")
+	case r.Queries < 1 || r.Queries > maxQueries:
+		return fmt.Errorf("--queries must be 1..%d, not %d", maxQueries, r.Queries)
+	case r.GapLimit < 1 || r.Window < 1:
+		return errors.New("--gap and --window must be at least 1")
 	case r.Timeout <= 0:
 		return fmt.Errorf("--timeout must be positive, not %v", r.Timeout)
 	case f.open.rate < 0:
 		return fmt.Errorf("--rate must not be negative, not %g", f.open.rate)
+	case f.open.lateWait < 0:
+		return fmt.Errorf("--max-wait must not be negative, not %v", f.open.lateWait)
+	}
+	if f.family, err = f.fam.family(); err != nil {
+		return err
 	}
 	if r.Flow, err = f.flow(); err != nil {
 		return err
@@ -145,6 +159,36 @@ func (f *traceFlags) complete() error {
 			return err
 		}
 		f.text.as = ipasnLookup{m}
+	}
+	return nil
+}
+
+// maxQueries bounds -q, as traceroute(8) allows at most 10 probes per hop.
+const maxQueries = 10
+
+// refuse rejects flags that exclude each other or do not apply to what
+// the others ask for, rather than ignore them.
+func (f *traceFlags) refuse(fs *pflag.FlagSet) error {
+	twoHost := f.reverse || f.twoWay
+	switch {
+	case f.reverse && f.twoWay:
+		return errors.New("--reverse and --two-way exclude each other")
+	case f.json && f.dot:
+		return errors.New("--json and --dot exclude each other")
+	case f.multipath && fs.Changed("flow"):
+		return errors.New("--multipath varies the flow from probe to probe: --flow does not apply")
+	case f.multipath && fs.Changed("queries"):
+		return errors.New("--multipath sends as many probes per TTL as the MDA needs: --queries does not apply")
+	case f.multipath && fs.Changed("window"):
+		return errors.New("--multipath probes TTL by TTL: --window does not apply")
+	case !f.multipath && fs.Changed("epsilon"):
+		return errors.New("--epsilon is the failure probability of --multipath: add --multipath")
+	case f.pfx2as != "" && (f.json || f.dot):
+		return errors.New("--pfx2as annotates the text table: not with --json or --dot")
+	case !twoHost && (fs.Changed("request-len") || fs.Changed("tos")):
+		return errors.New("--request-len and --tos shape two-host requests: add --reverse or --two-way")
+	case f.reverse && fs.Changed("max-wait"):
+		return errors.New("--max-wait applies to forward probes: not with --reverse")
 	}
 	return nil
 }
@@ -172,7 +216,7 @@ func loadPfx2AS(path string) (*ipasn.Map, error) {
 
 // runTraceroute measures what the flags ask for and writes it out.
 func runTraceroute(cmd *cobra.Command, s *session, f traceFlags, target string) error {
-	dst, err := s.resolve(target, f.v6)
+	dst, err := s.resolve(target, f.family)
 	if err != nil {
 		return err
 	}
@@ -208,22 +252,16 @@ func runTraceroute(cmd *cobra.Command, s *session, f traceFlags, target string) 
 	return writePaths(cmd, f, paths)
 }
 
-// writePaths writes single-path results in the format asked for: JSON is
-// an object keyed by direction holding the meas values (meas.Trace
-// forward, meas.TwoHostTrace reverse).
+// writePaths writes single-path results in the format asked for.
 func writePaths(cmd *cobra.Command, f traceFlags, paths []path) error {
 	w := cmd.OutOrStdout()
 	switch {
 	case f.dot:
 		return writeDOT(w, paths...)
 	case f.json:
-		out := map[string]any{}
+		out := tracerouteOut{Version: jsonVersion, Traces: []any{}}
 		for _, p := range paths {
-			if p.dir == reverse {
-				out[p.dir.String()] = meas.TwoHostTrace{Trace: p.Trace, Queries: p.queries}
-			} else {
-				out[p.dir.String()] = p.Trace
-			}
+			out.Traces = append(out.Traces, traceJSON(p, f.req.FirstTTL))
 		}
 		return writeJSON(w, out)
 	}
@@ -261,9 +299,9 @@ func runMultipath(cmd *cobra.Command, s *session, f traceFlags) error {
 	case f.dot:
 		return writeMultipathDOT(w, dirs, ms...)
 	case f.json:
-		out := map[string]meas.Multipath{}
+		out := tracerouteOut{Version: jsonVersion, Traces: []any{}}
 		for i, d := range dirs {
-			out[d.String()] = ms[i]
+			out.Traces = append(out.Traces, tracelbJSON(d, ms[i], req))
 		}
 		return writeJSON(w, out)
 	}

@@ -59,10 +59,7 @@ func TestReverseTracerouteLab(t *testing.T) {
 		t.Errorf("--two-way: status %d, %s\n%s", code, errOut, out)
 	}
 	out, errOut, code = run(t, -1, "traceroute", "--lab", name, "--from", "h0", "--reverse", "--multipath", "--json", host)
-	var mp map[string]struct {
-		Stop string `json:"stop_reason"`
-	}
-	if code != 0 || json.Unmarshal([]byte(out), &mp) != nil || mp["reverse"].Stop != "COMPLETED" {
+	if code != 0 || len(jsonTraces(t, out)) != 1 || jsonTraces(t, out)[0].Type != "tracelb" || jsonTraces(t, out)[0].StopReason != "COMPLETED" {
 		t.Errorf("--reverse --multipath --json: status %d, %s\n%s", code, errOut, out)
 	}
 	_, errOut, code = run(t, -1, "traceroute", "--lab", name, "--from", "h0", "--reverse", "h1")
@@ -84,20 +81,49 @@ func firstHostWith(t *testing.T, role string) string {
 	return ""
 }
 
+// jsonTrace is a trace of traceroute --json (docs/cli-json.md).
+type jsonTrace struct {
+	Type       string `json:"type"`
+	Direction  string `json:"direction"`
+	StopReason string `json:"stop_reason"`
+	ProbeCount int    `json:"probe_count"`
+	Hops       []struct {
+		Addr     string `json:"addr"`
+		ProbeTTL int    `json:"probe_ttl"`
+		RTT      float64
+		ICMPType *int `json:"icmp_type"`
+		ICMPCode *int `json:"icmp_code"`
+	} `json:"hops"`
+	Nodes []struct {
+		Addr string `json:"addr"`
+	} `json:"nodes"`
+}
+
+// jsonTraces parses traceroute --json output.
+func jsonTraces(t *testing.T, out string) []jsonTrace {
+	t.Helper()
+	var v struct {
+		Version int         `json:"version"`
+		Traces  []jsonTrace `json:"traces"`
+	}
+	if err := json.Unmarshal([]byte(out), &v); err != nil || v.Version != 1 {
+		t.Fatalf("traceroute --json output %q: %v, version %d", out, err, v.Version)
+	}
+	return v.Traces
+}
+
 // jsonHops returns the hop addresses of one direction of a traceroute
 // --json.
 func jsonHops(t *testing.T, out, direction string) []string {
-	var paths map[string]struct {
-		Hops []struct {
-			Addr string `json:"addr"`
-		} `json:"hops"`
-	}
-	if err := json.Unmarshal([]byte(out), &paths); err != nil {
-		t.Fatalf("traceroute --json output %q: %v", out, err)
-	}
+	t.Helper()
 	var hops []string
-	for _, h := range paths[direction].Hops {
-		hops = append(hops, h.Addr)
+	for _, tr := range jsonTraces(t, out) {
+		if tr.Direction != direction {
+			continue
+		}
+		for _, h := range tr.Hops {
+			hops = append(hops, h.Addr)
+		}
 	}
 	return hops
 }
