@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/revtr/revtr/revtr"
 	"github.com/revtr/revtr/revtr/eval"
+	"github.com/revtr/revtr/topo"
 )
 
 // evalFlags are the evaluation knobs shared by 'sim eval' and 'lab eval'.
@@ -41,6 +43,12 @@ func (f *evalFlags) config() (eval.Config, error) {
 	var policies []string
 	for _, p := range strings.Split(f.policies, ",") {
 		p = strings.TrimSpace(p)
+		switch {
+		case p == "":
+			return eval.Config{}, fmt.Errorf("--policy %q: empty policy name", f.policies)
+		case slices.Contains(policies, p):
+			return eval.Config{}, fmt.Errorf("--policy %q: %s given twice", f.policies, p)
+		}
 		if _, err := revtr.PolicyByName(p); err != nil {
 			return eval.Config{}, fmt.Errorf("--policy: %w", err)
 		}
@@ -50,6 +58,28 @@ func (f *evalFlags) config() (eval.Config, error) {
 		Revtrs: f.revtrs, Policies: policies, RouterTargets: f.routerTargets,
 		TwoHost: f.twoHost, Workers: f.workers,
 	}, nil
+}
+
+// checkEvalTopology refuses an Internet with nothing to evaluate: no
+// source or no destination; noSrc and noDst say who is to blame.
+func checkEvalTopology(t *topo.Topology, noSrc, noDst string) error {
+	var sources, dsts int
+	for _, id := range t.Hosts() {
+		r := t.Nodes[id].Role
+		if r.Source {
+			sources++
+		}
+		if r.Destination {
+			dsts++
+		}
+	}
+	switch {
+	case sources == 0:
+		return fmt.Errorf("%s: no source to measure reverse paths toward", noSrc)
+	case dsts == 0:
+		return fmt.Errorf("%s: no destination to measure reverse paths from", noDst)
+	}
+	return nil
 }
 
 func newSimEvalCmd(gen topoGen) *cobra.Command {
@@ -69,6 +99,9 @@ sequential rounds, runtime) side by side, per hop type and overall.`,
 				return err
 			}
 			if cfg.Topology, err = gen(cmd); err != nil {
+				return err
+			}
+			if err := checkEvalTopology(cfg.Topology, "--sources 0", "--dsts 0"); err != nil {
 				return err
 			}
 			cfg.Seed = cfg.Topology.Seed // --seed also orders the pairs
@@ -101,11 +134,20 @@ probe rounds are what predicts runtime on the Internet.`,
 			if err != nil {
 				return err
 			}
+			switch {
+			case !(pc.Rate > 0):
+				return fmt.Errorf("--rate must be positive, not %g", pc.Rate)
+			case pc.Timeout <= 0:
+				return fmt.Errorf("--timeout must be positive, not %v", pc.Timeout)
+			}
 			if err := needRoot(); err != nil {
 				return err
 			}
 			l, err := lab.Open(name)
 			if err != nil {
+				return err
+			}
+			if err := checkEvalTopology(l.Topology(), "lab "+name, "lab "+name); err != nil {
 				return err
 			}
 			cfg.Seed = l.Topology().Seed // the lab's seed also orders the pairs
