@@ -24,7 +24,7 @@ type flowFlags struct {
 }
 
 // flowHelp says what --flow puts on the wire.
-const flowHelp = "flow: the probes' UDP/TCP destination port or ICMP checksum, in both directions; " +
+const flowHelp = "flow (not with --multipath): the probes' UDP/TCP destination port or ICMP checksum, in both directions; " +
 	"0: the protocol's default (UDP 53, TCP 80, ICMP 0xbeaf). Forward probes leave from port 33456, " +
 	"a two-host responder's from port 1021"
 
@@ -100,7 +100,7 @@ func (f *traceFlags) addFlags(fs *pflag.FlagSet, real bool) {
 	fs.Float64Var(&f.epsilon, "epsilon", meas.DefaultEpsilon, "multipath: failure probability per hop")
 	fs.IntVarP(&r.FirstTTL, "first-ttl", "f", meas.DefaultFirstTTL, "first TTL")
 	fs.IntVarP(&r.MaxTTL, "max-ttl", "m", meas.DefaultMaxTTL, "largest TTL")
-	fs.IntVarP(&r.Queries, "queries", "q", 3, "probes per TTL: forward, up to N, each after the previous one timed out, until one is answered; reverse, N requests, every answer shown")
+	fs.IntVarP(&r.Queries, "queries", "q", 3, "probes per TTL, 1..10: forward, up to N, each after the previous one timed out, until one is answered; reverse, N requests, every answer shown")
 	fs.IntVar(&r.GapLimit, "gap", meas.DefaultGapLimit, "stop after this many silent TTLs in a row")
 	fs.IntVar(&r.Window, "window", meas.DefaultWindow, "TTLs in flight at once")
 	fs.DurationVarP(&r.Timeout, "timeout", "w", meas.DefaultTimeout, "how long each probe (two-host request) waits for its answer")
@@ -111,8 +111,8 @@ func (f *traceFlags) addFlags(fs *pflag.FlagSet, real bool) {
 	if real {
 		c := &f.open.client
 		fs.Float64Var(&f.open.rate, "rate", twohost.DefaultClientRate, "probes and two-host requests per second, sustained (a trace's first window leaves at once)")
-		fs.DurationVar(&f.open.lateWait, "max-wait", defaultLateWait, "forward: a TTL beyond every answered one keeps listening this long after its first probe for a late answer, "+
-			"as traceroute(8)'s -w max (a router that cannot resolve the next hop answers host unreachable after ~3 s); 0: no longer than --timeout")
+		fs.DurationVar(&f.open.lateWait, "max-wait", defaultLateWait, "forward: how long a TTL beyond every answered one listens for a late answer, from its first probe "+
+			"(traceroute(8)'s -w max: a router that cannot resolve the next hop answers !H after ~3 s); 0: --timeout only")
 		fs.IntVar(&c.RequestLen, "request-len", 0, "pad two-host requests to this many ICMP bytes (responders with a minimum size)")
 		fs.Uint8Var(&c.TOS, "tos", 0, "TOS / traffic class of two-host requests, copied onto the responder's probes")
 	}
