@@ -130,7 +130,7 @@ type tracerouteOut struct {
 type traceOut struct {
 	Type       string     `json:"type"`      // "trace"
 	Direction  string     `json:"direction"` // "forward" or "reverse"
-	Method     string     `json:"method"`    // "udp-paris", "tcp" or "icmp-paris", as scamper names them
+	Method     string     `json:"method"`    // "udp-paris", "tcp" or "icmp-echo-paris", as scamper names them
 	Src        netip.Addr `json:"src"`       // where the probes left: for "reverse", the responder
 	Dst        netip.Addr `json:"dst"`
 	Sport      *uint16    `json:"sport,omitempty"`    // UDP, TCP
@@ -192,7 +192,7 @@ type linkOut struct {
 var traceMethods = map[meas.Proto][2]string{
 	meas.UDP:  {"udp-paris", "udp-dport"},
 	meas.TCP:  {"tcp", "tcp-dport"},
-	meas.ICMP: {"icmp-paris", "icmp-echo"},
+	meas.ICMP: {"icmp-echo-paris", "icmp-echo"},
 }
 
 func traceJSON(p path, firstHop int) traceOut {

@@ -71,7 +71,7 @@ func TestBadInput(t *testing.T) {
 		{[]string{"sim", "ping", "--from", "h0", "-R", "--spoof-as", "999.1.1.1", "h1"}, `bad address "999.1.1.1"`},
 		{[]string{"sim", "ping", "--from", "h0", "-R", "2001:db8::1"}, "-R needs an IPv4 destination"},
 		{[]string{"sim", "truth", "h0", "r1"}, "is a router"},
-		{[]string{"sim", "--ases", "1", "summary"}, "bad generator parameters"},
+		{[]string{"sim", "--ases", "1", "summary"}, "--tier1 must be 1 to 1, not 3"},
 		{[]string{"sim", "traceroute", "--from", "h0", "--multipath", "--epsilon", "2", "h1"}, "--epsilon must be in (0, 1)"},
 		{[]string{"sim", "traceroute", "--from", "h0", "-P", "icmp", "--flow", "65535", "h1"}, "--flow 65535"},
 		{[]string{"sim", "traceroute", "--from", "h0", "--gap", "0", "h1"}, "--gap"},
@@ -92,6 +92,40 @@ func TestBadInput(t *testing.T) {
 		{[]string{"responder", "--log-level", "loud", "e0"}, "--log-level"},
 		{[]string{"ping", "10.0.0.999"}, `bad address "10.0.0.999"`},
 		{[]string{"ping", "--from", "h0", "10.0.0.1"}, "--from names a lab node"},
+		// Flags that contradict each other, or do not apply.
+		{[]string{"traceroute", "--multipath", "--flow", "5", "10.0.0.1"}, "--flow does not apply"},
+		{[]string{"sim", "traceroute", "--from", "h0", "--multipath", "--flow", "5", "h1"}, "--flow does not apply"},
+		{[]string{"traceroute", "--multipath", "-q", "2", "10.0.0.1"}, "--queries does not apply"},
+		{[]string{"traceroute", "--multipath", "--window", "4", "10.0.0.1"}, "--window does not apply"},
+		{[]string{"traceroute", "--epsilon", "0.1", "10.0.0.1"}, "add --multipath"},
+		{[]string{"traceroute", "--pfx2as", "x", "--json", "10.0.0.1"}, "--pfx2as annotates the text table"},
+		{[]string{"traceroute", "--tos", "4", "10.0.0.1"}, "add --reverse or --two-way"},
+		{[]string{"traceroute", "--reverse", "--max-wait", "2s", "10.0.0.1"}, "--max-wait applies to forward probes"},
+		{[]string{"traceroute", "--max-wait", "-1s", "10.0.0.1"}, "--max-wait must not be negative"},
+		{[]string{"traceroute", "-q", "11", "10.0.0.1"}, "--queries must be 1..10"},
+		{[]string{"traceroute", "-4", "-6", "10.0.0.1"}, "-4 and -6 exclude each other"},
+		{[]string{"sim", "traceroute", "--from", "h0", "-6", "10.0.0.1"}, "-6 asks for IPv6, but 10.0.0.1 is an IPv4 address"},
+		{[]string{"sim", "traceroute", "--from", "h0", "-4", "2001:db8::1"}, "-4 asks for IPv4"},
+		{[]string{"sim", "ping", "--from", "h0", "-6", "10.0.0.1"}, "-6 asks for IPv6"},
+		{[]string{"ping", "-R", "-c", "3", "10.0.0.1"}, "-R sends one echo request"},
+		{[]string{"ping", "-R", "-6", "10.0.0.1"}, "-R needs IPv4"},
+		{[]string{"ping", "-W", "0s", "10.0.0.1"}, "--timeout must be positive"},
+		{[]string{"ping", "-c", "0", "10.0.0.1"}, "--count must be at least 1"},
+		// Generator and evaluation flags: the error names the flag given.
+		{[]string{"sim", "--routers", "1000000", "summary"}, "--routers must be 0 (the default Internet) to"},
+		{[]string{"sim", "--routers", "-100", "summary"}, "--routers must be"},
+		{[]string{"sim", "--routers", "300", "--ases", "4", "summary"}, "--routers sets --ases"},
+		{[]string{"sim", "--ases", "0", "summary"}, "--ases must be 1 to 1000"},
+		{[]string{"sim", "--tier1", "40", "summary"}, "--tier1 must be"},
+		{[]string{"sim", "--spoof-share", "1.5", "summary"}, "--spoof-share must be a share in [0, 1]"},
+		{[]string{"sim", "--dsts", "0", "eval"}, "--dsts 0"},
+		{[]string{"sim", "--sources", "0", "eval"}, "--sources 0"},
+		{[]string{"sim", "eval", "--policy", "default,"}, "empty policy name"},
+		{[]string{"sim", "eval", "--policy", "default,default"}, "default given twice"},
+		{[]string{"lab", "eval", "--rate", "0"}, "--rate must be positive, not 0"},
+		{[]string{"lab", "eval", "--rate", "-5"}, "--rate must be positive, not -5"},
+		{[]string{"lab", "eval", "--timeout", "0s"}, "--timeout must be positive, not 0s"},
+		{[]string{"lab", "eval", "--timeout", "-1s"}, "--timeout must be positive, not -1s"},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
@@ -104,6 +138,12 @@ func TestBadInput(t *testing.T) {
 			}
 			if n := strings.Count(strings.TrimSpace(stderr), "\n"); n > 0 {
 				t.Errorf("error is %d lines, want one: %q", n+1, stderr)
+			}
+			parts := strings.Split(strings.TrimSpace(stderr), ": ")
+			for i := 1; i < len(parts); i++ {
+				if parts[i] == parts[i-1] {
+					t.Errorf("error repeats %q: %q", parts[i], stderr)
+				}
 			}
 		})
 	}

@@ -3,8 +3,10 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"os/exec"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -261,4 +263,140 @@ func needTools(t *testing.T, tools ...string) {
 			t.Fatalf("reference tool %s missing (scripts/test installs it): %v", tool, err)
 		}
 	}
+}
+
+// TestTracerouteRefusals: -6 with an IPv4 literal (-4 with an IPv6 one)
+// is refused by traceroute(8) (exit 2) and by us (exit 1, one line),
+// before any probe leaves.
+func TestTracerouteRefusals(t *testing.T) {
+	l, tp := chainLab(t, 1, nil)
+	v4, v6 := tp.HostAddr(node(t, tp, "h1"), false).String(), tp.HostAddr(node(t, tp, "h1"), true).String()
+	for _, c := range [][2]string{{"-6", v4}, {"-4", v6}} {
+		ref, refCode := nsRun(t, l, "h0", "traceroute", c[0], "-n", c[1])
+		_, stderr, code := revtrIn(t, l, "traceroute", c[0], c[1])
+		if refCode != 2 || code != 1 || strings.Count(strings.TrimSpace(stderr), "\n") != 0 || !strings.Contains(stderr, c[1]) {
+			t.Errorf("traceroute %s %s: traceroute(8) exits %d (%q), we %d (%q); want 2 and 1, one line naming the address",
+				c[0], c[1], refCode, ref, code, stderr)
+		}
+	}
+}
+
+// TestFlowAndQueriesOnTheWire holds the help to what goes on the wire:
+// --flow is the destination port of UDP and TCP probes (source port
+// 33456), and -q N probes a silent TTL N times, an answered one once.
+func TestFlowAndQueriesOnTheWire(t *testing.T) {
+	l, tp := chainLab(t, 3, func(tp *topo.Topology) {
+		n, _ := tp.Node("r1")
+		n.Behaviour.NoTimeExceeded = true
+	})
+	dst := tp.HostAddr(node(t, tp, "h1"), false).String()
+	labtest.Nft(t, l, "h1", `table inet revtr_test {
+		chain in { type filter hook input priority 0;
+			udp sport 33456 udp dport 4000 counter; meta l4proto udp counter;
+			tcp sport 33456 tcp dport 4000 counter; meta l4proto tcp counter; }
+	}`)
+	for _, proto := range []string{"udp", "tcp"} {
+		if _, stderr, code := revtrIn(t, l, "traceroute", "-P", proto, "--flow", "4000", "-n", "-w", "200ms", dst); code != 0 {
+			t.Fatalf("traceroute -P %s: status %d: %s", proto, code, stderr)
+		}
+	}
+	counts := regexpAll(`counter packets (\d+)`, labtest.Run(t, l, "h1", "nft", "list", "table", "inet", "revtr_test"))
+	if len(counts) != 4 || counts[0] == "0" || counts[0] != counts[1] || counts[2] == "0" || counts[2] != counts[3] {
+		t.Errorf("packets at the destination (UDP 33456>4000, all UDP, TCP 33456>4000, all TCP): %v; want every probe from 33456 to 4000", counts)
+	}
+	help, _, _ := run(t, -1, "traceroute", "--help")
+	for _, want := range []string{"destination port or ICMP checksum", "leave from port 33456", "until one is answered"} {
+		if !strings.Contains(help, want) {
+			t.Errorf("traceroute --help does not say %q", want)
+		}
+	}
+	out, stderr, code := revtrIn(t, l, "traceroute", "-q", "3", "-w", "200ms", "--window", "1", "--json", dst)
+	tr := jsonTraces(t, out)
+	// TTL 1 r0, TTL 2 r1 silent (3 probes), TTL 3 r2, TTL 4 h1.
+	if code != 0 || len(tr) != 1 || tr[0].ProbeCount != 6 || len(tr[0].Hops) != 3 {
+		t.Errorf("-q 3 past a silent router: status %d (%s), %+v; want 6 probes, 3 answers", code, stderr, tr)
+	}
+	out, _, _ = revtrIn(t, l, "traceroute", "-q", "3", "-w", "200ms", "-n", dst)
+	if !strings.Contains(out, "\n 2  * * *\n") {
+		t.Errorf("-q 3: the silent TTL does not show a star per probe:\n%s", out)
+	}
+}
+
+// TestJSONLikeScamper compares traceroute --json with scamper -O json on
+// the same flows: where the concept is the same, the same field names and
+// values (method, addresses, ports or ICMP checksum, stop reason, hop
+// count; per answer the address, TTL, ICMP type and code, TCP flags).
+// Multipath output has the same top level as single-path output.
+func TestJSONLikeScamper(t *testing.T) {
+	l, tp := chainLab(t, 2, nil)
+	dst := tp.HostAddr(node(t, tp, "h1"), false).String()
+	type hop struct {
+		Addr     string `json:"addr"`
+		ProbeTTL int    `json:"probe_ttl"`
+		ICMPType *int   `json:"icmp_type"`
+		ICMPCode *int   `json:"icmp_code"`
+		TCPFlags *int   `json:"tcp_flags"`
+	}
+	type trace struct {
+		Type, Method, Src, Dst string
+		Sport, Dport           *int
+		ICMPSum                *int   `json:"icmp_sum"`
+		StopReason             string `json:"stop_reason"`
+		HopCount               int    `json:"hop_count"`
+		Hops                   []hop  `json:"hops"`
+	}
+	for _, c := range []struct{ scamper, ours []string }{
+		{[]string{"-P", "udp-paris", "-d", "4000", "-s", "33456"}, []string{"-P", "udp", "--flow", "4000"}},
+		{[]string{"-P", "tcp", "-d", "443", "-s", "33456"}, []string{"-P", "tcp", "--flow", "443"}},
+		{[]string{"-P", "icmp-paris"}, []string{"-P", "icmp"}},
+	} {
+		ref, code := nsRun(t, l, "h0", "scamper", "-O", "json", "-c", "trace -q 1 "+strings.Join(c.scamper, " "), "-i", dst)
+		var want trace
+		for _, line := range strings.Split(ref, "\n") {
+			if strings.Contains(line, `"type":"trace"`) {
+				if err := json.Unmarshal([]byte(line), &want); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		out, stderr, ourCode := revtrIn(t, l, "traceroute", append(c.ours, "--json", dst)...)
+		var got struct {
+			Version int     `json:"version"`
+			Traces  []trace `json:"traces"`
+		}
+		if code != 0 || ourCode != 0 || json.Unmarshal([]byte(out), &got) != nil || len(got.Traces) != 1 {
+			t.Fatalf("%v: scamper %d, ours %d (%s):\n%s\n%s", c.ours, code, ourCode, stderr, ref, out)
+		}
+		g := got.Traces[0]
+		if c.ours[1] == "icmp" { // scamper picks its own checksum
+			want.ICMPSum, g.ICMPSum = nil, nil
+		}
+		wj, _ := json.Marshal(want)
+		gj, _ := json.Marshal(g)
+		if string(wj) != string(gj) {
+			t.Errorf("%v: scamper\n%s\nours\n%s", c.ours, wj, gj)
+		}
+	}
+	out, _, code := revtrIn(t, l, "traceroute", "--multipath", "--json", dst)
+	var mp struct {
+		Version int `json:"version"`
+		Traces  []struct {
+			Type  string            `json:"type"`
+			Nodes []json.RawMessage `json:"nodes"`
+			Links []json.RawMessage `json:"links"`
+		} `json:"traces"`
+	}
+	if code != 0 || json.Unmarshal([]byte(out), &mp) != nil || mp.Version != 1 || len(mp.Traces) != 1 ||
+		mp.Traces[0].Type != "tracelb" || len(mp.Traces[0].Nodes) != 3 || len(mp.Traces[0].Links) != 2 {
+		t.Errorf("--multipath --json: status %d, want version 1, one tracelb of 3 nodes and 2 links:\n%s", code, out)
+	}
+}
+
+// regexpAll returns the first group of every match of re in s.
+func regexpAll(re, s string) []string {
+	var out []string
+	for _, m := range regexp.MustCompile(re).FindAllStringSubmatch(s, -1) {
+		out = append(out, m[1])
+	}
+	return out
 }

@@ -247,7 +247,7 @@ func runTraceroute(cmd *cobra.Command, s *session, f traceFlags, target string) 
 		if err != nil {
 			return err
 		}
-		paths = append([]path{forwardPath(t)}, paths...)
+		paths = append([]path{forwardPath(t, f.req.Queries)}, paths...)
 	}
 	return writePaths(cmd, f, paths)
 }

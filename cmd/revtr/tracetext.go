@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/netip"
+	"slices"
 	"strings"
 
 	"github.com/revtr/revtr/ipasn"
@@ -70,10 +71,17 @@ func reversePath(t meas.TwoHostTrace) path {
 	return path{dir: reverse, Trace: t.Trace, queries: t.Queries}
 }
 
-func forwardPath(t meas.Trace) path {
+// forwardPath is a forward trace whose TTLs were probed up to attempts
+// times each: an answered TTL shows its answer, a silent one a star per
+// probe, as traceroute(8) shows them.
+func forwardPath(t meas.Trace, attempts int) path {
 	p := path{dir: forward, Trace: t}
 	for _, h := range t.Hops {
-		p.queries = append(p.queries, []meas.Hop{h})
+		q := []meas.Hop{h}
+		if h.Reply == meas.NoReply {
+			q = slices.Repeat(q, max(attempts, 1))
+		}
+		p.queries = append(p.queries, q)
 	}
 	return p
 }
