@@ -20,7 +20,7 @@ import (
 type flowFlags struct {
 	proto string
 	id    uint16
-	fam   familyFlags
+	familyFlags
 }
 
 // flowHelp says what --flow puts on the wire.
@@ -31,7 +31,7 @@ const flowHelp = "flow (not with --multipath): the probes' UDP/TCP destination p
 func (f *flowFlags) add(fs *pflag.FlagSet) {
 	fs.StringVarP(&f.proto, "proto", "P", "udp", "probe protocol: udp, tcp or icmp")
 	fs.Uint16Var(&f.id, "flow", 0, flowHelp)
-	f.fam.add(fs, "use IPv6 only (node names stand for their IPv6 address)")
+	f.familyFlags.add(fs, "use IPv6 only (node names stand for their IPv6 address)")
 }
 
 // flow returns the flow the flags name.
@@ -61,7 +61,7 @@ type traceFlags struct {
 	pfx2as                     string
 	open                       openRequest // rate, late wait, client
 	text                       textOptions
-	family                     family
+	fam                        family // of -4, -6
 }
 
 func newTracerouteCmd(open opener, real bool) *cobra.Command {
@@ -147,7 +147,7 @@ func (f *traceFlags) complete(fs *pflag.FlagSet) error {
 	case f.open.lateWait < 0:
 		return fmt.Errorf("--max-wait must not be negative, not %v", f.open.lateWait)
 	}
-	if f.family, err = f.fam.family(); err != nil {
+	if f.fam, err = f.family(); err != nil {
 		return err
 	}
 	if r.Flow, err = f.flow(); err != nil {
@@ -216,7 +216,7 @@ func loadPfx2AS(path string) (*ipasn.Map, error) {
 
 // runTraceroute measures what the flags ask for and writes it out.
 func runTraceroute(cmd *cobra.Command, s *session, f traceFlags, target string) error {
-	dst, err := s.resolve(target, f.family)
+	dst, err := s.resolve(target, f.fam)
 	if err != nil {
 		return err
 	}

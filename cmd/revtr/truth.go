@@ -55,7 +55,7 @@ source port: a two-host responder on SRC sends from 1021.`,
 			if err != nil {
 				return err
 			}
-			return printTruth(cmd.OutOrStdout(), t, k, tf.fam.v6)
+			return printTruth(cmd.OutOrStdout(), t, k, tf.v6)
 		},
 	}
 	tf.add(cmd.Flags())
@@ -90,7 +90,7 @@ func (f truthFlags) hostsFlowKey(t *topo.Topology, srcName, dstName string) (top
 	if fl, err = fl.Normalize(); err != nil {
 		return topo.FlowKey{}, err
 	}
-	return topo.FlowKey{Src: t.HostAddr(src.ID, f.fam.v6), Dst: t.HostAddr(dst.ID, f.fam.v6), Flow: fl}, nil
+	return topo.FlowKey{Src: t.HostAddr(src.ID, f.v6), Dst: t.HostAddr(dst.ID, f.v6), Flow: fl}, nil
 }
 
 // printTruth writes the true forward and reverse paths of flow k.
