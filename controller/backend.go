@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/netip"
+	"os"
 	"time"
 
 	"github.com/revtr/revtr/revtr"
@@ -57,15 +58,32 @@ type worldBackend struct {
 // them, when a request asks). It needs no privileges.
 func NewSimBackend(ctx context.Context, cfg SimConfig) (Backend, error) {
 	start := time.Now()
-	w, err := eval.NewWorld(ctx, eval.Config{Seed: cfg.Seed, Params: simParams(cfg), TwoHost: true, Clock: eval.VirtualClock{Epoch: start}})
+	tp, err := simTopology(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("controller: simulator: %w", err)
+	}
+	w, err := eval.NewWorld(ctx, eval.Config{Topology: tp, TwoHost: true, Clock: eval.VirtualClock{Epoch: start}})
 	if err != nil {
 		return nil, fmt.Errorf("controller: simulator: %w", err)
 	}
 	return newWorldBackend(w, "sim", start, true)
 }
 
-// simParams are the generator's parameters of cfg.
-func simParams(cfg SimConfig) topo.Params {
+// simTopology is the Internet cfg describes: its topology file, or the
+// one the generator makes of its parameters.
+func simTopology(cfg SimConfig) (*topo.Topology, error) {
+	if cfg.Topology != "" {
+		f, err := os.Open(cfg.Topology)
+		if err != nil {
+			return nil, err
+		}
+		defer f.Close()
+		tp, err := topo.ReadJSON(f)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", cfg.Topology, err)
+		}
+		return tp, nil
+	}
 	p := topo.SizedParams(cfg.Routers)
 	if cfg.VantagePoints > 0 {
 		p.VantagePoints = cfg.VantagePoints
@@ -73,7 +91,7 @@ func simParams(cfg SimConfig) topo.Params {
 	if cfg.Sources > 0 {
 		p.Sources = cfg.Sources
 	}
-	return p
+	return topo.Generate(cfg.Seed, p)
 }
 
 func newWorldBackend(w *eval.World, site string, start time.Time, sim bool) (*worldBackend, error) {

@@ -113,10 +113,19 @@ type BackendConfig struct {
 	// LabName names the lab the lab backend builds (and removes when
 	// the controller stops). Default "revtrctl".
 	LabName string `yaml:"lab_name"`
+	// LabAttach makes the lab backend measure in the running lab
+	// LabName (built by `revtr lab up` or `revtr demo`), whose topology
+	// it reads from the lab, instead of building one; the lab is left
+	// up when the controller stops. Default false.
+	LabAttach bool `yaml:"lab_attach"`
 }
 
-// SimConfig is an emulated Internet to generate.
+// SimConfig is an emulated Internet to generate, or to read.
 type SimConfig struct {
+	// Topology, if set, is a topology file (topo's JSON format, as `revtr
+	// lab up` saves it) to measure instead of generating one: Seed,
+	// Routers, VantagePoints and Sources are then ignored.
+	Topology string `yaml:"topology"`
 	// Seed and Routers generate the topology (topo.Generate with
 	// topo.SizedParams(Routers)). Defaults 1 and 300.
 	Seed    int64 `yaml:"seed"`

@@ -8,7 +8,6 @@ import (
 
 	"github.com/revtr/revtr/lab"
 	"github.com/revtr/revtr/revtr/eval"
-	"github.com/revtr/revtr/topo"
 	"github.com/revtr/revtr/twohost"
 )
 
@@ -28,8 +27,9 @@ func (o *Opened) Close() error {
 }
 
 // OpenBackend opens the backend cfg names: none, the simulator, or (as
-// root) a lab built for this controller, whose probers and two-host
-// responders measure, removed on Close.
+// root) a lab — built for this controller and removed on Close, or with
+// LabAttach one already running, left up — whose probers and two-host
+// responders measure.
 func OpenBackend(ctx context.Context, cfg Config) (*Opened, error) {
 	switch cfg.Backend.Kind {
 	case "sim":
@@ -48,15 +48,14 @@ func openLab(ctx context.Context, cfg BackendConfig) (o *Opened, err error) {
 			err = errors.Join(err, o.Close())
 		}
 	}()
-	tp, err := topo.Generate(cfg.Sim.Seed, simParams(cfg.Sim))
+	l, err := labOf(ctx, cfg)
 	if err != nil {
 		return o, fmt.Errorf("controller: lab: %w", err)
 	}
-	l, err := lab.Up(ctx, tp, cfg.LabName)
-	if err != nil {
-		return o, fmt.Errorf("controller: lab: %w", err)
+	if !cfg.LabAttach {
+		o.close = append(o.close, l.Down)
 	}
-	o.close = append(o.close, l.Down)
+	tp := l.Topology()
 	pc := eval.LabProbe()
 	g, err := eval.LabProbers(l, pc)
 	if err != nil {
@@ -74,4 +73,17 @@ func openLab(ctx context.Context, cfg BackendConfig) (o *Opened, err error) {
 	}
 	o.Backend, err = newWorldBackend(w, "lab", time.Now(), false)
 	return o, err
+}
+
+// labOf is the running lab cfg attaches to, or a new one of its
+// Internet.
+func labOf(ctx context.Context, cfg BackendConfig) (*lab.Lab, error) {
+	if cfg.LabAttach {
+		return lab.Open(cfg.LabName)
+	}
+	tp, err := simTopology(cfg.Sim)
+	if err != nil {
+		return nil, err
+	}
+	return lab.Up(ctx, tp, cfg.LabName)
 }

@@ -3,11 +3,15 @@ package controller_test
 import (
 	"context"
 	"net/netip"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/revtr/revtr/controller"
+	"github.com/revtr/revtr/lab"
 	"github.com/revtr/revtr/lab/labtest"
+	"github.com/revtr/revtr/revtr"
 	"github.com/revtr/revtr/store/storetest"
 	"github.com/revtr/revtr/topo"
 )
@@ -54,4 +58,104 @@ func TestLabBackend(t *testing.T) {
 			t.Errorf("reached without a real path: %+v", r)
 		}
 	}
+}
+
+// TestLabBackendAttach measures in a lab built beforehand (as `revtr lab
+// up` or the demo builds it), and leaves it up when closed.
+func TestLabBackendAttach(t *testing.T) {
+	labtest.NeedRoot(t)
+	tp, err := topo.Generate(4, topo.SizedParams(30))
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := labtest.Up(t, tp)
+	cfg := testConfig("attach")
+	cfg.Backend = controller.BackendConfig{Kind: "lab", LabName: l.Name(), LabAttach: true}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	o, err := controller.OpenBackend(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srcs := o.Backend.Sources()
+	if len(srcs) == 0 || srcs[0].Addr != tp.HostAddr(tp.Hosts()[0], false) || srcs[0].Site != "lab" {
+		t.Errorf("sources %+v, want the lab's, first %v", srcs, tp.HostAddr(tp.Hosts()[0], false))
+	}
+	res, err := o.Backend.Run(ctx, revtrRequest(tp), false)
+	if err != nil || len(res.Hops) == 0 {
+		t.Errorf("a reverse traceroute in the attached lab: %+v, %v", res, err)
+	}
+	if err := o.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := lab.Open(l.Name()); err != nil {
+		t.Errorf("the attached lab is gone after Close: %v", err)
+	}
+	cfg.Backend.LabName = labtest.Name()
+	if _, err := controller.OpenBackend(ctx, cfg); err == nil {
+		t.Error("attaching to a lab that is not up: no error")
+	}
+}
+
+// TestSimBackendTopologyFile measures on the topology a file holds, not
+// on a generated one.
+func TestSimBackendTopologyFile(t *testing.T) {
+	tp, err := topo.Generate(9, topo.SizedParams(25))
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "topology.json")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := tp.WriteJSON(f); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	ctx := context.Background()
+	b, err := controller.NewSimBackend(ctx, controller.SimConfig{Topology: path, Seed: 1, Routers: 300})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []netip.Addr
+	for _, id := range tp.Hosts() {
+		if tp.Nodes[id].Role.Source {
+			want = append(want, tp.HostAddr(id, false))
+		}
+	}
+	got := b.Sources()
+	if len(got) != len(want) {
+		t.Fatalf("sources %+v, want %v", got, want)
+	}
+	for i := range got {
+		if got[i].Addr != want[i] {
+			t.Errorf("source %d: %v, want %v (the file's)", i, got[i].Addr, want[i])
+		}
+	}
+	res, err := b.Run(ctx, revtrRequest(tp), false)
+	if err != nil || res.Stop.String() != "REACHES" {
+		t.Errorf("a reverse traceroute on the file's Internet: %+v, %v", res, err)
+	}
+	for _, bad := range []string{filepath.Join(t.TempDir(), "missing.json"), writeConfig(t, "{not json")} {
+		if _, err := controller.NewSimBackend(ctx, controller.SimConfig{Topology: bad, Routers: 300}); err == nil {
+			t.Errorf("topology file %s: no error", bad)
+		}
+	}
+}
+
+// revtrRequest asks for the path from tp's first destination that
+// answers ping back to its first source.
+func revtrRequest(tp *topo.Topology) revtr.Request {
+	var req revtr.Request
+	for _, id := range tp.Hosts() {
+		n := tp.Nodes[id]
+		switch {
+		case n.Role.Source && !req.Src.IsValid():
+			req.Src = tp.HostAddr(id, false)
+		case n.Role.Destination && !n.Role.NoEcho && !n.Role.DropOptions && !req.Dst.IsValid():
+			req.Dst = tp.HostAddr(id, false)
+		}
+	}
+	return req
 }
