@@ -3,6 +3,7 @@ package lab
 import (
 	"context"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/nftables"
@@ -15,20 +16,22 @@ import (
 // builder realises one topology; each phase runs over all nodes in
 // parallel, each node with its own netlink and nftables sockets.
 type builder struct {
-	t       *topo.Topology
-	lab     string
-	workers int
-	ns      []netns.NsHandle // by NodeID
+	t        *topo.Topology
+	lab      string
+	workers  int
+	ns       []netns.NsHandle // by NodeID
+	progress func(done, total int)
+	done     atomic.Int64 // steps done, for progress
 }
 
 // build prepares nsDir, creates namespaces (with their namespace-wide
 // sysctls), then links, then configures every node. It leaves what it
 // built on failure; the caller tears it down.
-func build(ctx context.Context, t *topo.Topology, lab string, workers int) error {
+func build(ctx context.Context, t *topo.Topology, lab string, workers int, progress func(done, total int)) error {
 	if err := prepareNSDir(); err != nil {
 		return err
 	}
-	b := &builder{t: t, lab: lab, workers: workers, ns: make([]netns.NsHandle, len(t.Nodes))}
+	b := &builder{t: t, lab: lab, workers: workers, ns: make([]netns.NsHandle, len(t.Nodes)), progress: progress}
 	for i := range b.ns {
 		b.ns[i] = netns.None()
 	}
@@ -47,6 +50,17 @@ func build(ctx context.Context, t *topo.Topology, lab string, workers int) error
 		}
 	}
 	return nil
+}
+
+// buildPhases is how many times build visits every node.
+const buildPhases = 4
+
+// step counts one node done in one phase and reports it.
+func (b *builder) step() {
+	n := b.done.Add(1)
+	if b.progress != nil {
+		b.progress(int(n), buildPhases*len(b.t.Nodes))
+	}
 }
 
 func (b *builder) close() {
@@ -71,7 +85,11 @@ func (b *builder) each(ctx context.Context, fn func(context.Context, topo.NodeID
 			if err := gctx.Err(); err != nil {
 				return err
 			}
-			return fn(gctx, id)
+			if err := fn(gctx, id); err != nil {
+				return err
+			}
+			b.step()
+			return nil
 		})
 	}
 	if err := g.Wait(); err != nil {

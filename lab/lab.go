@@ -41,6 +41,7 @@ import (
 	"fmt"
 	"net/netip"
 	"os"
+	"path/filepath"
 	"runtime"
 
 	"github.com/revtr/revtr/topo"
@@ -89,6 +90,13 @@ type Lab struct {
 // On failure it removes everything it built and returns the error. The lab
 // stays up until Down or DownAll; its state is saved so that Open finds it.
 func Up(ctx context.Context, t *topo.Topology, name string) (*Lab, error) {
+	return UpProgress(ctx, t, name, nil)
+}
+
+// UpProgress is Up reporting its progress: progress, if not nil, is
+// called each time a node is done with a step of the build, with the
+// steps done and their total, possibly from several goroutines at once.
+func UpProgress(ctx context.Context, t *topo.Topology, name string, progress func(done, total int)) (*Lab, error) {
 	if err := checkLabName(name); err != nil {
 		return nil, err
 	}
@@ -106,7 +114,7 @@ func Up(ctx context.Context, t *topo.Topology, name string) (*Lab, error) {
 	if len(left) > 0 {
 		return nil, fmt.Errorf("lab %s: %d namespaces exist (%s): %w", name, len(left), left[0], ErrExists)
 	}
-	if err := build(ctx, t, name, buildWorkers()); err != nil {
+	if err := build(ctx, t, name, buildWorkers(), progress); err != nil {
 		if derr := removeNamespaces(name); derr != nil {
 			err = errors.Join(err, fmt.Errorf("tear down after failure: %w", derr))
 		}
@@ -205,11 +213,22 @@ func downLab(stateDir, name string) error {
 	if serr := removeState(stateDir, name); serr != nil {
 		err = errors.Join(err, serr)
 	}
+	if derr := os.RemoveAll(dirOf(stateDir, name)); derr != nil {
+		err = errors.Join(err, fmt.Errorf("remove lab directory: %w", derr))
+	}
 	if err != nil {
 		return fmt.Errorf("lab %s down: %w", name, err)
 	}
 	return nil
 }
+
+// Dir is the directory for the files of what runs in lab name — a
+// controller's database, configurations, logs — which Down, Remove and
+// DownAll remove with the lab, also after a crash of the process that
+// made them. Up does not create it.
+func Dir(name string) string { return dirOf(StateDir, name) }
+
+func dirOf(stateDir, name string) string { return filepath.Join(stateDir, name+".d") }
 
 // Remove removes the lab called name, like Down, without needing a Lab:
 // also a lab that crashed before it saved its state. Labs whose names

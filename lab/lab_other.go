@@ -13,7 +13,9 @@ import (
 // ErrNotSupported before anything below is reached.
 const supported = false
 
-func build(context.Context, *topo.Topology, string, int) error { return ErrNotSupported }
+func build(context.Context, *topo.Topology, string, int, func(int, int)) error {
+	return ErrNotSupported
+}
 
 func deleteNS(string) error { return ErrNotSupported }
 

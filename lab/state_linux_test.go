@@ -7,8 +7,10 @@ import (
 	"net/netip"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"reflect"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/revtr/revtr/topo"
@@ -72,7 +74,7 @@ func TestRemoveAfterCrash(t *testing.T) {
 	names := []string{name, name + "0", name + "1"}
 	tp := chain(t, 2)
 	for _, n := range names {
-		if err := build(context.Background(), tp, n, 4); err != nil {
+		if err := build(context.Background(), tp, n, 4, nil); err != nil {
 			t.Fatal(err)
 		}
 		if left, _ := listNS(labPrefix(n)); len(left) != len(tp.Nodes) {
@@ -222,5 +224,57 @@ func TestExec(t *testing.T) {
 	cancel()
 	if err := l.Exec(ctx, "h0", []string{"sleep", "10"}, Stdio{}); err == nil {
 		t.Errorf("Exec with a cancelled context succeeded")
+	}
+}
+
+// TestUpProgressAndDir builds a lab with progress reports, which must
+// count every step to the total, and checks that the lab's directory
+// goes with it: with Down, and with Remove after a crash.
+func TestUpProgressAndDir(t *testing.T) {
+	needRoot(t)
+	tp := chain(t, 3)
+	name := uniqueName()
+	var mu sync.Mutex
+	calls, last, total := 0, 0, 0
+	l, err := UpProgress(context.Background(), tp, name, func(done, all int) {
+		mu.Lock()
+		defer mu.Unlock()
+		calls++
+		last, total = max(last, done), all
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := buildPhases * len(tp.Nodes); calls != want || last != want || total != want {
+		t.Errorf("progress: %d calls, last %d of %d; want %d of %d", calls, last, total, want, want)
+	}
+	put := func() string {
+		t.Helper()
+		if err := os.MkdirAll(Dir(name), 0o700); err != nil {
+			t.Fatal(err)
+		}
+		f := filepath.Join(Dir(name), "revtr.db")
+		if err := os.WriteFile(f, []byte("x"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return f
+	}
+	f := put()
+	if err := l.Down(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(f); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("Down left %s: %v", f, err)
+	}
+	// A crash: namespaces and the directory, no Lab value.
+	if err := build(context.Background(), tp, name, 4, nil); err != nil {
+		t.Fatal(err)
+	}
+	put()
+	if err := Remove(name); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(Dir(name)); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("Remove left %s: %v", Dir(name), err)
 	}
 }
