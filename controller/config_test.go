@@ -1,13 +1,18 @@
 package controller_test
 
 import (
+	"context"
 	"errors"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/revtr/revtr/controller"
+	"github.com/revtr/revtr/store"
 )
 
 func writeConfig(t *testing.T, text string) string {
@@ -29,6 +34,24 @@ func TestConfig(t *testing.T) {
 	if err != nil || c.Listen != ":9" || c.Scheduler.StartInterval != 0 || c.Scheduler.Slice != 7 || len(c.API.Allow) != 1 ||
 		c.Backend.Kind != "sim" || c.Scheduler.MaxAttempts != 5 {
 		t.Errorf("overrides: %+v, %v", c, err)
+	}
+	// One reverse traceroute per job at the default max_in_flight: more
+	// workers than River allows a queue, bounded rather than refused.
+	c, err = controller.Load(writeConfig(t, "scheduler: {slice: 1}\nbackend: {kind: sim, sim: {routers: 30}}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := controller.NewSimBackend(context.Background(), c.Backend.Sim)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "revtr.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if _, err := controller.New(context.Background(), c, st, b, prometheus.NewRegistry(), slog.New(slog.DiscardHandler)); err != nil {
+		t.Errorf("slice 1, max_in_flight %d: %v", c.Scheduler.MaxInFlight, err)
 	}
 	for _, bad := range []string{"lisen: x\n", "scheduler: {slice: 0}\n", "backend: {kind: agents}\n", "api: {allow: [10.0.0.0/33]}\n",
 		"scheduler: {job_timeout: 1m, rescue_after: 30s}\n", "tls: {cert: a}\n", "log: {format: xml}\n", "scheduler: {start_interval: fast}\n", "[\n"} {

@@ -80,7 +80,9 @@ func newRiverQueue[D riverdriver.Driver[TTx], TTx any](c *Controller, d D, txOf 
 			return nil, fmt.Errorf("controller: queue: %w", err)
 		}
 		rc.Workers = workers
-		rc.Queues = map[string]river.QueueConfig{queueName: {MaxWorkers: max(1, s.MaxInFlight/s.Slice)}}
+		// Enough workers to keep max_in_flight measuring, within River's
+		// bound (slice 1 would otherwise ask for 12,000).
+		rc.Queues = map[string]river.QueueConfig{queueName: {MaxWorkers: min(river.QueueNumWorkersMax, max(1, s.MaxInFlight/s.Slice))}}
 	}
 	client, err := river.NewClient[TTx](d, rc)
 	if err != nil {
