@@ -1,11 +1,15 @@
-// Package demo runs the project's demonstration scenario on an emulated
-// Internet — the network-namespace lab or the in-memory simulator — and
-// checks every answer against the topology's ground truth: Paris
-// traceroutes, Record Route pings from the source, spoofed Record Route
-// pings from vantage points when the destination is out of the source's RR
-// range, a multipath traceroute across a load-balanced diamond, reverse
-// paths traced by the destinations' two-host responders, and reverse
-// traceroutes by the engine (revtr/) with every hop's technique.
+// Package demo runs the reverse traceroute service on an emulated
+// Internet and checks what it answers against the Internet's ground
+// truth, the way a user of the service sees it: it builds the Internet (a
+// lab of network namespaces as root, else the controller's simulator),
+// starts `revtr controller` as a process of its own on a SQLite database,
+// makes an API key, asks for the sources' atlases, submits reverse
+// traceroutes from every destination back to every source through the
+// REST API (asking the destinations' two-host responders first, and for
+// forward traceroutes), prints a few beside their forward traceroutes,
+// scores every one against the ground truth, and keeps the service — its
+// API and web UI — up until told to stop. Then it stops the controller
+// and removes the lab and its files.
 package demo
 
 import (
@@ -14,219 +18,244 @@ import (
 	"fmt"
 	"io"
 	"net/netip"
+	"time"
 
-	"github.com/revtr/revtr/meas"
+	"github.com/revtr/revtr/controller"
 	"github.com/revtr/revtr/topo"
 )
 
-// Prober is what the scenario measures with: probe.Group in the lab,
-// sim.Network in memory.
-type Prober interface {
-	meas.Prober
-	meas.MultipathTracer
-}
-
 // Config says what to run.
 type Config struct {
-	Topology     *topo.Topology
-	Prober       Prober
-	Out          io.Writer
-	Destinations int // how many destinations to measure; 0 means 6
-	MaxSpoofers  int // vantage points tried per destination; 0 means 10
-	// Revtrs is how many reverse traceroutes the engine measures; 0 means
-	// 6, negative none.
+	// Topology is the emulated Internet: its sources, vantage points and
+	// destinations (some running two-host responders) take part.
+	Topology *topo.Topology
+	// Lab, if set, builds Topology in network namespaces as the lab of
+	// that name (root; a lab of that name is replaced); empty runs the
+	// service on the simulator.
+	Lab string
+	// Revtr is the revtr binary the controller runs from.
+	Revtr string
+	// Listen is the controller's address; empty: 127.0.0.1:8080, or a
+	// free port if that one is taken.
+	Listen string
+	// DB, if set, is the SQLite file the controller keeps, left behind;
+	// empty: one among the demo's files, removed at the end.
+	DB string
+	// Revtrs bounds the reverse traceroutes submitted; 0: every
+	// destination back to every source.
 	Revtrs int
-	// Simulated says Prober is the simulator: the engine's part then runs
-	// on a simulator of its own, on virtual time.
-	Simulated bool
-	// TwoHost, if set, asks the destinations' two-host responders for the
-	// path back (eval.LabTwoHost in the lab, the sim.Network in memory).
-	TwoHost meas.TwoHostTracer
-}
-
-// Report counts how many answers agreed with the ground truth.
-type Report struct {
-	Traces, TracesRight int // Paris traceroutes, and those equal to the truth
-	RR, RRWithReverse   int // RR pings from the source, and those showing reverse hops
-	Spoofed, SpoofedRev int // spoofed RR pings sent, and those showing reverse hops
-	RRRight, RRChecked  int // RR answers with reverse hops checked, and right
-	MultipathBranches   int // interfaces the multipath traceroute found
-	MultipathProbes     int
-	Revtrs              int // reverse traceroutes the engine ran
-	RevtrsReached       int // of which reached the source
-	RevtrsConsistent    int // of which had no wrong hop, in the true order
-	RevtrsExact         int // of which were exactly the true path
-	TwoHost             int // reverse paths traced by responders
-	TwoHostRight        int // of which equal to the ground truth
+	// Show is how many reverse traceroutes are printed whole; 0 means 4.
+	Show int
+	// Serve keeps the service up after the summary until ctx ends.
+	Serve bool
+	// Out receives the report; Progress, if not nil, the progress bars
+	// (a terminal).
+	Out, Progress io.Writer
 }
 
 // ErrNoHosts means the topology lacks a source or destinations.
 var ErrNoHosts = errors.New("topology has no source or no destinations")
 
-// Run runs the scenario and writes what it sees to cfg.Out.
-func Run(ctx context.Context, cfg Config) (Report, error) {
-	if cfg.Destinations == 0 {
-		cfg.Destinations = 6
-	}
-	if cfg.MaxSpoofers == 0 {
-		cfg.MaxSpoofers = 10
-	}
-	if cfg.Revtrs == 0 {
-		cfg.Revtrs = 6
-	}
-	s := scenario{cfg: cfg, t: cfg.Topology, truth: truth{cfg.Topology}, w: cfg.Out}
-	return s.run(ctx)
-}
+// label marks the demo's reverse traceroutes.
+const label = "demo"
 
-type scenario struct {
-	cfg   Config
-	t     *topo.Topology
-	truth truth
-	w     io.Writer
-	rep   Report
-}
-
-func (s *scenario) run(ctx context.Context) (Report, error) {
-	src, dsts, vps := s.hosts()
-	if !src.IsValid() || len(dsts) == 0 {
-		return s.rep, ErrNoHosts
+// Run runs the demo and returns the summary it printed. The service is
+// stopped and its Internet removed before it returns, whatever happened.
+func Run(ctx context.Context, cfg Config) (sum Summary, err error) {
+	if cfg.Show == 0 {
+		cfg.Show = 4
 	}
-	if len(dsts) > s.cfg.Destinations {
-		dsts = dsts[:s.cfg.Destinations]
+	if len(destinations(cfg.Topology)) == 0 || len(cfg.Topology.Hosts()) < 2 {
+		return sum, ErrNoHosts
 	}
-	for _, dst := range dsts {
-		if err := s.destination(ctx, src, dst, vps); err != nil {
-			return s.rep, err
-		}
-	}
-	if err := s.multipath(ctx, src, dsts); err != nil {
-		return s.rep, err
-	}
-	if err := s.twoHost(ctx, src); err != nil {
-		return s.rep, err
-	}
-	if err := s.reverseTraceroutes(ctx); err != nil {
-		return s.rep, err
-	}
-	s.summary()
-	return s.rep, nil
-}
-
-// hosts returns the first source, the destinations that answer ping, and
-// the vantage points.
-func (s *scenario) hosts() (src netip.Addr, dsts, vps []netip.Addr) {
-	for _, id := range s.t.Hosts() {
-		r, a := s.t.Nodes[id].Role, s.t.HostAddr(id, false)
-		switch {
-		case r.Source && !src.IsValid():
-			src = a
-		case r.Destination && !r.NoEcho:
-			dsts = append(dsts, a)
-		case r.VantagePoint:
-			vps = append(vps, a)
-		}
-	}
-	return src, dsts, vps
-}
-
-func (s *scenario) name(a netip.Addr) string {
-	if ep, ok := s.t.Owner(a); ok {
-		return s.t.Nodes[ep.Node].Name
-	}
-	return "?"
-}
-
-// destination traceroutes to dst, RR-pings it from src and, when that shows
-// no reverse hop, from vantage points spoofing as src.
-func (s *scenario) destination(ctx context.Context, src, dst netip.Addr, vps []netip.Addr) error {
-	fmt.Fprintf(s.w, "\n== %s (%s) -> %s (%s)\n", src, s.name(src), dst, s.name(dst))
-	if err := s.trace(ctx, src, dst); err != nil {
-		return err
-	}
-	r, err := s.cfg.Prober.RecordRoute(ctx, meas.RRRequest{Src: src, Dst: dst})
+	s, err := startService(ctx, cfg)
 	if err != nil {
-		return err
+		return sum, err
 	}
-	s.rep.RR++
-	if ok, err := s.showRR("RR from source", r); err != nil || ok {
-		return err
+	defer func() {
+		fmt.Fprintln(cfg.Out, "\nstopping the controller, removing the demo's Internet and files")
+		err = errors.Join(err, s.stop())
+	}()
+	key, err := s.newKey(ctx)
+	if err != nil {
+		return sum, err
 	}
-	for i, vp := range vps {
-		if i == s.cfg.MaxSpoofers {
-			break
-		}
-		r, err := s.cfg.Prober.RecordRoute(ctx, meas.RRRequest{Src: src, Dst: dst, Sender: vp})
+	c := newClient(s.url, key)
+	if sum, err = measure(ctx, cfg, c, s.url+"/ui/"); err != nil {
+		return sum, err
+	}
+	if cfg.DB != "" {
+		fmt.Fprintf(cfg.Out, "\nthe database stays in %s: `revtr controller --db %s` serves these results again\nAPI key   %s\n", cfg.DB, cfg.DB, key)
+	}
+	if cfg.Serve {
+		serve(ctx, cfg, s, key, sum.Batch)
+	}
+	return sum, nil
+}
+
+// measure asks for the atlases, submits the batch, waits for it, and
+// reports it.
+func measure(ctx context.Context, cfg Config, c *client, ui string) (Summary, error) {
+	srcs, err := atlases(ctx, cfg, c)
+	if err != nil {
+		return Summary{}, err
+	}
+	batch, err := submit(ctx, cfg, c, srcs)
+	if err != nil {
+		return Summary{}, err
+	}
+	if err := wait(ctx, cfg, c, batch); err != nil {
+		return Summary{}, err
+	}
+	rs, err := fetch(ctx, cfg, c, batch)
+	if err != nil {
+		return Summary{}, err
+	}
+	sh := shower{w: cfg.Out, tp: cfg.Topology, ui: ui}
+	fmt.Fprintf(cfg.Out, "\nhop techniques: dst the destination, two-host its responder, rr Record Route from the source, spoof-rr spoofed\n"+
+		"Record Route from a vantage point, tr and rr-atlas intersections with the atlas, sym-intra and sym-inter assumed symmetry\n")
+	for _, r := range pick(rs, cfg.Show) {
+		sh.show(r)
+	}
+	sum := summarize(batch, rs)
+	sum.print(cfg.Out, cfg.truthName())
+	return sum, nil
+}
+
+func (c Config) truthName() string {
+	if c.Lab != "" {
+		return "the lab's"
+	}
+	return "the simulator's"
+}
+
+// atlases lists the sources the controller offers and asks it to build
+// each one's atlas.
+func atlases(ctx context.Context, cfg Config, c *client) ([]netip.Addr, error) {
+	infos, err := c.sources(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var srcs []netip.Addr
+	for _, in := range infos {
+		a, err := netip.ParseAddr(in.IP)
 		if err != nil {
-			return err
+			return nil, fmt.Errorf("demo: source %q: %w", in.IP, err)
 		}
-		s.rep.Spoofed++
-		if ok, err := s.showRR(fmt.Sprintf("spoofed RR from %s (%s)", vp, s.name(vp)), r); err != nil || ok {
-			return err
+		if err := c.runAtlas(ctx, a); err != nil {
+			return nil, err
 		}
+		srcs = append(srcs, a)
+		fmt.Fprintf(cfg.Out, "source %s %s (site %s): atlas requested (POST /api/v1/atlas/run)\n", in.Hostname, a, in.Site)
 	}
-	fmt.Fprintln(s.w, "   no vantage point within Record Route range")
-	return nil
+	if len(srcs) == 0 {
+		return nil, fmt.Errorf("demo: the controller offers no source: %w", ErrNoHosts)
+	}
+	return srcs, nil
 }
 
-func (s *scenario) trace(ctx context.Context, src, dst netip.Addr) error {
-	tr, err := s.cfg.Prober.Traceroute(ctx, meas.TraceRequest{Src: src, Dst: dst, Flow: meas.Flow{Proto: meas.UDP}})
+// destinations are the topology's destination hosts.
+func destinations(tp *topo.Topology) []netip.Addr {
+	var out []netip.Addr
+	for _, id := range tp.Hosts() {
+		if tp.Nodes[id].Role.Destination {
+			out = append(out, tp.HostAddr(id, false))
+		}
+	}
+	return out
+}
+
+// requests are the reverse traceroutes to measure: every destination
+// back to every source (destination by destination, so that a bound
+// keeps many destinations), each asking the destination's two-host
+// responder first and for the forward traceroute.
+func requests(cfg Config, srcs []netip.Addr) []controller.RevtrRequest {
+	var out []controller.RevtrRequest
+	for _, d := range destinations(cfg.Topology) {
+		for _, s := range srcs {
+			if d == s || (cfg.Revtrs > 0 && len(out) == cfg.Revtrs) {
+				continue
+			}
+			out = append(out, controller.RevtrRequest{Src: s.String(), Dst: d.String(), Label: label,
+				TwoHost: true, IsRunForwardTraceroute: true})
+		}
+	}
+	return out
+}
+
+// submit posts the batch.
+func submit(ctx context.Context, cfg Config, c *client, srcs []netip.Addr) (uint32, error) {
+	reqs := requests(cfg, srcs)
+	batch, err := c.submit(ctx, reqs)
+	if err != nil {
+		return 0, err
+	}
+	fmt.Fprintf(cfg.Out, "batch %d: %d reverse traceroutes submitted (POST /api/v1/revtr, label %q): %d destinations back to %d sources, two-host first, with forward traceroutes\n",
+		batch, len(reqs), label, len(destinations(cfg.Topology)), len(srcs))
+	return batch, nil
+}
+
+// wait follows the batch's progress until it is done.
+func wait(ctx context.Context, cfg Config, c *client, batch uint32) error {
+	start := time.Now()
+	st, err := c.batch(ctx, batch)
 	if err != nil {
 		return err
 	}
-	right, err := s.truth.traceMatches(tr)
-	if err != nil {
-		return err
-	}
-	s.rep.Traces++
-	if right {
-		s.rep.TracesRight++
-	}
-	fmt.Fprintf(s.w, "   traceroute (%d hops, %d probes) %s: ", len(tr.Hops), tr.Probes, verdict(right))
-	for _, h := range tr.Hops {
-		if h.Addr.IsValid() {
-			fmt.Fprintf(s.w, "%s ", s.name(h.Addr))
-		} else {
-			fmt.Fprint(s.w, "* ")
+	bar := cfg.bar(st.Total, "measuring")
+	defer bar.done()
+	tick := time.NewTicker(200 * time.Millisecond)
+	defer tick.Stop()
+	for !st.Done {
+		bar.set(st.Total - st.Pending - st.Running)
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-tick.C:
+		}
+		if st, err = c.batch(ctx, batch); err != nil {
+			return err
 		}
 	}
-	fmt.Fprintln(s.w)
+	bar.done()
+	fmt.Fprintf(cfg.Out, "batch %d: done in %.1fs: %d reached the source, %d failed\n",
+		batch, time.Since(start).Seconds(), st.Reaches, st.Failed)
 	return nil
 }
 
-// showRR prints an RR answer and reports whether it revealed reverse hops.
-func (s *scenario) showRR(what string, r meas.RRPing) (bool, error) {
-	if !r.Replied {
-		fmt.Fprintf(s.w, "   %s: no reply\n", what)
-		return false, nil
-	}
-	if len(r.Reverse) == 0 {
-		fmt.Fprintf(s.w, "   %s: %d forward slots, no reverse hop (out of range)\n", what, len(r.Forward))
-		return false, nil
-	}
-	right, err := s.truth.rrMatches(r)
+// fetch reads every reverse traceroute of the batch whole and scores it.
+func fetch(ctx context.Context, cfg Config, c *client, batch uint32) ([]result, error) {
+	ids, err := c.ids(ctx, batch)
 	if err != nil {
-		return false, err
+		return nil, err
 	}
-	if r.Sender.IsValid() && r.Sender != r.Src {
-		s.rep.SpoofedRev++
-	} else {
-		s.rep.RRWithReverse++
+	bar := cfg.bar(len(ids), "reading the results")
+	defer bar.done()
+	out := make([]result, 0, len(ids))
+	for i, id := range ids {
+		d, err := c.revtr(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		r, err := newResult(cfg.Topology, d)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+		bar.set(i + 1)
 	}
-	s.rep.RRChecked++
-	if right {
-		s.rep.RRRight++
-	}
-	fmt.Fprintf(s.w, "   %s: %d reverse hops %s:", what, len(r.Reverse), verdict(right))
-	for _, a := range r.Reverse {
-		fmt.Fprintf(s.w, " %s(%s)", a, s.name(a))
-	}
-	fmt.Fprintln(s.w)
-	return true, nil
+	return out, nil
 }
 
-func verdict(right bool) string {
-	if right {
-		return "= ground truth"
-	}
-	return "DIFFERS from ground truth"
+// serve prints how to reach the service and waits until ctx ends.
+func serve(ctx context.Context, cfg Config, s *service, key string, batch uint32) {
+	fmt.Fprintf(cfg.Out, `
+== the service is up
+web UI    %s/ui/  (paste the key on its Key page; this batch: %s/ui/#/batch/%d)
+API key   %s
+API       curl -H "Revtr-Key: $KEY" '%s/api/v1/revtr?batchid=%d'   (OpenAPI: %s/openapi.json)
+files     %s (controller log, configuration, database)
+Ctrl-C (or SIGTERM) stops the controller and removes the demo's Internet and files.
+`, s.url, s.url, batch, key, s.url, batch, s.url, s.dir)
+	<-ctx.Done()
 }

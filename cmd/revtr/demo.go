@@ -1,35 +1,34 @@
 package main
 
 import (
-	"errors"
 	"fmt"
-	"time"
+	"io"
+	"os"
 
 	"github.com/spf13/cobra"
 
 	"github.com/revtr/revtr/demo"
-	"github.com/revtr/revtr/lab"
-	"github.com/revtr/revtr/probe"
-	"github.com/revtr/revtr/revtr/eval"
-	"github.com/revtr/revtr/sim"
-	"github.com/revtr/revtr/twohost"
 )
 
 func newDemoCmd() *cobra.Command {
 	var tf topoFlags
-	var keep, useSim bool
-	var name string
-	var dsts int
+	var useSim, noServe bool
+	cfg := demo.Config{}
 	cmd := &cobra.Command{
 		Use:   "demo",
-		Short: "Build an emulated Internet and measure across it, checked against ground truth",
+		Short: "Run the reverse traceroute service on an emulated Internet, checked against ground truth",
 		Long: `demo generates an Internet (ASes in tiers, valley-free routing, hot-potato
 exits, ECMP, routers that do not stamp Record Route or never answer TTL
-expiry), builds it in network namespaces, and measures across it with the
-raw-socket prober: Paris traceroutes, Record Route pings, spoofed Record
-Route pings from vantage points, and a multipath traceroute. Every answer is
-checked against the topology's ground truth. Without root it runs the same
-on the in-memory simulator.`,
+expiry, destinations running two-host responders), builds it in network
+namespaces, and runs the service on it: the controller as a process of its
+own on SQLite, measuring with real probers and responders in the lab; an
+API key; the sources' atlases; reverse traceroutes from every destination
+back to every source submitted through the REST API. It prints a few like
+traceroute beside their forward traceroutes, scores every one against the
+topology's ground truth, then serves the API and the web UI until Ctrl-C
+(or SIGTERM), and removes the lab. Without root it runs the same service on
+the simulator. If the demo is killed, 'revtr lab down --name NAME' removes
+what it left.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			t, err := tf.generate()
@@ -38,63 +37,43 @@ on the in-memory simulator.`,
 			}
 			w := cmd.OutOrStdout()
 			fmt.Fprintf(w, "generated Internet (seed %d):\n%s\n", tf.seed, t.Summarize())
-			cfg := demo.Config{Topology: t, Out: w, Destinations: dsts}
 			if useSim || needRoot() != nil {
 				if !useSim {
-					fmt.Fprintln(w, "\nnot root on Linux: no network namespaces; running on the in-memory simulator instead")
+					fmt.Fprintln(w, "not root on Linux: no network namespaces; running the service on the simulator instead")
 				}
-				return runDemoSim(cmd, cfg)
+				cfg.Lab = ""
 			}
-			return runDemoLab(cmd, cfg, name, keep)
+			cfg.Topology, cfg.Out, cfg.Serve, cfg.Progress = t, w, !noServe, terminal(cmd.ErrOrStderr())
+			if cfg.Revtr, err = os.Executable(); err != nil {
+				return fmt.Errorf("demo: the revtr binary to run the controller from: %w", err)
+			}
+			if cfg.Revtrs < 0 || cfg.Show < 0 {
+				return fmt.Errorf("--revtrs and --show must not be negative")
+			}
+			_, err = demo.Run(cmd.Context(), cfg)
+			return err
 		},
 	}
 	tf.add(cmd.Flags())
-	cmd.Flags().BoolVar(&keep, "keep", false, "leave the lab up afterwards (remove it with 'revtr lab down --name NAME')")
-	cmd.Flags().StringVar(&name, "name", "demo", "name of the demo's lab (a lab of that name is replaced)")
-	cmd.Flags().BoolVar(&useSim, "sim", false, "run on the in-memory simulator even as root")
-	cmd.Flags().IntVar(&dsts, "dsts-measured", 6, "destinations to measure")
+	f := cmd.Flags()
+	f.StringVar(&cfg.Lab, "name", "demo", "name of the demo's lab (a lab of that name is replaced)")
+	f.BoolVar(&useSim, "sim", false, "run on the simulator even as root")
+	f.BoolVar(&noServe, "no-serve", false, "stop after the summary instead of serving the API and web UI")
+	f.StringVar(&cfg.Listen, "listen", "", "the controller's address (default 127.0.0.1:8080, or a free port if it is taken)")
+	f.StringVar(&cfg.DB, "db", "", "keep the controller's SQLite database in this file (default: a temporary one, removed)")
+	f.IntVar(&cfg.Revtrs, "revtrs", 0, "reverse traceroutes to submit (default: every destination back to every source)")
+	f.IntVar(&cfg.Show, "show", 4, "reverse traceroutes to print whole")
 	return cmd
 }
 
-func runDemoSim(cmd *cobra.Command, cfg demo.Config) error {
-	n, err := sim.New(cfg.Topology, sim.Config{})
-	if err != nil {
-		return err
+// terminal is w if it is a terminal (progress bars go there), else nil.
+func terminal(w io.Writer) io.Writer {
+	f, ok := w.(*os.File)
+	if !ok {
+		return nil
 	}
-	cfg.Prober, cfg.Simulated, cfg.TwoHost = n, true, n
-	_, err = demo.Run(cmd.Context(), cfg)
-	return err
-}
-
-func runDemoLab(cmd *cobra.Command, cfg demo.Config, name string, keep bool) (err error) {
-	w := cmd.OutOrStdout()
-	if err := lab.Remove(name); err != nil && !errors.Is(err, lab.ErrNotFound) {
-		return fmt.Errorf("remove the previous demo lab: %w", err)
+	if st, err := f.Stat(); err != nil || st.Mode()&os.ModeCharDevice == 0 {
+		return nil
 	}
-	start := time.Now()
-	l, err := lab.Up(cmd.Context(), cfg.Topology, name)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(w, "\nlab %q: %d namespaces built in %.1fs\n", name, len(cfg.Topology.Nodes), time.Since(start).Seconds())
-	if !keep {
-		defer func() {
-			if derr := l.Down(); derr != nil && err == nil {
-				err = derr
-			}
-		}()
-	}
-	g, err := eval.LabProbers(l, probe.Config{}) // 100 packets/s, as the reference agent
-	if err != nil {
-		return err
-	}
-	defer g.Close()
-	th, err := eval.StartLabTwoHost(l, twohost.ResponderConfig{}, twohost.ClientConfig{})
-	if err != nil {
-		return err
-	}
-	defer th.Close()
-	cfg.Prober, cfg.TwoHost = g, th
-	_, err = demo.Run(cmd.Context(), cfg)
-	return err
+	return f
 }

@@ -2,12 +2,9 @@ package main
 
 import (
 	"bytes"
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
-	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -187,57 +184,13 @@ func TestNeedsRoot(t *testing.T) {
 			t.Errorf("revtr %v as nobody: status %d, stderr %q; want %d and 'needs root'", args, code, stderr, errorStatus(args))
 		}
 	}
-	out, stderr, code := run(t, nobody, "demo")
+	out, stderr, code := run(t, nobody, "demo", "--no-serve", "--listen", "127.0.0.1:0")
 	if code != 0 {
 		t.Fatalf("demo as nobody: status %d, stderr %q", code, stderr)
 	}
-	for _, want := range []string{"running on the in-memory simulator", "== summary"} {
+	for _, want := range []string{"running the service on the simulator", "== summary of batch 1: 40 reverse traceroutes"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("demo as nobody: output lacks %q:\n%s", want, out)
 		}
-	}
-}
-
-func atoi(t *testing.T, s string) int {
-	n, err := strconv.Atoi(s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return n
-}
-
-// TestDemoLab runs the main job in network namespaces and checks that every
-// traceroute and every RR answer agreed with the ground truth.
-func TestDemoLab(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("needs root: builds the demo lab in network namespaces")
-	}
-	name := fmt.Sprintf("demo%d_", os.Getpid())
-	out, stderr, code := run(t, -1, "demo", "--name", name)
-	if code != 0 {
-		t.Fatalf("demo: status %d, stderr %q\n%s", code, stderr, out)
-	}
-	for _, re := range []string{
-		`Paris traceroutes equal to the ground truth: (\d+) of (\d+)`,
-		`reverse hops equal to the ground truth: (\d+) of (\d+) answers`,
-		`two-host reverse paths equal to the ground truth: (\d+) of (\d+)`,
-	} {
-		m := regexp.MustCompile(re).FindStringSubmatch(out)
-		if m == nil || m[1] != m[2] || m[2] == "0" {
-			t.Errorf("demo output: %q not all right: %v\n%s", re, m, out)
-		}
-	}
-	m := regexp.MustCompile(`reverse traceroutes reaching the source: (\d+) of (\d+); no wrong hop: (\d+)`).FindStringSubmatch(out)
-	if m == nil {
-		t.Fatalf("demo output has no reverse traceroute summary:\n%s", out)
-	}
-	reached, total, right := atoi(t, m[1]), atoi(t, m[2]), atoi(t, m[3])
-	// Floors from the simulator's answers on the same Internet (6 of 6).
-	if total == 0 || reached < total-1 || right < reached-1 {
-		t.Errorf("demo: %d of %d reverse traceroutes reached the source, %d without a wrong hop\n%s", reached, total, right, out)
-	}
-	st, _, _ := run(t, -1, "lab", "status")
-	if strings.Contains(st, name) {
-		t.Errorf("demo left its lab up:\n%s", st)
 	}
 }

@@ -1,0 +1,224 @@
+package demo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/revtr/revtr/lab"
+	"github.com/revtr/revtr/store"
+)
+
+// service is the running service: the emulated Internet (a lab, or the
+// simulator inside the controller), the demo's directory and the
+// controller process.
+type service struct {
+	cfg     Config
+	dir     string   // the demo's files: configuration, log, database
+	lab     *lab.Lab // nil on the simulator
+	ctl     *process
+	db, url string
+}
+
+// drainTimeout bounds the controller's graceful stop.
+const drainTimeout = 10 * time.Second
+
+// startService builds the Internet and starts the controller on it.
+func startService(ctx context.Context, cfg Config) (s *service, err error) {
+	s = &service{cfg: cfg}
+	defer func() {
+		if err != nil {
+			err = errors.Join(err, s.stop())
+		}
+	}()
+	if err := s.internet(ctx); err != nil {
+		return s, err
+	}
+	return s, s.controller(ctx)
+}
+
+// internet builds the lab and makes its directory (lab.Dir: removed with
+// the lab, by `revtr lab down` too), or a temporary directory for the
+// simulator, which receives the topology.
+func (s *service) internet(ctx context.Context) error {
+	if s.cfg.Lab == "" {
+		dir, err := os.MkdirTemp("", "revtr-demo-")
+		if err != nil {
+			return fmt.Errorf("demo: %w", err)
+		}
+		s.dir = dir
+		return s.writeTopology()
+	}
+	if err := lab.Remove(s.cfg.Lab); err != nil && !errors.Is(err, lab.ErrNotFound) {
+		return fmt.Errorf("demo: remove the previous demo lab: %w", err)
+	}
+	start := time.Now()
+	bar := s.cfg.bar(4*len(s.cfg.Topology.Nodes), "building the lab")
+	l, err := lab.UpProgress(ctx, s.cfg.Topology, s.cfg.Lab, func(done, _ int) { bar.set(done) })
+	bar.done()
+	if err != nil {
+		return err
+	}
+	s.lab, s.dir = l, lab.Dir(s.cfg.Lab)
+	fmt.Fprintf(s.cfg.Out, "lab %q: %d network namespaces built in %.1fs (`revtr lab down --name %s` removes it if the demo cannot)\n",
+		l.Name(), len(s.cfg.Topology.Nodes), time.Since(start).Seconds(), l.Name())
+	return os.MkdirAll(s.dir, 0o700)
+}
+
+// writeTopology saves the topology for the simulator backend to read.
+func (s *service) writeTopology() error {
+	f, err := os.Create(filepath.Join(s.dir, "topology.json"))
+	if err != nil {
+		return fmt.Errorf("demo: %w", err)
+	}
+	if err := s.cfg.Topology.WriteJSON(f); err != nil {
+		f.Close()
+		return fmt.Errorf("demo: %w", err)
+	}
+	return f.Close()
+}
+
+// controllerConfig is the controller's configuration file: the
+// product's defaults, but one reverse traceroute per job (so that
+// progress shows as each finishes) and the demo's backend.
+func (s *service) controllerConfig(listen string) string {
+	backend := fmt.Sprintf("kind: sim\n  sim: {topology: %q}", filepath.Join(s.dir, "topology.json"))
+	if s.lab != nil {
+		backend = fmt.Sprintf("kind: lab\n  lab_name: %s\n  lab_attach: true", s.lab.Name())
+	}
+	return fmt.Sprintf(`# revtr demo's controller
+name: demo
+listen: %q
+db: %q
+drain_timeout: %s
+scheduler:
+  slice: 1
+  poll_interval: 50ms
+backend:
+  %s
+`, listen, s.db, drainTimeout, backend)
+}
+
+// controller starts `revtr controller` on the demo's configuration and
+// waits until it is ready.
+func (s *service) controller(ctx context.Context) error {
+	s.db = s.cfg.DB
+	if s.db == "" {
+		s.db = filepath.Join(s.dir, "revtr.db")
+	}
+	listen, err := s.cfg.listen()
+	if err != nil {
+		return err
+	}
+	conf := filepath.Join(s.dir, "controller.yaml")
+	if err := os.WriteFile(conf, []byte(s.controllerConfig(listen)), 0o600); err != nil {
+		return fmt.Errorf("demo: %w", err)
+	}
+	start := time.Now()
+	s.ctl, err = startProcess("controller", s.cfg.Revtr, []string{"controller", "--config", conf}, filepath.Join(s.dir, "controller.log"))
+	if err != nil {
+		return err
+	}
+	s.url = "http://" + listen
+	what := "the simulator"
+	if s.lab != nil {
+		what = "the lab: its probers and two-host responders, spoofing tests, atlas and survey"
+	}
+	fmt.Fprintf(s.cfg.Out, "controller: `revtr controller --config %s` (pid %d, SQLite %s, log %s), measuring on %s\n",
+		conf, s.ctl.pid(), s.db, s.ctl.log, what)
+	bar := s.cfg.spinner("starting the controller")
+	err = s.waitReady(ctx)
+	bar.done()
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(s.cfg.Out, "controller: ready at %s in %.1fs\n", s.url, time.Since(start).Seconds())
+	return nil
+}
+
+// waitReady polls /readyz until the controller answers 200.
+func (s *service) waitReady(ctx context.Context) error {
+	hc := &http.Client{Timeout: time.Second}
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.url+"/readyz", nil)
+		if err != nil {
+			return err
+		}
+		if resp, err := hc.Do(req); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return nil
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-s.ctl.exited:
+			return fmt.Errorf("demo: the controller %w before it was ready: %v (log: %s)%s", errExited, s.ctl.err, s.ctl.log, logTail(s.ctl.log))
+		case <-tick.C:
+		}
+	}
+}
+
+// newKey makes an API key for every source the controller authorized,
+// as `revtr keys add` does, in the controller's database.
+func (s *service) newKey(ctx context.Context) (string, error) {
+	st, err := store.Open(ctx, s.db)
+	if err != nil {
+		return "", err
+	}
+	defer st.Close()
+	srcs, err := st.Sources(ctx)
+	if err != nil {
+		return "", err
+	}
+	var addrs []netip.Addr
+	for _, x := range srcs {
+		addrs = append(addrs, x.Addr)
+	}
+	_, key, err := st.AddUser(ctx, store.NewUser{Name: "demo", Sources: addrs, PerDay: 1_000_000, Parallel: 100_000})
+	return key, err
+}
+
+// stop stops the controller (it holds the lab's probers), then removes
+// the lab and the demo's files; the database too unless Config.DB kept
+// it.
+func (s *service) stop() error {
+	var err error
+	if s.ctl != nil {
+		err = s.ctl.stop(drainTimeout + 20*time.Second)
+	}
+	if s.lab != nil {
+		err = errors.Join(err, s.lab.Down()) // removes lab.Dir too
+	} else if s.dir != "" {
+		err = errors.Join(err, os.RemoveAll(s.dir))
+	}
+	return err
+}
+
+// listen is the controller's address: the one asked for (port 0: a
+// free one), or 127.0.0.1:8080, or a free port if 8080 is taken.
+func (c Config) listen() (string, error) {
+	cands := []string{c.Listen}
+	if c.Listen == "" {
+		cands = []string{"127.0.0.1:8080", "127.0.0.1:0"}
+	}
+	var err error
+	for _, a := range cands {
+		var ln net.Listener
+		if ln, err = net.Listen("tcp", a); err == nil {
+			addr := ln.Addr().String()
+			ln.Close()
+			return addr, nil
+		}
+	}
+	return "", fmt.Errorf("demo: the controller's address: %w", err)
+}
