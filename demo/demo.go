@@ -74,6 +74,9 @@ func Run(ctx context.Context, cfg Config) (sum Summary, err error) {
 	}
 	defer func() {
 		fmt.Fprintln(cfg.Out, "\nstopping the controller, removing the demo's Internet and files")
+		if err != nil && ctx.Err() != nil {
+			err = fmt.Errorf("demo interrupted before the summary: %w", ctx.Err())
+		}
 		err = errors.Join(err, s.stop())
 	}()
 	key, err := s.newKey(ctx)

@@ -128,7 +128,7 @@ func (s *service) controller(ctx context.Context) error {
 	s.url = "http://" + listen
 	what := "the simulator"
 	if s.lab != nil {
-		what = "the lab: its probers and two-host responders, spoofing tests, atlas and survey"
+		what = "the lab (probers on its sources and vantage points, two-host responders on its destinations; first the\nspoofing tests, the atlas and the survey)"
 	}
 	fmt.Fprintf(s.cfg.Out, "controller: `revtr controller --config %s` (pid %d, SQLite %s, log %s), measuring on %s\n",
 		conf, s.ctl.pid(), s.db, s.ctl.log, what)

@@ -77,7 +77,7 @@ func (s shower) show(r result) {
 		if i < len(right) {
 			rt = right[i]
 		}
-		fmt.Fprintf(s.w, "   %-*s │ %s\n", width(left), l, rt)
+		fmt.Fprintln(s.w, strings.TrimRight(fmt.Sprintf("   %-*s │ %s", width(left), l, rt), " "))
 	}
 	fmt.Fprintf(s.w, "   in the web UI: %s#/revtr/%d\n", s.ui, res.ID)
 }
