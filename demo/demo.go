@@ -256,9 +256,9 @@ func serve(ctx context.Context, cfg Config, s *service, key string, batch uint32
 == the service is up
 web UI    %s/ui/  (paste the key on its Key page; this batch: %s/ui/#/batch/%d)
 API key   %s
-API       curl -H "Revtr-Key: $KEY" '%s/api/v1/revtr?batchid=%d'   (OpenAPI: %s/openapi.json)
+API       curl -H 'Revtr-Key: %s' '%s/api/v1/revtr?batchid=%d'   (OpenAPI: %s/openapi.json)
 files     %s (controller log, configuration, database)
 Ctrl-C (or SIGTERM) stops the controller and removes the demo's Internet and files.
-`, s.url, s.url, batch, key, s.url, batch, s.url, s.dir)
+`, s.url, s.url, batch, key, key, s.url, batch, s.url, s.dir)
 	<-ctx.Done()
 }
