@@ -31,6 +31,10 @@ const drainTimeout = 10 * time.Second
 
 // startService builds the Internet and starts the controller on it.
 func startService(ctx context.Context, cfg Config) (s *service, err error) {
+	listen, err := cfg.listen() // before anything is built
+	if err != nil {
+		return nil, err
+	}
 	s = &service{cfg: cfg}
 	defer func() {
 		if err != nil {
@@ -40,7 +44,7 @@ func startService(ctx context.Context, cfg Config) (s *service, err error) {
 	if err := s.internet(ctx); err != nil {
 		return s, err
 	}
-	return s, s.controller(ctx)
+	return s, s.controller(ctx, listen)
 }
 
 // internet builds the lab and makes its directory (lab.Dir: removed with
@@ -107,20 +111,17 @@ backend:
 
 // controller starts `revtr controller` on the demo's configuration and
 // waits until it is ready.
-func (s *service) controller(ctx context.Context) error {
+func (s *service) controller(ctx context.Context, listen string) error {
 	s.db = s.cfg.DB
 	if s.db == "" {
 		s.db = filepath.Join(s.dir, "revtr.db")
-	}
-	listen, err := s.cfg.listen()
-	if err != nil {
-		return err
 	}
 	conf := filepath.Join(s.dir, "controller.yaml")
 	if err := os.WriteFile(conf, []byte(s.controllerConfig(listen)), 0o600); err != nil {
 		return fmt.Errorf("demo: %w", err)
 	}
 	start := time.Now()
+	var err error
 	s.ctl, err = startProcess("controller", s.cfg.Revtr, []string{"controller", "--config", conf}, filepath.Join(s.dir, "controller.log"))
 	if err != nil {
 		return err

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 
 	"github.com/spf13/cobra"
 
@@ -31,6 +32,14 @@ the simulator. If the demo is killed, 'revtr lab down --name NAME' removes
 what it left.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if cfg.Revtrs < 0 || cfg.Show < 0 {
+				return fmt.Errorf("--revtrs and --show must not be negative")
+			}
+			if cfg.DB != "" {
+				if st, err := os.Stat(filepath.Dir(cfg.DB)); err != nil || !st.IsDir() {
+					return fmt.Errorf("--db %s: its directory does not exist", cfg.DB)
+				}
+			}
 			t, err := tf.generate()
 			if err != nil {
 				return err
@@ -46,9 +55,6 @@ what it left.`,
 			cfg.Topology, cfg.Out, cfg.Serve, cfg.Progress = t, w, !noServe, terminal(cmd.ErrOrStderr())
 			if cfg.Revtr, err = os.Executable(); err != nil {
 				return fmt.Errorf("demo: the revtr binary to run the controller from: %w", err)
-			}
-			if cfg.Revtrs < 0 || cfg.Show < 0 {
-				return fmt.Errorf("--revtrs and --show must not be negative")
 			}
 			_, err = demo.Run(cmd.Context(), cfg)
 			return err

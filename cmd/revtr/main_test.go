@@ -123,6 +123,9 @@ func TestBadInput(t *testing.T) {
 		{[]string{"lab", "eval", "--rate", "-5"}, "--rate must be positive, not -5"},
 		{[]string{"lab", "eval", "--timeout", "0s"}, "--timeout must be positive, not 0s"},
 		{[]string{"lab", "eval", "--timeout", "-1s"}, "--timeout must be positive, not -1s"},
+		{[]string{"demo", "--revtrs", "-1"}, "--revtrs and --show must not be negative"},
+		{[]string{"demo", "--sim", "--db", "/nonexistent/revtr.db"}, "--db /nonexistent/revtr.db: its directory does not exist"},
+		{[]string{"demo", "--sim", "--listen", "nonsense"}, "the controller's address"},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
