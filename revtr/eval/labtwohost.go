@@ -38,17 +38,31 @@ func (lt *LabTwoHost) TwoHostTrace(ctx context.Context, req meas.TwoHostRequest)
 // rc.Logger to one that discards) and a client configured as cc in every
 // source. The caller closes it.
 func StartLabTwoHost(l *lab.Lab, rc twohost.ResponderConfig, cc twohost.ClientConfig) (*LabTwoHost, error) {
-	t := l.Topology()
 	if rc.Logger == nil {
 		rc.Logger = slog.New(slog.DiscardHandler)
 	}
+	return startLabTwoHost(l, &rc, cc)
+}
+
+// OpenLabTwoHostClients opens only the sources' clients, configured as
+// cc, for a lab whose responders run on their own (`revtr responder`
+// processes in its hosts, as `revtr demo` starts them). The caller
+// closes it.
+func OpenLabTwoHostClients(l *lab.Lab, cc twohost.ClientConfig) (*LabTwoHost, error) {
+	return startLabTwoHost(l, nil, cc)
+}
+
+// startLabTwoHost starts responders configured as rc (none if nil) and
+// the sources' clients.
+func startLabTwoHost(l *lab.Lab, rc *twohost.ResponderConfig, cc twohost.ClientConfig) (*LabTwoHost, error) {
+	t := l.Topology()
 	lt := &LabTwoHost{clients: make(map[netip.Addr]*twohost.Client)}
 	for _, id := range t.Hosts() {
 		n := &t.Nodes[id]
 		var err error
 		switch {
-		case n.Role.Responder:
-			cfg := rc
+		case n.Role.Responder && rc != nil:
+			cfg := *rc
 			if cfg.Interface == "" && len(n.Ifaces) > 0 {
 				cfg.Interface = n.Ifaces[0].Name
 			}

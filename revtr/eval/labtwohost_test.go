@@ -2,11 +2,14 @@ package eval_test
 
 import (
 	"context"
+	"errors"
 	"math"
+	"net/netip"
 	"testing"
 	"time"
 
 	"github.com/revtr/revtr/lab/labtest"
+	"github.com/revtr/revtr/meas"
 	"github.com/revtr/revtr/revtr"
 	"github.com/revtr/revtr/revtr/eval"
 	"github.com/revtr/revtr/topo"
@@ -70,4 +73,42 @@ func TestEvalLabTwoHost(t *testing.T) {
 	}
 	near("two-host hops", with.TypeHops[k], sim.TypeHops[k], 0.03)
 	near("two-host probes", with.Cost.TwoHost, sim.Cost.TwoHost, 0.03)
+}
+
+// TestOpenLabTwoHostClients opens the sources' clients alone: with no
+// responder running in the lab, a responder host answers no two-host
+// request, while a source without a client is refused.
+func TestOpenLabTwoHostClients(t *testing.T) {
+	labtest.NeedRoot(t)
+	tp, err := topo.Generate(2, topo.SizedParams(30))
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := labtest.Up(t, tp)
+	lt, err := eval.OpenLabTwoHostClients(l, eval.LabTwoHostClient(eval.LabProbe()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lt.Close()
+	var src, responder, other netip.Addr
+	for _, id := range tp.Hosts() {
+		n, a := tp.Nodes[id], tp.HostAddr(id, false)
+		switch {
+		case n.Role.Source && !src.IsValid():
+			src = a
+		case n.Role.Responder && !n.Role.Source && !responder.IsValid():
+			responder = a
+		case !n.Role.Source && !other.IsValid():
+			other = a
+		}
+	}
+	if !src.IsValid() || !responder.IsValid() {
+		t.Fatalf("topology without a source or a responder host")
+	}
+	if _, err := lt.TwoHostTrace(context.Background(), meas.TwoHostRequest{Src: src, Dst: responder}); !errors.Is(err, meas.ErrNoResponder) {
+		t.Errorf("two-host trace to %v with no responder running: %v, want ErrNoResponder", responder, err)
+	}
+	if _, err := lt.TwoHostTrace(context.Background(), meas.TwoHostRequest{Src: other, Dst: responder}); !errors.Is(err, meas.ErrNoSource) {
+		t.Errorf("two-host trace from %v, not a source: %v, want ErrNoSource", other, err)
+	}
 }
