@@ -118,6 +118,11 @@ type BackendConfig struct {
 	// it reads from the lab, instead of building one; the lab is left
 	// up when the controller stops. Default false.
 	LabAttach bool `yaml:"lab_attach"`
+	// LabExternalResponders says the lab's two-host responders run as
+	// processes of their own (`revtr responder` in its responder hosts,
+	// as `revtr demo` starts them): the backend starts none, only the
+	// sources' clients. Default false: it starts them.
+	LabExternalResponders bool `yaml:"lab_external_responders"`
 }
 
 // SimConfig is an emulated Internet to generate, or to read.

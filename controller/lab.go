@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/revtr/revtr/lab"
+	"github.com/revtr/revtr/probe"
 	"github.com/revtr/revtr/revtr/eval"
 	"github.com/revtr/revtr/twohost"
 )
@@ -62,7 +63,7 @@ func openLab(ctx context.Context, cfg BackendConfig) (o *Opened, err error) {
 		return o, fmt.Errorf("controller: lab: %w", err)
 	}
 	o.close = append(o.close, g.Close)
-	th, err := eval.StartLabTwoHost(l, twohost.ResponderConfig{}, eval.LabTwoHostClient(pc))
+	th, err := twoHostOf(l, cfg, pc)
 	if err != nil {
 		return o, fmt.Errorf("controller: lab: %w", err)
 	}
@@ -86,4 +87,13 @@ func labOf(ctx context.Context, cfg BackendConfig) (*lab.Lab, error) {
 		return nil, err
 	}
 	return lab.Up(ctx, tp, cfg.LabName)
+}
+
+// twoHostOf starts the lab's two-host responders and the sources'
+// clients, or only the clients when the lab runs its own responders.
+func twoHostOf(l *lab.Lab, cfg BackendConfig, pc probe.Config) (*eval.LabTwoHost, error) {
+	if cfg.LabExternalResponders {
+		return eval.OpenLabTwoHostClients(l, eval.LabTwoHostClient(pc))
+	}
+	return eval.StartLabTwoHost(l, twohost.ResponderConfig{}, eval.LabTwoHostClient(pc))
 }

@@ -5,6 +5,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -61,7 +62,8 @@ func TestLabBackend(t *testing.T) {
 }
 
 // TestLabBackendAttach measures in a lab built beforehand (as `revtr lab
-// up` or the demo builds it), and leaves it up when closed.
+// up` or the demo builds it), with the lab's own responders (here: none),
+// and leaves it up when closed.
 func TestLabBackendAttach(t *testing.T) {
 	labtest.NeedRoot(t)
 	tp, err := topo.Generate(4, topo.SizedParams(30))
@@ -70,7 +72,7 @@ func TestLabBackendAttach(t *testing.T) {
 	}
 	l := labtest.Up(t, tp)
 	cfg := testConfig("attach")
-	cfg.Backend = controller.BackendConfig{Kind: "lab", LabName: l.Name(), LabAttach: true}
+	cfg.Backend = controller.BackendConfig{Kind: "lab", LabName: l.Name(), LabAttach: true, LabExternalResponders: true}
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	o, err := controller.OpenBackend(ctx, cfg)
@@ -84,6 +86,17 @@ func TestLabBackendAttach(t *testing.T) {
 	res, err := o.Backend.Run(ctx, revtrRequest(tp), false)
 	if err != nil || len(res.Hops) == 0 {
 		t.Errorf("a reverse traceroute in the attached lab: %+v, %v", res, err)
+	}
+	// External responders: the backend started none, and none runs.
+	req := revtrRequest(tp)
+	for _, id := range tp.Hosts() {
+		if n := tp.Nodes[id]; n.Role.Responder && !n.Role.Source && !n.Role.NoEcho {
+			req.Dst = tp.HostAddr(id, false)
+		}
+	}
+	res, err = o.Backend.Run(ctx, req, true)
+	if err != nil || slices.ContainsFunc(res.Hops, func(h revtr.Hop) bool { return h.Type == revtr.HopTwoHost }) {
+		t.Errorf("two-host toward %v with no responder running: %+v, %v; want no two-host hop", req.Dst, res, err)
 	}
 	if err := o.Close(); err != nil {
 		t.Fatal(err)
