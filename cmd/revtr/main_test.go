@@ -87,6 +87,8 @@ func TestBadInput(t *testing.T) {
 		{[]string{"responder", "-n", "0", "e0"}, "-n must be at least 1"},
 		{[]string{"responder", "--allow", "300.0.0.0/8", "e0"}, `--allow "300.0.0.0/8"`},
 		{[]string{"responder", "--log-level", "loud", "e0"}, "--log-level"},
+		{[]string{"responder", "--lab", "x", "e0"}, "--lab and --node go together"},
+		{[]string{"responder", "--lab", "no_such_lab", "--node", "h0", "e0"}, "no_such_lab"},
 		{[]string{"ping", "10.0.0.999"}, `bad address "10.0.0.999"`},
 		{[]string{"ping", "--from", "h0", "10.0.0.1"}, "--from names a lab node"},
 		// Flags that contradict each other, or do not apply.

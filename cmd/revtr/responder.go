@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -15,6 +16,7 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/revtr/revtr/lab"
 	"github.com/revtr/revtr/twohost"
 )
 
@@ -23,12 +25,13 @@ type responderFlags struct {
 	timeout           string
 	allow, deny       []string
 	metrics, logLevel string
+	lab, node         string // serve inside a lab's node instead of this host
 }
 
 func newResponderCmd() *cobra.Command {
 	var f responderFlags
 	cmd := &cobra.Command{
-		Use:   "responder [-n MAX_SESSIONS] [-t TIMEOUT] IFACE",
+		Use:   "responder [-n MAX_SESSIONS] [-t TIMEOUT] [--lab NAME --node NODE] IFACE",
 		Short: "Answer two-host reverse traceroute requests arriving on IFACE",
 		Long: `responder runs the two-host reverse traceroute responder (the Augsburg
 protocol, draft-heiwin-intarea-reverse-traceroute): on request, it sends one
@@ -37,7 +40,8 @@ and the RTT. Arguments and defaults are the reference server's (-n 5000
 sessions, -t 5 s; -t takes nanoseconds as the reference does, or a duration).
 Safety: bounded sessions, global and per-requester rate limits, probes only
 toward the requester, allow/deny prefixes, and --min-request-len 36 so that no
-answer is larger than its request. See docs/twohost.md.`,
+answer is larger than its request. With --lab and --node it serves inside a
+node of a running lab (IFACE is the node's). See docs/twohost.md.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := f.complete(args[0]); err != nil {
@@ -61,6 +65,8 @@ answer is larger than its request. See docs/twohost.md.`,
 	fs.BoolVar(&c.KeepKernelEcho, "keep-kernel-echo", false, "install no nftables rule against the kernel echoing requests")
 	fs.StringVar(&f.metrics, "metrics", "", "serve Prometheus metrics at http://ADDR/metrics")
 	fs.StringVar(&f.logLevel, "log-level", "info", "log level: debug, info, warn or error")
+	fs.StringVar(&f.lab, "lab", "", "serve inside a node of this running lab (with --node NODE) instead of this host")
+	fs.StringVar(&f.node, "node", "", "the lab node to serve in (with --lab)")
 	return cmd
 }
 
@@ -68,6 +74,9 @@ answer is larger than its request. See docs/twohost.md.`,
 func (f *responderFlags) complete(iface string) error {
 	c := &f.cfg
 	c.Interface = iface
+	if (f.lab == "") != (f.node == "") {
+		return errors.New("--lab and --node go together: the lab node to serve in")
+	}
 	var err error
 	if c.Timeout, err = parseTimeout(f.timeout); err != nil {
 		return fmt.Errorf("-t: %w", err)
@@ -110,8 +119,27 @@ func (f *responderFlags) serve(cmd *cobra.Command) error {
 		f.cfg.Registry = reg
 		g.Go(func() error { return serveMetrics(ctx, f.metrics, reg) })
 	}
-	g.Go(func() error { return twohost.Serve(ctx, f.cfg) })
+	if f.lab != "" {
+		g.Go(func() error { return serveInLab(ctx, f.lab, f.node, f.cfg) })
+	} else {
+		g.Go(func() error { return twohost.Serve(ctx, f.cfg) })
+	}
 	return g.Wait()
+}
+
+// serveInLab runs the responder with its sockets in a lab node's
+// namespace until ctx ends.
+func serveInLab(ctx context.Context, name, node string, cfg twohost.ResponderConfig) error {
+	l, err := lab.Open(name)
+	if err != nil {
+		return err
+	}
+	r, err := lab.OpenIn(l, node, func() (*twohost.Responder, error) { return twohost.NewResponder(cfg) })
+	if err != nil {
+		return err
+	}
+	<-ctx.Done()
+	return r.Close()
 }
 
 // parseTimeout parses the responder's -t argument: a bare integer is
