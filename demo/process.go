@@ -1,6 +1,7 @@
 package demo
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -53,6 +54,25 @@ func startProcess(name, bin string, args []string, logPath string) (*process, er
 		return nil, fmt.Errorf("demo: start %s: %w", name, err)
 	}
 	return p, nil
+}
+
+// waitLog waits until the child's log holds text (what it writes once
+// it serves), or fails if it exits first.
+func (p *process) waitLog(ctx context.Context, text string) error {
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		if b, err := os.ReadFile(p.log); err == nil && strings.Contains(string(b), text) {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-p.exited:
+			return fmt.Errorf("demo: %s %w before it served: %v (log: %s)%s", p.name, errExited, p.err, p.log, logTail(p.log))
+		case <-tick.C:
+		}
+	}
 }
 
 // pid is the child's process ID.

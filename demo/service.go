@@ -9,6 +9,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/revtr/revtr/lab"
@@ -20,9 +21,10 @@ import (
 // controller process.
 type service struct {
 	cfg     Config
-	dir     string   // the demo's files: configuration, log, database
+	dir     string   // the demo's files: configuration, logs, database
 	lab     *lab.Lab // nil on the simulator
 	ctl     *process
+	procs   []*process // in the lab: two-host responders
 	db, url string
 }
 
@@ -72,7 +74,44 @@ func (s *service) internet(ctx context.Context) error {
 	s.lab, s.dir = l, lab.Dir(s.cfg.Lab)
 	fmt.Fprintf(s.cfg.Out, "lab %q: %d network namespaces built in %.1fs (`revtr lab down --name %s` removes it if the demo cannot)\n",
 		l.Name(), len(s.cfg.Topology.Nodes), time.Since(start).Seconds(), l.Name())
-	return os.MkdirAll(s.dir, 0o700)
+	if err := os.MkdirAll(s.dir, 0o700); err != nil {
+		return fmt.Errorf("demo: %w", err)
+	}
+	return s.responders(ctx)
+}
+
+// responders starts `revtr responder` in every responder host of the
+// lab, and waits until each serves.
+func (s *service) responders(ctx context.Context) error {
+	tp := s.cfg.Topology
+	var nodes []string
+	for _, id := range tp.Hosts() {
+		if n := &tp.Nodes[id]; n.Role.Responder && len(n.Ifaces) > 0 {
+			nodes = append(nodes, n.Name)
+		}
+	}
+	bar := s.cfg.bar(len(nodes), "starting two-host responders")
+	defer bar.done()
+	for i, node := range nodes {
+		n, _ := s.lab.Node(node)
+		p, err := startProcess("responder in "+node, s.cfg.Revtr, []string{"responder", "--lab", s.lab.Name(), "--node", node, n.Ifaces[0].Name},
+			filepath.Join(s.dir, "responder-"+node+".log"))
+		if err != nil {
+			return err
+		}
+		s.procs = append(s.procs, p)
+		if err := p.waitLog(ctx, "responder started"); err != nil {
+			return err
+		}
+		bar.set(i + 1)
+	}
+	for i, p := range s.procs {
+		nodes[i] = fmt.Sprintf("%s (pid %d)", nodes[i], p.pid())
+	}
+	if len(nodes) > 0 {
+		fmt.Fprintf(s.cfg.Out, "two-host responders: `revtr responder --lab %s --node NODE IFACE` in %s\n", s.lab.Name(), strings.Join(nodes, ", "))
+	}
+	return nil
 }
 
 // writeTopology saves the topology for the simulator backend to read.
@@ -94,7 +133,7 @@ func (s *service) writeTopology() error {
 func (s *service) controllerConfig(listen string) string {
 	backend := fmt.Sprintf("kind: sim\n  sim: {topology: %q}", filepath.Join(s.dir, "topology.json"))
 	if s.lab != nil {
-		backend = fmt.Sprintf("kind: lab\n  lab_name: %s\n  lab_attach: true", s.lab.Name())
+		backend = fmt.Sprintf("kind: lab\n  lab_name: %s\n  lab_attach: true\n  lab_external_responders: true", s.lab.Name())
 	}
 	return fmt.Sprintf(`# revtr demo's controller
 name: demo
@@ -129,7 +168,7 @@ func (s *service) controller(ctx context.Context, listen string) error {
 	s.url = "http://" + listen
 	what := "the simulator"
 	if s.lab != nil {
-		what = "the lab (probers on its sources and vantage points, two-host responders on its destinations; first the\nspoofing tests, the atlas and the survey)"
+		what = "the lab (probers on its sources and vantage points, two-host clients on its sources; first the\nspoofing tests, the atlas and the survey)"
 	}
 	fmt.Fprintf(s.cfg.Out, "controller: `revtr controller --config %s` (pid %d, SQLite %s, log %s), measuring on %s\n",
 		conf, s.ctl.pid(), s.db, s.ctl.log, what)
@@ -189,13 +228,16 @@ func (s *service) newKey(ctx context.Context) (string, error) {
 	return key, err
 }
 
-// stop stops the controller (it holds the lab's probers), then removes
-// the lab and the demo's files; the database too unless Config.DB kept
-// it.
+// stop stops the controller (it holds the lab's probers), then the
+// responders, then removes the lab and the demo's files; the database
+// too unless Config.DB kept it.
 func (s *service) stop() error {
 	var err error
 	if s.ctl != nil {
 		err = s.ctl.stop(drainTimeout + 20*time.Second)
+	}
+	for _, p := range s.procs {
+		err = errors.Join(err, p.stop(20*time.Second))
 	}
 	if s.lab != nil {
 		err = errors.Join(err, s.lab.Down()) // removes lab.Dir too

@@ -35,6 +35,13 @@ func TestDemoSimulator(t *testing.T) {
 		t.Fatalf("demo --sim --no-serve: status %d, stderr %q\n%s", code, stderr, out)
 	}
 	checkSummary(t, out, db)
+	m := regexp.MustCompile(`log (\S+)/controller\.log\)`).FindStringSubmatch(out)
+	if m == nil {
+		t.Fatalf("no controller log in the output:\n%s", out)
+	}
+	if _, err := os.Stat(m[1]); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the demo left its directory %s (%v)", m[1], err)
+	}
 }
 
 // TestDemoLabNoServe runs `revtr demo --no-serve` in a lab: real probers
@@ -73,12 +80,14 @@ func TestDemoCrash(t *testing.T) {
 	d := startDemo(t, name)
 	d.cmd.Process.Kill()
 	d.wait()
-	deadline := time.Now().Add(time.Minute)
-	for alive(d.controller) && time.Now().Before(deadline) {
-		time.Sleep(50 * time.Millisecond)
-	}
-	if alive(d.controller) {
-		t.Fatalf("controller %d still running a minute after the demo was killed", d.controller)
+	for _, m := range anyPid.FindAllStringSubmatch(d.out(), -1) {
+		pid, _ := strconv.Atoi(m[1])
+		for deadline := time.Now().Add(time.Minute); alive(pid) && time.Now().Before(deadline); {
+			time.Sleep(50 * time.Millisecond)
+		}
+		if alive(pid) {
+			t.Fatalf("process %d (the controller or a responder) still running a minute after the demo was killed", pid)
+		}
 	}
 	if _, err := lab.Open(name); err != nil {
 		t.Fatalf("the killed demo's lab is not there to remove: %v", err)
@@ -109,7 +118,7 @@ type demoProc struct {
 	done       chan error
 	text       strings.Builder
 	ui, key    string
-	controller int // its pid
+	controller int // its controller's pid
 }
 
 // startDemo runs `revtr demo` until it serves.
@@ -212,12 +221,21 @@ func checkGone(t *testing.T, name, out string) {
 			t.Errorf("left %s (%v)", p, err)
 		}
 	}
-	if m := pidLine.FindStringSubmatch(out); m == nil {
+	if pidLine.FindStringSubmatch(out) == nil {
 		t.Errorf("no controller pid in the output:\n%s", out)
-	} else if pid, _ := strconv.Atoi(m[1]); alive(pid) {
-		t.Errorf("controller %d still running", pid)
+	}
+	pids := anyPid.FindAllStringSubmatch(out, -1)
+	if len(pids) < 2 {
+		t.Errorf("%d pids in the output, want the controller's and the responders':\n%s", len(pids), out)
+	}
+	for _, m := range pids {
+		if pid, _ := strconv.Atoi(m[1]); alive(pid) {
+			t.Errorf("process %d (the controller or a responder) still running", pid)
+		}
 	}
 }
+
+var anyPid = regexp.MustCompile(`\(pid (\d+)[,)]`)
 
 func get(t *testing.T, url, key string, want int) []byte {
 	t.Helper()
@@ -271,8 +289,9 @@ func checkSummary(t *testing.T, out, db string) {
 	}
 	// Floors from what the engine reaches on this Internet (36 of 40:
 	// the two destinations that ignore ping fail toward both sources).
-	if st.Reaches < 34 || want.forwardOK != st.Total || want.as[eval.ASDiscrepant] > 2 {
-		t.Errorf("%d of %d reached, %d of the forward traceroutes right, %d discrepant", st.Reaches, st.Total, want.forwardOK, want.as[eval.ASDiscrepant])
+	if st.Reaches < 34 || want.forwardOK != st.Total || want.as[eval.ASDiscrepant] > 2 || want.types[revtr.HopTwoHost] == 0 {
+		t.Errorf("%d of %d reached, %d of the forward traceroutes right, %d discrepant, %d two-host hops",
+			st.Reaches, st.Total, want.forwardOK, want.as[eval.ASDiscrepant], want.types[revtr.HopTwoHost])
 	}
 	for _, line := range want.lines(st.Total) {
 		if !strings.Contains(out, line) {
