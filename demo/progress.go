@@ -54,6 +54,16 @@ func (b *bar) set(n int) {
 	b.pb.Set(n)
 }
 
+// setOf says done of total things are done.
+func (b *bar) setOf(done, total int) {
+	b.mu.Lock()
+	if b.pb != nil && b.pb.GetMax() != total {
+		b.pb.ChangeMax(total)
+	}
+	b.mu.Unlock()
+	b.set(done)
+}
+
 // done ends the display and clears it.
 func (b *bar) done() {
 	b.mu.Lock()

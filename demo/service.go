@@ -46,6 +46,11 @@ func startService(ctx context.Context, cfg Config) (s *service, err error) {
 	if err := s.internet(ctx); err != nil {
 		return s, err
 	}
+	if s.lab != nil {
+		if err := s.responders(ctx); err != nil {
+			return s, err
+		}
+	}
 	return s, s.controller(ctx, listen)
 }
 
@@ -65,8 +70,8 @@ func (s *service) internet(ctx context.Context) error {
 		return fmt.Errorf("demo: remove the previous demo lab: %w", err)
 	}
 	start := time.Now()
-	bar := s.cfg.bar(4*len(s.cfg.Topology.Nodes), "building the lab")
-	l, err := lab.UpProgress(ctx, s.cfg.Topology, s.cfg.Lab, func(done, _ int) { bar.set(done) })
+	bar := s.cfg.bar(len(s.cfg.Topology.Nodes), "building the lab")
+	l, err := lab.UpProgress(ctx, s.cfg.Topology, s.cfg.Lab, bar.setOf)
 	bar.done()
 	if err != nil {
 		return err
@@ -77,7 +82,7 @@ func (s *service) internet(ctx context.Context) error {
 	if err := os.MkdirAll(s.dir, 0o700); err != nil {
 		return fmt.Errorf("demo: %w", err)
 	}
-	return s.responders(ctx)
+	return nil
 }
 
 // responders starts `revtr responder` in every responder host of the
