@@ -20,16 +20,17 @@ func newDemoCmd() *cobra.Command {
 		Short: "Run the reverse traceroute service on an emulated Internet, checked against ground truth",
 		Long: `demo generates an Internet (ASes in tiers, valley-free routing, hot-potato
 exits, ECMP, routers that do not stamp Record Route or never answer TTL
-expiry, destinations running two-host responders), builds it in network
-namespaces, and runs the service on it: the controller as a process of its
-own on SQLite, measuring with real probers and responders in the lab; an
-API key; the sources' atlases; reverse traceroutes from every destination
-back to every source submitted through the REST API. It prints a few like
-traceroute beside their forward traceroutes, scores every one against the
-topology's ground truth, then serves the API and the web UI until Ctrl-C
-(or SIGTERM), and removes the lab. Without root it runs the same service on
-the simulator. If the demo is killed, 'revtr lab down --name NAME' removes
-what it left.`,
+expiry), builds it in network namespaces, and runs the service on it:
+'revtr responder' processes on the destinations that run two-host
+responders; 'revtr controller' as a process of its own on SQLite, measuring
+with real probers in the lab; an API key; the sources' atlases; reverse
+traceroutes from every destination back to every source submitted through
+the REST API. It prints a few like traceroute beside their forward
+traceroutes, scores every one against the topology's ground truth, then
+serves the API and the web UI until Ctrl-C (or SIGTERM), and removes the
+lab. Without root it runs the same service on the simulator. If the demo is
+killed, its processes stop by themselves and 'revtr lab down --name NAME'
+removes the rest. See docs/demo.md.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if cfg.Revtrs < 0 || cfg.Show < 0 {
