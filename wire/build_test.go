@@ -144,10 +144,17 @@ func TestSteerChecksum(t *testing.T) {
 	if err := u.SteerChecksum(pairs[0][0], pairs[0][1], []byte{0, 0}, 0); !errors.Is(err, wire.ErrInvalid) {
 		t.Errorf("UDP steer to 0: %v, want ErrInvalid", err)
 	}
-	e := wire.Echo{ID: 7}
-	if err := e.SteerChecksum(netip.Addr{}, netip.Addr{}, 0xffff, wire.SteerSeq); !errors.Is(err, wire.ErrChecksum) {
-		t.Errorf("echo steer to 0xffff: %v, want ErrChecksum", err)
+	for _, p := range pairs {
+		e := wire.Echo{V6: p[0].Is6(), ID: 7, Data: make([]byte, 8)}
+		if err := e.SteerChecksum(p[0], p[1], 0xffff, wire.SteerData); err != nil || e.Checksum != 0xffff {
+			t.Fatalf("echo steer to 0xffff: %v, checksum %#04x", err, e.Checksum)
+		}
+		proto := map[bool]wire.Proto{false: wire.ProtoICMP, true: wire.ProtoICMPv6}[e.V6]
+		if m, _ := e.AppendBinary(nil); wire.TransportChecksum(proto, p[0], p[1], m) != 0 || m[2] != 0xff || m[3] != 0xff {
+			t.Errorf("echo %x with checksum 0xffff does not verify", m)
+		}
 	}
+	e := wire.Echo{ID: 7}
 	if err := e.SteerChecksum(netip.Addr{}, netip.Addr{}, 1, wire.SteerData); !errors.Is(err, wire.ErrInvalid) {
 		t.Errorf("echo steer via data without data: %v, want ErrInvalid", err)
 	}

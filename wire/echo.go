@@ -117,8 +117,10 @@ func (f EchoField) String() string {
 // sets e.Checksum. Paris traceroute uses this to keep the checksum (hashed
 // by some load balancers) constant while identifiers vary, and the two-host
 // responder to carry the flow in it. With SteerData, e.Data must hold at
-// least two bytes, which are overwritten. want 0xffff is unreachable (a one's
-// complement sum of nonzero data never folds to zero): ErrChecksum.
+// least two bytes, which are overwritten. want 0xffff is reached as the
+// one's complement negative zero: the rest of the message sums to 0xffff,
+// which a computed checksum would write as 0x0000 and the two-host
+// reference server writes as 0xffff; receivers accept either.
 func (e *Echo) SteerChecksum(src, dst netip.Addr, want uint16, via EchoField) error {
 	const op = "steer ICMP echo checksum"
 	var field *uint16
@@ -138,7 +140,11 @@ func (e *Echo) SteerChecksum(src, dst netip.Addr, want uint16, via EchoField) er
 		return errf(op, ErrInvalid, "field %v", via)
 	}
 	*field = 0
-	x, ok := solveWord(e.sum(src, dst), want)
+	target := want
+	if want == 0xffff {
+		target = 0 // negative zero: the same sum as a computed 0
+	}
+	x, ok := solveWord(e.sum(src, dst), target)
 	if !ok {
 		return errf(op, ErrChecksum, "no %v value yields checksum %#04x", via, want)
 	}
