@@ -12,8 +12,9 @@ import "fmt"
 //     two data bytes, since some balancers hash the first four bytes of
 //     the transport header). ID 0 means the protocol's default: UDP port
 //     DefaultUDPPort (53), TCP port DefaultTCPPort (80), ICMP checksum
-//     DefaultICMPChecksum (0xbeaf). An ICMP ID of 0xffff is no echo
-//     checksum and is refused.
+//     DefaultICMPChecksum (0xbeaf). An ICMP ID of 0xffff is carried as
+//     the one's complement negative zero, as the two-host reference
+//     server sends it.
 //   - SrcPort is the UDP/TCP source port; 0 means DefaultSrcPort (33456)
 //     for a prober's probes and TwoHostSrcPort (1021) for a two-host
 //     responder's, which cannot send from another. ICMP probes carry no
@@ -66,8 +67,6 @@ func (f Flow) Normalize() (Flow, error) {
 		return f, badRequest("flow: protocol %v: want icmp, udp or tcp", f.Proto)
 	case f.Proto == ICMP && f.SrcPort != 0:
 		return f, badRequest("flow: ICMP probes carry no source port, got %d", f.SrcPort)
-	case f.Proto == ICMP && f.ID == 0xffff:
-		return f, badRequest("flow: ICMP flow 65535: no echo checksum has that value")
 	case f.Proto == ICMP:
 		return Flow{Proto: ICMP, ID: f.Checksum()}, nil
 	}
