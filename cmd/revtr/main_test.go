@@ -70,7 +70,7 @@ func TestBadInput(t *testing.T) {
 		{[]string{"sim", "truth", "h0", "r1"}, "is a router"},
 		{[]string{"sim", "--ases", "1", "summary"}, "--tier1 must be 1 to 1, not 3"},
 		{[]string{"sim", "traceroute", "--from", "h0", "--multipath", "--epsilon", "2", "h1"}, "--epsilon must be in (0, 1)"},
-		{[]string{"sim", "traceroute", "--from", "h0", "-P", "icmp", "--flow", "65535", "h1"}, "--flow 65535"},
+		{[]string{"sim", "traceroute", "--from", "h0", "-P", "icmp", "--flow", "65536", "h1"}, "--flow"},
 		{[]string{"sim", "traceroute", "--from", "h0", "--gap", "0", "h1"}, "--gap"},
 		{[]string{"sim", "traceroute", "--from", "h0", "-w", "0", "h1"}, "--timeout must be positive"},
 		{[]string{"sim", "traceroute", "--from", "h0", "--first-ttl", "9", "-m", "3", "h1"}, "--first-ttl must be"},

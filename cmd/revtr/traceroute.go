@@ -40,11 +40,7 @@ func (f flowFlags) flow() (meas.Flow, error) {
 	if err != nil {
 		return meas.Flow{}, err
 	}
-	fl := meas.Flow{Proto: p, ID: f.id}
-	if _, err := fl.Normalize(); err != nil {
-		return fl, fmt.Errorf("--flow %d: %v has no such flow (0xffff is no ICMP checksum)", f.id, p)
-	}
-	return fl, nil
+	return meas.Flow{Proto: p, ID: f.id}, nil
 }
 
 // traceFlags are the flags of every traceroute command: 'revtr
