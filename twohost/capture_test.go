@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/revtr/revtr/lab"
+	"github.com/revtr/revtr/meas"
 	"github.com/revtr/revtr/topo"
 	"github.com/revtr/revtr/topo/topotest"
 	"github.com/revtr/revtr/twohost"
@@ -23,14 +24,18 @@ import (
 var update = flag.Bool("update", false, "rewrite testdata/valid-* from a tcpdump capture in the lab")
 
 // captureFilter passes ICMP and ICMPv6 echo requests and replies with code
-// 1 (fixed IPv6 header only).
+// 1 (fixed IPv6 header only), and the responder's probes: UDP and TCP
+// from port 1021, echo requests with code 0.
 const captureFilter = "(icmp and icmp[1] == 1 and (icmp[0] == 8 or icmp[0] == 0)) or " +
-	"(ip6 and ip6[6] == 58 and ip6[41] == 1 and (ip6[40] == 128 or ip6[40] == 129))"
+	"(ip6 and ip6[6] == 58 and ip6[41] == 1 and (ip6[40] == 128 or ip6[40] == 129)) or " +
+	"((udp or tcp) and src port 1021) or (icmp and icmp[0] == 8 and icmp[1] == 0) or " +
+	"(ip6 and ip6[6] == 58 and ip6[40] == 128 and ip6[41] == 0)"
 
 // TestCapture captures, with tcpdump on the responder's interface, a
-// request and its answer for every state and both families, and checks
-// them against docs/protocols.md section 3 (checkGolden). With -update it
-// stores them as the golden files TestGolden reads.
+// request, the probe it makes the responder send and the answer, for
+// every case of stateCases and both families, and checks them against
+// docs/protocols.md section 3 (checkGolden). With -update it stores them
+// as the golden files TestGolden reads.
 func TestCapture(t *testing.T) {
 	needRoot(t)
 	if _, err := os.Stat("/usr/bin/tcpdump"); err != nil {
@@ -46,9 +51,10 @@ func TestCapture(t *testing.T) {
 		t.Fatal(err)
 	}
 	startResponder(t, l, "h1", twohost.ResponderConfig{MinRequestLen: wire.TwoHostSuccessLen})
-	pkts = append(pkts, capture(t, l, tp, c, []stateCase{refusedCase})...)
-	for i, p := range pkts {
-		name := goldenName(i)
+	for name, p := range capture(t, l, tp, c, []stateCase{refusedCase}) {
+		pkts[name] = p
+	}
+	for name, p := range pkts {
 		checkGolden(t, name, p)
 		if *update {
 			if err := os.WriteFile(filepath.Join("testdata", name), []byte(hex.EncodeToString(p)+"\n"), 0o644); err != nil {
@@ -59,20 +65,26 @@ func TestCapture(t *testing.T) {
 }
 
 // refusedCase is answered by a responder with a minimum request size.
-var refusedCase = stateCase{"refused", twohost.Query{TTL: 1, Proto: wire.ProtoUDP, Flow: 33434}, wire.StateRefused}
+var refusedCase = stateCase{"refused", twohost.Query{TTL: 1, Proto: wire.ProtoUDP, Flow: 33434}, wire.StateRefused, meas.Flow{}}
 
 // capture sends the cases over IPv4 then IPv6 from c to h1 and returns
-// the requests and answers tcpdump saw on h1's e0.
-func capture(t *testing.T, l *lab.Lab, tp *topo.Topology, c *twohost.Client, cases []stateCase) [][]byte {
+// the requests, probes and answers tcpdump saw on h1's e0, by golden
+// file name.
+func capture(t *testing.T, l *lab.Lab, tp *topo.Topology, c *twohost.Client, cases []stateCase) map[string][]byte {
 	t.Helper()
 	pcap := filepath.Join(t.TempDir(), "twohost.pcap")
-	want := 2 * 2 * len(cases)
-	wait := startTcpdump(t, l, "h1", pcap, want)
+	var names []string
+	for _, fam := range []string{"ipv4", "ipv6"} {
+		for _, sc := range cases {
+			names = append(names, sc.goldenNames(fam)...)
+		}
+	}
+	wait := startTcpdump(t, l, "h1", pcap, len(names))
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	for _, v6 := range []bool{false, true} {
 		for _, sc := range cases {
-			if a, err := c.Query(ctx, hostAddr(t, tp, "h1", v6), sc.q); err != nil || a.State != sc.state {
+			if a, err := c.Query(ctx, hostAddr(t, tp, "h1", v6), sc.query(v6)); err != nil || a.State != sc.state {
 				t.Fatalf("%s: %+v, %v", sc.name, a, err)
 			}
 		}
@@ -81,34 +93,27 @@ func capture(t *testing.T, l *lab.Lab, tp *topo.Topology, c *twohost.Client, cas
 		t.Fatalf("tcpdump: %v", err)
 	}
 	pkts, err := readPcap(pcap)
-	if err != nil || len(pkts) != want {
-		t.Fatalf("capture: %d packets, %v; want %d", len(pkts), err, want)
+	if err != nil || len(pkts) != len(names) {
+		t.Fatalf("capture: %d packets, %v; want %d", len(pkts), err, len(names))
 	}
-	return pkts
+	byName := make(map[string][]byte, len(names))
+	for i, n := range names {
+		byName[n] = pkts[i]
+	}
+	return byName
 }
 
-// goldenCases are the captured cases in capture order.
+// goldenCases are the captured cases.
 var goldenCases = append(append([]stateCase{}, stateCases...), refusedCase)
 
-// goldenName names the i-th captured packet: request then answer of each
-// state case, IPv4 then IPv6, the refused case last.
-func goldenName(i int) string {
-	n := len(stateCases)
-	fam, sc := "ipv4", refusedCase
-	switch {
-	case i < 4*n:
-		if i >= 2*n {
-			fam = "ipv6"
-		}
-		sc = stateCases[(i/2)%n]
-	case i >= 4*n+2:
-		fam = "ipv6"
+// goldenNames names the packets of one case in the order they cross the
+// responder's interface: the request, the probe (if any), the answer.
+func (sc stateCase) goldenNames(fam string) []string {
+	base := "valid-" + fam + "-" + sc.name + "-"
+	if sc.state != wire.StateSuccess {
+		return []string{base + "request", base + "response"}
 	}
-	kind := "request"
-	if i%2 == 1 {
-		kind = "response"
-	}
-	return fmt.Sprintf("valid-%s-%s-%s", fam, sc.name, kind)
+	return []string{base + "request", base + "probe", base + "response"}
 }
 
 // startTcpdump captures count packets on node's e0 into file; the returned

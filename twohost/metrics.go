@@ -25,11 +25,12 @@ const (
 	ReasonTooSmall                    // shorter than MinRequestLen (answered: refused)
 	ReasonTableFull                   // the session table is full
 	ReasonSendFailed                  // the probe could not be sent
+	ReasonDuplicate                   // the requester's query id already has a live session
 	numReasons
 )
 
 var reasonNames = [numReasons]string{"malformed", "denied", "bad_requester", "global_rate",
-	"requester_rate", "too_small", "table_full", "send_failed"}
+	"requester_rate", "too_small", "table_full", "send_failed", "duplicate"}
 
 func (r Reason) String() string {
 	if r < numReasons {

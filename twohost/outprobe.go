@@ -18,9 +18,9 @@ func (r *Responder) startProbe(in *inbound, ll rawsock.LinkAddr, now time.Time) 
 	_, dport := in.flow.Ports()
 	s := session{requester: in.src, local: in.dst, proto: wire.Proto(in.flow.Proto.Number(in.v6)), dport: dport,
 		queryID: in.req.ID, seq: in.req.Seq, link: ll, sent: now}
-	id, ok := r.tbl.add(s)
+	id, reason, ok := r.tbl.add(s)
 	if !ok {
-		return ReasonTableFull, false
+		return reason, false
 	}
 	s.id = id
 	r.m.sessions.Inc()

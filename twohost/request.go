@@ -122,13 +122,15 @@ func (r *Responder) refuse(in *inbound, reason Reason) {
 
 // probeFlow returns the flow of the probe a request asks for, normalised
 // (meas.Flow: flow 0 is the protocol's default, UDP and TCP probes leave
-// from meas.TwoHostSrcPort), or the state refusing it: StateBadProtocol
-// for a protocol the responder does not send, StateBadFlow for an ICMP
-// flow of 0xffff, which no echo checksum equals. IPv6 requests may name
-// ICMP as 58 or, as the reference client once did, 1.
+// from meas.TwoHostSrcPort), or StateBadProtocol for a protocol the
+// responder does not send. Protocol 0 is the default, ICMP, as in the
+// reference server; IPv6 requests may name ICMP as 58 or, as the
+// reference client once did, 1. Every flow is accepted, ICMP 0xffff
+// included (the reference server sends it; meas.Flow), so StateBadFlow
+// is never sent.
 func probeFlow(req *wire.TwoHostRequest, v6 bool) (meas.Flow, wire.TwoHostState) {
 	p, ok := meas.ProtoOf(uint8(req.Proto), v6)
-	if !ok && v6 && req.Proto == wire.ProtoICMP {
+	if !ok && (req.Proto == 0 || (v6 && req.Proto == wire.ProtoICMP)) {
 		p, ok = meas.ICMP, true
 	}
 	if !ok {

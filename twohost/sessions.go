@@ -32,22 +32,37 @@ type session struct {
 type sessions struct {
 	mu      sync.Mutex
 	byID    map[uint16]session
+	live    map[query]uint16 // the session of each (requester, query id)
 	max     int
 	next    uint16
 	highest int // the most sessions ever held at once
 }
 
-func newSessions(max int, start uint16) *sessions {
-	return &sessions{byID: make(map[uint16]session, min(max, 1024)), max: max, next: start}
+// query names a request as its requester does: by the requester's
+// address and the query id it chose.
+type query struct {
+	requester netip.Addr
+	id        uint16
 }
 
-// add stores s under a fresh nonzero id and returns it; false when the
-// table is full.
-func (t *sessions) add(s session) (uint16, bool) {
+func newSessions(max int, start uint16) *sessions {
+	return &sessions{byID: make(map[uint16]session, min(max, 1024)), live: make(map[query]uint16, min(max, 1024)),
+		max: max, next: start}
+}
+
+// add stores s under a fresh nonzero id and returns it. It refuses, with
+// the reason, a request whose (requester, query id) already has a live
+// session — its answer could not be told from the first's, as the
+// reference server refuses it — and any request when the table is full.
+func (t *sessions) add(s session) (uint16, Reason, bool) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	q := query{s.requester, s.queryID}
+	if _, dup := t.live[q]; dup {
+		return 0, ReasonDuplicate, false
+	}
 	if len(t.byID) >= t.max {
-		return 0, false
+		return 0, ReasonTableFull, false
 	}
 	for {
 		t.next++
@@ -57,8 +72,15 @@ func (t *sessions) add(s session) (uint16, bool) {
 	}
 	s.id = t.next
 	t.byID[s.id] = s
+	t.live[q] = s.id
 	t.highest = max(t.highest, len(t.byID))
-	return s.id, true
+	return s.id, 0, true
+}
+
+// remove deletes session s; t.mu is held.
+func (t *sessions) remove(s *session) {
+	delete(t.byID, s.id)
+	delete(t.live, query{s.requester, s.queryID})
 }
 
 // setSent records when the probe of session id left.
@@ -79,7 +101,7 @@ func (t *sessions) take(id uint16, ok func(*session) bool) (session, bool) {
 	if !found || !ok(&s) {
 		return session{}, false
 	}
-	delete(t.byID, id)
+	t.remove(&s)
 	return s, true
 }
 
@@ -88,9 +110,9 @@ func (t *sessions) expire(deadline time.Time) int {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	n := 0
-	for id, s := range t.byID {
+	for _, s := range t.byID {
 		if s.sent.Before(deadline) {
-			delete(t.byID, id)
+			t.remove(&s)
 			n++
 		}
 	}

@@ -13,19 +13,53 @@ import (
 	"github.com/revtr/revtr/wire"
 )
 
-// stateCase is one request and the answer it must get.
+// stateCase is one request and the answer it must get; probe is the
+// flow of the probe the responder must send for it (zero: none).
 type stateCase struct {
 	name  string
 	q     twohost.Query
 	state wire.TwoHostState
+	probe meas.Flow
 }
 
-// stateCases asks for every state a responder sends.
+// query returns the case's request toward a responder of the family:
+// ICMP is protocol 1 over IPv4 and 58 over IPv6, as the client sends it.
+func (sc stateCase) query(v6 bool) twohost.Query {
+	q := sc.q
+	if q.Proto == wire.ProtoICMP && v6 {
+		q.Proto = wire.ProtoICMPv6
+	}
+	return q
+}
+
+// stateCases asks for every state a responder sends, and for the probes
+// of each protocol's default flow (0), of ICMP flow 0xffff and of
+// protocol 0 (the default, ICMP).
 var stateCases = []stateCase{
-	{"ttl0", twohost.Query{TTL: 0, Proto: wire.ProtoUDP, Flow: 33434}, wire.StateTTLZero},
-	{"badproto", twohost.Query{TTL: 3, Proto: 50, Flow: 1}, wire.StateBadProtocol},
-	{"badflow", twohost.Query{TTL: 3, Proto: wire.ProtoICMP, Flow: 0xffff}, wire.StateBadFlow},
-	{"success", twohost.Query{TTL: 1, Proto: wire.ProtoUDP, Flow: 33434}, wire.StateSuccess},
+	{"ttl0", twohost.Query{TTL: 0, Proto: wire.ProtoUDP, Flow: 33434}, wire.StateTTLZero, meas.Flow{}},
+	{"badproto", twohost.Query{TTL: 3, Proto: 50, Flow: 1}, wire.StateBadProtocol, meas.Flow{}},
+	{"success", twohost.Query{TTL: 1, Proto: wire.ProtoUDP, Flow: 33434}, wire.StateSuccess, udpFlow(33434)},
+	{"udp-default", twohost.Query{TTL: 1, Proto: wire.ProtoUDP}, wire.StateSuccess, udpFlow(meas.DefaultUDPPort)},
+	{"tcp-default", twohost.Query{TTL: 1, Proto: wire.ProtoTCP}, wire.StateSuccess,
+		meas.Flow{Proto: meas.TCP, ID: meas.DefaultTCPPort, SrcPort: meas.TwoHostSrcPort}},
+	{"icmp-default", twohost.Query{TTL: 1, Proto: wire.ProtoICMP}, wire.StateSuccess, meas.Flow{ID: meas.DefaultICMPChecksum}},
+	{"icmp-ffff", twohost.Query{TTL: 1, Proto: wire.ProtoICMP, Flow: 0xffff}, wire.StateSuccess, meas.Flow{ID: 0xffff}},
+	{"proto0", twohost.Query{TTL: 1}, wire.StateSuccess, meas.Flow{ID: meas.DefaultICMPChecksum}},
+}
+
+func udpFlow(port uint16) meas.Flow {
+	return meas.Flow{Proto: meas.UDP, ID: port, SrcPort: meas.TwoHostSrcPort}
+}
+
+// successCases counts the cases answered with success.
+func successCases() int {
+	n := 0
+	for _, sc := range stateCases {
+		if sc.state == wire.StateSuccess {
+			n++
+		}
+	}
+	return n
 }
 
 // TestStates sends requests for every state to responders on a lab
@@ -47,7 +81,7 @@ func TestStates(t *testing.T) {
 	for _, v6 := range []bool{false, true} {
 		target := hostAddr(t, tp, "h1", v6)
 		for _, sc := range stateCases {
-			a, err := c.Query(ctx, target, sc.q)
+			a, err := c.Query(ctx, target, sc.query(v6))
 			if err != nil || !a.Replied || a.Echoed || a.State != sc.state {
 				t.Errorf("v6=%v %s: %+v, %v; want state %v", v6, sc.name, a, err, sc.state)
 			}
@@ -65,17 +99,18 @@ func TestStates(t *testing.T) {
 	}
 	// h2 refuses 12-byte requests, serves padded ones, ignores IPv6.
 	h2 := hostAddr(t, tp, "h2", false)
-	if a, err := c.Query(ctx, h2, stateCases[3].q); err != nil || a.State != wire.StateRefused {
+	if a, err := c.Query(ctx, h2, stateCases[2].q); err != nil || a.State != wire.StateRefused {
 		t.Errorf("short request: %+v, %v; want refused", a, err)
 	}
-	if a, err := cp.Query(ctx, h2, stateCases[3].q); err != nil || a.State != wire.StateSuccess {
+	if a, err := cp.Query(ctx, h2, stateCases[2].q); err != nil || a.State != wire.StateSuccess {
 		t.Errorf("padded request: %+v, %v; want success", a, err)
 	}
 	if p, err := cp.Check(ctx, hostAddr(t, tp, "h2", true)); p != twohost.Silent || err != nil {
 		t.Errorf("requester outside the allow list: %v, %v; want silence", p, err)
 	}
 	s1, s2 := r1.Stats(), r2.Stats()
-	if s1.Answers[wire.StateTTLZero] != 2 || s1.Answers[wire.StateBadProtocol] != 2 || s1.Answers[wire.StateBadFlow] != 2 || s1.Answers[wire.StateSuccess] != 2 {
+	if s1.Answers[wire.StateTTLZero] != 2 || s1.Answers[wire.StateBadProtocol] != 2 || s1.Answers[wire.StateBadFlow] != 0 ||
+		s1.Answers[wire.StateSuccess] != uint64(2*successCases()) {
 		t.Errorf("responder answers %v", s1.Answers)
 	}
 	if s2.Refused[twohost.ReasonTooSmall] != 1 || s2.Refused[twohost.ReasonDenied] != 3 || s2.Answers[wire.StateSuccess] != 1 {

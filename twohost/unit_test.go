@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/revtr/revtr/meas"
 	"github.com/revtr/revtr/wire"
 )
 
@@ -58,18 +59,27 @@ func TestLimits(t *testing.T) {
 	}
 }
 
-// TestSessions checks the session table's bound, ids and expiry.
+// TestSessions checks the session table's bound, ids, duplicates and
+// expiry.
 func TestSessions(t *testing.T) {
 	tbl := newSessions(2, 0xfffe)
 	now := time.Now()
-	id1, ok1 := tbl.add(session{sent: now.Add(-time.Minute)})
-	id2, ok2 := tbl.add(session{sent: now})
-	_, ok3 := tbl.add(session{sent: now})
-	if !ok1 || !ok2 || ok3 || id1 == 0 || id2 == 0 || id1 == id2 {
-		t.Fatalf("ids %d %d, added %v %v %v", id1, id2, ok1, ok2, ok3)
+	a := netip.MustParseAddr("10.0.0.1")
+	id1, _, ok1 := tbl.add(session{requester: a, queryID: 1, sent: now.Add(-time.Minute)})
+	_, why, dup := tbl.add(session{requester: a, queryID: 1, sent: now})
+	id2, _, ok2 := tbl.add(session{requester: a, queryID: 2, sent: now})
+	_, full, ok3 := tbl.add(session{requester: a, queryID: 3, sent: now})
+	if !ok1 || !ok2 || ok3 || dup || why != ReasonDuplicate || full != ReasonTableFull || id1 == 0 || id2 == 0 || id1 == id2 {
+		t.Fatalf("ids %d %d, added %v %v %v %v (%v, %v)", id1, id2, ok1, dup, ok2, ok3, why, full)
 	}
 	if n := tbl.expire(now.Add(-time.Second)); n != 1 {
 		t.Errorf("expired %d, want 1", n)
+	}
+	if _, _, ok := tbl.add(session{requester: a, queryID: 1, sent: now}); !ok {
+		t.Error("a query id whose session expired cannot be used again")
+	}
+	if _, ok := tbl.take(id1, func(*session) bool { return true }); ok {
+		t.Error("took an expired session")
 	}
 	if _, ok := tbl.take(id2, func(s *session) bool { return false }); ok {
 		t.Error("took a session its match refused")
@@ -77,7 +87,7 @@ func TestSessions(t *testing.T) {
 	if _, ok := tbl.take(id2, func(s *session) bool { return true }); !ok {
 		t.Error("could not take a live session")
 	}
-	if now, highest := tbl.len(); now != 0 || highest != 2 {
+	if now, highest := tbl.len(); now != 1 || highest != 2 {
 		t.Errorf("len %d, highest %d", now, highest)
 	}
 }
@@ -94,7 +104,10 @@ func TestRequestStates(t *testing.T) {
 		{false, wire.TwoHostRequest{TTL: 0, Proto: wire.ProtoUDP}, wire.StateTTLZero},
 		{false, wire.TwoHostRequest{TTL: 1, Proto: wire.ProtoICMPv6}, wire.StateBadProtocol},
 		{true, wire.TwoHostRequest{TTL: 1, Proto: wire.ProtoICMP}, wire.StateSuccess},
-		{false, wire.TwoHostRequest{TTL: 1, Proto: wire.ProtoICMP, Flow: 0xffff}, wire.StateBadFlow},
+		{false, wire.TwoHostRequest{TTL: 1, Proto: wire.ProtoICMP, Flow: 0xffff}, wire.StateSuccess},
+		{false, wire.TwoHostRequest{TTL: 1, Proto: 0}, wire.StateSuccess},
+		{true, wire.TwoHostRequest{TTL: 1, Proto: 0}, wire.StateSuccess},
+		{false, wire.TwoHostRequest{TTL: 1, Proto: 50}, wire.StateBadProtocol},
 		{false, wire.TwoHostRequest{TTL: 9, Proto: wire.ProtoTCP, Flow: 0xffff}, wire.StateSuccess},
 	} {
 		in := inbound{src: src, v6: tt.v6, icmpLen: 12, req: tt.req}
@@ -103,6 +116,8 @@ func TestRequestStates(t *testing.T) {
 		}
 		if s, _, ok := r.admit(&in, time.Now()); !ok || s != tt.state {
 			t.Errorf("%+v: state %v, %v; want %v", tt.req, s, ok, tt.state)
+		} else if tt.req.Proto == 0 && in.flow != (meas.Flow{Proto: meas.ICMP, ID: meas.DefaultICMPChecksum}) {
+			t.Errorf("%+v: flow %v, want ICMP's default", tt.req, in.flow)
 		}
 	}
 }
