@@ -2,12 +2,18 @@ package main
 
 import (
 	"bufio"
+	"bytes"
+	"context"
+	"encoding/binary"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestReverseTracerouteLab runs the CLI end to end in a lab: a responder on
@@ -65,6 +71,92 @@ func TestReverseTracerouteLab(t *testing.T) {
 	_, errOut, code = run(t, -1, "traceroute", "--lab", name, "--from", "h0", "--reverse", "h1")
 	if code != 1 || !strings.Contains(errOut, "no two-host responder") || strings.Count(strings.TrimSpace(errOut), "\n") > 0 {
 		t.Errorf("--reverse toward a plain host: status %d, stderr %q", code, errOut)
+	}
+	checkPrintedFlow(t, name, host)
+}
+
+// checkPrintedFlow runs 'traceroute --reverse' without --flow for each
+// protocol and family, at one TTL beyond the path so that the probe
+// reaches the client, and checks that the flow it prints is the one the
+// responder's first probe carried, as tcpdump saw it arrive on the
+// client's host: ports 1021 > 53 (UDP), 1021 > 80 (TCP), checksum 0xbeaf
+// (ICMP, ICMPv6).
+func checkPrintedFlow(t *testing.T, lab, host string) {
+	for _, c := range []struct {
+		flags  []string
+		filter string
+	}{
+		{[]string{"-P", "udp"}, "udp and src port 1021"},
+		{[]string{"-P", "tcp"}, "tcp and src port 1021"},
+		{[]string{"-P", "icmp"}, "icmp and icmp[0] == 8 and icmp[1] == 0"},
+		{[]string{"-6", "-P", "icmp"}, "icmp6 and ip6[40] == 128 and ip6[41] == 0"},
+	} {
+		wait := tcpdumpOne(t, lab, "h0", c.filter)
+		args := append([]string{"traceroute", "--lab", lab, "--from", "h0", "--reverse", "-n", "-q", "1", "-f", "16", "-m", "16"}, c.flags...)
+		out, errOut, _ := run(t, -1, append(args, host)...)
+		pkt := wait()
+		header, _, _ := strings.Cut(out, "\n")
+		if want := onWire(pkt); want == "" || !strings.Contains(header, ", "+want+" (flow ") {
+			t.Errorf("%v: printed %q (%s); the probe on the wire (%x) is %q", c.flags, header, errOut, pkt, want)
+		}
+	}
+}
+
+// onWire describes an IP packet's flow as meas.Flow prints it: "udp 1021
+// > 53", "icmp checksum 0xbeaf".
+func onWire(b []byte) string {
+	var proto byte
+	var l4 []byte
+	switch {
+	case len(b) >= 40 && b[0]>>4 == 6:
+		proto, l4 = b[6], b[40:]
+	case len(b) >= 20 && b[0]>>4 == 4:
+		proto, l4 = b[9], b[int(b[0]&0x0f)*4:]
+	}
+	if len(l4) < 4 {
+		return ""
+	}
+	switch proto {
+	case 17, 6:
+		name := map[byte]string{17: "udp", 6: "tcp"}[proto]
+		return fmt.Sprintf("%s %d > %d", name, binary.BigEndian.Uint16(l4), binary.BigEndian.Uint16(l4[2:]))
+	case 1, 58:
+		return fmt.Sprintf("icmp checksum %#04x", binary.BigEndian.Uint16(l4[2:]))
+	}
+	return ""
+}
+
+// tcpdumpOne starts tcpdump on a lab node for the first packet matching
+// filter; the function returned waits for it and returns its IP packet
+// (nil if none came within 20 s).
+func tcpdumpOne(t *testing.T, lab, node, filter string) func() []byte {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	cmd := exec.CommandContext(ctx, bin, "lab", "exec", "--name", lab, node, "--", "tcpdump", "-i", "e0", "-nn", "-x", "-c", "1", filter)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.WaitDelay = &out, time.Second
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	sc := bufio.NewScanner(stderr)
+	for sc.Scan() && !strings.Contains(sc.Text(), "listening on") {
+	}
+	go io.Copy(io.Discard, stderr)
+	return func() []byte {
+		defer cancel()
+		cmd.Wait()
+		var hexText strings.Builder
+		for _, line := range strings.Split(out.String(), "\n") {
+			if _, rest, ok := strings.Cut(line, ":  "); ok && strings.HasPrefix(strings.TrimSpace(line), "0x") {
+				hexText.WriteString(strings.ReplaceAll(rest, " ", ""))
+			}
+		}
+		b, _ := hex.DecodeString(hexText.String())
+		return b
 	}
 }
 
