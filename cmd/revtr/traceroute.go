@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"time"
@@ -57,7 +58,8 @@ type traceFlags struct {
 	pfx2as                     string
 	open                       openRequest // rate, late wait, client
 	text                       textOptions
-	fam                        family // of -4, -6
+	fam                        family      // of -4, -6
+	graph                      graphOutput // --format, -o, -s
 }
 
 func newTracerouteCmd(open opener, real bool) *cobra.Command {
@@ -104,6 +106,7 @@ func (f *traceFlags) addFlags(fs *pflag.FlagSet, real bool) {
 	fs.StringVar(&f.pfx2as, "pfx2as", "", "prefix-to-AS file (CAIDA format) to show each hop's AS")
 	fs.BoolVar(&f.json, "json", false, "print JSON (docs/cli-json.md)")
 	fs.BoolVar(&f.dot, "dot", false, "print the path graph in Graphviz DOT")
+	f.graph.addFlags(fs)
 	if real {
 		c := &f.open.client
 		fs.Float64Var(&f.open.rate, "rate", twohost.DefaultClientRate, "probes and two-host requests per second, sustained (a trace's first window leaves at once)")
@@ -147,6 +150,9 @@ func (f *traceFlags) complete(fs *pflag.FlagSet) error {
 		return err
 	}
 	if r.Flow, err = f.flow(); err != nil {
+		return err
+	}
+	if err := f.graph.check(); err != nil {
 		return err
 	}
 	if f.pfx2as != "" {
@@ -251,14 +257,17 @@ func runTraceroute(cmd *cobra.Command, s *session, f traceFlags, target string) 
 // writePaths writes single-path results in the format asked for.
 func writePaths(cmd *cobra.Command, f traceFlags, paths []path) error {
 	w := cmd.OutOrStdout()
+	out := tracerouteOut{Version: jsonVersion, Traces: []any{}}
+	for _, p := range paths {
+		out.Traces = append(out.Traces, traceJSON(p, f.req.FirstTTL))
+	}
+	if err := f.graph.write(cmd.Context(), func(w io.Writer) error { return writeDOT(w, paths...) }, out); err != nil {
+		return err
+	}
 	switch {
 	case f.dot:
 		return writeDOT(w, paths...)
 	case f.json:
-		out := tracerouteOut{Version: jsonVersion, Traces: []any{}}
-		for _, p := range paths {
-			out.Traces = append(out.Traces, traceJSON(p, f.req.FirstTTL))
-		}
 		return writeJSON(w, out)
 	}
 	return writeText(cmd.Context(), w, f.text, paths...)
@@ -291,14 +300,17 @@ func runMultipath(cmd *cobra.Command, s *session, f traceFlags) error {
 		dirs, ms = append([]direction{forward}, dirs...), append([]meas.Multipath{m}, ms...)
 	}
 	w := cmd.OutOrStdout()
+	out := tracerouteOut{Version: jsonVersion, Traces: []any{}}
+	for i, d := range dirs {
+		out.Traces = append(out.Traces, tracelbJSON(d, ms[i], req))
+	}
+	if err := f.graph.write(cmd.Context(), func(w io.Writer) error { return writeMultipathDOT(w, dirs, ms...) }, out); err != nil {
+		return err
+	}
 	switch {
 	case f.dot:
 		return writeMultipathDOT(w, dirs, ms...)
 	case f.json:
-		out := tracerouteOut{Version: jsonVersion, Traces: []any{}}
-		for i, d := range dirs {
-			out.Traces = append(out.Traces, tracelbJSON(d, ms[i], req))
-		}
 		return writeJSON(w, out)
 	}
 	return writeMultipathText(cmd.Context(), w, f.text, dirs, ms...)
