@@ -100,6 +100,7 @@ type params struct {
 	eps            float64
 	first, max     int
 	gapLimit       int
+	attempts       int
 	dst            netip.Addr
 	src            netip.Addr
 	stoppingPoints []int
@@ -111,7 +112,7 @@ func newParams(req meas.MultipathRequest) (params, error) {
 		return params{}, err
 	}
 	return params{proto: req.Proto, eps: req.Epsilon, first: req.FirstTTL, max: req.MaxTTL,
-		gapLimit: req.GapLimit, src: req.Src, dst: req.Dst}, nil
+		gapLimit: req.GapLimit, attempts: req.Attempts, src: req.Src, dst: req.Dst}, nil
 }
 
 // stop returns n_k, cached.

@@ -277,3 +277,31 @@ func BenchmarkDiamond(b *testing.B) {
 	b.ReportMetric(float64(probes), "probes/op")
 	b.ReportMetric(float64(perVertexBound(f, 0.05)), "vertex-bound")
 }
+
+// TestAttempts loses every first probe of a flow at a TTL: with one
+// attempt nothing is found, with two the diamond is found whole, each
+// probe counted.
+func TestAttempts(t *testing.T) {
+	f := diamond(1, 2)
+	req := meas.MultipathRequest{Proto: meas.UDP, Dst: f.dst(), Attempts: 2}
+	seen := map[[2]int]bool{}
+	sent := 0
+	lossy := func(ctx context.Context, fl meas.Flow, ttl int) (meas.Hop, error) {
+		sent++
+		k := [2]int{int(fl.ID), ttl}
+		if !seen[k] {
+			seen[k] = true
+			return meas.Hop{TTL: ttl}, nil
+		}
+		return f.probe(ctx, fl, ttl)
+	}
+	res, err := mda.Run(context.Background(), req, lossy)
+	if lbs, missed := newReference(f).check(t, res); err != nil || lbs != 1 || missed != 0 || res.Probes != sent {
+		t.Errorf("2 attempts: %v; %d load balancers, %d missed; %d probes counted, %d sent", err, lbs, missed, res.Probes, sent)
+	}
+	clear(seen)
+	req.Attempts = 1
+	if res, err := mda.Run(context.Background(), req, lossy); err != nil || len(res.Interfaces) != 0 {
+		t.Errorf("1 attempt: %v, %v; want nothing found", err, res.Interfaces)
+	}
+}

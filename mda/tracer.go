@@ -68,20 +68,24 @@ func (t *tracer) hop(ttl int) *hopState {
 	return h
 }
 
-// at returns flow f's answer at ttl, probing only the first time.
+// at returns flow f's answer at ttl, probing only the first time (up to
+// the request's attempts while unanswered).
 func (t *tracer) at(f, ttl int) (meas.Hop, error) {
 	k := probeKey{f, ttl}
 	if h, ok := t.resp[k]; ok {
 		return h, nil
 	}
-	if err := t.ctx.Err(); err != nil {
-		return meas.Hop{}, err
+	var h meas.Hop
+	for try := 0; try < t.p.attempts && h.Reply == meas.NoReply; try++ {
+		if err := t.ctx.Err(); err != nil {
+			return meas.Hop{}, err
+		}
+		var err error
+		if h, err = t.probe(t.ctx, meas.Flow{Proto: t.p.proto, ID: uint16(meas.MultipathFlowBase + f)}, ttl); err != nil {
+			return meas.Hop{}, err
+		}
+		t.probes++
 	}
-	h, err := t.probe(t.ctx, meas.Flow{Proto: t.p.proto, ID: uint16(meas.MultipathFlowBase + f)}, ttl)
-	if err != nil {
-		return meas.Hop{}, err
-	}
-	t.probes++
 	t.changed()
 	h.TTL = ttl
 	if h.Reply == meas.NoReply {

@@ -28,6 +28,10 @@ type MultipathRequest struct {
 	// Timeout is how long each probe waits for its answer; 0 means the
 	// prober's (DefaultTimeout unless configured).
 	Timeout time.Duration `json:"timeout_ns,omitempty"`
+	// Attempts is how many times the probe of a flow at a TTL is sent
+	// until one is answered (the two-host reference client's --retry
+	// plus one); 0 means 1.
+	Attempts int `json:"attempts,omitempty"`
 }
 
 // MultipathFlowBase is the flow ID of a multipath traceroute's first flow;
@@ -54,6 +58,12 @@ func (r MultipathRequest) Normalize() (MultipathRequest, error) {
 	t := ttls{first: r.FirstTTL, max: r.MaxTTL, gap: r.GapLimit, window: 1}
 	if err := t.normalize("multipath", r.Timeout); err != nil {
 		return r, err
+	}
+	switch {
+	case r.Attempts < 0:
+		return r, badRequest("multipath: attempts %d", r.Attempts)
+	case r.Attempts == 0:
+		r.Attempts = 1
 	}
 	r.FirstTTL, r.MaxTTL, r.GapLimit = t.first, t.max, t.gap
 	return r, nil

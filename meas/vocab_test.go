@@ -128,6 +128,7 @@ func TestBadRequests(t *testing.T) {
 		"trace protocol":            second(meas.TraceRequest{Dst: dst4, Flow: meas.Flow{Proto: 9}}.Normalize()),
 		"multipath epsilon":         second(meas.MultipathRequest{Dst: dst4, Epsilon: 1}.Normalize()),
 		"multipath protocol":        second(meas.MultipathRequest{Dst: dst4, Proto: 7}.Normalize()),
+		"multipath attempts":        second(meas.MultipathRequest{Dst: dst4, Attempts: -1}.Normalize()),
 		"two-host source port":      second(meas.TwoHostRequest{Dst: dst4, Flow: meas.Flow{Proto: meas.UDP, SrcPort: 33456}}.Normalize()),
 		"two-host queries":          second(meas.TwoHostRequest{Dst: dst4, Queries: -1}.Normalize()),
 	} {
