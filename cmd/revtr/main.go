@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -16,7 +17,11 @@ import (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	cmd, err := newRootCmd().ExecuteContextC(ctx)
+	root := newRootCmd()
+	if filepath.Base(os.Args[0]) == "augsburg-traceroute" { // the reference client's name: its command line
+		root.SetArgs(append([]string{"augsburg"}, os.Args[1:]...))
+	}
+	cmd, err := root.ExecuteContextC(ctx)
 	stop()
 	if err == nil {
 		return

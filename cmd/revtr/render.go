@@ -2,24 +2,20 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"fmt"
-	"image"
-	_ "image/png" // fpdf reads the PNG rendering's size
+	"image/png"
 	"io"
 	"os"
 	"slices"
 
-	"github.com/go-pdf/fpdf"
-	"github.com/goccy/go-graphviz"
 	"github.com/spf13/pflag"
 )
 
 // graphFormats are the rendered graph formats --format accepts, as the
-// reference client's -f: Graphviz DOT text, SVG, PNG and JPEG rendered
-// in-process by go-graphviz (Graphviz compiled to WebAssembly, run by
-// wazero: no cgo, no dot binary), and PDF holding the PNG rendering.
-var graphFormats = []string{"dot", "svg", "png", "jpg", "pdf"}
+// reference client's -f: Graphviz DOT text, and SVG, PNG and vector PDF
+// drawn in-process from one layered layout (graphdraw.go): no Graphviz
+// install, no external program.
+var graphFormats = []string{"dot", "svg", "png", "pdf"}
 
 // checkGraphFormat says whether --format names one of graphFormats.
 func checkGraphFormat(f string) error {
@@ -29,61 +25,37 @@ func checkGraphFormat(f string) error {
 	return nil
 }
 
-// renderGraph writes the DOT graph dot to w in format.
-func renderGraph(ctx context.Context, w io.Writer, dot []byte, format string) error {
+// renderGraph writes g to w in format.
+func renderGraph(w io.Writer, g *dotGraph, format string) error {
 	if format == "dot" {
-		_, err := w.Write(dot)
+		return g.write(w)
+	}
+	l := layOut(g)
+	switch format {
+	case "svg":
+		c := newSVG(l.w, l.h)
+		l.draw(c)
+		_, err := w.Write(c.bytes())
 		return err
+	case "png":
+		c := newPNG(l.w, l.h)
+		l.draw(c)
+		return png.Encode(w, c.img)
+	case "pdf":
+		c := newPDF(l.w, l.h)
+		l.draw(c)
+		return c.pdf.Output(w)
 	}
-	gv, err := graphviz.New(ctx)
-	if err != nil {
-		return fmt.Errorf("render: %w", err)
-	}
-	defer gv.Close()
-	g, err := graphviz.ParseBytes(dot)
-	if err != nil {
-		return fmt.Errorf("render: parse graph: %w", err)
-	}
-	defer g.Close()
-	as := graphviz.Format(format)
-	if format == "pdf" {
-		as = graphviz.PNG
-	}
-	var buf bytes.Buffer
-	if err := gv.Render(ctx, g, as, &buf); err != nil {
-		return fmt.Errorf("render %s: %w", format, err)
-	}
-	if format == "pdf" {
-		return pngToPDF(w, buf.Bytes())
-	}
-	_, err = w.Write(buf.Bytes())
-	return err
+	return checkGraphFormat(format)
 }
 
-// pngToPDF writes a one-page PDF holding the PNG image b at 96 dpi.
-func pngToPDF(w io.Writer, b []byte) error {
-	cfg, _, err := image.DecodeConfig(bytes.NewReader(b))
-	if err != nil {
-		return fmt.Errorf("render pdf: %w", err)
-	}
-	size := fpdf.SizeType{Wd: float64(cfg.Width) * 72 / 96, Ht: float64(cfg.Height) * 72 / 96}
-	pdf := fpdf.NewCustom(&fpdf.InitType{UnitStr: "pt", Size: size})
-	pdf.SetMargins(0, 0, 0)
-	pdf.SetAutoPageBreak(false, 0)
-	pdf.AddPage()
-	opt := fpdf.ImageOptions{ImageType: "PNG"}
-	pdf.RegisterImageOptionsReader("graph", opt, bytes.NewReader(b))
-	pdf.ImageOptions("graph", 0, 0, size.Wd, size.Ht, false, opt, 0, "")
-	return pdf.Output(w)
-}
-
-// writeGraphFile renders dot into base.format, and, when js is not nil,
+// writeGraphFile renders g into base.format, and, when js is not nil,
 // writes it as JSON into base.json beside it, as the reference client's
 // -o and -s do.
-func writeGraphFile(ctx context.Context, base, format string, dot []byte, js any) error {
+func writeGraphFile(base, format string, g *dotGraph, js any) error {
 	var buf bytes.Buffer
-	if err := renderGraph(ctx, &buf, dot, format); err != nil {
-		return err
+	if err := renderGraph(&buf, g, format); err != nil {
+		return fmt.Errorf("render %s: %w", format, err)
 	}
 	if err := os.WriteFile(base+"."+format, buf.Bytes(), 0o644); err != nil {
 		return fmt.Errorf("-o: %w", err)
@@ -126,18 +98,14 @@ func (o *graphOutput) check() error {
 	return nil
 }
 
-// write renders the graph dot writes into the file the flags name, and
-// js beside it with -s; nothing without --format.
-func (o *graphOutput) write(ctx context.Context, dot func(io.Writer) error, js any) error {
+// write renders g into the file the flags name, and js beside it with
+// -s; nothing without --format.
+func (o *graphOutput) write(g *dotGraph, js any) error {
 	if o.format == "" {
 		return nil
-	}
-	var buf bytes.Buffer
-	if err := dot(&buf); err != nil {
-		return err
 	}
 	if !o.storeJSON {
 		js = nil
 	}
-	return writeGraphFile(ctx, o.base, o.format, buf.Bytes(), js)
+	return writeGraphFile(o.base, o.format, g, js)
 }

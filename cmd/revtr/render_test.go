@@ -7,18 +7,21 @@ import (
 	"errors"
 	"image/png"
 	"io"
+	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/revtr/revtr/meas"
 )
 
 // TestRenderSVG renders a two-way traceroute and a reverse multipath of
 // the simulator into SVG files with PATH empty (so no dot binary could be
 // run), parses each as XML and finds every hop of the JSON written
 // beside it (-s) among the SVG's node titles; PNG and PDF files are
-// rendered too and start as their formats do.
+// rendered too and start as their formats do (the PNG decodes).
 func TestRenderSVG(t *testing.T) {
 	dir := t.TempDir()
 	resp := firstHostWith(t, "responder")
@@ -34,10 +37,10 @@ func TestRenderSVG(t *testing.T) {
 		if out, err := runNoPath(append(args, resp)...); err != nil {
 			t.Fatalf("%s: %v\n%s", c.name, err, out)
 		}
-		titles := svgTitles(t, base+".svg")
+		texts := svgTexts(t, base+".svg")
 		for _, a := range jsonAddrs(t, base+".json") {
-			if !titles[a] {
-				t.Errorf("%s: hop %s not in the SVG (nodes %v)", c.name, a, titles)
+			if !texts[a] {
+				t.Errorf("%s: hop %s not in the SVG (labels %v)", c.name, a, texts)
 			}
 		}
 	}
@@ -65,9 +68,9 @@ func runNoPath(args ...string) ([]byte, error) {
 	return cmd.CombinedOutput()
 }
 
-// svgTitles returns the titles of an SVG file's node groups (Graphviz
-// puts each node's name there), failing unless the file is well-formed XML.
-func svgTitles(t *testing.T, path string) map[string]bool {
+// svgTexts returns the text elements of an SVG file (each vertex's
+// address is one), failing unless the file is well-formed XML.
+func svgTexts(t *testing.T, path string) map[string]bool {
 	t.Helper()
 	b, err := os.ReadFile(path)
 	if err != nil {
@@ -75,25 +78,25 @@ func svgTitles(t *testing.T, path string) map[string]bool {
 	}
 	d := xml.NewDecoder(bytes.NewReader(b))
 	d.Strict, d.Entity = true, xml.HTMLEntity
-	titles := map[string]bool{}
-	var inTitle bool
+	texts := map[string]bool{}
+	var inText bool
 	for {
 		tok, err := d.Token()
 		if err != nil {
 			if !errors.Is(err, io.EOF) {
 				t.Fatalf("%s is not XML: %v", path, err)
 			}
-			return titles
+			return texts
 		}
 		switch e := tok.(type) {
 		case xml.StartElement:
-			inTitle = e.Name.Local == "title"
+			inText = e.Name.Local == "text"
 		case xml.CharData:
-			if inTitle {
-				titles[strings.TrimSpace(string(e))] = true
+			if inText {
+				texts[strings.TrimSpace(string(e))] = true
 			}
 		case xml.EndElement:
-			inTitle = false
+			inText = false
 		}
 	}
 }
@@ -129,4 +132,39 @@ func jsonAddrs(t *testing.T, path string) []string {
 		t.Fatalf("%s: no hops", path)
 	}
 	return out
+}
+
+// TestLayoutDiamond lays out a two-way multipath graph with a diamond
+// each way: every vertex gets its own place inside the drawing, the
+// branches of a diamond one below the other at their TTL.
+func TestLayoutDiamond(t *testing.T) {
+	a := func(s string) netip.Addr { return netip.MustParseAddr(s) }
+	src, dst := a("10.0.0.1"), a("10.0.9.1")
+	diamond := func(s, d netip.Addr, x, y, z string) meas.Multipath {
+		return meas.Multipath{Src: s, Dst: d,
+			Interfaces: []meas.Interface{{TTL: 1, Addr: a(x)}, {TTL: 2, Addr: a(y)}, {TTL: 2, Addr: a(z)}, {TTL: 3, Addr: d}},
+			Links: []meas.MPLink{{TTL: 1, From: a(x), To: a(y)}, {TTL: 1, From: a(x), To: a(z)},
+				{TTL: 2, From: a(y), To: d}, {TTL: 2, From: a(z), To: d}}}
+	}
+	g := multipathGraph([]direction{forward, reverse}, diamond(src, dst, "10.0.1.1", "10.0.2.1", "10.0.2.2"),
+		diamond(dst, src, "10.0.5.1", "10.0.6.1", "10.0.6.2"))
+	l := layOut(g)
+	seen := map[[2]float64]string{}
+	for _, v := range l.verts {
+		p := [2]float64{v.x, v.y}
+		if other, dup := seen[p]; dup {
+			t.Errorf("%s and %s drawn at the same place %v", v.label, other, p)
+		}
+		seen[p] = v.label
+		if v.x-v.hw < 0 || v.x+v.hw > l.w || v.y-v.hh < 0 || v.y+v.hh > l.h {
+			t.Errorf("%s at %v outside the %vx%v drawing", v.label, p, l.w, l.h)
+		}
+	}
+	if len(l.verts) != 8 || len(l.links) != 10 {
+		t.Errorf("%d vertices, %d links; want 8 and 10", len(l.verts), len(l.links))
+	}
+	y1, y2 := l.verts[l.byID[`"10.0.2.1"`]], l.verts[l.byID[`"10.0.2.2"`]]
+	if y1.x != y2.x || y1.y == y2.y {
+		t.Errorf("diamond branches at %v,%v and %v,%v; want one column, two rows", y1.x, y1.y, y2.x, y2.y)
+	}
 }

@@ -25,6 +25,7 @@ It also builds an emulated Internet in network namespaces (lab) or in memory
 	}
 	root.AddCommand(newLabCmd(), newSimCmd(), newHostPingCmd(), newHostTracerouteCmd(), newResponderCmd(), newDemoCmd())
 	root.AddCommand(newControllerCmd(), newKeysCmd(), newSourcesCmd())
+	root.AddCommand(newAugsburgCmd())
 	return root
 }
 

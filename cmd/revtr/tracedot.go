@@ -16,11 +16,31 @@ var dotStyle = map[direction]string{
 	reverse: `color="#c0392b", style=dashed`,
 }
 
-// dotGraph collects nodes and edges once each.
+// dotGraph collects nodes and edges once each, as DOT lines and as the
+// vertices and links the rendered drawings are laid out from.
 type dotGraph struct {
 	nodes []string
 	seen  map[string]bool
 	edges []string
+	verts []vertexInfo
+	links []linkInfo
+	title string
+}
+
+// vertexInfo is a vertex as first declared: its DOT id and label, the
+// direction and TTL it was seen at (0: a path's source) and whether it is
+// a path's end.
+type vertexInfo struct {
+	id, label string
+	dir       direction
+	ttl       int
+	endpoint  bool
+}
+
+// linkInfo is an edge between two vertex ids, in one direction.
+type linkInfo struct {
+	from, to string
+	dir      direction
 }
 
 func newDotGraph() *dotGraph { return &dotGraph{seen: map[string]bool{}} }
@@ -39,6 +59,7 @@ func (g *dotGraph) node(a netip.Addr, d direction, ttl int, endpoint bool) strin
 			shape = "box"
 		}
 		g.nodes = append(g.nodes, fmt.Sprintf("  %s [label=%q, shape=%s];", id, label, shape))
+		g.verts = append(g.verts, vertexInfo{id: id, label: label, dir: d, ttl: ttl, endpoint: endpoint})
 	}
 	return id
 }
@@ -48,12 +69,13 @@ func (g *dotGraph) edge(from, to string, d direction) {
 	if !g.seen[e] {
 		g.seen[e] = true
 		g.edges = append(g.edges, e)
+		g.links = append(g.links, linkInfo{from, to, d})
 	}
 }
 
-func (g *dotGraph) write(w io.Writer, title string) error {
+func (g *dotGraph) write(w io.Writer) error {
 	var b strings.Builder
-	fmt.Fprintf(&b, "digraph revtr {\n  label=%q;\n  rankdir=LR;\n  node [fontname=monospace];\n", title)
+	fmt.Fprintf(&b, "digraph revtr {\n  label=%q;\n  rankdir=LR;\n  node [fontname=monospace];\n", g.title)
 	for _, n := range g.nodes {
 		b.WriteString(n + "\n")
 	}
@@ -68,7 +90,10 @@ func (g *dotGraph) write(w io.Writer, title string) error {
 // writeDOT draws paths as a Graphviz digraph: a vertex per address, an
 // edge per pair of consecutive TTLs of each direction, styled by
 // direction, so a two-way measurement is one drawing.
-func writeDOT(w io.Writer, paths ...path) error {
+func writeDOT(w io.Writer, paths ...path) error { return pathsGraph(paths...).write(w) }
+
+// pathsGraph is the graph of single paths writeDOT draws.
+func pathsGraph(paths ...path) *dotGraph {
 	g := newDotGraph()
 	var title []string
 	for _, p := range paths {
@@ -80,12 +105,19 @@ func writeDOT(w io.Writer, paths ...path) error {
 			prev = cur
 		}
 	}
-	return g.write(w, strings.Join(title, "; "))
+	g.title = strings.Join(title, "; ")
+	return g
 }
 
 // writeMultipathDOT draws multipath results, one per direction given: the
 // source, every link found, styled by direction.
 func writeMultipathDOT(w io.Writer, dirs []direction, ms ...meas.Multipath) error {
+	return multipathGraph(dirs, ms...).write(w)
+}
+
+// multipathGraph is the graph of multipath results writeMultipathDOT
+// draws.
+func multipathGraph(dirs []direction, ms ...meas.Multipath) *dotGraph {
 	g := newDotGraph()
 	var title []string
 	for i, m := range ms {
@@ -104,5 +136,6 @@ func writeMultipathDOT(w io.Writer, dirs []direction, ms ...meas.Multipath) erro
 			g.edge(g.node(l.From, d, l.TTL, false), g.node(l.To, d, l.TTL+1, l.To == m.Dst), d)
 		}
 	}
-	return g.write(w, strings.Join(title, "; "))
+	g.title = strings.Join(title, "; ")
+	return g
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"os"
 	"time"
@@ -58,8 +57,9 @@ type traceFlags struct {
 	pfx2as                     string
 	open                       openRequest // rate, late wait, client
 	text                       textOptions
-	fam                        family      // of -4, -6
-	graph                      graphOutput // --format, -o, -s
+	fam                        family          // of -4, -6
+	graph                      graphOutput     // --format, -o, -s
+	probing                    probingControls // the reference client's probing options
 }
 
 func newTracerouteCmd(open opener, real bool) *cobra.Command {
@@ -107,6 +107,7 @@ func (f *traceFlags) addFlags(fs *pflag.FlagSet, real bool) {
 	fs.BoolVar(&f.json, "json", false, "print JSON (docs/cli-json.md)")
 	fs.BoolVar(&f.dot, "dot", false, "print the path graph in Graphviz DOT")
 	f.graph.addFlags(fs)
+	f.addProbingFlags(fs)
 	if real {
 		c := &f.open.client
 		fs.Float64Var(&f.open.rate, "rate", twohost.DefaultClientRate, "probes and two-host requests per second, sustained (a trace's first window leaves at once)")
@@ -153,6 +154,9 @@ func (f *traceFlags) complete(fs *pflag.FlagSet) error {
 		return err
 	}
 	if err := f.graph.check(); err != nil {
+		return err
+	}
+	if err := f.probing.apply(f); err != nil {
 		return err
 	}
 	if f.pfx2as != "" {
@@ -261,7 +265,7 @@ func writePaths(cmd *cobra.Command, f traceFlags, paths []path) error {
 	for _, p := range paths {
 		out.Traces = append(out.Traces, traceJSON(p, f.req.FirstTTL))
 	}
-	if err := f.graph.write(cmd.Context(), func(w io.Writer) error { return writeDOT(w, paths...) }, out); err != nil {
+	if err := f.graph.write(pathsGraph(paths...), out); err != nil {
 		return err
 	}
 	switch {
@@ -278,7 +282,7 @@ func writePaths(cmd *cobra.Command, f traceFlags, paths []path) error {
 func runMultipath(cmd *cobra.Command, s *session, f traceFlags) error {
 	r := f.req
 	req := meas.MultipathRequest{Src: r.Src, Dst: r.Dst, Proto: r.Flow.Proto, Epsilon: f.epsilon,
-		FirstTTL: r.FirstTTL, MaxTTL: r.MaxTTL, GapLimit: r.GapLimit, Timeout: r.Timeout}
+		FirstTTL: r.FirstTTL, MaxTTL: r.MaxTTL, GapLimit: r.GapLimit, Timeout: r.Timeout, Attempts: f.probing.attempts()}
 	var dirs []direction
 	var ms []meas.Multipath
 	if f.reverse || f.twoWay {
@@ -304,7 +308,7 @@ func runMultipath(cmd *cobra.Command, s *session, f traceFlags) error {
 	for i, d := range dirs {
 		out.Traces = append(out.Traces, tracelbJSON(d, ms[i], req))
 	}
-	if err := f.graph.write(cmd.Context(), func(w io.Writer) error { return writeMultipathDOT(w, dirs, ms...) }, out); err != nil {
+	if err := f.graph.write(multipathGraph(dirs, ms...), out); err != nil {
 		return err
 	}
 	switch {
