@@ -95,20 +95,34 @@ func TestReferenceSyntax(t *testing.T) {
 // clear error each.
 func TestReferenceSyntaxErrors(t *testing.T) {
 	for args, want := range map[string]string{
-		"reverse udp singlepath 10.0.0.9":                      "singlepath needs --flow",
-		"reverse udp singlepath --flow 1 --retry 2 10.0.0.9":   "--retry belongs to multipath",
-		"reverse udp multipath --probes 2 10.0.0.9":            "--probes belongs to singlepath",
-		"sideways udp multipath 10.0.0.9":                      `direction "sideways"`,
-		"reverse sctp multipath 10.0.0.9":                      `protocol "sctp"`,
-		"reverse udp allpaths 10.0.0.9":                        `mode "allpaths"`,
-		"reverse udp multipath":                                "TARGET, got 3 arguments",
-		"-f gif reverse udp multipath 10.0.0.9":                `--format "gif"`,
-		"--min-burst 9 --max-burst 9 reverse udp multipath h1": "--min-burst",
-		"--timeout 0 reverse udp multipath 10.0.0.9":           "--timeout must be positive",
-		"-4 -6 reverse udp multipath 10.0.0.9":                 "-4 and -6",
+		"reverse udp singlepath 10.0.0.9":                        "singlepath needs --flow",
+		"reverse udp singlepath --flow 1 --retry 2 10.0.0.9":     "--retry belongs to multipath",
+		"reverse udp multipath --probes 2 10.0.0.9":              "--probes belongs to singlepath",
+		"sideways udp multipath 10.0.0.9":                        `direction "sideways"`,
+		"reverse sctp multipath 10.0.0.9":                        `protocol "sctp"`,
+		"reverse udp allpaths 10.0.0.9":                          `mode "allpaths"`,
+		"reverse udp multipath":                                  "TARGET, got 3 arguments",
+		"-f gif reverse udp multipath 10.0.0.9":                  `--format "gif"`,
+		"--min-burst 9 --max-burst 9 reverse udp multipath h1":   "--min-burst",
+		"--timeout 0 reverse udp multipath 10.0.0.9":             "--timeout must be positive",
+		"-4 -6 reverse udp multipath 10.0.0.9":                   "-4 and -6",
+		"--resolve-aliases reverse udp multipath 10.0.0.9":       "--resolve-aliases infers aliases from two-way IPv4",
+		"--resolve-aliases -6 two-way udp multipath 2001:db8::9": "--resolve-aliases infers aliases from two-way IPv4",
 	} {
 		if _, _, err := parseReference(strings.Fields(args)); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("%s: %v, want %q", args, err, want)
+		}
+	}
+	for args, want := range map[string]string{
+		"--resolve-aliases --reverse 10.0.0.9":  "--resolve-aliases infers",
+		"-s 10.0.0.9":                           "-s writes BASENAME.json beside the --format file",
+		"--format gif 10.0.0.9":                 `--format "gif"`,
+		"--inter -1 10.0.0.9":                   "--inter must not be negative",
+		"--multipath --retry -1 10.0.0.9":       "--retry must not be negative",
+		"--min-burst 50 --max-burst 5 10.0.0.9": "--min-burst must be",
+	} {
+		if _, _, err := parseNative(strings.Fields(args)); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("native %s: %v, want %q", args, err, want)
 		}
 	}
 }

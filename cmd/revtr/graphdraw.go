@@ -114,8 +114,12 @@ func (l layout) draw(c canvas) {
 			continue
 		}
 		col := drawColor[e.dir]
-		x2, y2 := b.x-ux*sb, b.y-uy*sb
-		c.line(a.x+ux*sa, a.y+uy*sa, x2-ux*8, y2-uy*8, col, e.dir == reverse)
+		ox, oy := 0.0, 0.0
+		if e.dir == reverse { // beside a forward link between the same vertices
+			ox, oy = -uy*3, ux*3
+		}
+		x2, y2 := b.x-ux*sb+ox, b.y-uy*sb+oy
+		c.line(a.x+ux*sa+ox, a.y+uy*sa+oy, x2-ux*8, y2-uy*8, col, e.dir == reverse)
 		c.arrowhead(x2, y2, ux, uy, col)
 	}
 	for _, v := range l.verts {

@@ -76,15 +76,23 @@ func writeGraphFile(base, format string, g *dotGraph, js any) error {
 // graphOutput is where a traceroute's graph is rendered, besides what it
 // prints: --format, -o and -s.
 type graphOutput struct {
-	format    string // "" writes no file
-	base      string
-	storeJSON bool
+	format         string // "" writes no file
+	base           string
+	storeJSON      bool
+	resolveAliases bool // --resolve-aliases: BASENAME.aliases, merged vertices
+	noMerge        bool
 }
 
 func (o *graphOutput) addFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.format, "format", "", fmt.Sprintf("also render the path graph into BASENAME.FORMAT, one of %v (in-process, no Graphviz install needed)", graphFormats))
 	fs.StringVarP(&o.base, "output", "o", "trace", "base name of the --format and -s files")
 	fs.BoolVarP(&o.storeJSON, "store-json", "s", false, "also write the result as JSON into BASENAME.json")
+	o.addAliasFlags(fs)
+}
+
+func (o *graphOutput) addAliasFlags(fs *pflag.FlagSet) {
+	fs.BoolVar(&o.resolveAliases, "resolve-aliases", false, "two-way IPv4: infer router aliases from the traces (APAR, no extra probes), write them into BASENAME.aliases and merge them in the graph")
+	fs.BoolVar(&o.noMerge, "no-merge", false, "with --resolve-aliases: draw aliases as separate vertices")
 }
 
 // check validates the flags.

@@ -61,6 +61,37 @@ func TestRenderSVG(t *testing.T) {
 	}
 }
 
+// TestResolveAliasesCLI runs a two-way trace with --resolve-aliases: the
+// aliases file lists routers of two or more addresses, and the SVG draws
+// each as one vertex labelled "a = b" — or, with --no-merge, each address
+// apart.
+func TestResolveAliasesCLI(t *testing.T) {
+	base := filepath.Join(t.TempDir(), "al")
+	resp := firstHostWith(t, "responder")
+	for _, merge := range []bool{true, false} {
+		args := []string{"sim", "traceroute", "--from", "h0", "--two-way", "--resolve-aliases", "--format", "svg", "-o", base, resp}
+		if !merge {
+			args = append(args, "--no-merge")
+		}
+		if out, err := runNoPath(args...); err != nil {
+			t.Fatalf("%v: %v\n%s", args, err, out)
+		}
+		b, err := os.ReadFile(base + ".aliases")
+		lines := strings.Fields(string(b))
+		if err != nil || len(lines) == 0 {
+			t.Fatalf("aliases file: %q, %v", b, err)
+		}
+		texts := svgTexts(t, base+".svg")
+		for _, line := range lines {
+			addrs := strings.Split(line, ",")
+			merged := strings.Join(addrs, " = ")
+			if len(addrs) < 2 || texts[merged] != merge || texts[addrs[0]] == merge {
+				t.Errorf("merge=%v: alias set %s: vertex %q drawn %v, %s alone %v", merge, line, merged, texts[merged], addrs[0], texts[addrs[0]])
+			}
+		}
+	}
+}
+
 // runNoPath runs revtr with an empty PATH: it can start no other program.
 func runNoPath(args ...string) ([]byte, error) {
 	cmd := exec.Command(bin, args...)
@@ -146,7 +177,7 @@ func TestLayoutDiamond(t *testing.T) {
 			Links: []meas.MPLink{{TTL: 1, From: a(x), To: a(y)}, {TTL: 1, From: a(x), To: a(z)},
 				{TTL: 2, From: a(y), To: d}, {TTL: 2, From: a(z), To: d}}}
 	}
-	g := multipathGraph([]direction{forward, reverse}, diamond(src, dst, "10.0.1.1", "10.0.2.1", "10.0.2.2"),
+	g := multipathGraph(nil, []direction{forward, reverse}, diamond(src, dst, "10.0.1.1", "10.0.2.1", "10.0.2.2"),
 		diamond(dst, src, "10.0.5.1", "10.0.6.1", "10.0.6.2"))
 	l := layOut(g)
 	seen := map[[2]float64]string{}

@@ -25,6 +25,8 @@ type dotGraph struct {
 	verts []vertexInfo
 	links []linkInfo
 	title string
+	alias map[netip.Addr]netip.Addr // an alias to its set's first address
+	names map[netip.Addr]string     // that address to the set's label
 }
 
 // vertexInfo is a vertex as first declared: its DOT id and label, the
@@ -43,12 +45,30 @@ type linkInfo struct {
 	dir      direction
 }
 
-func newDotGraph() *dotGraph { return &dotGraph{seen: map[string]bool{}} }
+// newDotGraph returns an empty graph that draws each alias set as one
+// vertex.
+func newDotGraph(aliases [][]netip.Addr) *dotGraph {
+	g := &dotGraph{seen: map[string]bool{}, alias: map[netip.Addr]netip.Addr{}, names: map[netip.Addr]string{}}
+	for _, s := range aliases {
+		strs := make([]string, len(s))
+		for i, a := range s {
+			g.alias[a], strs[i] = s[0], a.String()
+		}
+		g.names[s[0]] = strings.Join(strs, " = ")
+	}
+	return g
+}
 
 // node declares a vertex for an address, or for a silent hop a "*" vertex
 // unique to its direction and TTL; it returns the vertex id.
 func (g *dotGraph) node(a netip.Addr, d direction, ttl int, endpoint bool) string {
+	if rep, ok := g.alias[a]; ok {
+		a = rep
+	}
 	id, label := fmt.Sprintf("%q", a.String()), a.String()
+	if name, ok := g.names[a]; ok {
+		label = name
+	}
 	if !a.IsValid() {
 		id, label = fmt.Sprintf(`"%s*%d"`, d, ttl), "*"
 	}
@@ -65,6 +85,9 @@ func (g *dotGraph) node(a netip.Addr, d direction, ttl int, endpoint bool) strin
 }
 
 func (g *dotGraph) edge(from, to string, d direction) {
+	if from == to { // aliases merged
+		return
+	}
 	e := fmt.Sprintf("  %s -> %s [%s];", from, to, dotStyle[d])
 	if !g.seen[e] {
 		g.seen[e] = true
@@ -90,11 +113,12 @@ func (g *dotGraph) write(w io.Writer) error {
 // writeDOT draws paths as a Graphviz digraph: a vertex per address, an
 // edge per pair of consecutive TTLs of each direction, styled by
 // direction, so a two-way measurement is one drawing.
-func writeDOT(w io.Writer, paths ...path) error { return pathsGraph(paths...).write(w) }
+func writeDOT(w io.Writer, paths ...path) error { return pathsGraph(nil, paths...).write(w) }
 
-// pathsGraph is the graph of single paths writeDOT draws.
-func pathsGraph(paths ...path) *dotGraph {
-	g := newDotGraph()
+// pathsGraph is the graph of single paths writeDOT draws, each alias set
+// one vertex.
+func pathsGraph(aliases [][]netip.Addr, paths ...path) *dotGraph {
+	g := newDotGraph(aliases)
 	var title []string
 	for _, p := range paths {
 		title = append(title, fmt.Sprintf("%s %s -> %s", p.dir, p.Src, p.Dst))
@@ -112,13 +136,13 @@ func pathsGraph(paths ...path) *dotGraph {
 // writeMultipathDOT draws multipath results, one per direction given: the
 // source, every link found, styled by direction.
 func writeMultipathDOT(w io.Writer, dirs []direction, ms ...meas.Multipath) error {
-	return multipathGraph(dirs, ms...).write(w)
+	return multipathGraph(nil, dirs, ms...).write(w)
 }
 
 // multipathGraph is the graph of multipath results writeMultipathDOT
-// draws.
-func multipathGraph(dirs []direction, ms ...meas.Multipath) *dotGraph {
-	g := newDotGraph()
+// draws, each alias set one vertex.
+func multipathGraph(aliases [][]netip.Addr, dirs []direction, ms ...meas.Multipath) *dotGraph {
+	g := newDotGraph(aliases)
 	var title []string
 	for i, m := range ms {
 		d := forward

@@ -159,6 +159,9 @@ func (f *traceFlags) complete(fs *pflag.FlagSet) error {
 	if err := f.probing.apply(f); err != nil {
 		return err
 	}
+	if err := f.checkAliases(); err != nil {
+		return err
+	}
 	if f.pfx2as != "" {
 		m, err := loadPfx2AS(f.pfx2as)
 		if err != nil {
@@ -265,12 +268,16 @@ func writePaths(cmd *cobra.Command, f traceFlags, paths []path) error {
 	for _, p := range paths {
 		out.Traces = append(out.Traces, traceJSON(p, f.req.FirstTTL))
 	}
-	if err := f.graph.write(pathsGraph(paths...), out); err != nil {
+	g, err := f.graph.graphOfPaths(paths)
+	if err != nil {
+		return err
+	}
+	if err := f.graph.write(g, out); err != nil {
 		return err
 	}
 	switch {
 	case f.dot:
-		return writeDOT(w, paths...)
+		return g.write(w)
 	case f.json:
 		return writeJSON(w, out)
 	}
@@ -308,12 +315,16 @@ func runMultipath(cmd *cobra.Command, s *session, f traceFlags) error {
 	for i, d := range dirs {
 		out.Traces = append(out.Traces, tracelbJSON(d, ms[i], req))
 	}
-	if err := f.graph.write(multipathGraph(dirs, ms...), out); err != nil {
+	g, err := f.graph.graphOfMultipath(dirs, ms)
+	if err != nil {
+		return err
+	}
+	if err := f.graph.write(g, out); err != nil {
 		return err
 	}
 	switch {
 	case f.dot:
-		return writeMultipathDOT(w, dirs, ms...)
+		return g.write(w)
 	case f.json:
 		return writeJSON(w, out)
 	}
