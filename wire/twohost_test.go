@@ -2,6 +2,7 @@ package wire_test
 
 import (
 	"bytes"
+	"encoding/hex"
 	"errors"
 	"net/netip"
 	"testing"
@@ -118,5 +119,44 @@ func TestStrings(t *testing.T) {
 		if got := v.String(); got != want {
 			t.Errorf("%T(%v).String() = %q, want %q", v, v, got, want)
 		}
+	}
+}
+
+// TestTwoHostIndirectRequest encodes a request of the newer revision with
+// a target as the reference client builds it: after TTL, protocol and
+// flow, the extension header (version 2, its checksum), the object header
+// (length 16, class 5, type 0) and the target as v4-mapped IPv6; it
+// decodes back, a target of the other family is refused, and zero
+// padding after a plain request is no extension.
+func TestTwoHostIndirectRequest(t *testing.T) {
+	target := netip.MustParseAddr("10.9.8.7")
+	req := wire.TwoHostRequest{ID: 0x4242, TTL: 5, Proto: wire.ProtoUDP, Flow: 33434, HasExt: true, ExtClass: wire.TwoHostTargetClass, Target: target}
+	req.SetChecksum(netip.Addr{}, netip.Addr{})
+	b, err := req.AppendBinary(nil)
+	if err != nil || len(b) != wire.TwoHostIndirectLen || req.Len() != len(b) {
+		t.Fatalf("encoded %x, %v", b, err)
+	}
+	want := "0511829a2000" // TTL 5, UDP, flow 33434, extension version 2
+	if got := hex.EncodeToString(b[8:14]); got != want {
+		t.Errorf("request head %s, want %s", got, want)
+	}
+	if wire.Checksum(b[12:]) != 0 || hex.EncodeToString(b[16:20]) != "00100500" ||
+		hex.EncodeToString(b[20:]) != "00000000000000000000ffff0a090807" || wire.Checksum(b) != 0 {
+		t.Errorf("extension %x: want a valid checksum, object 00100500, the mapped target", b[12:])
+	}
+	var got wire.TwoHostRequest
+	if err := got.Decode(b); err != nil || got != req {
+		t.Errorf("decoded %+v, %v; want %+v", got, err, req)
+	}
+	v6 := req
+	v6.V6 = true
+	if _, err := v6.AppendBinary(nil); !errors.Is(err, wire.ErrInvalid) {
+		t.Errorf("IPv4 target in an IPv6 request: %v", err)
+	}
+	plain := wire.TwoHostRequest{ID: 1, TTL: 1, Proto: wire.ProtoUDP}
+	pb, _ := plain.AppendBinary(nil)
+	pb = append(pb, make([]byte, 24)...)
+	if err := got.Decode(pb); err != nil || got.HasExt {
+		t.Errorf("padded request: %+v, %v", got, err)
 	}
 }
