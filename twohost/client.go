@@ -48,6 +48,12 @@ type ClientConfig struct {
 	// means the kernel's raw sockets and interface addresses, in the
 	// network namespace of the thread calling NewClient.
 	Stack ClientStack
+	// ForwardTo, when set, asks responders of its family for indirect
+	// traces (the reference's newer revision): their probes go to
+	// ForwardTo instead of back to the client, and a trace ends where
+	// ForwardTo answers. Responders serve it only when their operator
+	// enabled it.
+	ForwardTo netip.Addr
 }
 
 // Client sends two-host requests from the host of its stack — by default
@@ -61,6 +67,7 @@ type Client struct {
 	faults  [2]atomic.Pointer[error] // by family (1: IPv6): why its reads fail, nil while they succeed
 	mu      sync.Mutex
 	pending map[pendingKey]chan answer
+	padded  map[netip.Addr]bool // responders that refused unpadded requests
 	nextID  uint16
 	wg      sync.WaitGroup
 	closed  atomic.Bool
@@ -94,8 +101,10 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 	if cfg.Stack == nil {
 		cfg.Stack = kernelClient{}
 	}
+	cfg.ForwardTo = cfg.ForwardTo.Unmap()
 	c := &Client{cfg: cfg, limiter: rate.NewLimiter(rate.Limit(cfg.Rate), cfg.Burst),
-		pending: make(map[pendingKey]chan answer), done: make(chan struct{}), nextID: uint16(time.Now().UnixNano())}
+		pending: make(map[pendingKey]chan answer), padded: make(map[netip.Addr]bool), done: make(chan struct{}),
+		nextID: uint16(time.Now().UnixNano())}
 	var err error
 	if c.s4, err = cfg.Stack.OpenEcho(false, cfg.TOS); err != nil {
 		return nil, fmt.Errorf("twohost: new client: %w", err)

@@ -57,8 +57,18 @@ type ResponderConfig struct {
 	// its request. 0 accepts the reference clients' 12-byte requests.
 	MinRequestLen int
 	// Allow, when not empty, lists the only requester prefixes served;
-	// Deny lists prefixes never served (it wins over Allow).
+	// Deny lists prefixes never served (it wins over Allow), as
+	// requesters and as indirect targets.
 	Allow, Deny []netip.Prefix
+	// Indirect serves requests of the newer revision that name another
+	// target for the probe (indirect tracing), from requesters in
+	// IndirectAllow (empty: every requester served). Off by default, as
+	// in the reference server: the probe then goes to a host that did not
+	// ask for it. Refused indirect requests are answered
+	// wire.StateRefused with the object's class and type in the reserved
+	// field, as the reference answers them.
+	Indirect      bool
+	IndirectAllow []netip.Prefix
 	// KeepKernelEcho, when set, installs no nftables rule: the operator
 	// filters echo requests with code 1 from the kernel otherwise (or
 	// accepts that the kernel echoes them too).

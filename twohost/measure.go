@@ -31,7 +31,7 @@ func (c *Client) TwoHostMultipath(ctx context.Context, req meas.MultipathRequest
 	}
 	// The probes go from the responder to the client.
 	back := req
-	back.Src, back.Dst = req.Dst, req.Src
+	back.Src, back.Dst = req.Dst, c.pathEnd(req.Src, req.Dst)
 	m, err := mda.Run(ctx, back, probe)
 	if err != nil {
 		return meas.Multipath{}, fmt.Errorf("twohost: reverse multipath from %s: %w", req.Dst, err)

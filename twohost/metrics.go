@@ -14,7 +14,7 @@ import (
 // own counter (revtr_responder_refused_total{reason}).
 type Reason uint8
 
-// Refusal reasons. ReasonTooSmall is answered with wire.StateRefused; every
+// Refusal reasons. ReasonTooSmall and ReasonIndirect are answered with wire.StateRefused; every
 // other reason is dropped silently, so that refusals never feed a flood.
 const (
 	ReasonMalformed     Reason = iota // not a well-formed request (length, checksum, header)
@@ -26,11 +26,12 @@ const (
 	ReasonTableFull                   // the session table is full
 	ReasonSendFailed                  // the probe could not be sent
 	ReasonDuplicate                   // the requester's query id already has a live session
+	ReasonIndirect                    // an extension or indirect target not served (answered: refused, with the object's class and type)
 	numReasons
 )
 
 var reasonNames = [numReasons]string{"malformed", "denied", "bad_requester", "global_rate",
-	"requester_rate", "too_small", "table_full", "send_failed", "duplicate"}
+	"requester_rate", "too_small", "table_full", "send_failed", "duplicate", "indirect"}
 
 func (r Reason) String() string {
 	if r < numReasons {

@@ -16,7 +16,7 @@ import (
 // was dropped for reason.
 func (r *Responder) startProbe(in *inbound, ll rawsock.LinkAddr, now time.Time) (Reason, bool) {
 	_, dport := in.flow.Ports()
-	s := session{requester: in.src, local: in.dst, proto: wire.Proto(in.flow.Proto.Number(in.v6)), dport: dport,
+	s := session{requester: in.src, target: in.target, local: in.dst, proto: wire.Proto(in.flow.Proto.Number(in.v6)), dport: dport,
 		queryID: in.req.ID, seq: in.req.Seq, link: ll, sent: now}
 	id, reason, ok := r.tbl.add(s)
 	if !ok {
@@ -33,7 +33,7 @@ func (r *Responder) startProbe(in *inbound, ll rawsock.LinkAddr, now time.Time) 
 	}
 	if err == nil && sock != nil {
 		r.tbl.setSent(id, time.Now())
-		err = sock.Send(b, s.requester)
+		err = sock.Send(b, s.target)
 	}
 	if err != nil || sock == nil {
 		if _, ok := r.tbl.take(id, func(*session) bool { return true }); ok {
@@ -46,7 +46,7 @@ func (r *Responder) startProbe(in *inbound, ll rawsock.LinkAddr, now time.Time) 
 	if r.log.Enabled(context.Background(), slog.LevelDebug) {
 		r.log.LogAttrs(context.Background(), slog.LevelDebug, "probe sent", slog.String("requester", s.requester.String()),
 			slog.Int("ttl", int(in.req.TTL)), slog.String("flow", in.flow.String()),
-			slog.Int("session", int(id)))
+			slog.String("target", s.target.String()), slog.Int("session", int(id)))
 	}
 	return 0, true
 }
@@ -58,7 +58,7 @@ func (r *Responder) startProbe(in *inbound, ll rawsock.LinkAddr, now time.Time) 
 // sequence) and the responder's instance in a second quoted field (IPv4
 // identification, TCP sequence high bits, ICMP identifier).
 func (r *Responder) appendProbe(b []byte, s *session, in *inbound) ([]byte, error) {
-	return probe.AppendProbe(b, probe.Probe{Src: s.local, Dst: s.requester, Flow: in.flow, TTL: int(in.req.TTL),
+	return probe.AppendProbe(b, probe.Probe{Src: s.local, Dst: s.target, Flow: in.flow, TTL: int(in.req.TTL),
 		TOS: in.tos, FlowLabel: in.flowLabel}, r.instance, s.id)
 }
 

@@ -56,7 +56,9 @@ func (c *Client) Check(ctx context.Context, target netip.Addr) (Presence, error)
 }
 
 // check is Check that also returns the answer's Distance and the checks
-// sent.
+// sent. A responder that refuses the check as too short (a refusal
+// without an extension named) is asked again with requests as long as a
+// success answer, which it then gets from this client.
 func (c *Client) check(ctx context.Context, target netip.Addr) (p Presence, dist, sent int, err error) {
 	for sent < presenceTries {
 		sent++
@@ -70,6 +72,8 @@ func (c *Client) check(ctx context.Context, target netip.Addr) (p Presence, dist
 			return NotRunning, 0, sent, nil
 		case a.State == wire.StateTTLZero:
 			return Running, a.Distance(), sent, nil
+		case a.State == wire.StateRefused && a.Reserved == 0 && c.padFrom(target.Unmap()):
+			continue
 		}
 		return Refusing, 0, sent, nil
 	}

@@ -40,6 +40,9 @@ type Answer struct {
 	Echoed bool
 	// State is the responder's state (valid when Replied and not Echoed).
 	State wire.TwoHostState
+	// Reserved is the answer's reserved field: in a refusal of the newer
+	// revision, the class and type of the extension object not served.
+	Reserved uint16
 	// Node answered the responder's probe, RTT is that probe's round trip
 	// as the responder measured it (StateSuccess only).
 	Node netip.Addr
@@ -87,6 +90,9 @@ func (c *Client) Query(ctx context.Context, responder netip.Addr, q Query) (Answ
 	}
 	defer c.unregister(responder, id)
 	req := wire.TwoHostRequest{V6: responder.Is6(), ID: id, TTL: q.TTL, Proto: q.Proto, Flow: q.Flow}
+	if t := c.cfg.ForwardTo; t.IsValid() && t.Is6() == responder.Is6() {
+		req.HasExt, req.ExtClass, req.Target = true, wire.TwoHostTargetClass, t
+	}
 	if err := pace.Wait(ctx, c.limiter, c.done, ErrClientClosed); err != nil {
 		return Answer{}, fmt.Errorf("twohost: query %s: %w", responder, err)
 	}
@@ -108,19 +114,44 @@ func (c *Client) Query(ctx context.Context, responder netip.Addr, q Query) (Answ
 	return ans, nil
 }
 
-// encode builds the request message, padded to RequestLen.
+// encode builds the request message, padded to RequestLen, or to the
+// length of a success answer for a responder that refused shorter ones.
 func (c *Client) encode(req *wire.TwoHostRequest, dst netip.Addr) ([]byte, error) {
 	// IPv4's checksum has no pseudo-header; the kernel computes ICMPv6's.
 	// Zero padding does not change a one's complement sum.
 	req.SetChecksum(c.source(dst), dst)
-	b, err := req.AppendBinary(make([]byte, 0, max(c.cfg.RequestLen, wire.TwoHostRequestLen)))
+	n := c.cfg.RequestLen
+	if c.needsPadding(dst) {
+		n = max(n, wire.TwoHostSuccessLen)
+	}
+	b, err := req.AppendBinary(make([]byte, 0, max(n, wire.TwoHostIndirectLen)))
 	if err != nil {
 		return nil, err
 	}
-	for len(b) < c.cfg.RequestLen {
+	for len(b) < n {
 		b = append(b, 0)
 	}
 	return b, nil
+}
+
+// needsPadding reports whether responder refused unpadded requests.
+func (c *Client) needsPadding(responder netip.Addr) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.padded[responder]
+}
+
+// padFrom makes every later request to responder as long as a success
+// answer (the anti-amplification rule of the reference's newer
+// revision); false when they already were.
+func (c *Client) padFrom(responder netip.Addr) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.padded[responder] || c.cfg.RequestLen >= wire.TwoHostSuccessLen {
+		return false
+	}
+	c.padded[responder] = true
+	return true
 }
 
 // await waits for the answer to the request msg. A timeout while the
@@ -159,6 +190,6 @@ func decodeAnswer(b, req []byte, elapsed time.Duration) Answer {
 		a.Echoed = true // not a response a responder sends
 		return a
 	}
-	a.State, a.Node, a.RTT = r.State, r.Node, r.RTT
+	a.State, a.Reserved, a.Node, a.RTT = r.State, r.Reserved, r.Node, r.RTT
 	return a
 }

@@ -62,7 +62,7 @@ func (r *Responder) handleICMP(b []byte, from netip.Addr, v6 bool, now time.Time
 			return
 		}
 		r.complete(m.Seq(), from, kindEchoReply, now, func(s *session) bool {
-			return isICMP(s.proto) && s.requester == from
+			return isICMP(s.proto) && s.target == from
 		})
 	case timeExceeded:
 		r.handleQuote(m.Original(v6), from, kindTimeExceeded, now)
@@ -103,7 +103,7 @@ func (r *Responder) handleQuote(orig []byte, from netip.Addr, kind replyKind, no
 	}
 	sport, dport, _ := q.Ports()
 	r.complete(id, from, kind, now, func(s *session) bool {
-		return s.proto == proto && s.requester == dst && s.local == src &&
+		return s.proto == proto && s.target == dst && s.local == src &&
 			(isICMP(proto) || (sport == meas.TwoHostSrcPort && dport == s.dport))
 	})
 }
@@ -120,7 +120,7 @@ func (r *Responder) handleTCP(b []byte, from netip.Addr, now time.Time) {
 		return
 	}
 	r.complete(uint16(seq), from, kindTCP, now, func(s *session) bool {
-		return s.proto == wire.ProtoTCP && s.requester == from && s.dport == t.SrcPort
+		return s.proto == wire.ProtoTCP && s.target == from && s.dport == t.SrcPort
 	})
 }
 

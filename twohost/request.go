@@ -19,7 +19,8 @@ type inbound struct {
 	flowLabel uint32 // IPv6 only
 	icmpLen   int    // bytes of the ICMP message, padding included
 	req       wire.TwoHostRequest
-	flow      meas.Flow // the probe's, normalised (admit sets it)
+	flow      meas.Flow  // the probe's, normalised (admit sets it)
+	target    netip.Addr // the probe's destination: src, or an indirect target (admit sets it)
 }
 
 // parseRequest checks and decodes an IP packet holding a request: IP
@@ -76,10 +77,15 @@ func (r *Responder) handleRequest(b []byte, ll rawsock.LinkAddr, now time.Time) 
 		return
 	}
 	if state != wire.StateSuccess {
-		if reason == ReasonTooSmall {
+		resp := wire.TwoHostResponse{State: state}
+		switch reason {
+		case ReasonIndirect:
+			resp.Reserved = uint16(in.req.ExtClass)<<8 | uint16(in.req.ExtType)
+			fallthrough
+		case ReasonTooSmall:
 			r.m.refused[reason].Inc()
 		}
-		r.answer(&in, ll, wire.TwoHostResponse{State: state})
+		r.answer(&in, ll, resp)
 		return
 	}
 	if reason, ok := r.startProbe(&in, ll, now); !ok {
@@ -106,9 +112,35 @@ func (r *Responder) admit(in *inbound, now time.Time) (state wire.TwoHostState, 
 	case in.req.TTL == 0:
 		return wire.StateTTLZero, 0, true
 	}
+	in.target = in.src
+	if in.req.HasExt {
+		if !r.indirectOK(in) {
+			return wire.StateRefused, ReasonIndirect, true
+		}
+		in.target = in.req.Target
+	}
 	var st wire.TwoHostState
 	in.flow, st = probeFlow(&in.req, in.v6)
 	return st, 0, true
+}
+
+// indirectOK reports whether the request's extension is an indirect
+// target the responder serves: indirect tracing on, the requester in
+// IndirectAllow, the target probeable and not denied.
+func (r *Responder) indirectOK(in *inbound) bool {
+	t := in.req.Target
+	if !r.cfg.Indirect || !t.IsValid() || !probeable(t) || !r.lim.permitted(t) {
+		return false
+	}
+	if len(r.cfg.IndirectAllow) == 0 {
+		return true
+	}
+	for _, p := range r.cfg.IndirectAllow {
+		if p.Contains(in.src) {
+			return true
+		}
+	}
+	return false
 }
 
 // refuse counts and logs a dropped request.

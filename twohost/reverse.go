@@ -22,7 +22,7 @@ func (c *Client) TwoHostTrace(ctx context.Context, req meas.TwoHostRequest) (mea
 	if err != nil {
 		return meas.TwoHostTrace{}, err
 	}
-	res := meas.TwoHostTrace{Trace: meas.Trace{Src: req.Dst, Dst: req.Src, Flow: req.Flow}}
+	res := meas.TwoHostTrace{Trace: meas.Trace{Src: req.Dst, Dst: c.pathEnd(req.Src, req.Dst), Flow: req.Flow}}
 	dist, checks, err := c.require(ctx, req.Dst)
 	res.Probes = checks
 	if err != nil {
@@ -79,7 +79,7 @@ func (c *Client) reverse(ctx context.Context, req meas.TwoHostRequest, dist int,
 	defer func() { cancel(); wg.Wait() }()
 	results := make(chan ttlResult, req.MaxTTL-req.FirstTTL+1)
 	done := make(map[int]ttlResult)
-	end := meas.NewTraceEnd(req.Src, req.GapLimit)
+	end := meas.NewTraceEnd(c.pathEnd(req.Src, req.Dst), req.GapLimit)
 	next, cursor, inflight, destTTL := req.FirstTTL, req.FirstTTL, 0, 0
 	limit := req.MaxTTL
 	if dist > 0 {
@@ -105,7 +105,7 @@ func (c *Client) reverse(ctx context.Context, req meas.TwoHostRequest, dist int,
 			return r.err
 		}
 		done[r.ttl] = r
-		if c.answered(r.hops) && (destTTL == 0 || r.ttl < destTTL) {
+		if c.answered(r.hops, req.Dst) && (destTTL == 0 || r.ttl < destTTL) {
 			destTTL = r.ttl
 		}
 		for ; done[cursor].hops != nil; cursor++ {
@@ -119,6 +119,7 @@ func (c *Client) reverse(ctx context.Context, req meas.TwoHostRequest, dist int,
 
 // add appends TTL r to the trace and reports whether the trace ends there.
 func (c *Client) add(res *meas.TwoHostTrace, end *meas.TraceEnd, r ttlResult) (meas.StopReason, bool) {
+	responder := res.Src
 	first := meas.Hop{TTL: r.ttl}
 	for _, h := range r.hops {
 		if h.Reply != meas.NoReply {
@@ -128,20 +129,45 @@ func (c *Client) add(res *meas.TwoHostTrace, end *meas.TraceEnd, r ttlResult) (m
 	}
 	res.Hops = append(res.Hops, first)
 	res.Queries = append(res.Queries, r.hops)
-	if c.answered(r.hops) {
+	if c.answered(r.hops, responder) {
 		return meas.StopCompleted, true
 	}
 	return end.Next(first)
 }
 
-// answered reports whether the client itself answered at this TTL.
-func (c *Client) answered(hops []meas.Hop) bool {
+// answered reports whether the path's end (the client itself, or the
+// indirect target) answered at this TTL.
+func (c *Client) answered(hops []meas.Hop, responder netip.Addr) bool {
 	for _, h := range hops {
-		if h.Reply != meas.NoReply && c.Local(h.Addr) {
+		if h.Reply != meas.NoReply && c.isEnd(h.Addr, responder) {
 			return true
 		}
 	}
 	return false
+}
+
+// indirect returns the indirect target of traces from responder, if the
+// client asks for one.
+func (c *Client) indirect(responder netip.Addr) (netip.Addr, bool) {
+	t := c.cfg.ForwardTo
+	return t, t.IsValid() && t.Is6() == responder.Is6()
+}
+
+// pathEnd is where the responder's probes go: the client's address src,
+// or the indirect target.
+func (c *Client) pathEnd(src, responder netip.Addr) netip.Addr {
+	if t, ok := c.indirect(responder); ok {
+		return t
+	}
+	return src
+}
+
+// isEnd reports whether a is the end of paths from responder.
+func (c *Client) isEnd(a, responder netip.Addr) bool {
+	if t, ok := c.indirect(responder); ok {
+		return a == t
+	}
+	return c.Local(a)
 }
 
 // probeTTL sends req.Queries requests for one TTL at once and collects
@@ -175,13 +201,15 @@ func (c *Client) hop(ctx context.Context, target netip.Addr, f meas.Flow, ttl in
 		return meas.Hop{TTL: ttl}, nil
 	case a.Echoed:
 		return meas.Hop{}, fmt.Errorf("%s: %w", target, meas.ErrNoResponder)
+	case a.State == wire.StateRefused && a.Reserved != 0:
+		return meas.Hop{}, fmt.Errorf("%s: %w: extension object class %d type %d (indirect tracing) not served", target, ErrUnsupported, a.Reserved>>8, a.Reserved&0xff)
 	case a.State == wire.StateRefused:
 		return meas.Hop{}, fmt.Errorf("%s at TTL %d: %w: %w", target, ttl, meas.ErrNoResponder, ErrRefused)
 	case a.State != wire.StateSuccess:
 		return meas.Hop{}, fmt.Errorf("%s: %w: %v for %v", target, ErrUnsupported, a.State, f)
 	}
 	h := meas.Hop{TTL: ttl, Addr: a.Node, RTT: a.RTT, Reply: meas.TimeExceeded}
-	if c.Local(a.Node) {
+	if c.isEnd(a.Node, target) {
 		h.Reply = clientReply(f.Proto)
 	}
 	return h, nil

@@ -17,7 +17,8 @@ const maxSessionIDs = 1<<16 - 1
 // what the answer to the probe must show.
 type session struct {
 	id        uint16
-	requester netip.Addr // the probe's destination and the answer's
+	requester netip.Addr // the answer's destination
+	target    netip.Addr // the probe's: the requester, or an indirect target
 	local     netip.Addr // the address the request was sent to: the answer's source
 	proto     wire.Proto // of the probe: ICMP, ICMPv6, UDP or TCP
 	dport     uint16     // UDP/TCP destination port (the flow)
