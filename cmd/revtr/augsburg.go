@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"net/netip"
 	"slices"
 	"strings"
 	"time"
@@ -109,6 +110,7 @@ func (f *traceFlags) addReferenceFlags(fs *pflag.FlagSet, rf *refFlags) {
 	fs.StringVarP(&f.graph.base, "output", "o", refOutput, "base name of the graph and JSON files")
 	fs.BoolVarP(&f.graph.storeJSON, "store-json", "s", false, "also write the result as JSON into BASENAME.json")
 	f.graph.addAliasFlags(fs)
+	f.addForwardTo(fs)
 	fs.Uint16Var(&f.id, "flow", 0, "singlepath: the flow (UDP/TCP destination port, ICMP checksum)")
 	fs.IntVar(&rf.probes, "probes", refQueries, "singlepath: probes per hop")
 	fs.IntVar(&p.retry, "retry", refRetry, "multipath: resends of an unanswered probe")
@@ -195,4 +197,29 @@ paths as a table and fails with a non-zero status.`,
 	f.addReferenceFlags(cmd.Flags(), &rf)
 	cmd.Flags().StringVar(&f.from, "from", "", "sending node (with --lab)")
 	return labFlag(cmd, &labName)
+}
+
+// addForwardTo adds the reference client's --forward-to: an indirect
+// trace from TARGET's responder toward another host (the newer
+// revision; the responder must allow it).
+func (f *traceFlags) addForwardTo(fs *pflag.FlagSet) {
+	fs.StringVar(&f.forwardTo, "forward-to", "", "with --reverse: ask TARGET's responder to trace toward this address instead of back to you (indirect tracing, if the responder serves it)")
+}
+
+// checkForwardTo parses --forward-to into the client's configuration.
+func (f *traceFlags) checkForwardTo() error {
+	if f.forwardTo == "" {
+		return nil
+	}
+	a, err := netip.ParseAddr(f.forwardTo)
+	switch {
+	case err != nil:
+		return fmt.Errorf("--forward-to: %w", err)
+	case !f.reverse:
+		return errors.New("--forward-to traces from TARGET's responder to another host: it needs --reverse")
+	case a.Is6() != f.v6:
+		return fmt.Errorf("--forward-to %s: not of the family traced (-6 for IPv6)", a)
+	}
+	f.open.client.ForwardTo = a
+	return nil
 }

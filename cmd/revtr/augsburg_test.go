@@ -72,6 +72,8 @@ func TestReferenceSyntax(t *testing.T) {
 			"--confidence 0.01 --retry 1 --min-burst 10 --max-burst 40 --opt-single-vertex-hop 2001:db8::9",
 			"--two-way -P tcp --multipath -n -6 --min-ttl 2 -m 20 -w 1s --rate 0 --abort 5 --epsilon 0.01 --retry 1 " +
 				"--min-burst 10 --max-burst 40 --opt-single-vertex-hop --format svg -o out -s 2001:db8::9"},
+		{"--forward-to 10.0.0.7 reverse udp singlepath --flow 1 10.0.0.9",
+			"--reverse -P udp --flow 1 --forward-to 10.0.0.7 " + refDefaults + " 10.0.0.9"},
 		{"reverse udp multipath 10.0.0.9",
 			"--reverse -P udp --multipath --confidence 0.05 " + refDefaults + " 10.0.0.9"},
 	} {
@@ -114,7 +116,9 @@ func TestReferenceSyntaxErrors(t *testing.T) {
 		}
 	}
 	for args, want := range map[string]string{
-		"--resolve-aliases --reverse 10.0.0.9":  "--resolve-aliases infers",
+		"--resolve-aliases --reverse 10.0.0.9":     "--resolve-aliases infers",
+		"--forward-to 10.0.0.7 --two-way 10.0.0.9": "--forward-to traces from TARGET's responder",
+		"--forward-to nowhere --reverse 10.0.0.9":  "--forward-to",
 		"-s 10.0.0.9":                           "-s writes BASENAME.json beside the --format file",
 		"--format gif 10.0.0.9":                 `--format "gif"`,
 		"--inter -1 10.0.0.9":                   "--inter must not be negative",

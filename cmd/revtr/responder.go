@@ -24,6 +24,7 @@ type responderFlags struct {
 	cfg               twohost.ResponderConfig
 	timeout           string
 	allow, deny       []string
+	indirectAllow     []string
 	metrics, logLevel string
 	lab, node         string // serve inside a lab's node instead of this host
 }
@@ -63,6 +64,8 @@ node of a running lab (IFACE is the node's). See docs/twohost.md.`,
 	fs.StringSliceVar(&f.allow, "allow", nil, "serve only these requester prefixes (repeatable)")
 	fs.StringSliceVar(&f.deny, "deny", nil, "never serve these requester prefixes (repeatable; wins over --allow)")
 	fs.BoolVar(&c.KeepKernelEcho, "keep-kernel-echo", false, "install no nftables rule against the kernel echoing requests")
+	fs.BoolVar(&c.Indirect, "indirect", false, "serve indirect traces (the newer revision): probes toward a target the requester names, not back to it")
+	fs.StringSliceVar(&f.indirectAllow, "indirect-allow", nil, "with --indirect: only these requester prefixes may ask for indirect traces (repeatable; default all served)")
 	fs.StringVar(&f.metrics, "metrics", "", "serve Prometheus metrics at http://ADDR/metrics")
 	fs.StringVar(&f.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	fs.StringVar(&f.lab, "lab", "", "serve inside a node of this running lab (with --node NODE) instead of this host")
@@ -88,6 +91,9 @@ func (f *responderFlags) complete(iface string) error {
 		return err
 	}
 	if c.Deny, err = parsePrefixes("--deny", f.deny); err != nil {
+		return err
+	}
+	if c.IndirectAllow, err = parsePrefixes("--indirect-allow", f.indirectAllow); err != nil {
 		return err
 	}
 	var level slog.Level

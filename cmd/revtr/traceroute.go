@@ -60,6 +60,7 @@ type traceFlags struct {
 	fam                        family          // of -4, -6
 	graph                      graphOutput     // --format, -o, -s
 	probing                    probingControls // the reference client's probing options
+	forwardTo                  string          // --forward-to: indirect trace target
 }
 
 func newTracerouteCmd(open opener, real bool) *cobra.Command {
@@ -115,6 +116,7 @@ func (f *traceFlags) addFlags(fs *pflag.FlagSet, real bool) {
 			"(traceroute(8)'s -w max: a router that cannot resolve the next hop answers !H after ~3 s); 0: --timeout only")
 		fs.IntVar(&c.RequestLen, "request-len", 0, "pad two-host requests to this many ICMP bytes (responders with a minimum size)")
 		fs.Uint8Var(&c.TOS, "tos", 0, "TOS / traffic class of two-host requests, copied onto the responder's probes")
+		f.addForwardTo(fs)
 	}
 }
 
@@ -160,6 +162,9 @@ func (f *traceFlags) complete(fs *pflag.FlagSet) error {
 		return err
 	}
 	if err := f.checkAliases(); err != nil {
+		return err
+	}
+	if err := f.checkForwardTo(); err != nil {
 		return err
 	}
 	if f.pfx2as != "" {
