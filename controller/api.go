@@ -132,6 +132,7 @@ func (c *Controller) registerBeyond(api huma.API) {
 	huma.Register(api, op("cancelBatch", http.MethodPost, "/api/v2/batches/{batch_id}/cancel", "Cancel a batch's unfinished reverse traceroutes", 0), c.cancel)
 	c.registerStreams(api)
 	c.registerBrowse(api)
+	c.registerUpload(api)
 }
 
 // op describes an operation; maxBody 0 keeps huma's default (1 MiB). Every

@@ -43,15 +43,8 @@ func (c *Controller) submit(ctx context.Context, in *submitInput) (*submitOutput
 		return nil, err
 	}
 	batch, err := c.store.Submit(ctx, u.ID, rs, c.queue.enqueue)
-	switch {
-	case errors.Is(err, store.ErrQuotaDay):
-		return nil, apiError(http.StatusTooManyRequests, codeQuotaPerDay, msgQuotaPerDay)
-	case errors.Is(err, store.ErrQuotaParallel):
-		return nil, apiError(http.StatusTooManyRequests, codeQuotaParallel, msgQuotaParallel)
-	case errors.Is(err, store.ErrUnknownKey): // revoked meanwhile
-		return nil, apiError(http.StatusUnauthorized, codeUnauthorized, "revoked API key")
-	case err != nil:
-		return nil, c.internal(err)
+	if err != nil {
+		return nil, c.submitError(err)
 	}
 	c.metrics.accepted.Add(float64(len(rs)))
 	return &submitOutput{Body: SubmitResult{BatchID: uint32(batch)}}, nil
