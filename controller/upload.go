@@ -11,6 +11,7 @@ import (
 
 	"github.com/danielgtaylor/huma/v2"
 
+	"github.com/revtr/revtr/meas"
 	"github.com/revtr/revtr/revtr"
 	"github.com/revtr/revtr/store"
 )
@@ -152,3 +153,12 @@ func uploadRecord(b UploadRequest) (revtr.Record, error) {
 	}
 	return rec, nil
 }
+
+// TraceOf is tr in the form an UploadRequest carries it (no AS
+// annotation): what revtr traceroute --transmit sends.
+func TraceOf(tr meas.Trace) ForwardTrace { return forwardTrace(tr, noAS{}) }
+
+// noAS annotates nothing.
+type noAS struct{}
+
+func (noAS) Lookup(netip.Addr) (netip.Prefix, uint32, bool) { return netip.Prefix{}, 0, false }
