@@ -111,6 +111,7 @@ func (f *traceFlags) addReferenceFlags(fs *pflag.FlagSet, rf *refFlags) {
 	fs.BoolVarP(&f.graph.storeJSON, "store-json", "s", false, "also write the result as JSON into BASENAME.json")
 	f.graph.addAliasFlags(fs)
 	f.addForwardTo(fs)
+	f.transmit.addFlags(fs)
 	fs.Uint16Var(&f.id, "flow", 0, "singlepath: the flow (UDP/TCP destination port, ICMP checksum)")
 	fs.IntVar(&rf.probes, "probes", refQueries, "singlepath: probes per hop")
 	fs.IntVar(&p.retry, "retry", refRetry, "multipath: resends of an unanswered probe")

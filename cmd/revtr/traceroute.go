@@ -61,6 +61,7 @@ type traceFlags struct {
 	graph                      graphOutput     // --format, -o, -s
 	probing                    probingControls // the reference client's probing options
 	forwardTo                  string          // --forward-to: indirect trace target
+	transmit                   transmitOptions // --transmit
 }
 
 func newTracerouteCmd(open opener, real bool) *cobra.Command {
@@ -117,6 +118,7 @@ func (f *traceFlags) addFlags(fs *pflag.FlagSet, real bool) {
 		fs.IntVar(&c.RequestLen, "request-len", 0, "pad two-host requests to this many ICMP bytes (responders with a minimum size)")
 		fs.Uint8Var(&c.TOS, "tos", 0, "TOS / traffic class of two-host requests, copied onto the responder's probes")
 		f.addForwardTo(fs)
+		f.transmit.addFlags(fs)
 	}
 }
 
@@ -165,6 +167,9 @@ func (f *traceFlags) complete(fs *pflag.FlagSet) error {
 		return err
 	}
 	if err := f.checkForwardTo(); err != nil {
+		return err
+	}
+	if err := f.transmit.check(f); err != nil {
 		return err
 	}
 	if f.pfx2as != "" {
@@ -278,6 +283,9 @@ func writePaths(cmd *cobra.Command, f traceFlags, paths []path) error {
 		return err
 	}
 	if err := f.graph.write(g, out); err != nil {
+		return err
+	}
+	if err := f.transmit.send(cmd.Context(), cmd.ErrOrStderr(), paths); err != nil {
 		return err
 	}
 	switch {

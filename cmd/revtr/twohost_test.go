@@ -9,8 +9,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
+	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -73,6 +76,105 @@ func TestReverseTracerouteLab(t *testing.T) {
 		t.Errorf("--reverse toward a plain host: status %d, stderr %q", code, errOut)
 	}
 	checkPrintedFlow(t, name, host)
+	checkTransmit(t, name, host)
+}
+
+// checkTransmit runs a controller (SQLite, no backend, the lab's
+// prefixes allowed), makes a key, runs 'traceroute --reverse --transmit'
+// and fetches the trace back by its label: the hops the controller serves
+// are the ones the client printed as JSON, the responder first.
+func checkTransmit(t *testing.T, lab, host string) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "revtr.db")
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	cfg := filepath.Join(dir, "controller.yaml")
+	if err := os.WriteFile(cfg, []byte("listen: "+addr+"\ndb: "+db+"\napi:\n  allow: [10.0.0.0/8]\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	src := hostAddrOf(t, "h0")
+	if _, stderr, code := run(t, -1, "sources", "add", "--db", db, src); code != 0 {
+		t.Fatalf("sources add: %s", stderr)
+	}
+	out, stderr, code := run(t, -1, "keys", "add", "--db", db, "--name", "transmit", "--sources", src)
+	if code != 0 {
+		t.Fatalf("keys add: %s", stderr)
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	key := lines[len(lines)-1]
+	ctl := exec.Command(bin, "controller", "--config", cfg)
+	if err := ctl.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { ctl.Process.Signal(os.Interrupt); ctl.Wait() }()
+	url := "http://" + addr
+	waitHealthy(t, url)
+	out, errOut, code := run(t, -1, "traceroute", "--lab", lab, "--from", "h0", "--reverse", "-n", "-q", "1", "--json",
+		"--transmit", "--controller", url, "--key", key, "--label", "tx", host)
+	if code != 0 || !strings.Contains(errOut, "transmitted to "+url) {
+		t.Fatalf("traceroute --transmit: status %d: %s", code, errOut)
+	}
+	want := append([]string{hostAddrOf(t, host)}, jsonHops(t, out, "reverse")...)
+	req, _ := http.NewRequest(http.MethodGet, url+"/api/v2/revtr/label/tx", nil)
+	req.Header.Set("Revtr-Key", key)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var got struct {
+		Revtrs []struct {
+			StopReason string `json:"stopReason"`
+			Path       []struct {
+				Hop string `json:"hop"`
+			} `json:"path"`
+		} `json:"revtrs"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&got); err != nil || len(got.Revtrs) != 1 {
+		t.Fatalf("GET by label: %v, %+v", err, got)
+	}
+	var hops []string
+	for _, h := range got.Revtrs[0].Path {
+		hops = append(hops, h.Hop)
+	}
+	if got.Revtrs[0].StopReason != "REACHES" || strings.Join(hops, " ") != strings.Join(want, " ") {
+		t.Errorf("the controller keeps %s %v; the client measured %v", got.Revtrs[0].StopReason, hops, want)
+	}
+}
+
+// waitHealthy polls a controller's /healthz until it answers, for 20 s.
+func waitHealthy(t *testing.T, url string) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		resp, err := http.Get(url + "/healthz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("controller at %s never healthy: %v", url, err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// hostAddrOf is a host's IPv4 address in the default topology.
+func hostAddrOf(t *testing.T, name string) string {
+	out, _, _ := run(t, -1, "sim", "hosts")
+	for _, line := range strings.Split(out, "\n") {
+		if f := strings.Fields(line); len(f) >= 2 && f[0] == name {
+			return f[1]
+		}
+	}
+	t.Fatalf("no host %s", name)
+	return ""
 }
 
 // checkPrintedFlow runs 'traceroute --reverse' without --flow for each
