@@ -27,7 +27,9 @@
 // a session timeout, global and per-requester rate limits, an optional
 // minimum request size (so that no answer is larger than its request),
 // allow and deny lists of requester prefixes, probes only ever toward the
-// requester's own address, and a distinct counter for every reason a
+// requester's own address (unless the operator enables indirect traces,
+// the newer revision's probes toward a target the request names), one
+// live request per requester and query id, and a distinct counter for every reason a
 // request is refused or dropped (Prometheus metrics on a registry the
 // caller passes in).
 //
