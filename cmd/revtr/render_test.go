@@ -140,20 +140,21 @@ func jsonAddrs(t *testing.T, path string) []string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var dirs map[string]struct {
-		Hops []struct {
-			Addr string `json:"addr"`
-		} `json:"hops"`
-		Interfaces []struct {
-			Addr string `json:"addr"`
-		} `json:"interfaces"`
+	type addr struct {
+		Addr string `json:"addr"`
 	}
-	if err := json.Unmarshal(b, &dirs); err != nil {
+	var doc struct {
+		Traces []struct {
+			Hops  []addr `json:"hops"`  // trace
+			Nodes []addr `json:"nodes"` // tracelb
+		} `json:"traces"`
+	}
+	if err := json.Unmarshal(b, &doc); err != nil {
 		t.Fatalf("%s: %v", path, err)
 	}
 	var out []string
-	for _, d := range dirs {
-		for _, h := range append(d.Hops, d.Interfaces...) {
+	for _, d := range doc.Traces {
+		for _, h := range append(d.Hops, d.Nodes...) {
 			if h.Addr != "" {
 				out = append(out, h.Addr)
 			}
