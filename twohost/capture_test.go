@@ -38,9 +38,7 @@ const captureFilter = "(icmp and icmp[1] == 1 and (icmp[0] == 8 or icmp[0] == 0)
 // as the golden files TestGolden reads.
 func TestCapture(t *testing.T) {
 	needRoot(t)
-	if _, err := os.Stat("/usr/bin/tcpdump"); err != nil {
-		t.Skip("needs tcpdump (apt-get install -y tcpdump)")
-	}
+	needTcpdump(t)
 	tp, err := topotest.Chain(2)
 	l := upLab(t, tp, err)
 	c := newClient(t, l, "h0", fastClient())
@@ -79,7 +77,7 @@ func capture(t *testing.T, l *lab.Lab, tp *topo.Topology, c *twohost.Client, cas
 			names = append(names, sc.goldenNames(fam)...)
 		}
 	}
-	wait := startTcpdump(t, l, "h1", pcap, len(names))
+	wait := startTcpdump(t, l, "h1", pcap, len(names), captureFilter)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	for _, v6 := range []bool{false, true} {
@@ -116,15 +114,25 @@ func (sc stateCase) goldenNames(fam string) []string {
 	return []string{base + "request", base + "probe", base + "response"}
 }
 
-// startTcpdump captures count packets on node's e0 into file; the returned
-// function waits for tcpdump to exit. It returns once tcpdump listens.
-func startTcpdump(t *testing.T, l *lab.Lab, node, file string, count int) func() error {
+// needTcpdump skips a test that captures packets where tcpdump is
+// missing.
+func needTcpdump(t *testing.T) {
+	t.Helper()
+	if _, err := os.Stat("/usr/bin/tcpdump"); err != nil {
+		t.Skip("needs tcpdump (apt-get install -y tcpdump)")
+	}
+}
+
+// startTcpdump captures count packets that pass filter on node's e0 into
+// file; the returned function waits for tcpdump to exit. It returns once
+// tcpdump listens.
+func startTcpdump(t *testing.T, l *lab.Lab, node, file string, count int, filter string) func() error {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	pr, pw := io.Pipe()
 	done := make(chan error, 1)
 	go func() {
-		argv := []string{"tcpdump", "-i", "e0", "-U", "-n", "-c", fmt.Sprint(count), "-w", file, captureFilter}
+		argv := []string{"tcpdump", "-i", "e0", "-U", "-n", "-c", fmt.Sprint(count), "-w", file, filter}
 		err := l.Exec(ctx, node, argv, lab.Stdio{Stderr: pw})
 		pw.Close()
 		done <- err
