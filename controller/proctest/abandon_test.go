@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/revtr/revtr/controller/internal/apitest"
+	"github.com/revtr/revtr/store"
 	"github.com/revtr/revtr/store/storetest"
 )
 
@@ -36,6 +37,7 @@ func TestCrashOnLastAttempt(t *testing.T) {
 	if err := sub.run(ctx, 10, 50); err != nil {
 		t.Fatal(err)
 	}
+	waitRunning(t, openStore(t, dsn), time.Minute)
 	p.kill()
 	p = start(t, cfg, logPath)
 	all := waitAllDone(t, openStore(t, dsn), 90*time.Second)
@@ -54,4 +56,26 @@ func TestCrashOnLastAttempt(t *testing.T) {
 	}
 	p.stop(t)
 	t.Logf("%d of %d abandoned", abandoned, len(all))
+}
+
+// waitRunning waits until a worker has started a reverse traceroute that
+// has not finished, so that a kill finds a job running.
+func waitRunning(t *testing.T, st *store.Store, within time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for {
+		all, open := list(t, st)
+		for _, v := range all {
+			if v.State == store.Running {
+				return
+			}
+		}
+		if open == 0 && len(all) > 0 {
+			t.Fatalf("all %d reverse traceroutes finished before the kill", len(all))
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no reverse traceroute running after %v", within)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }
