@@ -9,6 +9,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -192,6 +194,59 @@ func TestExporterExactlyOnce(t *testing.T) {
 		for name, got := range per {
 			if len(got) > 250 {
 				t.Errorf("%s has %d records, over the 250 maximum", name, len(got))
+			}
+		}
+	})
+}
+
+// stopDuringClaim is a store whose first export claim waits until the
+// test has stopped the exporter, and which counts the store calls made
+// under a canceled context.
+type stopDuringClaim struct {
+	*store.Store
+	claiming, stopped chan struct{}
+	first             sync.Once
+	canceled          atomic.Int32
+}
+
+func (s *stopDuringClaim) ClaimExport(ctx context.Context, exporter string, max int) (store.Export, error) {
+	s.first.Do(func() {
+		close(s.claiming)
+		<-s.stopped
+	})
+	if ctx.Err() != nil {
+		s.canceled.Add(1)
+	}
+	return s.Store.ClaimExport(ctx, exporter, max)
+}
+
+// TestExporterStopNeverCutsAClaim stops an exporter (as SIGTERM stops a
+// controller) while it claims an export: the claim runs to its end under
+// a live context — a claim canceled while it commits may commit after
+// the last pass looked, and its records would stay unexported — and the
+// last pass exports everything done.
+func TestExporterStopNeverCutsAClaim(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, dsn string) {
+		s, _, ids := setup(t, dsn, 300, 300)
+		st := &stopDuringClaim{Store: s, claiming: make(chan struct{}), stopped: make(chan struct{})}
+		dir := t.TempDir()
+		e := &archive.Exporter{Store: st, Dir: dir, Name: "ctl-a", Interval: time.Hour, MaxRecords: 40}
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		go func() { done <- e.Run(ctx) }()
+		<-st.claiming
+		cancel()
+		close(st.stopped)
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+		if n := st.canceled.Load(); n != 0 {
+			t.Errorf("%d export claims ran under a canceled context", n)
+		}
+		_, seen := files(t, dir)
+		for _, id := range ids {
+			if seen[uint64(id)] != 1 {
+				t.Errorf("reverse traceroute %d archived %d times, want once", id, seen[uint64(id)])
 			}
 		}
 	})

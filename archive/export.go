@@ -28,8 +28,14 @@ const DefaultMaxRecords = 1_000_000
 // starts. So every done reverse traceroute is in exactly one file, across
 // crashes and restarts, and across several exporters sharing a database
 // (each with its own Name).
+//
+// A stop never interrupts an export: a claim whose transaction is
+// canceled while it commits may commit unseen by the exporter, whose last
+// pass would then miss it (its records would wait, claimed, for the
+// exporter's next start). So the store's work runs to its end, and a
+// canceled context only keeps Once from starting the next export.
 type Exporter struct {
-	Store *store.Store
+	Store Store
 	Dir   string
 	// Name tells this exporter's claims from others' on a shared
 	// database; it must stay the same across restarts.
@@ -39,6 +45,14 @@ type Exporter struct {
 	Log        *slog.Logger  // nil: slog.Default()
 	// Exported, if set, is told of every file written.
 	Exported func(file string, records int)
+}
+
+// Store is what an Exporter needs of the store (*store.Store).
+type Store interface {
+	Unwritten(ctx context.Context, exporter string) ([]store.Export, error)
+	ClaimExport(ctx context.Context, exporter string, max int) (store.Export, error)
+	ExportPage(ctx context.Context, seq, after int64, limit int) ([]store.Revtr, error)
+	MarkWritten(ctx context.Context, seq int64) error
 }
 
 // FileName is the name of export seq's file.
@@ -77,13 +91,20 @@ func (e *Exporter) log() *slog.Logger {
 }
 
 // Once writes this exporter's unwritten exports, then claims and writes
-// new ones until nothing done is left unexported.
+// new ones until nothing done is left unexported. When ctx ends, Once
+// finishes the export under way (its transactions and its file are not
+// interrupted) and starts no other.
 func (e *Exporter) Once(ctx context.Context) error {
+	stop := ctx
+	ctx = context.WithoutCancel(ctx)
 	un, err := e.Store.Unwritten(ctx, e.Name)
 	if err != nil {
 		return err
 	}
 	for _, x := range un {
+		if err := stop.Err(); err != nil {
+			return err
+		}
 		if err := e.write(ctx, x); err != nil {
 			return err
 		}
@@ -93,6 +114,9 @@ func (e *Exporter) Once(ctx context.Context) error {
 		max = DefaultMaxRecords
 	}
 	for {
+		if err := stop.Err(); err != nil {
+			return err
+		}
 		x, err := e.Store.ClaimExport(ctx, e.Name, max)
 		if err != nil || x.Records == 0 {
 			return err

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -97,6 +98,7 @@ func start(t *testing.T, cfgPath, logPath string) *proc {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	showLogOnFailure(t, logPath)
 	p := &proc{cmd: cmd, exited: make(chan struct{})}
 	addr := make(chan string, 1)
 	go func() {
@@ -122,6 +124,29 @@ func start(t *testing.T, cfgPath, logPath string) *proc {
 	}
 	t.Cleanup(p.kill)
 	return p
+}
+
+// shown holds the logs a failing test prints, each once.
+var shown sync.Map
+
+// showLogOnFailure prints the log at logPath when t fails: the
+// controllers' own account of what they did is what a failure needs
+// (their temporary directory is gone afterwards).
+func showLogOnFailure(t *testing.T, logPath string) {
+	if _, dup := shown.LoadOrStore(logPath, true); dup {
+		return
+	}
+	t.Cleanup(func() {
+		if !t.Failed() {
+			return
+		}
+		b, err := os.ReadFile(logPath)
+		if err != nil {
+			t.Logf("log %s: %v", logPath, err)
+			return
+		}
+		t.Logf("log %s:\n%s", logPath, b)
+	})
 }
 
 // kill ends the process with SIGKILL: no drain, no cleanup.
