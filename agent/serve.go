@@ -136,4 +136,3 @@ func (a *Agent) maySpoof(src netip.Addr) bool {
 	}
 	return false
 }
-
