@@ -63,7 +63,7 @@ type AtlasBody struct {
 type atlasInput struct {
 	KeyHeader
 	Source  string     `header:"source" maxLength:"64" doc:"The source whose atlas to act on."`
-	RIPEKey string     `header:"RIPE-Key" maxLength:"256" doc:"A RIPE Atlas API key (accepted; not used by the simulator and lab backends)."`
+	RIPEKey string     `header:"RIPE-Key" maxLength:"256" doc:"A RIPE Atlas API key: atlas/run measures the atlas's traceroutes with RIPE Atlas (agents backend; the simulator and lab backends build theirs at start)."`
 	Body    *AtlasBody `required:"false"`
 }
 
@@ -102,8 +102,8 @@ func (c *Controller) registerV1(api huma.API) {
 			return c.revtrsOf(ctx, in.Key, store.Filter{BatchID: int64(in.BatchID)})
 		})
 	huma.Register(api, op("sourcesV1", http.MethodGet, "/api/v1/sources", "List the available sources", 0), c.sources)
-	huma.Register(api, op("atlasRunV1", http.MethodPost, "/api/v1/atlas/run", "Build a source's traceroute atlas", 0), c.atlas)
-	huma.Register(api, op("atlasCleanV1", http.MethodPost, "/api/v1/atlas/clean", "Mark a source's atlas stale", 0), c.atlas)
+	huma.Register(api, op("atlasRunV1", http.MethodPost, "/api/v1/atlas/run", "Build a source's traceroute atlas", 0), c.atlasRun)
+	huma.Register(api, op("atlasCleanV1", http.MethodPost, "/api/v1/atlas/clean", "Mark a source's atlas stale", 0), c.atlasClean)
 }
 
 func (c *Controller) registerV2(api huma.API) {
@@ -123,14 +123,15 @@ func (c *Controller) registerV2(api huma.API) {
 	huma.Register(api, op("metaV2", http.MethodGet, "/api/v2/revtr/meta/{batch_id}", "A batch's reverse traceroutes: status, source, destination, ID", 0), c.meta)
 	huma.Register(api, op("statusV2", http.MethodGet, "/api/v2/revtr/status/{batch_id}", "A batch's reverse traceroutes' statuses", 0), c.statuses)
 	huma.Register(api, op("sourcesV2", http.MethodGet, "/api/v2/sources", "List the available sources", 0), c.sources)
-	huma.Register(api, op("atlasRunV2", http.MethodPost, "/api/v2/atlas/run", "Build a source's traceroute atlas", 0), c.atlas)
-	huma.Register(api, op("atlasCleanV2", http.MethodPost, "/api/v2/atlas/clean", "Mark a source's atlas stale", 0), c.atlas)
+	huma.Register(api, op("atlasRunV2", http.MethodPost, "/api/v2/atlas/run", "Build a source's traceroute atlas", 0), c.atlasRun)
+	huma.Register(api, op("atlasCleanV2", http.MethodPost, "/api/v2/atlas/clean", "Mark a source's atlas stale", 0), c.atlasClean)
 }
 
 func (c *Controller) registerBeyond(api huma.API) {
 	huma.Register(api, op("batch", http.MethodGet, "/api/v2/batches/{batch_id}", "A batch's progress: counts by state and stop reason", 0), c.batchStatus)
 	huma.Register(api, op("cancelBatch", http.MethodPost, "/api/v2/batches/{batch_id}/cancel", "Cancel a batch's unfinished reverse traceroutes", 0), c.cancel)
 	c.registerStreams(api)
+	c.registerAgents(api)
 	c.registerBrowse(api)
 	c.registerUpload(api)
 }

@@ -41,6 +41,7 @@ type Config struct {
 	Scheduler SchedulerConfig `yaml:"scheduler"`
 	Archive   ArchiveConfig   `yaml:"archive"`
 	Backend   BackendConfig   `yaml:"backend"`
+	Agents    AgentsConfig    `yaml:"agents"`
 	// PrefixToAS, if set, is a CAIDA prefix-to-AS file (prefix, length,
 	// AS, tab separated; gzip or not) whose origins annotate every hop
 	// (cidr, asn), instead of the backend's own map (the simulator's and
@@ -102,7 +103,8 @@ type ArchiveConfig struct {
 
 // BackendConfig says what the workers measure with.
 type BackendConfig struct {
-	// Kind is "sim" (the simulator: an emulated Internet in memory,
+	// Kind is "agents" (remote agents that dial the agents endpoint),
+	// "sim" (the simulator: an emulated Internet in memory,
 	// with ground truth; no privileges), "lab" (real probers in an
 	// emulated Internet of network namespaces, as root), or "none": the
 	// controller accepts and serves, and other controllers on the same
@@ -123,6 +125,44 @@ type BackendConfig struct {
 	// as `revtr demo` starts them): the backend starts none, only the
 	// sources' clients. Default false: it starts them.
 	LabExternalResponders bool `yaml:"lab_external_responders"`
+}
+
+// AgentsConfig is the agents' endpoint and what the controller does with
+// its agents (backend kind agents).
+type AgentsConfig struct {
+	// Listen is the agents' endpoint (HTTP/2 over TLS), which they dial
+	// (their scamper.host and scamper.port). Default 127.0.0.1:4381.
+	Listen string `yaml:"listen"`
+	// TLS is the endpoint's certificate; with none, a self-signed one
+	// is made at start and its PEM written to GeneratedCert for agents
+	// to trust (their local.rootca).
+	TLS struct {
+		Cert string `yaml:"cert"`
+		Key  string `yaml:"key"`
+	} `yaml:"tls"`
+	GeneratedCert string `yaml:"generated_cert"`
+	// Wait is how long a measurement for an address no agent serves
+	// waits for one to connect. Default 10s.
+	Wait time.Duration `yaml:"wait"`
+	// Timeout is the timeout of spoofed Record Route pings, from the
+	// probe's departure (the agents' own apply to the rest). Default 1s.
+	Timeout time.Duration `yaml:"timeout"`
+	// OnboardInterval is how often connected agents without a report are
+	// tested. Default 5s.
+	OnboardInterval time.Duration `yaml:"onboard_interval"`
+	// Retest is the age after which a report is tested again. Default 24h.
+	Retest time.Duration `yaml:"retest"`
+	// AtlasStaleness is the age at which an atlas is rebuilt (the
+	// reference's: a day). Default 24h.
+	AtlasStaleness time.Duration `yaml:"atlas_staleness"`
+	// AtlasParallel bounds the atlas measurements at once. Default 16.
+	AtlasParallel int `yaml:"atlas_parallel"`
+	// RIPEBaseURL is the RIPE Atlas API that atlas/run with a RIPE-Key
+	// uses. Default https://atlas.ripe.net/api/v2.
+	RIPEBaseURL string `yaml:"ripe_base_url"`
+	// RIPEProbes is how many RIPE Atlas probes, worldwide, trace toward
+	// the source. Default 50.
+	RIPEProbes int `yaml:"ripe_probes"`
 }
 
 // SimConfig is an emulated Internet to generate, or to read.
@@ -154,6 +194,9 @@ func Default() Config {
 		JobTimeout: 10 * time.Minute, RescueAfter: 15 * time.Minute, RetryBackoff: 10 * time.Second, PollInterval: 200 * time.Millisecond}
 	c.Archive.Interval = 10 * time.Minute
 	c.Backend = BackendConfig{Kind: "none", Sim: SimConfig{Seed: 1, Routers: 300}, LabName: "revtrctl"}
+	c.Agents = AgentsConfig{Listen: "127.0.0.1:4381", GeneratedCert: "agents-ca.pem", Wait: 10 * time.Second, Timeout: time.Second,
+		OnboardInterval: 5 * time.Second, Retest: 24 * time.Hour, AtlasStaleness: 24 * time.Hour, AtlasParallel: 16,
+		RIPEBaseURL: "https://atlas.ripe.net/api/v2", RIPEProbes: 50}
 	return c
 }
 
@@ -190,7 +233,12 @@ func (c Config) Validate() error {
 		{s.JobTimeout > 0 && s.RescueAfter > s.JobTimeout, "scheduler.rescue_after must exceed job_timeout (> 0)"},
 		{c.Archive.Interval > 0, "archive.interval must be > 0"},
 		{c.DrainTimeout > 0, "drain_timeout must be > 0"},
-		{c.Backend.Kind == "none" || c.Backend.Kind == "sim" || c.Backend.Kind == "lab", fmt.Sprintf("backend.kind %q: want none, sim or lab", c.Backend.Kind)},
+		{c.Backend.Kind == "none" || c.Backend.Kind == "sim" || c.Backend.Kind == "lab" || c.Backend.Kind == "agents",
+			fmt.Sprintf("backend.kind %q: want none, sim, lab or agents", c.Backend.Kind)},
+		{(c.Agents.TLS.Cert == "") == (c.Agents.TLS.Key == ""), "agents.tls needs both cert and key"},
+		{c.Agents.Listen != "" && c.Agents.Wait >= 0 && c.Agents.Timeout > 0 && c.Agents.OnboardInterval > 0 && c.Agents.Retest > 0 &&
+			c.Agents.AtlasStaleness > 0 && c.Agents.AtlasParallel > 0 && c.Agents.RIPEProbes > 0,
+			"agents: listen must be set, intervals, timeout, atlas_parallel and ripe_probes > 0"},
 		{c.Backend.Sim.Routers > 0, "backend.sim.routers must be > 0"},
 		{c.Log.Format == "text" || c.Log.Format == "json", fmt.Sprintf("log.format %q: want text or json", c.Log.Format)},
 	}

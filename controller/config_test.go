@@ -53,7 +53,7 @@ func TestConfig(t *testing.T) {
 	if _, err := controller.New(context.Background(), c, st, b, prometheus.NewRegistry(), slog.New(slog.DiscardHandler)); err != nil {
 		t.Errorf("slice 1, max_in_flight %d: %v", c.Scheduler.MaxInFlight, err)
 	}
-	for _, bad := range []string{"lisen: x\n", "scheduler: {slice: 0}\n", "backend: {kind: agents}\n", "api: {allow: [10.0.0.0/33]}\n",
+	for _, bad := range []string{"lisen: x\n", "scheduler: {slice: 0}\n", "backend: {kind: robots}\n", "agents: {timeout: 0s}\n", "api: {allow: [10.0.0.0/33]}\n",
 		"scheduler: {job_timeout: 1m, rescue_after: 30s}\n", "tls: {cert: a}\n", "log: {format: xml}\n", "scheduler: {start_interval: fast}\n", "[\n"} {
 		if _, err := controller.Load(writeConfig(t, bad)); err == nil {
 			t.Errorf("%q: no error", bad)

@@ -33,7 +33,8 @@ import (
 type Controller struct {
 	cfg     Config
 	store   *store.Store
-	backend Backend // nil: this controller measures nothing
+	backend Backend        // nil: this controller measures nothing
+	agents  *agentsBackend // the backend, when it is agents
 	log     *slog.Logger
 	metrics *metrics
 	gather  prometheus.Gatherer
@@ -61,6 +62,18 @@ func New(ctx context.Context, cfg Config, st *store.Store, b Backend, reg *prome
 	if c.metrics, err = newMetrics(reg); err != nil {
 		return nil, fmt.Errorf("controller: metrics: %w", err)
 	}
+	if cfg.PrefixToAS != "" {
+		if c.asmap, err = loadASMap(cfg.PrefixToAS); err != nil {
+			return nil, err
+		}
+	}
+	if cfg.Backend.Kind == "agents" && b == nil {
+		c.agents = newAgentsBackend(cfg, st, c.asmap, log)
+		if err := c.agents.rebuild(ctx); err != nil {
+			return nil, err
+		}
+		b, c.backend = c.agents, c.agents
+	}
 	allow := cfg.API.Allow
 	if b != nil {
 		allow = append(append([]netip.Prefix(nil), allow...), b.Allow()...)
@@ -68,11 +81,6 @@ func New(ctx context.Context, cfg Config, st *store.Store, b Backend, reg *prome
 			if err := st.AddSource(ctx, s); err != nil {
 				return nil, err
 			}
-		}
-	}
-	if cfg.PrefixToAS != "" {
-		if c.asmap, err = loadASMap(cfg.PrefixToAS); err != nil {
-			return nil, err
 		}
 	}
 	if c.bogons, err = ipasn.NewBogons(allow...); err != nil {
@@ -189,8 +197,16 @@ func (c *Controller) Run(ctx context.Context, ln net.Listener) error {
 	bg, stopBG := context.WithCancel(context.WithoutCancel(ctx))
 	var wg sync.WaitGroup
 	c.background(bg, &wg)
-	served := make(chan error, 1)
+	served := make(chan error, 2)
 	go func() { served <- c.serve(srv, ln) }()
+	var agentSrv *http.Server
+	if c.agents != nil {
+		var err error
+		if agentSrv, err = c.serveAgents(bg, served); err != nil {
+			stopBG()
+			return errors.Join(err, srv.Close())
+		}
+	}
 	c.ready.Store(true)
 	c.log.Info("listening", "addr", ln.Addr().String(), "backend", c.cfg.Backend.Kind, "db", string(c.store.Kind()))
 	var err error
@@ -203,8 +219,15 @@ func (c *Controller) Run(ctx context.Context, ln net.Listener) error {
 	drain, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.cfg.DrainTimeout)
 	defer cancel()
 	err = errors.Join(err, ignoreClosed(srv.Shutdown(drain)))
+
 	if c.backend != nil {
 		err = errors.Join(err, c.queue.stop(drain))
+	}
+	if agentSrv != nil {
+		// Once the jobs are done: the agents' sessions never go idle, so
+		// they are closed; the agents reconnect (to this controller's
+		// successor).
+		err = errors.Join(err, ignoreClosed(agentSrv.Close()))
 	}
 	stopBG()
 	wg.Wait()
@@ -241,6 +264,9 @@ func (c *Controller) background(ctx context.Context, wg *sync.WaitGroup) {
 	}
 	if c.backend != nil {
 		wg.Go(func() { c.every(ctx, sweepEvery(c.cfg.Scheduler), c.sweep) })
+	}
+	if c.agents != nil {
+		wg.Go(func() { c.every(ctx, c.cfg.Agents.OnboardInterval, c.agents.onboardAll) })
 	}
 	wg.Go(func() { c.every(ctx, 5*time.Second, c.sample) })
 }

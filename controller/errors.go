@@ -12,7 +12,7 @@ import (
 // client can branch on, and a message for people. Client faults are 4xx.
 type Error struct {
 	status  int
-	Code    string   `json:"code" doc:"Stable, machine-readable: unauthorized, source_not_authorized, source_not_allowed, quota_per_day, quota_parallel, bad_request, invalid_request, bad_address, bad_destination, empty_batch, batch_too_large, body_too_large, too_many, not_found, method_not_allowed, not_acceptable, unsupported_media_type, unavailable, internal."`
+	Code    string   `json:"code" doc:"Stable, machine-readable: unauthorized, source_not_authorized, source_not_allowed, source_not_onboarded, quota_per_day, quota_parallel, bad_request, invalid_request, bad_address, bad_destination, empty_batch, batch_too_large, body_too_large, too_many, not_found, method_not_allowed, not_acceptable, unsupported_media_type, unavailable, internal."`
 	Message string   `json:"message" doc:"What went wrong, for people (the quota errors carry the reference's messages)."`
 	Details []string `json:"details,omitempty" doc:"Where the request went wrong, when known."`
 }
@@ -22,6 +22,7 @@ const (
 	codeUnauthorized        = "unauthorized"
 	codeSourceNotAuthorized = "source_not_authorized"
 	codeSourceNotAllowed    = "source_not_allowed"
+	codeSourceNotOnboarded  = "source_not_onboarded"
 	codeQuotaPerDay         = "quota_per_day"
 	codeQuotaParallel       = "quota_parallel"
 	codeBadRequest          = "bad_request"

@@ -126,31 +126,61 @@ func (c *Controller) mayUse(ctx context.Context, u store.User, src netip.Addr) e
 	if !u.MaySource(src) {
 		return apiError(http.StatusForbidden, codeSourceNotAllowed, "your key may not measure toward source %v", src)
 	}
+	if c.agents != nil && !c.agents.usable(src) {
+		return apiError(http.StatusForbidden, codeSourceNotOnboarded,
+			"source %v has not passed onboarding (its agent connected and tested): see GET /api/v1/sources/%v/onboarding", src, src)
+	}
 	return nil
 }
 
-// atlas accepts a request to build or refresh a source's atlas. The
+// atlasRun accepts a request to build or refresh a source's atlas: with
+// agents, from their traceroutes toward the source (or RIPE Atlas's,
+// with a RIPE-Key) and the source's Record Route pings, in the
+// background (GET /api/v2/atlas/status/{source} shows its progress); the
 // simulator and lab backends measure every source's atlas when they
-// start, so there is nothing more to do until agents exist; the request
-// is checked as the reference checks it.
-func (c *Controller) atlas(ctx context.Context, in *atlasInput) (*emptyOutput, error) {
+// start.
+func (c *Controller) atlasRun(ctx context.Context, in *atlasInput) (*emptyOutput, error) {
+	src, err := c.atlasSource(ctx, in)
+	if err != nil || c.agents == nil {
+		return &emptyOutput{}, err
+	}
+	started, err := c.agents.startAtlas(ctx, src, in.RIPEKey)
+	if err != nil {
+		return nil, c.internal(err)
+	}
+	c.log.Info("atlas/run", "source", src, "started", started, "ripe", in.RIPEKey != "")
+	return &emptyOutput{}, nil
+}
+
+// atlasClean marks a source's atlas stale: it is rebuilt (with agents)
+// at the next refresh.
+func (c *Controller) atlasClean(ctx context.Context, in *atlasInput) (*emptyOutput, error) {
+	src, err := c.atlasSource(ctx, in)
+	if err != nil || c.agents == nil {
+		return &emptyOutput{}, err
+	}
+	if err := c.agents.cleanAtlas(ctx, src); err != nil {
+		return nil, c.internal(err)
+	}
+	return &emptyOutput{}, nil
+}
+
+// atlasSource checks an atlas request as the reference checks it and
+// returns its source.
+func (c *Controller) atlasSource(ctx context.Context, in *atlasInput) (netip.Addr, error) {
 	key, source := in.Key, in.Source
 	if in.Body != nil {
 		key, source = first(key, in.Body.Auth), first(source, in.Body.Source)
 	}
 	u, err := c.user(ctx, key)
 	if err != nil {
-		return nil, err
+		return netip.Addr{}, err
 	}
 	src, err := parseAddr(source)
 	if err != nil {
-		return nil, apiError(http.StatusBadRequest, codeBadAddress, "source %q: %v", source, err)
+		return src, apiError(http.StatusBadRequest, codeBadAddress, "source %q: %v", source, err)
 	}
-	if err := c.mayUse(ctx, u, src); err != nil {
-		return nil, err
-	}
-	c.log.Info("atlas request accepted: the backend's atlas is measured when it starts", "source", src, "user", u.ID)
-	return &emptyOutput{}, nil
+	return src, c.mayUse(ctx, u, src)
 }
 
 func first(a, b string) string {

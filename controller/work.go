@@ -3,6 +3,7 @@ package controller
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"runtime/debug"
 	"sync"
@@ -36,6 +37,7 @@ func (c *Controller) work(ctx context.Context, ids []int64, attempt, maxAttempts
 	next.Store(first - 1)
 	mids := func() uint64 { return uint64(next.Add(1)) }
 	out := make([]*store.Finished, len(vs))
+	var retry atomic.Value // why some are left to measure again (an error)
 	var wg sync.WaitGroup
 	for i, v := range vs {
 		if err := c.admit(ctx); err != nil {
@@ -43,7 +45,10 @@ func (c *Controller) work(ctx context.Context, ids []int64, attempt, maxAttempts
 		}
 		wg.Go(func() {
 			defer c.release()
-			out[i] = c.measure(ctx, v, mids)
+			var err error
+			if out[i], err = c.measure(ctx, v, mids); err != nil {
+				retry.Store(err)
+			}
 		})
 	}
 	wg.Wait()
@@ -62,10 +67,13 @@ func (c *Controller) work(ctx context.Context, ids []int64, attempt, maxAttempts
 		_, err := c.store.Finish(wctx, c.cfg.Name, done, complete)
 		return err
 	}
+	why := context.Cause(ctx)
+	if why == nil {
+		why, _ = retry.Load().(error)
+	}
 	if attempt >= maxAttempts {
 		for _, id := range left {
-			done = append(done, store.Finished{ID: id, Stop: "FAILED",
-				FailReason: abandoned(attempt, context.Cause(ctx).Error())})
+			done = append(done, store.Finished{ID: id, Stop: "FAILED", FailReason: abandoned(attempt, why.Error())})
 		}
 		_, err := c.store.Finish(wctx, c.cfg.Name, done, complete)
 		return err
@@ -73,7 +81,7 @@ func (c *Controller) work(ctx context.Context, ids []int64, attempt, maxAttempts
 	if _, err := c.store.Finish(wctx, c.cfg.Name, done, nil); err != nil {
 		return err
 	}
-	return fmt.Errorf("controller: %d of %d reverse traceroutes not measured: %w", len(left), len(vs), context.Cause(ctx))
+	return fmt.Errorf("controller: %d of %d reverse traceroutes not measured: %w", len(left), len(vs), why)
 }
 
 // admit waits for room in flight and for the start rate.
@@ -97,8 +105,9 @@ func (c *Controller) release() {
 }
 
 // measure runs one reverse traceroute through the backend and returns its
-// outcome, or nil if the job's context ended before it did.
-func (c *Controller) measure(ctx context.Context, v store.Revtr, mids func() uint64) *store.Finished {
+// outcome, or nil if the job's context ended before it did, or (with the
+// reason) if the backend asks for it to be measured again.
+func (c *Controller) measure(ctx context.Context, v store.Revtr, mids func() uint64) (*store.Finished, error) {
 	var opts RevtrRequest
 	if err := json.Unmarshal([]byte(v.Options), &opts); err != nil {
 		c.log.Error("stored options unreadable; measuring with none", "revtr", v.ID, "err", err)
@@ -107,9 +116,12 @@ func (c *Controller) measure(ctx context.Context, v store.Revtr, mids func() uin
 	if opts.SymmetryOptions != nil && opts.SymmetryOptions.IsAllowInterdomainSymmetry {
 		req.Symmetry = revtr.SymmetryAllowInter
 	}
-	res := c.run(ctx, req, opts.TwoHost)
+	res, err := c.run(ctx, req, opts.TwoHost)
+	if err != nil {
+		return nil, err
+	}
 	if res.Stop == revtr.Canceled && ctx.Err() != nil {
-		return nil
+		return nil, nil
 	}
 	if c.asmap != nil {
 		annotate(res.Hops, c.asmap)
@@ -117,16 +129,17 @@ func (c *Controller) measure(ctx context.Context, v store.Revtr, mids func() uin
 	rec, err := json.Marshal(res.Record())
 	if err != nil { // cannot happen: every field marshals
 		c.log.Error("result unwritable", "revtr", v.ID, "err", err)
-		return nil
+		return nil, nil
 	}
 	stats, _ := json.Marshal(statsOf(res.Cost)) // plain integers always marshal
 	c.metrics.done(&res)
 	return &store.Finished{ID: v.ID, Stop: res.Stop.String(), FailReason: res.Fail.String(), Record: rec, Stats: stats,
-		Forward: c.forward(ctx, v.Src, v.Dst, opts)}
+		Forward: c.forward(ctx, v.Src, v.Dst, opts)}, nil
 }
 
-// run asks the backend, turning a panic into a failed result.
-func (c *Controller) run(ctx context.Context, req revtr.Request, twoHost bool) (res revtr.Result) {
+// run asks the backend, turning a panic into a failed result; an error
+// wrapping errRetry asks for the reverse traceroute to be measured again.
+func (c *Controller) run(ctx context.Context, req revtr.Request, twoHost bool) (res revtr.Result, retry error) {
 	defer func() {
 		if p := recover(); p != nil {
 			c.log.Error("engine panicked", "revtr", req.ID, "panic", p, "trace", string(debug.Stack()))
@@ -135,10 +148,14 @@ func (c *Controller) run(ctx context.Context, req revtr.Request, twoHost bool) (
 		}
 	}()
 	res, err := c.backend.Run(ctx, req, twoHost)
-	if err != nil { // bad input the API let through: the result says why
+	switch {
+	case errors.Is(err, errRetry):
+		c.log.Warn("reverse traceroute to be measured again", "revtr", req.ID, "err", err)
+		return res, err
+	case err != nil: // bad input the API let through: the result says why
 		c.log.Warn("reverse traceroute refused by the engine", "revtr", req.ID, "err", err)
 	}
-	return res
+	return res, nil
 }
 
 // annotate gives every hop the prefix and AS of m (none if m has none).

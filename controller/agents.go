@@ -1,0 +1,202 @@
+package controller
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/netip"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/revtr/revtr/atlas"
+	"github.com/revtr/revtr/controller/fleet"
+	"github.com/revtr/revtr/revtr"
+	"github.com/revtr/revtr/revtr/vpsel"
+	"github.com/revtr/revtr/store"
+)
+
+// Onboarding roles, as stored.
+const (
+	roleSource       = "source"
+	roleVantagePoint = "vantage_point"
+)
+
+// errRetry marks a reverse traceroute to measure again later: an agent
+// it needed was lost while it ran.
+var errRetry = errors.New("measure again later")
+
+// agentsBackend measures through the agents connected to the fleet: the
+// engine's sources are the onboarded authorized sources, its vantage
+// points those that passed the spoofing test, its atlas the sources'
+// atlases, built by atlas/run from the agents' own measurements. The
+// engine is rebuilt when any of these changes.
+type agentsBackend struct {
+	cfg   AgentsConfig
+	allow []netip.Prefix
+	fleet *fleet.Fleet
+	store *store.Store
+	asmap revtr.ASMap // nil: no prefix-to-AS file
+	log   *slog.Logger
+	ids   atomic.Uint64 // atlas measurement IDs
+
+	mu       sync.RWMutex
+	engine   *revtr.Engine
+	sources  []netip.Addr // onboarded, authorized
+	spoofers []netip.Addr
+
+	onboarding sync.Map // addresses being tested
+	building   sync.Map // sources whose atlas is being built
+}
+
+func newAgentsBackend(cfg Config, st *store.Store, asmap revtr.ASMap, log *slog.Logger) *agentsBackend {
+	b := &agentsBackend{cfg: cfg.Agents, allow: cfg.API.Allow, store: st, asmap: asmap, log: log.With("component", "agents")}
+	b.ids.Store(1<<40 + uint64(time.Now().Unix())<<12)
+	b.fleet = fleet.New(fleet.Config{Authenticate: b.authenticate, Wait: cfg.Agents.Wait, Timeout: cfg.Agents.Timeout,
+		Log: b.log, Connected: func(fleet.Agent) {}})
+	return b
+}
+
+// authenticate checks an agent's credential against the store.
+func (b *agentsBackend) authenticate(ctx context.Context, credential string) (fleet.Identity, error) {
+	a, err := b.store.AgentByCredential(ctx, credential)
+	switch {
+	case errors.Is(err, store.ErrUnknownCredential), errors.Is(err, store.ErrRevokedCredential):
+		return fleet.Identity{}, fmt.Errorf("%w: %w", fleet.ErrUnauthenticated, err)
+	case err != nil:
+		return fleet.Identity{}, err
+	}
+	return fleet.Identity{Name: a.Name, Addrs: a.Addrs}, nil
+}
+
+// Run measures req with the current engine. A failure because an agent
+// was lost is errRetry: the job measures it again.
+func (b *agentsBackend) Run(ctx context.Context, req revtr.Request, twoHost bool) (revtr.Result, error) {
+	b.mu.RLock()
+	e := b.engine
+	b.mu.RUnlock()
+	if e == nil {
+		return revtr.Result{ID: req.ID, Src: req.Src, Dst: req.Dst, Label: req.Label, Date: time.Now(), Stop: revtr.Failed,
+			Fail: revtr.FailSourceNotConfigured}, errors.New("controller: no source has passed onboarding yet")
+	}
+	res, err := e.Run(ctx, req)
+	if err == nil && res.Stop == revtr.Failed && res.Fail == revtr.FailProber && strings.Contains(res.Detail, fleet.ErrAgentLost.Error()) {
+		return res, fmt.Errorf("%w: %s", errRetry, res.Detail)
+	}
+	return res, err
+}
+
+// Sources are none: an operator authorizes agents' sources.
+func (b *agentsBackend) Sources() []store.Source { return nil }
+
+// Allow is the configured allow-list.
+func (b *agentsBackend) Allow() []netip.Prefix { return nil }
+
+// usable reports whether src has passed onboarding.
+func (b *agentsBackend) usable(src netip.Addr) bool {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	return slices.Contains(b.sources, src)
+}
+
+// prefixOf is the key vantage-point selection learns by: the announced
+// prefix, else the /24 (/48), as the evaluation's.
+func (b *agentsBackend) prefixOf(a netip.Addr) netip.Prefix {
+	if b.asmap != nil {
+		if p, _, ok := b.asmap.Lookup(a); ok {
+			return p
+		}
+	}
+	bits := 24
+	if a.Is6() {
+		bits = 48
+	}
+	p, _ := a.Prefix(bits)
+	return p
+}
+
+// rebuild makes the engine of what the store says: passed onboarding
+// of authorized sources and of vantage points, and the atlases.
+func (b *agentsBackend) rebuild(ctx context.Context) error {
+	obs, err := b.store.Onboardings(ctx)
+	if err != nil {
+		return err
+	}
+	auth, err := b.store.Sources(ctx)
+	if err != nil {
+		return err
+	}
+	authorized := map[netip.Addr]bool{}
+	var all []netip.Addr
+	for _, s := range auth {
+		authorized[s.Addr] = true
+		all = append(all, s.Addr)
+	}
+	b.fleet.SetAuthorized(all)
+	var sources, spoofers []netip.Addr
+	vpAS := map[netip.Addr]uint32{}
+	for _, o := range obs {
+		switch {
+		case o.Role == roleSource && o.Passed && authorized[o.Addr]:
+			sources = append(sources, o.Addr)
+		case o.Role == roleVantagePoint && o.Passed:
+			spoofers = append(spoofers, o.Addr)
+		}
+		if o.Role == roleVantagePoint && !o.Passed {
+			var r Report
+			if json.Unmarshal(o.Report, &r) == nil && r.Quarantine != "" {
+				b.fleet.Quarantine(o.Addr, r.Quarantine)
+			}
+		}
+		if o.Role == roleVantagePoint && b.asmap != nil {
+			if _, as, ok := b.asmap.Lookup(o.Addr); ok {
+				vpAS[o.Addr] = as
+			}
+		}
+	}
+	idx, paths, err := b.atlasIndex(ctx)
+	if err != nil {
+		return err
+	}
+	sel := vpsel.NewLearned(spoofers, b.prefixOf, vpAS)
+	sel.LearnPaths(paths)
+	cfg := revtr.Config{Prober: b.fleet, Atlas: idx, Aliases: idx, Selector: sel, Allow: b.allow,
+		Sources: sources, VantagePoints: spoofers, Policy: revtr.DefaultPolicy()}
+	if b.asmap != nil {
+		cfg.ASMap = b.asmap
+	}
+	e, err := revtr.New(cfg)
+	if err != nil {
+		return fmt.Errorf("controller: agents engine: %w", err)
+	}
+	b.mu.Lock()
+	b.engine, b.sources, b.spoofers = e, sources, spoofers
+	b.mu.Unlock()
+	return nil
+}
+
+// atlasIndex loads every source's atlas.
+func (b *agentsBackend) atlasIndex(ctx context.Context) (*atlas.Index, []*atlas.Path, error) {
+	as, err := b.store.Atlases(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	idx := atlas.NewIndex()
+	var all []*atlas.Path
+	for _, a := range as {
+		if a.Paths == nil {
+			continue
+		}
+		var paths []*atlas.Path
+		if err := json.Unmarshal(a.Paths, &paths); err != nil {
+			return nil, nil, fmt.Errorf("controller: atlas of %v: %w", a.Src, err)
+		}
+		idx.Set(a.Src, paths)
+		all = append(all, paths...)
+	}
+	return idx, all, nil
+}
