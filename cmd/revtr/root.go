@@ -24,7 +24,7 @@ It also builds an emulated Internet in network namespaces (lab) or in memory
 		SilenceErrors: true,
 	}
 	root.AddCommand(newLabCmd(), newSimCmd(), newHostPingCmd(), newHostTracerouteCmd(), newResponderCmd(), newDemoCmd())
-	root.AddCommand(newControllerCmd(), newKeysCmd(), newSourcesCmd())
+	root.AddCommand(newControllerCmd(), newKeysCmd(), newSourcesCmd(), newAgentCmd(), newAgentsCmd())
 	root.AddCommand(newAugsburgCmd())
 	return root
 }

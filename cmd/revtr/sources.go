@@ -16,7 +16,7 @@ func newSourcesCmd() *cobra.Command {
 		Use:   "sources",
 		Short: "Authorize sources: the addresses reverse paths may be measured toward",
 	}
-	cmd.AddCommand(newSourcesAddCmd(), newSourcesListCmd(), newSourcesRemoveCmd())
+	cmd.AddCommand(newSourcesAddCmd(), newSourcesListCmd(), newSourcesRemoveCmd(), newSourcesShowCmd())
 	return cmd
 }
 
