@@ -129,7 +129,7 @@ func (a *Agent) Run(ctx context.Context) error {
 	wait := a.cfg.Agent.ReconnectMin
 	for {
 		start := time.Now()
-		err := a.session(ctx)
+		err := a.Session(ctx)
 		if ctx.Err() != nil {
 			return nil
 		}

@@ -24,9 +24,11 @@ type session struct {
 	inFlight map[uint64]context.CancelFunc
 }
 
-// session connects, says hello, and serves the controller's requests
-// until the stream ends; the requests still running then are canceled.
-func (a *Agent) session(ctx context.Context) error {
+// Session connects once, says hello, and serves the controller's requests
+// until the session ends (its error says why; ctx's end ends it too);
+// the requests still running then are canceled. Run calls it again and
+// again.
+func (a *Agent) Session(ctx context.Context) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	s := &session{a: a, stream: a.client.Session(ctx), inFlight: map[uint64]context.CancelFunc{}}
