@@ -22,6 +22,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/netip"
 	"slices"
@@ -118,15 +119,27 @@ func (f *Fleet) Handler() (path string, h http.Handler) {
 }
 
 // SetAuthorized replaces the authorized sources: the only addresses
-// vantage points are asked to spoof.
+// vantage points are asked to spoof. When they change, the sessions of
+// the vantage points that spoof end, so that they reconnect and are
+// welcomed with the new list (their prober opened to spoof those alone).
 func (f *Fleet) SetAuthorized(srcs []netip.Addr) {
 	m := make(map[netip.Addr]bool, len(srcs))
 	for _, s := range srcs {
 		m[s] = true
 	}
 	f.mu.Lock()
-	defer f.mu.Unlock()
+	changed := !maps.Equal(m, f.authorized)
 	f.authorized = m
+	var spoofers []*conn
+	for _, c := range f.byAddr {
+		if changed && c.can(capSend) && !slices.Contains(spoofers, c) {
+			spoofers = append(spoofers, c)
+		}
+	}
+	f.mu.Unlock()
+	for _, c := range spoofers {
+		c.end(errors.New("the authorized sources changed: reconnect for the new list"))
+	}
 }
 
 // Authorized reports whether src is an authorized source.

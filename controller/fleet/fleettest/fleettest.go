@@ -43,6 +43,14 @@ type Endpoint struct {
 // test ends.
 func Serve(t testing.TB, f *fleet.Fleet) Endpoint {
 	t.Helper()
+	path, h := f.Handler()
+	return ServeHandler(t, path, h)
+}
+
+// ServeHandler serves an agent endpoint handler (a fleet's, or a test's
+// own controller) as Serve does.
+func ServeHandler(t testing.TB, path string, h http.Handler) Endpoint {
+	t.Helper()
 	cert, pem, err := selfsigned.New("127.0.0.1")
 	if err != nil {
 		t.Fatal(err)
@@ -52,7 +60,7 @@ func Serve(t testing.TB, f *fleet.Fleet) Endpoint {
 		t.Fatal(err)
 	}
 	mux := http.NewServeMux()
-	mux.Handle(f.Handler())
+	mux.Handle(path, h)
 	srv := httptest.NewUnstartedServer(mux)
 	srv.EnableHTTP2 = true
 	srv.TLS = &tls.Config{Certificates: []tls.Certificate{cert}}
