@@ -23,8 +23,10 @@ const (
 // atlasTimeout bounds one atlas build.
 const atlasTimeout = 30 * time.Minute
 
-// refreshAtlases builds the atlas of every onboarded source that has
-// none, whose atlas is older than the staleness, or was marked stale.
+// refreshAtlases rebuilds the atlas of every onboarded source whose
+// atlas is older than the staleness or was marked stale (atlas/clean).
+// A source's first atlas is built when atlas/run asks, as the
+// reference's bootstrap is.
 func (b *agentsBackend) refreshAtlases(ctx context.Context) {
 	b.mu.RLock()
 	srcs := b.sources
@@ -33,6 +35,7 @@ func (b *agentsBackend) refreshAtlases(ctx context.Context) {
 		a, err := b.store.AtlasOf(ctx, s)
 		switch {
 		case errors.Is(err, store.ErrNotFound):
+			continue
 		case err != nil:
 			b.log.Warn("atlas unreadable", "source", s, "err", err)
 			continue
