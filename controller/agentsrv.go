@@ -36,7 +36,8 @@ func (c *Controller) serveAgents(ctx context.Context, errs chan<- error) (*http.
 }
 
 // agentsTLS is the endpoint's certificate: the configured one, or a
-// self-signed one whose PEM is written for the agents to trust.
+// self-signed one whose PEM is written for the agents to trust, kept
+// across restarts (its key beside it) so that they go on trusting it.
 func (c *Controller) agentsTLS() (*tls.Config, error) {
 	t := c.cfg.Agents.TLS
 	if t.Cert != "" {
@@ -57,13 +58,18 @@ func (c *Controller) agentsTLS() (*tls.Config, error) {
 	if name, err := os.Hostname(); err == nil {
 		hosts = append(hosts, name)
 	}
-	cert, pem, err := selfsigned.New(hosts...)
-	if err != nil {
-		return nil, err
+	keyPath := c.cfg.Agents.GeneratedKey
+	if keyPath == "" {
+		keyPath = c.cfg.Agents.GeneratedCert + ".key"
 	}
-	if err := os.WriteFile(c.cfg.Agents.GeneratedCert, pem, 0o644); err != nil {
+	cert, made, err := selfsigned.Kept(c.cfg.Agents.GeneratedCert, keyPath, hosts...)
+	if err != nil {
 		return nil, fmt.Errorf("controller: agents.generated_cert: %w", err)
 	}
-	c.log.Info("agents' certificate made: agents trust it as their local.rootca", "file", c.cfg.Agents.GeneratedCert, "hosts", hosts)
+	if made {
+		c.log.Info("agents' certificate made: agents trust it as their local.rootca", "file", c.cfg.Agents.GeneratedCert, "key", keyPath, "hosts", hosts)
+	} else {
+		c.log.Info("agents' certificate kept from the last start", "file", c.cfg.Agents.GeneratedCert)
+	}
 	return &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}, nil
 }

@@ -134,13 +134,16 @@ type AgentsConfig struct {
 	// (their scamper.host and scamper.port). Default 127.0.0.1:4381.
 	Listen string `yaml:"listen"`
 	// TLS is the endpoint's certificate; with none, a self-signed one
-	// is made at start and its PEM written to GeneratedCert for agents
-	// to trust (their local.rootca).
+	// is made at the first start and its PEM written to GeneratedCert
+	// for agents to trust (their local.rootca), its key to GeneratedKey
+	// (default: GeneratedCert with ".key" appended); later starts keep
+	// it while it is valid for another week and for the same hosts.
 	TLS struct {
 		Cert string `yaml:"cert"`
 		Key  string `yaml:"key"`
 	} `yaml:"tls"`
 	GeneratedCert string `yaml:"generated_cert"`
+	GeneratedKey  string `yaml:"generated_key"`
 	// Wait is how long a measurement for an address no agent serves
 	// waits for one to connect. Default 10s.
 	Wait time.Duration `yaml:"wait"`

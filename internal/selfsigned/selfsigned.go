@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"math/big"
 	"net"
+	"os"
 	"time"
 )
 
@@ -44,4 +45,44 @@ func New(hosts ...string) (tls.Certificate, []byte, error) {
 		return tls.Certificate{}, nil, fmt.Errorf("selfsigned: %w", err)
 	}
 	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), nil
+}
+
+// Kept is a certificate for hosts that outlives restarts: the one whose
+// PEM is at certPath and its key's at keyPath when both are there, valid
+// for another week and for every host; otherwise a new one (New), both
+// files then written (the key readable by its owner alone). made says
+// which.
+func Kept(certPath, keyPath string, hosts ...string) (cert tls.Certificate, made bool, err error) {
+	if c, err := tls.LoadX509KeyPair(certPath, keyPath); err == nil && covers(c, hosts) {
+		return c, false, nil
+	}
+	cert, certPEM, err := New(hosts...)
+	if err != nil {
+		return tls.Certificate{}, false, err
+	}
+	der, err := x509.MarshalPKCS8PrivateKey(cert.PrivateKey)
+	if err != nil {
+		return tls.Certificate{}, false, fmt.Errorf("selfsigned: %w", err)
+	}
+	if err := os.WriteFile(keyPath, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), 0o600); err != nil {
+		return tls.Certificate{}, false, fmt.Errorf("selfsigned: %w", err)
+	}
+	if err := os.WriteFile(certPath, certPEM, 0o644); err != nil {
+		return tls.Certificate{}, false, fmt.Errorf("selfsigned: %w", err)
+	}
+	return cert, true, nil
+}
+
+// covers reports whether c is valid for another week and for every host.
+func covers(c tls.Certificate, hosts []string) bool {
+	leaf, err := x509.ParseCertificate(c.Certificate[0])
+	if err != nil || time.Until(leaf.NotAfter) < 7*24*time.Hour {
+		return false
+	}
+	for _, h := range hosts {
+		if leaf.VerifyHostname(h) != nil {
+			return false
+		}
+	}
+	return true
 }
