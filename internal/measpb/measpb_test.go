@@ -30,7 +30,7 @@ func roundTrip[T any, M any](t *testing.T, name string, v T, enc func(T) M, dec 
 // mirrors, zero fields and empty addresses included.
 func TestRoundTrip(t *testing.T) {
 	flow := meas.Flow{Proto: meas.UDP, ID: 53, SrcPort: 33456}
-	hops := []meas.Hop{{TTL: 1, Addr: a, RTT: time.Millisecond, Reply: meas.TimeExceeded}, {TTL: 2}, {TTL: 3, Addr: b, Reply: meas.DestUnreach}}
+	hops := []meas.Hop{{TTL: 1, Addr: a, RTT: time.Millisecond, Reply: meas.TimeExceeded}, {TTL: 2}, {TTL: 3, Addr: b, Reply: meas.DestUnreach, Code: 3}}
 	roundTrip(t, "ping request", meas.PingRequest{Src: a, Dst: b, Count: 3, Timeout: time.Second}, measpb.PingRequest, measpb.FromPingRequest)
 	roundTrip(t, "zero ping request", meas.PingRequest{Dst: c}, measpb.PingRequest, measpb.FromPingRequest)
 	roundTrip(t, "ping", meas.Ping{Src: a, Dst: b, Sent: 2, RTTs: []time.Duration{5, 7}}, measpb.Ping, measpb.FromPing)
@@ -55,12 +55,13 @@ func TestRoundTrip(t *testing.T) {
 // TestMalformed holds decoding to refuse what no meas value is.
 func TestMalformed(t *testing.T) {
 	for name, err := range map[string]error{
-		"address":  second(measpb.FromPingRequest(&agentv1.PingRequest{Dst: "10.0.0.300"})),
-		"protocol": second(measpb.FromTraceRequest(&agentv1.TraceRequest{Dst: "10.0.0.1", Flow: &agentv1.Flow{Proto: 7}})),
-		"port":     second(measpb.FromTraceRequest(&agentv1.TraceRequest{Dst: "10.0.0.1", Flow: &agentv1.Flow{Id: 70000}})),
-		"echo id":  second(measpb.FromRRProbe(&agentv1.RRProbe{Src: "10.0.0.1", Id: 1 << 16})),
-		"reply":    second(measpb.FromTrace(&agentv1.Trace{Hops: []*agentv1.Hop{{Reply: 9}}})),
-		"stop":     second(measpb.FromTrace(&agentv1.Trace{StopReason: 9})),
+		"address":   second(measpb.FromPingRequest(&agentv1.PingRequest{Dst: "10.0.0.300"})),
+		"protocol":  second(measpb.FromTraceRequest(&agentv1.TraceRequest{Dst: "10.0.0.1", Flow: &agentv1.Flow{Proto: 7}})),
+		"port":      second(measpb.FromTraceRequest(&agentv1.TraceRequest{Dst: "10.0.0.1", Flow: &agentv1.Flow{Id: 70000}})),
+		"echo id":   second(measpb.FromRRProbe(&agentv1.RRProbe{Src: "10.0.0.1", Id: 1 << 16})),
+		"reply":     second(measpb.FromTrace(&agentv1.Trace{Hops: []*agentv1.Hop{{Reply: 9}}})),
+		"icmp code": second(measpb.FromTrace(&agentv1.Trace{Hops: []*agentv1.Hop{{Code: 256}}})),
+		"stop":      second(measpb.FromTrace(&agentv1.Trace{StopReason: 9})),
 	} {
 		if !errors.Is(err, measpb.ErrMalformed) {
 			t.Errorf("%s: %v, want ErrMalformed", name, err)

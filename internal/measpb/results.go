@@ -41,7 +41,7 @@ func FromRRPing(m *agentv1.RRPing) (meas.RRPing, error) {
 func hopsPB(hs []meas.Hop) []*agentv1.Hop {
 	out := make([]*agentv1.Hop, len(hs))
 	for i, h := range hs {
-		out[i] = &agentv1.Hop{Ttl: int32(h.TTL), Addr: addrString(h.Addr), RttNs: ns(h.RTT), Reply: agentv1.Reply(h.Reply)}
+		out[i] = &agentv1.Hop{Ttl: int32(h.TTL), Addr: addrString(h.Addr), RttNs: ns(h.RTT), Reply: agentv1.Reply(h.Reply), Code: uint32(h.Code)}
 	}
 	return out
 }
@@ -55,7 +55,10 @@ func (d *decoder) hops(ms []*agentv1.Hop) []meas.Hop {
 		if m.GetReply() < 0 || m.GetReply() > agentv1.Reply_REPLY_TCP_SYNACK {
 			d.fail("reply %d", m.GetReply())
 		}
-		out[i] = meas.Hop{TTL: int(m.GetTtl()), Addr: d.addr(m.GetAddr()), RTT: dur(m.GetRttNs()), Reply: meas.Reply(m.GetReply())}
+		if m.GetCode() > 255 {
+			d.fail("ICMP code %d", m.GetCode())
+		}
+		out[i] = meas.Hop{TTL: int(m.GetTtl()), Addr: d.addr(m.GetAddr()), RTT: dur(m.GetRttNs()), Reply: meas.Reply(m.GetReply()), Code: uint8(m.GetCode())}
 	}
 	return out
 }

@@ -1983,11 +1983,13 @@ func (x *TraceRequest) GetTimeoutNs() int64 {
 
 // Hop is meas.Hop.
 type Hop struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Ttl           int32                  `protobuf:"varint,1,opt,name=ttl,proto3" json:"ttl,omitempty"`
-	Addr          string                 `protobuf:"bytes,2,opt,name=addr,proto3" json:"addr,omitempty"`
-	RttNs         int64                  `protobuf:"varint,3,opt,name=rtt_ns,json=rttNs,proto3" json:"rtt_ns,omitempty"`
-	Reply         Reply                  `protobuf:"varint,4,opt,name=reply,proto3,enum=revtr.agent.v1.Reply" json:"reply,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Ttl   int32                  `protobuf:"varint,1,opt,name=ttl,proto3" json:"ttl,omitempty"`
+	Addr  string                 `protobuf:"bytes,2,opt,name=addr,proto3" json:"addr,omitempty"`
+	RttNs int64                  `protobuf:"varint,3,opt,name=rtt_ns,json=rttNs,proto3" json:"rtt_ns,omitempty"`
+	Reply Reply                  `protobuf:"varint,4,opt,name=reply,proto3,enum=revtr.agent.v1.Reply" json:"reply,omitempty"`
+	// code is the reply's ICMP (ICMPv6) code (meas.Hop.Code), 0 to 255.
+	Code          uint32 `protobuf:"varint,5,opt,name=code,proto3" json:"code,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2048,6 +2050,13 @@ func (x *Hop) GetReply() Reply {
 		return x.Reply
 	}
 	return Reply_REPLY_NONE
+}
+
+func (x *Hop) GetCode() uint32 {
+	if x != nil {
+		return x.Code
+	}
+	return 0
 }
 
 // Trace is meas.Trace.
@@ -2774,12 +2783,13 @@ const file_agent_v1_agent_proto_rawDesc = "" +
 	"\battempts\x18\a \x01(\x05R\battempts\x12\x16\n" +
 	"\x06window\x18\b \x01(\x05R\x06window\x12\x1d\n" +
 	"\n" +
-	"timeout_ns\x18\t \x01(\x03R\ttimeoutNs\"o\n" +
+	"timeout_ns\x18\t \x01(\x03R\ttimeoutNs\"\x83\x01\n" +
 	"\x03Hop\x12\x10\n" +
 	"\x03ttl\x18\x01 \x01(\x05R\x03ttl\x12\x12\n" +
 	"\x04addr\x18\x02 \x01(\tR\x04addr\x12\x15\n" +
 	"\x06rtt_ns\x18\x03 \x01(\x03R\x05rttNs\x12+\n" +
-	"\x05reply\x18\x04 \x01(\x0e2\x15.revtr.agent.v1.ReplyR\x05reply\"\xd3\x01\n" +
+	"\x05reply\x18\x04 \x01(\x0e2\x15.revtr.agent.v1.ReplyR\x05reply\x12\x12\n" +
+	"\x04code\x18\x05 \x01(\rR\x04code\"\xd3\x01\n" +
 	"\x05Trace\x12\x10\n" +
 	"\x03src\x18\x01 \x01(\tR\x03src\x12\x10\n" +
 	"\x03dst\x18\x02 \x01(\tR\x03dst\x12(\n" +
