@@ -21,6 +21,9 @@ type Prober struct {
 	Probe func(meas.RRProbe) meas.RRProbe
 	// Capture, if set, replaces the reply an expectation captures.
 	Capture func(meas.RRExpectRequest) meas.RRPing
+	// Hang, if set, makes pings wait until their context ends (a
+	// measurement still running when the session ends).
+	Hang bool
 
 	mu   sync.Mutex
 	sent []meas.RRProbe
@@ -44,8 +47,12 @@ func (p *Prober) Addrs() []netip.Addr { return p.Own }
 // Close does nothing.
 func (p *Prober) Close() error { return nil }
 
-// Ping answers every echo request.
-func (p *Prober) Ping(_ context.Context, r meas.PingRequest) (meas.Ping, error) {
+// Ping answers every echo request (or, with Hang, none).
+func (p *Prober) Ping(ctx context.Context, r meas.PingRequest) (meas.Ping, error) {
+	if p.Hang {
+		<-ctx.Done()
+		return meas.Ping{}, ctx.Err()
+	}
 	r, err := r.Normalize()
 	out := meas.Ping{Src: r.Src, Dst: r.Dst, Sent: r.Count}
 	for range r.Count {

@@ -24,7 +24,8 @@ type conn struct {
 	window chan struct{} // one token per outstanding request
 	since  time.Time
 
-	sendMu sync.Mutex
+	sendMu     sync.Mutex
+	sendClosed bool // the session's handler returned: the stream is gone (under sendMu)
 
 	mu       sync.Mutex
 	pending  map[uint64]*call
@@ -117,10 +118,23 @@ func (c *conn) end(err error) {
 	close(c.ended)
 }
 
+// send sends m on the session's stream, unless the session's handler
+// returned (the stream may not be written then).
 func (c *conn) send(m *agentv1.ControllerMessage) error {
 	c.sendMu.Lock()
 	defer c.sendMu.Unlock()
+	if c.sendClosed {
+		return fmt.Errorf("%w: agent %s (%v): session over", ErrAgentLost, c.ident.Name, c.addrs[0])
+	}
 	return c.st.Send(m)
+}
+
+// closeSend stops send for good; the session's handler calls it before
+// it returns.
+func (c *conn) closeSend() {
+	c.sendMu.Lock()
+	defer c.sendMu.Unlock()
+	c.sendClosed = true
 }
 
 // info describes the agent.

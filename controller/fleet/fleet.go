@@ -285,6 +285,7 @@ func (f *Fleet) Session(ctx context.Context, st *connect.BidiStream[agentv1.Agen
 		f.cfg.Log.Warn("agent refused", "agent", id.Name, "err", err)
 		return connect.NewError(connect.CodePermissionDenied, err)
 	}
+	defer c.closeSend()
 	if err := c.send(&agentv1.ControllerMessage{Msg: &agentv1.ControllerMessage_Welcome{Welcome: &agentv1.Welcome{Agent: id.Name,
 		SpoofSources: f.authorizedList(), StatusIntervalNs: int64(f.cfg.StatusInterval)}}}); err != nil {
 		return err

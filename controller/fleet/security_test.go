@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/netip"
+	"runtime"
 	"testing"
 	"time"
 
@@ -141,5 +142,37 @@ func TestAddressClaim(t *testing.T) {
 	}
 	if _, ok := ff.f.Agent(src); ok {
 		t.Error("the impostor is listed")
+	}
+}
+
+// TestAgentLostMidMeasurement: an agent whose session ends while it
+// measures fails its measurements with ErrAgentLost, and the controller
+// sends nothing on the finished session (which would panic).
+func TestAgentLostMidMeasurement(t *testing.T) {
+	ff := newFakeFleet(t, nil)
+	for range 20 {
+		cfg := ff.ep.AgentConfig(t, fleettest.Credential, 1000)
+		a, err := agent.New(cfg, (&agenttest.Prober{Own: []netip.Addr{src}, Hang: true}).Opener(), quietLog())
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		ended := make(chan struct{})
+		go func() { defer close(ended); _ = a.Session(ctx) }()
+		<-ff.connected
+		res := make(chan error, 8)
+		for range cap(res) {
+			go func() { _, err := ff.f.Ping(context.Background(), meas.PingRequest{Src: src, Dst: dst}); res <- err }()
+		}
+		for ff.f.Agents()[0].InFlight < cap(res) {
+			runtime.Gosched()
+		}
+		cancel()
+		for range cap(res) {
+			if err := <-res; !errors.Is(err, fleet.ErrAgentLost) {
+				t.Fatalf("a ping at an agent that left: %v, want ErrAgentLost", err)
+			}
+		}
+		<-ended
 	}
 }
