@@ -33,7 +33,7 @@ type Check struct {
 	Passed bool   `json:"passed"`
 	Detail string `json:"detail"`
 	// Informational checks are reported but do not decide the outcome.
-	Informational bool `json:"informational,omitempty"`
+	Informational bool `json:"informational,omitempty" doc:"Reported, but does not decide whether the agent passed."`
 }
 
 // onboardTries is how many targets a check tries before it fails (one
