@@ -44,10 +44,10 @@ type agentsBackend struct {
 	log   *slog.Logger
 	ids   atomic.Uint64 // atlas measurement IDs
 
-	mu       sync.RWMutex
-	engine   *revtr.Engine
-	sources  []netip.Addr // onboarded, authorized
-	spoofers []netip.Addr
+	rebuilding sync.Mutex // one rebuild at a time, so the last one's engine stays
+	mu         sync.RWMutex
+	engine     *revtr.Engine
+	sources    []netip.Addr // onboarded, authorized
 
 	onboarding sync.Map // addresses being tested
 	building   sync.Map // sources whose atlas is being built
@@ -57,8 +57,22 @@ func newAgentsBackend(cfg Config, st *store.Store, asmap revtr.ASMap, log *slog.
 	b := &agentsBackend{cfg: cfg.Agents, allow: cfg.API.Allow, store: st, asmap: asmap, log: log.With("component", "agents")}
 	b.ids.Store(1<<40 + uint64(time.Now().Unix())<<12)
 	b.fleet = fleet.New(fleet.Config{Authenticate: b.authenticate, Wait: cfg.Agents.Wait, Timeout: cfg.Agents.Timeout,
-		Log: b.log, Connected: func(fleet.Agent) {}})
+		Log: b.log, Connected: b.vantagePointsChanged, Disconnected: b.vantagePointsChanged})
 	return b
+}
+
+// vantagePointsChanged rebuilds the engine when a vantage point comes or
+// goes: the engine spoofs from the connected ones alone, so that the
+// reverse traceroutes a lost one leaves are measured again elsewhere.
+func (b *agentsBackend) vantagePointsChanged(a fleet.Agent) {
+	if !a.VantagePoint {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := b.rebuild(ctx); err != nil {
+		b.log.Warn("engine not rebuilt", "agent", a.Name, "err", err)
+	}
 }
 
 // authenticate checks an agent's credential against the store.
@@ -74,7 +88,9 @@ func (b *agentsBackend) authenticate(ctx context.Context, credential string) (fl
 }
 
 // Run measures req with the current engine. A failure because an agent
-// was lost is errRetry: the job measures it again.
+// was lost, or none served an address, is errRetry: the job measures it
+// again (the engine, rebuilt meanwhile, uses the vantage points still
+// connected).
 func (b *agentsBackend) Run(ctx context.Context, req revtr.Request, twoHost bool) (revtr.Result, error) {
 	b.mu.RLock()
 	e := b.engine
@@ -84,7 +100,8 @@ func (b *agentsBackend) Run(ctx context.Context, req revtr.Request, twoHost bool
 			Fail: revtr.FailSourceNotConfigured}, errors.New("controller: no source has passed onboarding yet")
 	}
 	res, err := e.Run(ctx, req)
-	if err == nil && res.Stop == revtr.Failed && res.Fail == revtr.FailProber && strings.Contains(res.Detail, fleet.ErrAgentLost.Error()) {
+	if err == nil && res.Stop == revtr.Failed && res.Fail == revtr.FailProber &&
+		(strings.Contains(res.Detail, fleet.ErrAgentLost.Error()) || strings.Contains(res.Detail, fleet.ErrNoAgent.Error())) {
 		return res, fmt.Errorf("%w: %s", errRetry, res.Detail)
 	}
 	return res, err
@@ -120,8 +137,11 @@ func (b *agentsBackend) prefixOf(a netip.Addr) netip.Prefix {
 }
 
 // rebuild makes the engine of what the store says: passed onboarding
-// of authorized sources and of vantage points, and the atlases.
+// of authorized sources and of vantage points (those connected now), and
+// the atlases.
 func (b *agentsBackend) rebuild(ctx context.Context) error {
+	b.rebuilding.Lock()
+	defer b.rebuilding.Unlock()
 	obs, err := b.store.Onboardings(ctx)
 	if err != nil {
 		return err
@@ -143,7 +163,7 @@ func (b *agentsBackend) rebuild(ctx context.Context) error {
 		switch {
 		case o.Role == roleSource && o.Passed && authorized[o.Addr]:
 			sources = append(sources, o.Addr)
-		case o.Role == roleVantagePoint && o.Passed:
+		case o.Role == roleVantagePoint && o.Passed && b.connected(o.Addr):
 			spoofers = append(spoofers, o.Addr)
 		}
 		if o.Role == roleVantagePoint && !o.Passed {
@@ -174,9 +194,15 @@ func (b *agentsBackend) rebuild(ctx context.Context) error {
 		return fmt.Errorf("controller: agents engine: %w", err)
 	}
 	b.mu.Lock()
-	b.engine, b.sources, b.spoofers = e, sources, spoofers
+	b.engine, b.sources = e, sources
 	b.mu.Unlock()
 	return nil
+}
+
+// connected reports whether an agent serves a now.
+func (b *agentsBackend) connected(a netip.Addr) bool {
+	_, ok := b.fleet.Agent(a)
+	return ok
 }
 
 // atlasIndex loads every source's atlas.

@@ -40,6 +40,9 @@ import (
 var (
 	// ErrAgentLost: the agent answering a request disconnected first.
 	ErrAgentLost = errors.New("agent lost")
+	// ErrNoAgent: no agent serving the address a request names was
+	// connected (within the configured wait).
+	ErrNoAgent = errors.New("no agent connected")
 	// ErrUnauthenticated: a session's credential is missing, unknown or
 	// revoked.
 	ErrUnauthenticated = errors.New("unknown agent credential")
@@ -70,6 +73,9 @@ type Config struct {
 	// Connected, if set, is told of every session that begins (in its
 	// own goroutine): the controller onboards new agents.
 	Connected func(Agent)
+	// Disconnected, if set, is told of every session that ends (in its
+	// own goroutine).
+	Disconnected func(Agent)
 	Log       *slog.Logger
 }
 
@@ -291,13 +297,16 @@ func (f *Fleet) Session(ctx context.Context, st *connect.BidiStream[agentv1.Agen
 		return err
 	}
 	f.register(c)
-	defer f.unregister(c)
 	f.cfg.Log.Info("agent connected", "agent", id.Name, "addrs", c.addrs, "source", c.hello.GetSource(), "vantage_point", c.hello.GetVantagePoint())
 	if f.cfg.Connected != nil {
 		go f.cfg.Connected(c.info())
 	}
 	err = c.serve(ctx)
+	f.unregister(c)
 	f.cfg.Log.Info("agent disconnected", "agent", id.Name, "err", err)
+	if f.cfg.Disconnected != nil {
+		go f.cfg.Disconnected(c.info())
+	}
 	return nil
 }
 

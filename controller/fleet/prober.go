@@ -29,7 +29,7 @@ func (f *Fleet) agentFor(ctx context.Context, op string, src netip.Addr, c agent
 	}
 	a, ok := f.owner(ctx, src)
 	if !ok {
-		return nil, fmt.Errorf("fleet: %s: %w: no agent connected for %v", op, meas.ErrNoSource, src)
+		return nil, fmt.Errorf("fleet: %s: %w: %w for %v", op, meas.ErrNoSource, ErrNoAgent, src)
 	}
 	switch {
 	case c == capCapture && !a.can(c):
