@@ -86,7 +86,16 @@ var listening = regexp.MustCompile(`msg=listening addr=(\S+)`)
 // log goes to logPath.
 func start(t *testing.T, cfgPath, logPath string) *proc {
 	t.Helper()
-	cmd := exec.Command(binary, "controller", "--config", cfgPath)
+	p, addr := startCmd(t, logPath, listening, "controller", "--config", cfgPath)
+	p.addr = addr
+	return p
+}
+
+// startCmd runs revtr with args, its standard error to logPath, and waits
+// for a line matching ready (nil: none), returning its first group.
+func startCmd(t *testing.T, logPath string, ready *regexp.Regexp, args ...string) (*proc, string) {
+	t.Helper()
+	cmd := exec.Command(binary, args...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -100,13 +109,19 @@ func start(t *testing.T, cfgPath, logPath string) *proc {
 	}
 	showLogOnFailure(t, logPath)
 	p := &proc{cmd: cmd, exited: make(chan struct{})}
-	addr := make(chan string, 1)
+	matched := make(chan string, 1)
 	go func() {
 		sc := bufio.NewScanner(stderr)
 		for sc.Scan() {
 			fmt.Fprintln(log, sc.Text())
-			if m := listening.FindStringSubmatch(sc.Text()); m != nil {
-				addr <- m[1]
+			if ready == nil {
+				continue
+			}
+			if m := ready.FindStringSubmatch(sc.Text()); m != nil {
+				select {
+				case matched <- m[1]:
+				default:
+				}
 			}
 		}
 		io.Copy(log, stderr)
@@ -114,16 +129,20 @@ func start(t *testing.T, cfgPath, logPath string) *proc {
 		p.err = cmd.Wait()
 		close(p.exited)
 	}()
+	t.Cleanup(p.kill)
+	if ready == nil {
+		return p, ""
+	}
 	select {
-	case p.addr = <-addr:
+	case m := <-matched:
+		return p, m
 	case <-p.exited:
-		t.Fatalf("controller exited before serving: %v (log: %s)", p.err, logPath)
+		t.Fatalf("revtr %s exited before it was ready: %v (log: %s)", args[0], p.err, logPath)
 	case <-time.After(60 * time.Second):
 		p.kill()
-		t.Fatalf("controller not serving after 60s (log: %s)", logPath)
+		t.Fatalf("revtr %s not ready after 60s (log: %s)", args[0], logPath)
 	}
-	t.Cleanup(p.kill)
-	return p
+	return p, ""
 }
 
 // shown holds the logs a failing test prints, each once.
