@@ -76,7 +76,7 @@ type Config struct {
 	// Disconnected, if set, is told of every session that ends (in its
 	// own goroutine).
 	Disconnected func(Agent)
-	Log       *slog.Logger
+	Log          *slog.Logger
 }
 
 // Agent describes a connected agent.

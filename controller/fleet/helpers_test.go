@@ -19,7 +19,7 @@ import (
 // fleettest's) and starts an agent, in this process, for every source
 // and vantage point of lab l, probing at rate packets/s; it returns once
 // every agent is connected.
-func startFleet(t *testing.T, l *lab.Lab, cfg fleet.Config, rate float64) (*fleet.Fleet, *agent.Group) {
+func startFleet(t testing.TB, l *lab.Lab, cfg fleet.Config, rate float64) (*fleet.Fleet, *agent.Group) {
 	t.Helper()
 	hosts := agent.LabHosts(l)
 	connected := make(chan fleet.Agent, len(hosts))

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -437,6 +438,8 @@ func TestAgentsLab(t *testing.T) {
 	t.Logf("%d reverse traceroutes: in this process %v (%.0f/s), through the API and the agents %v (%.0f/s)",
 		len(pairs), inProcess, float64(len(pairs))/inProcess.Seconds(), viaAgents, float64(len(pairs))/viaAgents.Seconds())
 
+	a.logMemory()
+
 	for _, phase := range []struct {
 		name string
 		run  func(*agentsLab)
@@ -577,4 +580,34 @@ func packetLoss(a *agentsLab, pairs []eval.Pair, lossless tally) {
 	}
 	t.Logf("with 2%% loss per router: coverage %.3f (without %.3f), hops wrong %.3f (without %.3f)",
 		tl.coverage(), lossless.coverage(), tl.wrongShare(), lossless.wrongShare())
+}
+
+// logMemory logs the agents' peak resident memory (VmHWM) and the
+// controller's.
+func (a *agentsLab) logMemory() {
+	var agents []int
+	for _, p := range a.agents {
+		if kb, err := peakRSS(p.cmd.Process.Pid); err == nil {
+			agents = append(agents, kb)
+		}
+	}
+	slices.Sort(agents)
+	ctl, _ := peakRSS(a.ctl.cmd.Process.Pid)
+	if len(agents) > 0 {
+		a.t.Logf("peak resident memory: agents %d–%d KiB (median %d), controller %d KiB", agents[0], agents[len(agents)-1], agents[len(agents)/2], ctl)
+	}
+}
+
+// peakRSS reads a process's peak resident set size in KiB.
+func peakRSS(pid int) (int, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0, err
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			return strconv.Atoi(strings.TrimSuffix(strings.TrimSpace(v), " kB"))
+		}
+	}
+	return 0, fmt.Errorf("no VmHWM in /proc/%d/status", pid)
 }
