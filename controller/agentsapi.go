@@ -18,6 +18,7 @@ import (
 type AgentInfo struct {
 	Name         string              `json:"name"`
 	Hostname     string              `json:"hostname,omitempty"`
+	Version      string              `json:"version,omitempty" doc:"The agent's software version, as its hello said (revtr-agent/1)."`
 	Addrs        []string            `json:"addrs"`
 	Status       string              `json:"status" enum:"connected,disconnected" doc:"Connected now, or known by its onboarding reports only."`
 	Source       bool                `json:"source"`
@@ -102,7 +103,7 @@ func (c *Controller) listAgents(ctx context.Context, in *KeyHeader) (*agentsOutp
 	}
 	byAddr := map[netip.Addr]int{}
 	for _, a := range c.agents.fleet.Agents() {
-		info := AgentInfo{Name: a.Name, Hostname: a.Hostname, Status: "connected", Source: a.Source, VantagePoint: a.VantagePoint,
+		info := AgentInfo{Name: a.Name, Hostname: a.Hostname, Version: a.Version, Status: "connected", Source: a.Source, VantagePoint: a.VantagePoint,
 			Spoof: a.Spoof, Rate: a.Rate, ProbesSent: a.ProbesSent, InFlight: a.InFlight, Connected: rfc3339(a.Connected),
 			LastSeen: rfc3339(a.LastSeen), Onboarding: []OnboardingSummary{}}
 		for _, ad := range a.Addrs {

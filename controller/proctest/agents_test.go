@@ -419,6 +419,11 @@ func TestAgentsLab(t *testing.T) {
 			t.Errorf("vantage point %v passed the evaluation's spoofing test, not onboarding: %+v", s, a.agentsNow())
 		}
 	}
+	for _, ag := range a.agentsNow() {
+		if ag.Version == "" || ag.LastSeen == "" || ag.Rate != 2000 {
+			t.Errorf("agent %s listed without its version, last contact or rate: %+v", ag.Name, ag)
+		}
+	}
 	a.buildAtlases(2 * time.Minute)
 	begin = time.Now()
 	a.submit(pairs, "agents")
