@@ -541,7 +541,10 @@ func agentKilled(a *agentsLab, pairs []eval.Pair, whole tally) {
 	t.Logf("with %s killed while measuring: %d of %d reached, failed: %v", victim.Name, tl.reached, tl.n, tl.reasons)
 	before := connectedSince(a)
 	a.startAgent(victim, "")
-	a.waitFor(victim.Name+" back", 30*time.Second, func() bool { _, ok := connectedSince(a)[victim.Name]; return ok && len(connectedSince(a)) > len(before) })
+	a.waitFor(victim.Name+" back", 30*time.Second, func() bool {
+		_, ok := connectedSince(a)[victim.Name]
+		return ok && len(connectedSince(a)) > len(before)
+	})
 }
 
 // waitFor polls cond until it holds, failing the test after within.
