@@ -42,7 +42,7 @@ func TestRoundTrip(t *testing.T) {
 	roundTrip(t, "trace request", meas.TraceRequest{Src: a, Dst: b, Flow: flow, FirstTTL: 2, MaxTTL: 20, GapLimit: 3, Attempts: 2, Window: 4, Timeout: 5},
 		measpb.TraceRequest, measpb.FromTraceRequest)
 	roundTrip(t, "trace", meas.Trace{Src: a, Dst: b, Flow: flow, Hops: hops, Stop: meas.StopLoop, Probes: 4}, measpb.Trace, measpb.FromTrace)
-	roundTrip(t, "multipath request", meas.MultipathRequest{Src: a, Dst: b, Proto: meas.TCP, Epsilon: 0.01, FirstTTL: 1, MaxTTL: 9, GapLimit: 2, Timeout: 3},
+	roundTrip(t, "multipath request", meas.MultipathRequest{Src: a, Dst: b, Proto: meas.TCP, Epsilon: 0.01, FirstTTL: 1, MaxTTL: 9, GapLimit: 2, Timeout: 3, Attempts: 2},
 		measpb.MultipathRequest, measpb.FromMultipathRequest)
 	roundTrip(t, "multipath", meas.Multipath{Src: a, Dst: b, Proto: meas.UDP, Interfaces: []meas.Interface{{TTL: 1, Addr: a}},
 		Links: []meas.MPLink{{TTL: 1, From: a, To: b}}, Probes: 12, Stop: meas.StopGapLimit}, measpb.Multipath, measpb.FromMultipath)

@@ -70,14 +70,16 @@ func FromTraceRequest(m *agentv1.TraceRequest) (meas.TraceRequest, error) {
 // MultipathRequest encodes r.
 func MultipathRequest(r meas.MultipathRequest) *agentv1.MultipathRequest {
 	return &agentv1.MultipathRequest{Src: addrString(r.Src), Dst: addrString(r.Dst), Proto: agentv1.Proto(r.Proto), Epsilon: r.Epsilon,
-		FirstTtl: int32(r.FirstTTL), MaxTtl: int32(r.MaxTTL), GapLimit: int32(r.GapLimit), TimeoutNs: ns(r.Timeout)}
+		FirstTtl: int32(r.FirstTTL), MaxTtl: int32(r.MaxTTL), GapLimit: int32(r.GapLimit), TimeoutNs: ns(r.Timeout),
+		Attempts: int32(r.Attempts)}
 }
 
 // FromMultipathRequest decodes m.
 func FromMultipathRequest(m *agentv1.MultipathRequest) (meas.MultipathRequest, error) {
 	var d decoder
 	r := meas.MultipathRequest{Src: d.addr(m.GetSrc()), Dst: d.addr(m.GetDst()), Proto: d.proto(m.GetProto()), Epsilon: m.GetEpsilon(),
-		FirstTTL: int(m.GetFirstTtl()), MaxTTL: int(m.GetMaxTtl()), GapLimit: int(m.GetGapLimit()), Timeout: dur(m.GetTimeoutNs())}
+		FirstTTL: int(m.GetFirstTtl()), MaxTTL: int(m.GetMaxTtl()), GapLimit: int(m.GetGapLimit()), Timeout: dur(m.GetTimeoutNs()),
+		Attempts: int(m.GetAttempts())}
 	return r, d.err
 }
 

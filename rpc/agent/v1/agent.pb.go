@@ -2155,6 +2155,7 @@ type MultipathRequest struct {
 	MaxTtl        int32                  `protobuf:"varint,6,opt,name=max_ttl,json=maxTtl,proto3" json:"max_ttl,omitempty"`
 	GapLimit      int32                  `protobuf:"varint,7,opt,name=gap_limit,json=gapLimit,proto3" json:"gap_limit,omitempty"`
 	TimeoutNs     int64                  `protobuf:"varint,8,opt,name=timeout_ns,json=timeoutNs,proto3" json:"timeout_ns,omitempty"`
+	Attempts      int32                  `protobuf:"varint,9,opt,name=attempts,proto3" json:"attempts,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2241,6 +2242,13 @@ func (x *MultipathRequest) GetGapLimit() int32 {
 func (x *MultipathRequest) GetTimeoutNs() int64 {
 	if x != nil {
 		return x.TimeoutNs
+	}
+	return 0
+}
+
+func (x *MultipathRequest) GetAttempts() int32 {
+	if x != nil {
+		return x.Attempts
 	}
 	return 0
 }
@@ -2797,7 +2805,7 @@ const file_agent_v1_agent_proto_rawDesc = "" +
 	"\x04hops\x18\x04 \x03(\v2\x13.revtr.agent.v1.HopR\x04hops\x12;\n" +
 	"\vstop_reason\x18\x05 \x01(\x0e2\x1a.revtr.agent.v1.StopReasonR\n" +
 	"stopReason\x12\x16\n" +
-	"\x06probes\x18\x06 \x01(\x05R\x06probes\"\xef\x01\n" +
+	"\x06probes\x18\x06 \x01(\x05R\x06probes\"\x8b\x02\n" +
 	"\x10MultipathRequest\x12\x10\n" +
 	"\x03src\x18\x01 \x01(\tR\x03src\x12\x10\n" +
 	"\x03dst\x18\x02 \x01(\tR\x03dst\x12+\n" +
@@ -2807,7 +2815,8 @@ const file_agent_v1_agent_proto_rawDesc = "" +
 	"\amax_ttl\x18\x06 \x01(\x05R\x06maxTtl\x12\x1b\n" +
 	"\tgap_limit\x18\a \x01(\x05R\bgapLimit\x12\x1d\n" +
 	"\n" +
-	"timeout_ns\x18\b \x01(\x03R\ttimeoutNs\"1\n" +
+	"timeout_ns\x18\b \x01(\x03R\ttimeoutNs\x12\x1a\n" +
+	"\battempts\x18\t \x01(\x05R\battempts\"1\n" +
 	"\tInterface\x12\x10\n" +
 	"\x03ttl\x18\x01 \x01(\x05R\x03ttl\x12\x12\n" +
 	"\x04addr\x18\x02 \x01(\tR\x04addr\">\n" +
