@@ -40,6 +40,7 @@ type Config struct {
 	API       APIConfig       `yaml:"api"`
 	Scheduler SchedulerConfig `yaml:"scheduler"`
 	Archive   ArchiveConfig   `yaml:"archive"`
+	Retention RetentionConfig `yaml:"retention"`
 	Backend   BackendConfig   `yaml:"backend"`
 	Agents    AgentsConfig    `yaml:"agents"`
 	// PrefixToAS, if set, is a CAIDA prefix-to-AS file (prefix, length,
@@ -99,6 +100,29 @@ type ArchiveConfig struct {
 	Dir string `yaml:"dir"`
 	// Interval is how often it exports. Default 10m.
 	Interval time.Duration `yaml:"interval"`
+}
+
+// RetentionConfig bounds how long the database keeps what is finished.
+// A zero duration keeps forever.
+type RetentionConfig struct {
+	// Results is how long a batch stays after the archive file holding
+	// the last of its reverse traceroutes was written; then the batch,
+	// its reverse traceroutes and the exports left empty are deleted. A
+	// batch with anything unfinished or not yet in a written archive file
+	// is never deleted, so only controllers with an archive (archive.dir)
+	// purge, and without one the database keeps everything. Default 720h
+	// (30 days).
+	Results time.Duration `yaml:"results"`
+	// Interval is how often a controller purges. Default 1h.
+	Interval time.Duration `yaml:"interval"`
+	// CompletedJobs, CancelledJobs and DiscardedJobs are how long the
+	// queue (River) keeps its finished jobs. Defaults River's: 24h, 24h
+	// and 168h. Discarded jobs are swept (their unfinished reverse
+	// traceroutes failed) and deleted by the controllers within seconds;
+	// this is only a backstop, at least 1h so that it never comes first.
+	CompletedJobs time.Duration `yaml:"completed_jobs"`
+	CancelledJobs time.Duration `yaml:"cancelled_jobs"`
+	DiscardedJobs time.Duration `yaml:"discarded_jobs"`
 }
 
 // BackendConfig says what the workers measure with.
@@ -196,6 +220,8 @@ func Default() Config {
 	c.Scheduler = SchedulerConfig{MaxInFlight: 12_000, StartInterval: 3 * time.Millisecond, Slice: 50, MaxAttempts: 5,
 		JobTimeout: 10 * time.Minute, RescueAfter: 15 * time.Minute, RetryBackoff: 10 * time.Second, PollInterval: 200 * time.Millisecond}
 	c.Archive.Interval = 10 * time.Minute
+	c.Retention = RetentionConfig{Results: 30 * 24 * time.Hour, Interval: time.Hour,
+		CompletedJobs: 24 * time.Hour, CancelledJobs: 24 * time.Hour, DiscardedJobs: 7 * 24 * time.Hour}
 	c.Backend = BackendConfig{Kind: "none", Sim: SimConfig{Seed: 1, Routers: 300}, LabName: "revtrctl"}
 	c.Agents = AgentsConfig{Listen: "127.0.0.1:4381", GeneratedCert: "agents-ca.pem", Wait: 10 * time.Second, Timeout: time.Second,
 		OnboardInterval: 5 * time.Second, Retest: 24 * time.Hour, AtlasStaleness: 24 * time.Hour, AtlasParallel: 16,
@@ -221,7 +247,7 @@ func Load(path string) (Config, error) {
 
 // Validate reports the first thing wrong with c.
 func (c Config) Validate() error {
-	s := c.Scheduler
+	s, r := c.Scheduler, c.Retention
 	checks := []struct {
 		ok  bool
 		why string
@@ -235,6 +261,8 @@ func (c Config) Validate() error {
 		{s.StartInterval >= 0 && s.RetryBackoff >= 0 && s.PollInterval > 0, "scheduler intervals must not be negative (poll_interval > 0)"},
 		{s.JobTimeout > 0 && s.RescueAfter > s.JobTimeout, "scheduler.rescue_after must exceed job_timeout (> 0)"},
 		{c.Archive.Interval > 0, "archive.interval must be > 0"},
+		{r.Results >= 0 && r.CompletedJobs >= 0 && r.CancelledJobs >= 0 && r.Interval > 0, "retention durations must not be negative (interval > 0)"},
+		{r.DiscardedJobs == 0 || r.DiscardedJobs >= time.Hour, "retention.discarded_jobs must be 0 (forever) or at least 1h"},
 		{c.DrainTimeout > 0, "drain_timeout must be > 0"},
 		{c.Backend.Kind == "none" || c.Backend.Kind == "sim" || c.Backend.Kind == "lab" || c.Backend.Kind == "agents",
 			fmt.Sprintf("backend.kind %q: want none, sim, lab or agents", c.Backend.Kind)},

@@ -30,6 +30,14 @@ func TestConfig(t *testing.T) {
 		c.Scheduler.StartInterval != 3*time.Millisecond || c.Backend.Kind != "none" || c.Archive.Interval != 10*time.Minute {
 		t.Errorf("empty file: %+v, %v; want the defaults", c, err)
 	}
+	if r := c.Retention; r.Results != 720*time.Hour || r.Interval != time.Hour || r.CompletedJobs != 24*time.Hour ||
+		r.CancelledJobs != 24*time.Hour || r.DiscardedJobs != 168*time.Hour {
+		t.Errorf("retention defaults: %+v", r)
+	}
+	if c, err = controller.Load(writeConfig(t, "retention: {results: 0s, discarded_jobs: 0s, completed_jobs: 1h}\n")); err != nil ||
+		c.Retention.Results != 0 || c.Retention.DiscardedJobs != 0 || c.Retention.CompletedJobs != time.Hour {
+		t.Errorf("retention overrides: %+v, %v", c.Retention, err)
+	}
 	c, err = controller.Load(writeConfig(t, "listen: :9\nscheduler: {start_interval: 0s, slice: 7}\napi: {allow: [10.0.0.0/8]}\nbackend: {kind: sim}\n"))
 	if err != nil || c.Listen != ":9" || c.Scheduler.StartInterval != 0 || c.Scheduler.Slice != 7 || len(c.API.Allow) != 1 ||
 		c.Backend.Kind != "sim" || c.Scheduler.MaxAttempts != 5 {
@@ -54,7 +62,8 @@ func TestConfig(t *testing.T) {
 		t.Errorf("slice 1, max_in_flight %d: %v", c.Scheduler.MaxInFlight, err)
 	}
 	for _, bad := range []string{"lisen: x\n", "scheduler: {slice: 0}\n", "backend: {kind: robots}\n", "agents: {timeout: 0s}\n", "api: {allow: [10.0.0.0/33]}\n",
-		"scheduler: {job_timeout: 1m, rescue_after: 30s}\n", "tls: {cert: a}\n", "log: {format: xml}\n", "scheduler: {start_interval: fast}\n", "[\n"} {
+		"scheduler: {job_timeout: 1m, rescue_after: 30s}\n", "tls: {cert: a}\n", "log: {format: xml}\n", "scheduler: {start_interval: fast}\n", "[\n",
+		"retention: {results: -1h}\n", "retention: {interval: 0s}\n", "retention: {discarded_jobs: 1m}\n", "retention: {completed_jobs: -1s}\n"} {
 		if _, err := controller.Load(writeConfig(t, bad)); err == nil {
 			t.Errorf("%q: no error", bad)
 		} else if !errors.Is(err, controller.ErrConfig) {

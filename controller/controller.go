@@ -249,8 +249,8 @@ func ignoreClosed(err error) error {
 	return err
 }
 
-// background starts the exporter, the sweeper of abandoned jobs and the
-// queue-depth sampler, which stop when ctx ends (the exporter after a
+// background starts the exporter, the purge of archived results, the
+// sweeper of abandoned jobs and the queue-depth sampler, which stop when ctx ends (the exporter after a
 // last export).
 func (c *Controller) background(ctx context.Context, wg *sync.WaitGroup) {
 	if c.cfg.Archive.Dir != "" {
@@ -261,6 +261,9 @@ func (c *Controller) background(ctx context.Context, wg *sync.WaitGroup) {
 				c.log.Error("archive export stopped", "err", err)
 			}
 		})
+	}
+	if c.cfg.Archive.Dir != "" && c.cfg.Retention.Results > 0 {
+		wg.Go(func() { c.every(ctx, c.cfg.Retention.Interval, c.purge) })
 	}
 	if c.backend != nil {
 		wg.Go(func() { c.every(ctx, sweepEvery(c.cfg.Scheduler), c.sweep) })
@@ -297,6 +300,18 @@ func (c *Controller) sweep(ctx context.Context) {
 	if n > 0 {
 		c.metrics.swept.Add(float64(n))
 		c.log.Warn("reverse traceroutes failed: their jobs ran out of attempts", "count", n)
+	}
+}
+
+// purge deletes the batches archived longer ago than the retention.
+func (c *Controller) purge(ctx context.Context) {
+	p, err := c.store.Purge(ctx, time.Now().Add(-c.cfg.Retention.Results))
+	if err != nil && ctx.Err() == nil {
+		c.log.Error("purging archived results", "err", err)
+	}
+	c.metrics.purged.Add(float64(p.Revtrs))
+	if p != (store.Purged{}) {
+		c.log.Info("purged archived results", "batches", p.Batches, "revtrs", p.Revtrs, "exports", p.Exports)
 	}
 }
 

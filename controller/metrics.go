@@ -17,6 +17,7 @@ type metrics struct {
 	api      *prometheus.HistogramVec // by route, method and status code
 	archived prometheus.Counter
 	swept    prometheus.Counter
+	purged   prometheus.Counter
 }
 
 func newMetrics(reg prometheus.Registerer) (*metrics, error) {
@@ -38,8 +39,10 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Help: "Records this controller wrote into archive files."}),
 		swept: prometheus.NewCounter(prometheus.CounterOpts{Name: "revtr_abandoned_total",
 			Help: "Reverse traceroutes failed because their job ran out of attempts."}),
+		purged: prometheus.NewCounter(prometheus.CounterOpts{Name: "revtr_purged_total",
+			Help: "Archived reverse traceroutes this controller deleted from the database (retention.results)."}),
 	}
-	for _, c := range []prometheus.Collector{m.revtrs, m.accepted, m.probes, m.inFlight, m.pending, m.api, m.archived, m.swept} {
+	for _, c := range []prometheus.Collector{m.revtrs, m.accepted, m.probes, m.inFlight, m.pending, m.api, m.archived, m.swept, m.purged} {
 		if err := reg.Register(c); err != nil {
 			return nil, err
 		}

@@ -73,6 +73,10 @@ func newRiverQueue[D riverdriver.Driver[TTx], TTx any](c *Controller, d D, txOf 
 		FetchPollInterval:    s.PollInterval,
 		FetchCooldown:        min(s.PollInterval, 20*time.Millisecond),
 		ErrorHandler:         errorLogger{c.log},
+		// Kept forever at 0 (River's -1).
+		CompletedJobRetentionPeriod: riverRetention(c.cfg.Retention.CompletedJobs),
+		CancelledJobRetentionPeriod: riverRetention(c.cfg.Retention.CancelledJobs),
+		DiscardedJobRetentionPeriod: riverRetention(c.cfg.Retention.DiscardedJobs),
 	}
 	if work {
 		workers := river.NewWorkers()
@@ -90,6 +94,14 @@ func newRiverQueue[D riverdriver.Driver[TTx], TTx any](c *Controller, d D, txOf 
 	}
 	q.client = client
 	return q, nil
+}
+
+// riverRetention is River's spelling of a retention: -1 keeps forever.
+func riverRetention(d time.Duration) time.Duration {
+	if d == 0 {
+		return -1
+	}
+	return d
 }
 
 func (q *riverQueue[D, TTx]) enqueue(ctx context.Context, tx *store.Tx, ids []int64) error {
