@@ -77,10 +77,12 @@ func New(ctx context.Context, cfg Config, st *store.Store, b Backend, reg *prome
 	allow := cfg.API.Allow
 	if b != nil {
 		allow = append(append([]netip.Prefix(nil), allow...), b.Allow()...)
-		for _, s := range b.Sources() {
-			if err := st.AddSource(ctx, s); err != nil {
-				return nil, err
-			}
+		gone, err := st.SyncSources(ctx, b.Sources())
+		if err != nil {
+			return nil, err
+		}
+		if len(gone) > 0 {
+			log.Warn("sources withdrawn: the backend no longer has them", "sources", gone)
 		}
 	}
 	if c.bogons, err = ipasn.NewBogons(allow...); err != nil {
