@@ -43,6 +43,7 @@ type Store struct {
 	// driver wants a pool of one) and a pool of readers (WAL lets them
 	// read while it writes).
 	db, read *sql.DB
+	stmts    [2]*stmtCache // SQLite's prepared statements: db's, read's
 	pool     *pgxpool.Pool // PostgreSQL
 	w, r     querier       // where writes and reads go
 	now      func() time.Time
@@ -99,7 +100,9 @@ func openSQLite(ctx context.Context, path string) (*Store, error) {
 		return nil, errors.Join(fmt.Errorf("store: open %s: %w", path, err), db.Close())
 	}
 	read.SetMaxOpenConns(4)
-	return &Store{kind: SQLite, db: db, read: read, w: sqlQ{db}, r: sqlQ{read}, now: time.Now}, nil
+	ws, rs := newStmtCache(db), newStmtCache(read)
+	return &Store{kind: SQLite, db: db, read: read, stmts: [2]*stmtCache{ws, rs},
+		w: sqlQ{c: db, stmts: ws}, r: sqlQ{c: read, stmts: rs}, now: time.Now}, nil
 }
 
 func openPostgres(ctx context.Context, dsn string) (*Store, error) {
@@ -150,6 +153,8 @@ func (s *Store) Close() error {
 		s.pool.Close()
 		return nil
 	}
+	s.stmts[0].close()
+	s.stmts[1].close()
 	return errors.Join(s.read.Close(), s.db.Close())
 }
 
@@ -236,7 +241,8 @@ func (s *Store) inTx(ctx context.Context, fn func(*Tx) error) error {
 	if err != nil {
 		return err
 	}
-	if err := fn(&Tx{q: sqlQ{tx}, raw: tx}); err != nil {
+	defer s.stmts[0].prepareWanted(ctx) // once the connection is free
+	if err := fn(&Tx{q: sqlQ{c: tx, stmts: s.stmts[0], tx: tx}, raw: tx}); err != nil {
 		return errors.Join(err, tx.Rollback())
 	}
 	return tx.Commit()

@@ -40,11 +40,35 @@ type sqlConn interface {
 	QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row
 }
 
-// sqlQ runs statements through database/sql (SQLite).
-type sqlQ struct{ c sqlConn }
+// sqlQ runs statements through database/sql (SQLite), prepared once
+// through stmts; tx, if set, is the transaction c is.
+type sqlQ struct {
+	c     sqlConn
+	stmts *stmtCache
+	tx    *sql.Tx
+}
+
+// stmt returns q's cached statement, bound to the transaction if in one;
+// nil when it is not cached.
+func (s sqlQ) stmt(ctx context.Context, q string) (*sql.Stmt, error) {
+	st, err := s.stmts.get(ctx, q, s.tx != nil)
+	if err != nil || st == nil || s.tx == nil {
+		return st, err
+	}
+	return s.tx.StmtContext(ctx, st), nil // closed with the transaction
+}
 
 func (s sqlQ) exec(ctx context.Context, q string, args ...any) (int64, error) {
-	r, err := s.c.ExecContext(ctx, q, args...)
+	st, err := s.stmt(ctx, q)
+	if err != nil {
+		return 0, err
+	}
+	var r sql.Result
+	if st != nil {
+		r, err = st.ExecContext(ctx, args...)
+	} else {
+		r, err = s.c.ExecContext(ctx, q, args...)
+	}
 	if err != nil {
 		return 0, err
 	}
@@ -52,7 +76,16 @@ func (s sqlQ) exec(ctx context.Context, q string, args ...any) (int64, error) {
 }
 
 func (s sqlQ) query(ctx context.Context, q string, args ...any) (rows, error) {
-	r, err := s.c.QueryContext(ctx, q, args...)
+	st, err := s.stmt(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	var r *sql.Rows
+	if st != nil {
+		r, err = st.QueryContext(ctx, args...)
+	} else {
+		r, err = s.c.QueryContext(ctx, q, args...)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -60,8 +93,20 @@ func (s sqlQ) query(ctx context.Context, q string, args ...any) (rows, error) {
 }
 
 func (s sqlQ) queryRow(ctx context.Context, q string, args ...any) row {
+	st, err := s.stmt(ctx, q)
+	switch {
+	case err != nil:
+		return errRow{err}
+	case st != nil:
+		return sqlRow{st.QueryRowContext(ctx, args...)}
+	}
 	return sqlRow{s.c.QueryRowContext(ctx, q, args...)}
 }
+
+// errRow is a row whose query failed before it ran.
+type errRow struct{ err error }
+
+func (r errRow) Scan(...any) error { return r.err }
 
 type sqlRows struct{ *sql.Rows }
 
