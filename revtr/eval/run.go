@@ -11,6 +11,7 @@ import (
 	"github.com/revtr/revtr/meas"
 	"github.com/revtr/revtr/revtr"
 	"github.com/revtr/revtr/revtr/vpsel"
+	"github.com/revtr/revtr/sim"
 	"github.com/revtr/revtr/topo"
 )
 
@@ -22,6 +23,12 @@ import (
 // two-host responders (World.TwoHost). The prober is timed so that engine
 // CPU can be told from the simulator's.
 func (w *World) Engine(policy string, tune func(*revtr.Policy), twoHost bool, firstID uint64) (*revtr.Engine, *TimedProber, error) {
+	return w.engineOn(w.Prober, w.TwoHost, policy, tune, twoHost, firstID)
+}
+
+// engineOn is Engine measuring with p and asking responders th.
+func (w *World) engineOn(p meas.Prober, th meas.TwoHostTracer, policy string, tune func(*revtr.Policy), twoHost bool,
+	firstID uint64) (*revtr.Engine, *TimedProber, error) {
 	pol, err := revtr.PolicyByName(policy)
 	if err != nil {
 		return nil, nil, fmt.Errorf("eval: %w", err)
@@ -37,15 +44,15 @@ func (w *World) Engine(policy string, tune func(*revtr.Policy), twoHost bool, fi
 		l.LearnPaths(w.Paths)
 		sel = l
 	}
-	tp := &TimedProber{P: w.Prober}
-	var th meas.TwoHostTracer
+	tp := &TimedProber{P: p}
+	var asked meas.TwoHostTracer
 	if twoHost && pol.Name != revtr.PolicyReference {
-		if w.TwoHost == nil {
+		if th == nil {
 			return nil, nil, fmt.Errorf("eval: two-host asked with no responders (World.TwoHost): %w", ErrConfig)
 		}
-		th = timedTwoHost{th: w.TwoHost, t: tp}
+		asked = timedTwoHost{th: th, t: tp}
 	}
-	e, err := revtr.New(revtr.Config{Prober: tp, Atlas: w.Atlas, Aliases: w.Atlas, ASMap: w.ASMap, TwoHost: th,
+	e, err := revtr.New(revtr.Config{Prober: tp, Atlas: w.Atlas, Aliases: w.Atlas, ASMap: w.ASMap, TwoHost: asked,
 		Selector: sel, Clock: w.Clock, Allow: topo.ReservedPrefixes(),
 		Sources: w.Sources, VantagePoints: w.Spoofers, Policy: pol, FirstID: firstID})
 	if err != nil {
@@ -119,9 +126,16 @@ type Outcome struct {
 
 // RunPolicy runs the pairs with one policy, workers at a time (on the
 // simulator, pair i starts at virtual time i × 3 ms), scores every result and adds it to
-// the policy's summary (outcomes are not kept: memory stays flat).
+// the policy's summary (outcomes are not kept: memory stays flat). On the
+// simulator every policy measures on a fresh realisation of the topology
+// (Fresh): no router's ICMP rate-limit bucket carries over from one
+// policy's run into the next, so the order of policies changes nothing.
 func (w *World) RunPolicy(ctx context.Context, policy string, tune func(*revtr.Policy), twoHost bool, pairs []Pair, workers int) (Summary, error) {
-	e, tp, err := w.Engine(policy, tune, twoHost, 1)
+	p, th, err := w.Fresh()
+	if err != nil {
+		return Summary{}, err
+	}
+	e, tp, err := w.engineOn(p, th, policy, tune, twoHost, 1)
 	if err != nil {
 		return Summary{}, err
 	}
@@ -133,10 +147,9 @@ func (w *World) RunPolicy(ctx context.Context, policy string, tune func(*revtr.P
 	for range max(workers, 1) {
 		wg.Go(func() {
 			for i := int(next.Add(1) - 1); i < len(pairs); i = int(next.Add(1) - 1) {
-				start := time.Now()
-				o, err := w.one(ctx, e, pairs[i], time.Duration(i)*startGap)
+				o, spent, err := w.one(ctx, e, pairs[i], time.Duration(i)*startGap)
 				mu.Lock()
-				sum.Wall += time.Since(start)
+				sum.Wall += spent
 				if err != nil && first == nil {
 					first = err
 				}
@@ -151,16 +164,41 @@ func (w *World) RunPolicy(ctx context.Context, policy string, tune func(*revtr.P
 	return sum, first
 }
 
-func (w *World) one(ctx context.Context, e *revtr.Engine, p Pair, at time.Duration) (Outcome, error) {
-	res, err := e.Run(w.Clock.Start(ctx, at), revtr.Request{Src: p.Src, Dst: p.Dst, Label: "eval"})
+// one runs and scores one reverse traceroute; spent is the wall time of
+// the run alone, scoring excluded.
+func (w *World) one(ctx context.Context, e *revtr.Engine, p Pair, at time.Duration) (o Outcome, spent time.Duration, err error) {
+	ctx = w.Clock.Start(ctx, at)
+	start := time.Now()
+	res, err := e.Run(ctx, revtr.Request{Src: p.Src, Dst: p.Dst, Label: "eval"})
+	spent = time.Since(start)
 	if err != nil {
-		return Outcome{}, fmt.Errorf("eval: revtr %v to %v: %w", p.Src, p.Dst, err)
+		return Outcome{}, spent, fmt.Errorf("eval: revtr %v to %v: %w", p.Src, p.Dst, err)
 	}
-	o := Outcome{Result: res}
+	o = Outcome{Result: res}
 	if res.Stop == revtr.Reaches {
 		if o.Score, err = score(w.Topo, res); err != nil {
-			return o, fmt.Errorf("eval: truth of %v to %v: %w", p.Src, p.Dst, err)
+			return o, spent, fmt.Errorf("eval: truth of %v to %v: %w", p.Src, p.Dst, err)
 		}
 	}
-	return o, nil
+	return o, spent, nil
+}
+
+// Fresh returns the prober and two-host responders a policy's run
+// measures with: on the simulator a new realisation of the topology, in
+// the state of no measurement yet (routers' ICMP rate-limit buckets
+// full); with a given prober (the lab) the world's own, whose kernels
+// keep their state.
+func (w *World) Fresh() (meas.Prober, meas.TwoHostTracer, error) {
+	if w.Net == nil {
+		return w.Prober, w.TwoHost, nil
+	}
+	n, err := sim.New(w.Topo, sim.Config{})
+	if err != nil {
+		return nil, nil, fmt.Errorf("eval: %w", err)
+	}
+	th := w.TwoHost
+	if th == meas.TwoHostTracer(w.Net) {
+		th = n
+	}
+	return n, th, nil
 }
