@@ -55,7 +55,7 @@ func TestRTTMemory(t *testing.T) {
 	}
 	for i := range 100 {
 		m.note(rttKey{k.sender, netip.PrefixFrom(netip.AddrFrom4([4]byte{10, 8, byte(i), 0}), 24)}, time.Millisecond)
-		if n := len(m.cur) + len(m.prev); n > 4 {
+		if n := m.m.len(); n > 4 {
 			t.Fatalf("%d keys held, limit 4", n)
 		}
 	}

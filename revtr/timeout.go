@@ -39,42 +39,30 @@ type rttKey struct {
 	prefix netip.Prefix
 }
 
-// rttMemory holds the largest RTT seen per key, for at most limit keys in
-// two generations (see addrMemory). Safe for concurrent use.
+// rttMemory holds the largest RTT seen per key, for at most limit keys
+// (bounded). Safe for concurrent use.
 type rttMemory struct {
-	mu        sync.Mutex
-	half      int
-	cur, prev map[rttKey]time.Duration
+	mu sync.Mutex
+	m  bounded[rttKey, time.Duration]
 }
 
 func newRTTMemory(limit int) *rttMemory {
-	half := max(limit/2, 1)
-	return &rttMemory{half: half, cur: make(map[rttKey]time.Duration)}
+	return &rttMemory{m: newBounded[rttKey, time.Duration](limit)}
 }
 
 // get returns the largest RTT held for k.
 func (m *rttMemory) get(k rttKey) (time.Duration, bool) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	d, ok := m.cur[k]
-	if !ok {
-		d, ok = m.prev[k]
-	}
-	return d, ok
+	return m.m.get(k)
 }
 
 // note records an RTT seen for k.
 func (m *rttMemory) note(k rttKey, d time.Duration) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	old, ok := m.cur[k]
-	if !ok {
-		old = m.prev[k]
-		if len(m.cur) >= m.half {
-			m.prev, m.cur = m.cur, make(map[rttKey]time.Duration, m.half)
-		}
-	}
-	m.cur[k] = max(old, d)
+	old, _ := m.m.get(k)
+	m.m.put(k, max(old, d))
 }
 
 // prefixOf keys RTT knowledge: the announced prefix covering a, else its
