@@ -31,6 +31,10 @@ type Config struct {
 	Policy                 Policy // zero: DefaultPolicy
 	// FirstID numbers results and measurements (0 means 1).
 	FirstID uint64
+	// Cache holds measurements for reuse (Policy.Cache says how); engines
+	// sharing one reuse each other's. nil: the engine makes its own when
+	// its policy uses one.
+	Cache *Cache
 	// Memory bounds how many addresses the engine remembers as running
 	// no two-host responder (0 means DefaultMemory), each for the
 	// policy's Staleness at most, and for how many (sender, prefix) pairs
@@ -54,6 +58,8 @@ type Engine struct {
 	// rtts holds, per sender and target prefix, the largest RTT seen,
 	// for adaptive timeouts (Policy.Timeouts); at most Config.Memory keys.
 	rtts *rttMemory
+	// cache is Config.Cache (nil: the policy uses none).
+	cache *Cache
 }
 
 // New returns an engine.
@@ -80,11 +86,18 @@ func New(cfg Config) (*Engine, error) {
 	if cfg.Memory <= 0 {
 		cfg.Memory = DefaultMemory
 	}
+	if cfg.Cache == nil && cfg.Policy.Cache.TTL > 0 {
+		cfg.Cache = NewCache(CacheConfig{})
+	}
 	e := &Engine{cfg: cfg, sources: addrSet(cfg.Sources), vps: addrSet(cfg.VantagePoints),
-		noResponder: newAddrMemory(cfg.Memory, cfg.Policy.Staleness), rtts: newRTTMemory(cfg.Memory)}
+		noResponder: newAddrMemory(cfg.Memory, cfg.Policy.Staleness), rtts: newRTTMemory(cfg.Memory), cache: cfg.Cache}
 	e.ids.Store(max(cfg.FirstID, 1) - 1)
 	return e, nil
 }
+
+// Cache returns the engine's measurement cache (nil: none), a
+// prometheus.Collector for a registry to take.
+func (e *Engine) Cache() *Cache { return e.cache }
 
 func addrSet(as []netip.Addr) map[netip.Addr]bool {
 	m := make(map[netip.Addr]bool, len(as))

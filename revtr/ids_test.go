@@ -28,7 +28,12 @@ func TestRequestIDs(t *testing.T) {
 			}
 		}
 	}
-	if res := run(t, e, revtr.Request{Src: src, Dst: dst}); res.ID != 1 || res.Hops[1].MeasurementID >= 1<<40 {
-		t.Errorf("unnumbered request after a numbered one: ID %d, measurement %d; want the engine's counter from 1", res.ID, res.Hops[1].MeasurementID)
+	again := run(t, e, revtr.Request{Src: src, Dst: dst})
+	if again.ID != 1 {
+		t.Errorf("unnumbered request after a numbered one: ID %d; want the engine's counter from 1", again.ID)
+	}
+	if again.Cost.Probes() != 0 || again.Hops[1].MeasurementID != res.Hops[1].MeasurementID {
+		t.Errorf("the same pair again: cost %+v, measurement %d; want the first one's measurements reused, IDs and all (%d)",
+			again.Cost, again.Hops[1].MeasurementID, res.Hops[1].MeasurementID)
 	}
 }

@@ -55,6 +55,9 @@ type Policy struct {
 	// Timeouts adapts Record Route and ping timeouts to the RTTs seen
 	// toward the target's prefix; zero waits the prober's default.
 	Timeouts Timeouts
+	// Cache is how the policy reuses measurements (Config.Cache); zero:
+	// it measures everything anew.
+	Cache CacheRules
 	// MaxProbes is the probe budget of one reverse traceroute (RTT pings
 	// included).
 	MaxProbes int
@@ -74,7 +77,8 @@ const (
 // Pair it with the ingress-cover selector (vpsel.IngressCover).
 func ReferencePolicy() Policy {
 	return Policy{Name: PolicyReference, Batches: []int{5, 5}, IngressFailures: 5, TargetUnanswered: 10, AllSegmentHops: true,
-		RefuseInterdomainSymmetry: true, KeepCandidates: true, Staleness: 24 * time.Hour, MaxProbes: 400}
+		RefuseInterdomainSymmetry: true, KeepCandidates: true, Staleness: 24 * time.Hour, MaxProbes: 400,
+		Cache: CacheRules{TTL: DefaultCacheTTL, Silent: DefaultCacheSilent, LastSlot: true}}
 }
 
 // DefaultPolicy is ours: the reference's refusals, staleness, limit of 10
@@ -96,7 +100,8 @@ func ReferencePolicy() Policy {
 // way.
 func DefaultPolicy() Policy {
 	return Policy{Name: PolicyDefault, Batches: []int{2, 8}, ColdBatches: []int{5, 5}, MinSegment: 3, TargetUnanswered: 10, AllSegmentHops: true,
-		RefuseInterdomainSymmetry: true, KeepCandidates: true, Staleness: 24 * time.Hour, MaxProbes: 400}
+		RefuseInterdomainSymmetry: true, KeepCandidates: true, Staleness: 24 * time.Hour, MaxProbes: 400,
+		Cache: CacheRules{TTL: DefaultCacheTTL, Silent: DefaultCacheSilent, Join: true}}
 }
 
 // PolicyByName returns a built-in policy.

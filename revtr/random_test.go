@@ -3,13 +3,16 @@ package revtr_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"net/netip"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/revtr/revtr/meas"
 	"github.com/revtr/revtr/revtr"
+	"github.com/revtr/revtr/revtr/eval"
 )
 
 // chaos answers every measurement with random addresses from a small pool
@@ -60,48 +63,86 @@ func (c *chaos) Traceroute(_ context.Context, r meas.TraceRequest) (meas.Trace, 
 
 // TestChaos: whatever the measurements say, the engine ends (REACHES or
 // FAILED, never a panic), within its budget, and a path it reports
-// reaches the source without repeating a hop.
+// reaches the source without repeating a hop — measuring everything anew,
+// and sharing its cache among reverse traceroutes run
+// at once, whose answers expire between rounds.
 func TestChaos(t *testing.T) {
+	for name, reuse := range map[string]bool{"anew": false, "cached": true} {
+		t.Run(name, func(t *testing.T) {
+			pol := revtr.DefaultPolicy()
+			pol.RefuseInterdomainSymmetry = false
+			if !reuse {
+				pol.Cache = revtr.CacheRules{}
+			}
+			chaosRun(t, pol, reuse)
+		})
+	}
+}
+
+func chaosRun(t *testing.T, pol revtr.Policy, reuse bool) {
 	c := &chaos{rng: rand.New(rand.NewPCG(7, 7))}
 	for i := range 12 {
 		c.pool = append(c.pool, netip.AddrFrom4([4]byte{10, 3, 0, byte(i + 1)}))
 	}
 	c.pool = append(c.pool, fSrc, fDst)
-	pol := revtr.DefaultPolicy()
-	pol.RefuseInterdomainSymmetry = false
 	e, err := revtr.New(revtr.Config{Prober: c, ASMap: asTable{}, Selector: rankSel{expect: 1},
 		Sources: []netip.Addr{fSrc}, VantagePoints: rankSel{}.Rank(fSrc, fDst),
-		Allow: []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}, Policy: pol})
+		Allow: []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}, Policy: pol, Clock: eval.VirtualClock{Epoch: epoch}})
 	if err != nil {
 		t.Fatal(err)
 	}
+	var mu sync.Mutex
 	stops, fails := map[revtr.Stop]int{}, map[revtr.FailReason]int{}
-	for range 2000 {
-		res := run(t, e, revtr.Request{Src: fSrc, Dst: fDst})
-		stops[res.Stop]++
-		fails[res.Fail]++
-		if res.Cost.Measure() > pol.MaxProbes {
-			t.Fatalf("spent %d probes, budget %d", res.Cost.Measure(), pol.MaxProbes)
-		}
-		if res.Stop == revtr.Failed && res.Fail == revtr.FailNone {
-			t.Fatalf("FAILED without a reason: %s", res.Detail)
-		}
-		if res.Stop != revtr.Reaches {
-			continue
-		}
-		seen := map[netip.Addr]bool{}
-		for _, h := range res.Hops {
-			if seen[h.Addr] {
-				t.Fatalf("hop %v repeated in %v", h.Addr, addrsOf(res.Hops))
+	var wg sync.WaitGroup
+	for w := range 4 {
+		wg.Go(func() {
+			for i := w; i < 2000; i += 4 {
+				at := time.Duration(0)
+				if reuse { // a new round every 10: older answers have expired
+					at = time.Duration(i/10) * 2 * pol.Cache.TTL
+				}
+				res, err := e.Run(eval.Timeline(context.Background(), at), revtr.Request{Src: fSrc, Dst: fDst})
+				if err == nil {
+					err = chaosCheck(res, pol)
+				}
+				mu.Lock()
+				stops[res.Stop]++
+				fails[res.Fail]++
+				mu.Unlock()
+				if err != nil {
+					t.Error(err)
+					return
+				}
 			}
-			seen[h.Addr] = true
-		}
-		if res.Hops[len(res.Hops)-1].Addr != fSrc {
-			t.Fatalf("reached path ends at %v", res.Hops[len(res.Hops)-1].Addr)
-		}
+		})
 	}
+	wg.Wait()
 	if stops[revtr.Reaches] == 0 || stops[revtr.Failed] == 0 || fails[revtr.FailProber] == 0 || fails[revtr.FailLoop] == 0 {
 		t.Errorf("stops %v, fails %v: want both outcomes, prober errors and loops exercised", stops, fails)
 	}
 	t.Logf("stops %v, fails %v", stops, fails)
+}
+
+// chaosCheck holds one result to the engine's promises.
+func chaosCheck(res revtr.Result, pol revtr.Policy) error {
+	if res.Cost.Measure() > pol.MaxProbes {
+		return fmt.Errorf("spent %d probes, budget %d", res.Cost.Measure(), pol.MaxProbes)
+	}
+	if res.Stop == revtr.Failed && res.Fail == revtr.FailNone {
+		return fmt.Errorf("FAILED without a reason: %s", res.Detail)
+	}
+	if res.Stop != revtr.Reaches {
+		return nil
+	}
+	seen := map[netip.Addr]bool{}
+	for _, h := range res.Hops {
+		if seen[h.Addr] {
+			return fmt.Errorf("hop %v repeated in %v", h.Addr, addrsOf(res.Hops))
+		}
+		seen[h.Addr] = true
+	}
+	if last := res.Hops[len(res.Hops)-1].Addr; last != fSrc {
+		return fmt.Errorf("reached path ends at %v", last)
+	}
+	return nil
 }

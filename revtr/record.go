@@ -151,6 +151,9 @@ type Cost struct {
 	RTT       int // pings for the hops' RTTs, once the path is known
 	TwoHost   int // two-host responder probes
 	Rounds    int
+	// Reused counts measurements taken from the cache (Config.Cache) or
+	// waited for in flight instead of sent: no probe counted above.
+	Reused int
 }
 
 // Probes is the total number of probes.
@@ -163,5 +166,6 @@ func (c Cost) Measure() int { return c.RR + c.SpoofedRR + c.Trace + c.Ping + c.T
 // Add returns the sum of two costs.
 func (c Cost) Add(o Cost) Cost {
 	return Cost{RR: c.RR + o.RR, SpoofedRR: c.SpoofedRR + o.SpoofedRR, Trace: c.Trace + o.Trace,
-		Ping: c.Ping + o.Ping, RTT: c.RTT + o.RTT, TwoHost: c.TwoHost + o.TwoHost, Rounds: c.Rounds + o.Rounds}
+		Ping: c.Ping + o.Ping, RTT: c.RTT + o.RTT, TwoHost: c.TwoHost + o.TwoHost, Rounds: c.Rounds + o.Rounds,
+		Reused: c.Reused + o.Reused}
 }

@@ -39,16 +39,19 @@ func (r *run) recordRoute(ctx context.Context) (bool, error) {
 func (r *run) rrTarget(ctx context.Context, target netip.Addr) ([]Hop, error) {
 	sel := r.e.cfg.Selector
 	if sel == nil || !sel.SkipSource(r.req.Src, target) {
-		if err := r.spend(1, &r.res.Cost.RR); err != nil {
+		gs, err := fetch(ctx, r, []want{{kind: cacheRR, dst: target}}, &r.res.Cost.RR,
+			func(ctx context.Context, _ int) (meas.RRPing, error) {
+				p, err := r.e.cfg.Prober.RecordRoute(ctx, meas.RRRequest{Src: r.req.Src, Dst: target,
+					Timeout: r.e.timeout(r.req.Src, target)})
+				if err != nil {
+					return p, r.proberError("record route", target, err)
+				}
+				return p, nil
+			}, r.keepRR(false))
+		if err != nil {
 			return nil, err
 		}
-		r.round()
-		p, err := r.e.cfg.Prober.RecordRoute(ctx, meas.RRRequest{Src: r.req.Src, Dst: target,
-			Timeout: r.e.timeout(r.req.Src, target)})
-		if err != nil {
-			return nil, r.proberError("record route", target, err)
-		}
-		if seg := r.reverseHops(p, target, HopRR, r.nextID()); len(seg) > 0 {
+		if seg := r.reverseHops(gs[0].val, target, HopRR, gs[0].id, gs[0].sent); len(seg) > 0 {
 			return seg, nil
 		}
 	}
@@ -61,7 +64,7 @@ func (r *run) rrTarget(ctx context.Context, target netip.Addr) ([]Hop, error) {
 // source, and returns that segment.
 func (r *run) spoofed(ctx context.Context, target netip.Addr) ([]Hop, error) {
 	vps, err := r.spoofers(target)
-	if err != nil || len(vps) == 0 {
+	if err != nil || len(vps) == 0 || r.spoofSilent(ctx, target) {
 		return nil, err
 	}
 	var best []Hop
@@ -71,7 +74,10 @@ func (r *run) spoofed(ctx context.Context, target netip.Addr) ([]Hop, error) {
 		if len(batch) == 0 {
 			break
 		}
-		seg, err := r.spoofBatch(ctx, target, batch)
+		seg, answered, err := r.spoofBatch(ctx, target, batch)
+		if !answered && err == nil {
+			r.markSpoofSilent(ctx, target)
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -94,6 +100,31 @@ func (r *run) batches(target, best netip.Addr) []int {
 		return pol.ColdBatches
 	}
 	return pol.Batches
+}
+
+// spoofSilent reports whether the cache holds that a whole batch of
+// spoofed probes toward target got no reply lately: the reference then
+// spoofs toward it no more.
+func (r *run) spoofSilent(ctx context.Context, target netip.Addr) bool {
+	c := r.e.cache
+	if c == nil || r.e.cfg.Policy.Cache.TTL <= 0 {
+		return false
+	}
+	_, ok := c.peek(c.key(cacheSpoofSilent, r.req.Src, target, netip.Addr{}), r.e.cfg.Clock.Now(ctx))
+	return ok
+}
+
+// markSpoofSilent remembers, for the cache's TTL, that a whole batch of
+// spoofed probes toward target got no reply.
+func (r *run) markSpoofSilent(ctx context.Context, target netip.Addr) {
+	c := r.e.cache
+	if c == nil || r.e.cfg.Policy.Cache.TTL <= 0 {
+		return
+	}
+	now := r.e.cfg.Clock.Now(ctx)
+	e := &cacheEntry{start: now, ready: make(chan struct{})}
+	c.settle(e, now, r.e.cfg.Policy.Cache.TTL, 0, nil)
+	c.put(c.key(cacheSpoofSilent, r.req.Src, target, netip.Addr{}), ref{e: e})
 }
 
 // nextBatch takes up to b vantage points from the front of vps, passing
@@ -173,33 +204,37 @@ func (r *run) spoofers(target netip.Addr) ([]netip.Addr, error) {
 	return out, nil
 }
 
-// spoofBatch sends one batch of spoofed probes in parallel.
-func (r *run) spoofBatch(ctx context.Context, target netip.Addr, batch []netip.Addr) ([]Hop, error) {
-	if err := r.spend(len(batch), &r.res.Cost.SpoofedRR); err != nil {
-		return nil, err
+// spoofBatch sends one batch of spoofed probes in parallel; answered
+// reports whether any got a reply.
+func (r *run) spoofBatch(ctx context.Context, target netip.Addr, batch []netip.Addr) (best []Hop, answered bool, err error) {
+	ws := make([]want, len(batch))
+	for i, vp := range batch {
+		ws[i] = want{kind: cacheRR, dst: target, vp: vp}
 	}
-	res := make([]meas.RRPing, len(batch))
-	errs := make([]error, len(batch))
-	r.parallel(ctx, len(batch), func(ctx context.Context, i int) {
-		res[i], errs[i] = r.e.cfg.Prober.RecordRoute(ctx, meas.RRRequest{Src: r.req.Src, Dst: target, Sender: batch[i],
+	gs, err := fetch(ctx, r, ws, &r.res.Cost.SpoofedRR, func(ctx context.Context, i int) (meas.RRPing, error) {
+		p, err := r.e.cfg.Prober.RecordRoute(ctx, meas.RRRequest{Src: r.req.Src, Dst: target, Sender: batch[i],
 			Timeout: r.e.timeout(batch[i], target)})
-	})
-	var best []Hop
-	for i := range batch {
-		if errs[i] != nil {
-			return nil, r.proberError("spoofed record route", target, errs[i])
+		if err != nil {
+			return p, r.proberError("spoofed record route", target, err)
 		}
-		if seg := r.reverseHops(res[i], target, HopSpoofedRR, r.nextID()); len(seg) > len(best) {
+		return p, nil
+	}, r.keepRR(true))
+	if err != nil {
+		return nil, false, err
+	}
+	for _, g := range gs {
+		answered = answered || g.val.Replied
+		if seg := r.reverseHops(g.val, target, HopSpoofedRR, g.id, g.sent); len(seg) > len(best) {
 			best = seg
 		}
 	}
-	return best, nil
+	return best, answered, nil
 }
 
 // reverseHops returns the slots after the target's last stamp (alias
 // aware), as hops of type t revealed by measurement id, and tells the
 // selector what the probe achieved.
-func (r *run) reverseHops(p meas.RRPing, target netip.Addr, t HopType, id uint64) []Hop {
+func (r *run) reverseHops(p meas.RRPing, target netip.Addr, t HopType, id uint64, sent bool) []Hop {
 	last := -1
 	for i, a := range p.Recorded {
 		if r.same(a, target) {
@@ -218,6 +253,9 @@ func (r *run) reverseHops(p meas.RRPing, target netip.Addr, t HopType, id uint64
 		vp = r.req.Src
 	}
 	r.tally(target, vp, p.Replied, len(seg) > 0)
+	if !sent {
+		return seg // the cache's answer: learnt from when it was sent
+	}
 	if p.Replied {
 		r.e.noteRTT(vp, target, p.RTT)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/netip"
+	"time"
 
 	"github.com/revtr/revtr/meas"
 )
@@ -23,14 +24,21 @@ func (r *run) symmetry(ctx context.Context) error {
 	if err := r.spend(1, new(int)); err != nil { // at least one probe left
 		return err
 	}
-	r.round()
-	tr, err := r.e.cfg.Prober.Traceroute(ctx, meas.TraceRequest{Src: r.req.Src, Dst: h, Flow: meas.Flow{Proto: meas.ICMP}})
+	gs, err := fetch(ctx, r, []want{{kind: cacheTrace, dst: h}}, nil, func(ctx context.Context, _ int) (meas.Trace, error) {
+		tr, err := r.e.cfg.Prober.Traceroute(ctx, meas.TraceRequest{Src: r.req.Src, Dst: h, Flow: meas.Flow{Proto: meas.ICMP}})
+		if err != nil {
+			return tr, r.proberError("traceroute", h, err)
+		}
+		return tr, nil
+	}, func(meas.Trace) time.Duration { return r.e.cfg.Policy.Cache.TTL })
 	if err != nil {
-		return r.proberError("traceroute", h, err)
-	}
-	id := r.nextID()
-	if err := r.spendAfter(tr.Probes, &r.res.Cost.Trace); err != nil {
 		return err
+	}
+	tr, id := gs[0].val, gs[0].id
+	if gs[0].sent {
+		if err := r.spendAfter(tr.Probes, &r.res.Cost.Trace); err != nil {
+			return err
+		}
 	}
 	prev, ok := r.penultimate(tr, h)
 	if !ok {
@@ -107,14 +115,12 @@ func (r *run) destinationAlive(ctx context.Context) error {
 	if len(r.path) > 1 || r.replied {
 		return nil
 	}
-	if err := r.spend(1, &r.res.Cost.Ping); err != nil {
+	gs, err := fetch(ctx, r, []want{{kind: cachePing, dst: r.req.Dst}}, &r.res.Cost.Ping,
+		func(ctx context.Context, _ int) (meas.Ping, error) { return r.ping(ctx, r.req.Dst) }, r.keepPing)
+	if err != nil {
 		return err
 	}
-	r.round()
-	p, err := r.e.cfg.Prober.Ping(ctx, meas.PingRequest{Src: r.req.Src, Dst: r.req.Dst, Timeout: r.e.timeout(r.req.Src, r.req.Dst)})
-	if err != nil {
-		return r.proberError("ping", r.req.Dst, err)
-	}
+	p := gs[0].val
 	if !p.Replied() {
 		return fail(FailDestUnresponsive, fmt.Errorf("revtr: %v answers neither ping nor Record Route", r.req.Dst))
 	}

@@ -75,6 +75,14 @@ func (v VirtualClock) Branch(ctx context.Context) (context.Context, func()) {
 	return withClock(ctx, b), func() { parent.AdvanceTo(b.Elapsed()) }
 }
 
+// WaitUntil moves the context's timeline on to t, if it is behind: a
+// reverse traceroute waiting for a measurement in flight (revtr.Waiter).
+func (v VirtualClock) WaitUntil(ctx context.Context, t time.Time) {
+	if c := timeline(ctx); c != nil {
+		c.AdvanceTo(t.Sub(v.Epoch))
+	}
+}
+
 // RealClock is the wall clock, for real probers (the lab): measurements
 // start when they are run, as fast as the workers take them.
 type RealClock struct{ revtr.WallClock }
