@@ -63,12 +63,6 @@ type Selector interface {
 	Observe(o Observation)
 }
 
-// Expecter is implemented by selectors that can say how many reverse hops
-// a spoofed probe from vp toward target is expected to reveal.
-type Expecter interface {
-	Expect(src, target, vp netip.Addr) float64
-}
-
 // Ingresser is implemented by selectors that know through which ingress
 // router a vantage point's probes enter a target's prefix (the reference's
 // ingress cover), so that the engine can give up on an ingress whose

@@ -12,18 +12,9 @@ type Policy struct {
 	Name string
 	// Batches are the sizes of the successive rounds of spoofed Record
 	// Route probes toward one hop; their sum is the most spoofers per hop.
+	// A batch that reveals reverse hops ends the rounds, its longest
+	// segment taken.
 	Batches []int
-	// ColdBatches, if set, replace Batches toward a target for which the
-	// selector (if it implements Expecter) expects fewer than MinSegment
-	// reverse hops from its best vantage point: without confidence, a
-	// wider first batch saves a round.
-	ColdBatches []int
-	// MinSegment: a batch whose best probe revealed fewer reverse hops
-	// (without reaching the source) is followed by the next batch, and the
-	// longest segment of both wins. Every join between two measurements is
-	// where load balancing can make the stitched path wrong, so a longer
-	// segment is a more accurate one. 0 accepts any segment.
-	MinSegment int
 	// IngressFailures: once this many vantage points entering a prefix
 	// through one ingress (as an Ingresser selector tells) revealed no
 	// reverse hop in a reverse traceroute, its other vantage points are
@@ -33,6 +24,13 @@ type Policy struct {
 	// reverse traceroute got no reply, no more are sent to it. 0 never
 	// gives up.
 	TargetUnanswered int
+	// QuitSilent: once a whole batch of spoofed probes toward a target got
+	// no reply, and neither did any other probe toward it in the reverse
+	// traceroute (the source's own, an earlier batch), no further batch is
+	// sent to it: a target that answers no Record Route ping from several
+	// senders drops options, or a router before it does, and will answer
+	// none.
+	QuitSilent bool
 	// AllSegmentHops tries Record Route on every hop of the last segment,
 	// last first; otherwise only on its last hop.
 	AllSegmentHops bool
@@ -83,23 +81,21 @@ func ReferencePolicy() Policy {
 
 // DefaultPolicy is ours: the reference's refusals, staleness, limit of 10
 // unanswered probes per target and at most 10 spoofers per hop in at most
-// two rounds, with a learned ranking (vpsel.Learned) — and three changes. Toward a target the selector is
-// confident about (its best vantage point is expected to reveal at least
-// MinSegment = 3 reverse hops) the first batch is 2 vantage points, not 5;
-// a batch whose best probe reveals fewer than 3 hops is followed by the
-// next one, the longest segment winning (fewer joins, where ECMP makes
-// stitched paths wrong); Record Route from the source is skipped where it
-// cannot reveal a hop (vpsel.Learned.SkipSource). Measured on the
-// simulator (package eval): 7–28% fewer probes to find a path, 1–9% fewer
-// rounds, equal coverage and accuracy. It asks the destination's two-host
-// responder only (TwoHostHops off): where responders run on end hosts, as
-// in the generated topologies, asking hops too cost 0.15–0.3 probes and
-// rounds more per reverse traceroute and found nothing (host destinations,
-// seeds 1–4); with every router also a destination, it cost nothing, the
-// per-address memory being shared. Turn it on where responders run on the
-// way.
+// two rounds, with a learned ranking (vpsel.Learned) — and these changes.
+// The first batch is 2 vantage points, not 5, and a batch that reveals
+// hops ends the rounds; no second batch follows one of which no probe, nor
+// any earlier one toward the target, got a reply (QuitSilent); Record
+// Route from the source is skipped where it cannot reveal a hop
+// (vpsel.Learned.SkipSource); its cache joins measurements in flight. The
+// measured effect of each is in docs/eval.md. It asks the destination's
+// two-host responder only (TwoHostHops off): where responders run on end
+// hosts, as in the generated topologies, asking hops too cost 0.15–0.3
+// probes and rounds more per reverse traceroute and found nothing (host
+// destinations, seeds 1–4); with every router also a destination, it cost
+// nothing, the per-address memory being shared. Turn it on where
+// responders run on the way.
 func DefaultPolicy() Policy {
-	return Policy{Name: PolicyDefault, Batches: []int{2, 8}, ColdBatches: []int{5, 5}, MinSegment: 3, TargetUnanswered: 10, AllSegmentHops: true,
+	return Policy{Name: PolicyDefault, Batches: []int{2, 8}, TargetUnanswered: 10, QuitSilent: true, AllSegmentHops: true,
 		RefuseInterdomainSymmetry: true, KeepCandidates: true, Staleness: 24 * time.Hour, MaxProbes: 400,
 		Cache: CacheRules{TTL: DefaultCacheTTL, Silent: DefaultCacheSilent, Join: true}}
 }
@@ -117,12 +113,9 @@ func PolicyByName(name string) (Policy, error) {
 
 // maxSpoofers is the most spoofed probes toward one hop.
 func (p Policy) maxSpoofers() int {
-	n, cold := 0, 0
+	n := 0
 	for _, b := range p.Batches {
 		n += b
 	}
-	for _, b := range p.ColdBatches {
-		cold += b
-	}
-	return max(n, cold)
+	return n
 }

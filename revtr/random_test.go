@@ -85,7 +85,7 @@ func chaosRun(t *testing.T, pol revtr.Policy, reuse bool) {
 		c.pool = append(c.pool, netip.AddrFrom4([4]byte{10, 3, 0, byte(i + 1)}))
 	}
 	c.pool = append(c.pool, fSrc, fDst)
-	e, err := revtr.New(revtr.Config{Prober: c, ASMap: asTable{}, Selector: rankSel{expect: 1},
+	e, err := revtr.New(revtr.Config{Prober: c, ASMap: asTable{}, Selector: rankSel{},
 		Sources: []netip.Addr{fSrc}, VantagePoints: rankSel{}.Rank(fSrc, fDst),
 		Allow: []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}, Policy: pol, Clock: eval.VirtualClock{Epoch: epoch}})
 	if err != nil {

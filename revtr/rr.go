@@ -59,16 +59,16 @@ func (r *run) rrTarget(ctx context.Context, target netip.Addr) ([]Hop, error) {
 }
 
 // spoofed sends spoofed Record Route pings toward target from the
-// selector's vantage points, batch after batch, until the longest reverse
-// segment so far has at least the policy's MinSegment hops or reaches the
-// source, and returns that segment.
+// selector's vantage points, batch after batch, until one reveals reverse
+// hops (the longest segment of the batch wins), and returns that segment.
+// With Policy.QuitSilent it gives up after a batch of which no probe, nor
+// any earlier one toward the target, got a reply.
 func (r *run) spoofed(ctx context.Context, target netip.Addr) ([]Hop, error) {
 	vps, err := r.spoofers(target)
 	if err != nil || len(vps) == 0 || r.spoofSilent(ctx, target) {
 		return nil, err
 	}
-	var best []Hop
-	for _, b := range r.batches(target, vps[0]) {
+	for _, b := range r.e.cfg.Policy.Batches {
 		var batch []netip.Addr
 		batch, vps = r.nextBatch(target, vps, b)
 		if len(batch) == 0 {
@@ -78,28 +78,16 @@ func (r *run) spoofed(ctx context.Context, target netip.Addr) ([]Hop, error) {
 		if !answered && err == nil {
 			r.markSpoofSilent(ctx, target)
 		}
-		if err != nil {
+		switch {
+		case err != nil:
 			return nil, err
-		}
-		if len(seg) > len(best) {
-			best = seg
-		}
-		if len(best) > 0 && (len(best) >= r.e.cfg.Policy.MinSegment || r.reaches(best)) {
-			break
+		case len(seg) > 0:
+			return seg, nil
+		case !answered && r.e.cfg.Policy.QuitSilent && r.answered[target] == 0:
+			return nil, nil
 		}
 	}
-	return best, nil
-}
-
-// batches returns the batch sizes toward target: the cold ones when the
-// selector does not expect the best vantage point to reveal enough.
-func (r *run) batches(target, best netip.Addr) []int {
-	pol := r.e.cfg.Policy
-	ex, ok := r.e.cfg.Selector.(Expecter)
-	if ok && len(pol.ColdBatches) > 0 && ex.Expect(r.req.Src, target, best) < float64(pol.MinSegment) {
-		return pol.ColdBatches
-	}
-	return pol.Batches
+	return nil, nil
 }
 
 // spoofSilent reports whether the cache holds that a whole batch of
@@ -162,6 +150,8 @@ func (r *run) ingressDone(target, vp netip.Addr) bool {
 func (r *run) tally(target, vp netip.Addr, replied, revealed bool) {
 	if !replied {
 		r.unanswered = count(r.unanswered, target)
+	} else {
+		r.answered = count(r.answered, target)
 	}
 	if ig, ok := r.e.cfg.Selector.(Ingresser); ok && vp != r.req.Src && !revealed {
 		if in, ok := ig.Ingress(target, vp); ok {

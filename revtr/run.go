@@ -28,6 +28,7 @@ type run struct {
 	// (Policy.TargetUnanswered, Policy.IngressFailures). These and thAsked
 	// are made on first use: most runs need none.
 	unanswered, ingressFails map[netip.Addr]int
+	answered                 map[netip.Addr]int // probes toward each target that got a reply
 }
 
 func newRun(e *Engine, req Request, res *Result) *run {
