@@ -31,7 +31,10 @@ type Learned struct {
 	// toSrc is, per source and prefix, the fewest hops an atlas traceroute
 	// crossed from the prefix to the source.
 	toSrc map[netip.Addr]map[netip.Prefix]int
-	dist  map[netip.Prefix]map[netip.Addr]int // cold start: hops from a VP to a prefix
+	// rrNear is, per source, the prefixes a Record Route ping from it got
+	// within range of (the atlas's pings).
+	rrNear map[netip.Addr]map[netip.Prefix]bool
+	dist   map[netip.Prefix]map[netip.Addr]int // cold start: hops from a VP to a prefix
 }
 
 // tally counts probes and their outcomes: how many got within range, and
@@ -48,8 +51,8 @@ func NewLearned(vps []netip.Addr, prefix PrefixOf, asOf map[netip.Addr]uint32) *
 	return &Learned{vps: slices.Clone(vps), asOf: asOf, prefix: prefix, weight: 2,
 		stats: make(map[netip.Prefix]map[netip.Addr]*tally),
 		far:   newFarMemory(DefaultFarEntries, DefaultFarAge),
-		toSrc: make(map[netip.Addr]map[netip.Prefix]int),
-		dist:  make(map[netip.Prefix]map[netip.Addr]int)}
+		toSrc: make(map[netip.Addr]map[netip.Prefix]int), rrNear: make(map[netip.Addr]map[netip.Prefix]bool),
+		dist: make(map[netip.Prefix]map[netip.Addr]int)}
 }
 
 // LimitFar bounds the memory of targets out of a source's Record Route
@@ -67,19 +70,36 @@ func (l *Learned) LimitFar(entries int, age time.Duration) *Learned {
 
 // LearnPaths feeds the cold-start prior with the atlas traceroutes sent
 // by vantage points toward the sources: a prefix seen at TTL d of a
-// vantage point's traceroute is about d hops from it.
+// vantage point's traceroute is about d hops from it. It also learns
+// which prefixes the atlas's Record Route pings from each source got
+// within range of (SkipSource).
 func (l *Learned) LearnPaths(paths []*atlas.Path) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	for _, p := range paths {
 		l.seen(l.prefix(p.VP), p.VP, 0)
 		for i, a := range p.Hops {
-			if a.IsValid() {
-				l.seen(l.prefix(a), p.VP, i+1)
-				l.seenFrom(p.Src, l.prefix(a), len(p.Hops)-1-i)
+			if !a.IsValid() {
+				continue
+			}
+			l.seen(l.prefix(a), p.VP, i+1)
+			l.seenFrom(p.Src, l.prefix(a), len(p.Hops)-1-i)
+			if i < len(p.RR) && len(p.RR[i]) > 0 {
+				l.inRange(p.Src, l.prefix(a))
 			}
 		}
 	}
+}
+
+// inRange notes that a Record Route ping from src got within range of an
+// address in p.
+func (l *Learned) inRange(src netip.Addr, p netip.Prefix) {
+	m := l.rrNear[src]
+	if m == nil {
+		m = make(map[netip.Prefix]bool)
+		l.rrNear[src] = m
+	}
+	m[p] = true
 }
 
 func (l *Learned) seenFrom(src netip.Addr, p netip.Prefix, d int) {
@@ -128,14 +148,6 @@ func (l *Learned) score(p netip.Prefix, vp netip.Addr) float64 {
 	return (float64(t.revealed) + l.weight*prior) / (float64(t.tries) + l.weight)
 }
 
-// Expect returns the reverse hops a probe from vp toward target is
-// expected to reveal (revtr.Expecter).
-func (l *Learned) Expect(src, target, vp netip.Addr) float64 {
-	l.mu.RLock()
-	defer l.mu.RUnlock()
-	return l.score(l.prefix(target), vp)
-}
-
 // Rank orders the vantage points for target by score, best first; among
 // equal scores, vantage points of ASes not yet ranked come first.
 func (l *Learned) Rank(src, target netip.Addr) []netip.Addr {
@@ -163,14 +175,23 @@ func (l *Learned) Rank(src, target netip.Addr) []netip.Addr {
 // SkipSource reports whether a Record Route ping from src to target
 // cannot reveal a reverse hop: one already failed to get within range of
 // this very target, or the atlas never saw the target's prefix fewer than
-// 8 hops from src (the ping's 9 slots then fill before any reverse hop).
+// 8 hops from src (the ping's 9 slots then fill before any reverse hop)
+// and no Record Route ping from src (the atlas's, to its traceroutes'
+// hops) got within range of an address in it. Range is judged from Record
+// Route evidence first: routers that forward Record Route without
+// stamping take no slot, so a prefix many traceroute hops away may be
+// within range.
 func (l *Learned) SkipSource(src, target netip.Addr) bool {
 	l.mu.RLock()
 	defer l.mu.RUnlock()
 	if l.far.has(pair{src, target}) {
 		return true
 	}
-	d, ok := l.toSrc[src][l.prefix(target)]
+	p := l.prefix(target)
+	if l.rrNear[src][p] {
+		return false
+	}
+	d, ok := l.toSrc[src][p]
 	return ok && d > meas.RRSlots-2
 }
 

@@ -140,3 +140,29 @@ func TestLearnedFarBounded(t *testing.T) {
 		t.Error("the latest target forgotten, or the oldest kept, past the size bound")
 	}
 }
+
+// TestLearnedSkipSourceRREvidence: a prefix many traceroute hops from the
+// source is skipped for the source's own Record Route ping, unless a
+// Record Route ping from the source (the atlas's) got within range of it:
+// routers that do not stamp take no slot, and the ping reaches farther
+// than hops count.
+func TestLearnedSkipSourceRREvidence(t *testing.T) {
+	far := []netip.Addr{ip("10.9.0.1")}
+	for i := range 9 {
+		far = append(far, netip.AddrFrom4([4]byte{10, 5, byte(i), 1}))
+	}
+	far = append(far, src)
+	for _, tc := range []struct {
+		name string
+		rr   []netip.Addr // the atlas's reply from the far hop
+		skip bool
+	}{{"no evidence", nil, true}, {"in range", []netip.Addr{ip("10.5.8.1"), src}, false}} {
+		l := vpsel.NewLearned([]netip.Addr{v1}, nil, nil)
+		p := &atlas.Path{VP: v1, Src: src, Hops: far, RR: make([][]netip.Addr, len(far))}
+		p.RR[0] = tc.rr
+		l.LearnPaths([]*atlas.Path{p})
+		if got := l.SkipSource(src, target); got != tc.skip {
+			t.Errorf("%s: skip %v, want %v", tc.name, got, tc.skip)
+		}
+	}
+}
