@@ -42,6 +42,7 @@ func (w *World) engineOn(p meas.Prober, th meas.TwoHostTracer, policy string, tu
 	} else {
 		l := vpsel.NewLearned(w.Spoofers, w.ASMap.Prefix, w.vpAS)
 		l.LearnPaths(w.Paths)
+		l.LearnSurvey(w.spooferSurvey())
 		sel = l
 	}
 	tp := &TimedProber{P: p}

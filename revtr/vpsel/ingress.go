@@ -17,6 +17,7 @@ type SurveyProbe struct {
 	InRange    bool       // the target's stamp is in the reply
 	Ingress    netip.Addr // first stamp inside the target's prefix (the target if none)
 	Distance   int        // stamps before the ingress
+	Stamps     int        // stamps before the target's own
 }
 
 // SurveyOne reads one survey ping.
@@ -27,7 +28,7 @@ func SurveyOne(rr meas.RRPing, prefix PrefixOf) SurveyProbe {
 	if !rr.Replied || !ok {
 		return sp
 	}
-	sp.InRange, sp.Ingress, sp.Distance = true, rr.Dst, len(fwd)
+	sp.InRange, sp.Ingress, sp.Distance, sp.Stamps = true, rr.Dst, len(fwd), len(fwd)
 	for i, a := range fwd {
 		if pre.Contains(a) {
 			sp.Ingress, sp.Distance = a, i

@@ -35,6 +35,9 @@ type Learned struct {
 	// within range of (the atlas's pings).
 	rrNear map[netip.Addr]map[netip.Prefix]bool
 	dist   map[netip.Prefix]map[netip.Addr]int // cold start: hops from a VP to a prefix
+	// reach is the share of surveyed prefixes each vantage point got
+	// within range of (LearnSurvey).
+	reach map[netip.Addr]float64
 }
 
 // tally counts probes and their outcomes: how many got within range, and
@@ -102,6 +105,36 @@ func (l *Learned) inRange(src netip.Addr, p netip.Prefix) {
 	m[p] = true
 }
 
+// LearnSurvey feeds the cold-start prior with the reference's Record
+// Route survey (a ping from every vantage point to one address per
+// prefix): a vantage point whose ping got within range of the prefix,
+// after d stamps, is d hops from it, and one whose ping did not is farther
+// than Record Route reaches.
+func (l *Learned) LearnSurvey(probes []SurveyProbe) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	hits, tries := make(map[netip.Addr]int), make(map[netip.Addr]int)
+	for _, sp := range probes {
+		tries[sp.VP]++
+		if sp.InRange {
+			hits[sp.VP]++
+		}
+	}
+	if l.reach == nil {
+		l.reach = make(map[netip.Addr]float64, len(tries))
+	}
+	for vp, n := range tries {
+		l.reach[vp] = float64(hits[vp]) / float64(n)
+	}
+	for _, sp := range probes {
+		d := meas.RRSlots - 1 // out of range: no slot left after the target's
+		if sp.InRange {
+			d = sp.Stamps
+		}
+		l.seen(l.prefix(sp.Target), sp.VP, d)
+	}
+}
+
 func (l *Learned) seenFrom(src netip.Addr, p netip.Prefix, d int) {
 	m := l.toSrc[src]
 	if m == nil {
@@ -130,8 +163,13 @@ func (l *Learned) seen(p netip.Prefix, vp netip.Addr, d int) {
 // when unknown.
 func (l *Learned) prior(p netip.Prefix, vp netip.Addr) float64 {
 	d, ok := l.dist[p][vp]
-	if !ok {
+	switch {
+	case !ok && l.reach != nil:
+		return 0.15 + 0.1*l.reach[vp] // the survey's share of prefixes in range
+	case !ok:
 		return 0.25
+	case d >= meas.RRSlots-2:
+		return 0.1 // known to be too far: below the unknown
 	}
 	return max(0.25, float64(meas.RRSlots-2-d))
 }

@@ -100,7 +100,7 @@ func TestSurveyProbe(t *testing.T) {
 	rr := meas.RRPing{Src: v1, Dst: target, Replied: true,
 		Recorded: []netip.Addr{ip("10.1.0.2"), ip("10.5.0.1"), ip("10.9.0.1"), target, target, ip("10.9.0.3")}}
 	sp := vpsel.SurveyOne(rr, vpsel.Slash24)
-	if !sp.InRange || sp.Ingress != ip("10.9.0.1") || sp.Distance != 2 {
+	if !sp.InRange || sp.Ingress != ip("10.9.0.1") || sp.Distance != 2 || sp.Stamps != 3 {
 		t.Errorf("survey probe %+v", sp)
 	}
 	rr.Recorded = rr.Recorded[:3]
@@ -164,5 +164,22 @@ func TestLearnedSkipSourceRREvidence(t *testing.T) {
 		if got := l.SkipSource(src, target); got != tc.skip {
 			t.Errorf("%s: skip %v, want %v", tc.name, got, tc.skip)
 		}
+	}
+}
+
+// TestLearnedSurvey: the reference's survey feeds the cold start: a
+// vantage point in range of the prefix after few stamps ranks first, one
+// out of range after those the survey did not see, who rank by how many
+// surveyed prefixes they got within range of.
+func TestLearnedSurvey(t *testing.T) {
+	l := vpsel.NewLearned([]netip.Addr{v1, v2, v3, v4}, nil, nil)
+	l.LearnSurvey([]vpsel.SurveyProbe{
+		{VP: v3, Target: target, InRange: true, Stamps: 2},
+		{VP: v1, Target: target},
+		{VP: v4, Target: ip("10.7.0.1"), InRange: true, Stamps: 3},
+		{VP: v2, Target: ip("10.7.0.1")},
+	})
+	if got, want := l.Rank(src, ip("10.9.0.99")), []netip.Addr{v3, v4, v2, v1}; !slices.Equal(got, want) {
+		t.Errorf("rank %v, want %v", got, want)
 	}
 }
