@@ -60,6 +60,10 @@ type Engine struct {
 	rtts *rttMemory
 	// cache is Config.Cache (nil: the policy uses none).
 	cache *Cache
+	// dists holds, per source and prefix, how many TTLs traceroutes from
+	// the source took to reach it (Policy.ShortTraces); at most
+	// Config.Memory keys.
+	dists *distMemory
 }
 
 // New returns an engine.
@@ -90,7 +94,8 @@ func New(cfg Config) (*Engine, error) {
 		cfg.Cache = NewCache(CacheConfig{})
 	}
 	e := &Engine{cfg: cfg, sources: addrSet(cfg.Sources), vps: addrSet(cfg.VantagePoints),
-		noResponder: newAddrMemory(cfg.Memory, cfg.Policy.Staleness), rtts: newRTTMemory(cfg.Memory), cache: cfg.Cache}
+		noResponder: newAddrMemory(cfg.Memory, cfg.Policy.Staleness), rtts: newRTTMemory(cfg.Memory), cache: cfg.Cache,
+		dists: newDistMemory(cfg.Memory)}
 	e.ids.Store(max(cfg.FirstID, 1) - 1)
 	return e, nil
 }

@@ -47,6 +47,12 @@ type Policy struct {
 	// address whose presence check failed is not asked again for
 	// Staleness; otherwise each check costs a probe and a round.
 	TwoHostHops bool
+	// ShortTraces starts the traceroute that assumed symmetry needs (only
+	// its hop before the current one matters) near that hop, at a TTL
+	// learnt from earlier traceroutes toward its prefix or from a Record
+	// Route ping toward it, instead of at TTL 1; if the start was too late
+	// it runs again from 1.
+	ShortTraces bool
 	// Staleness: atlas traceroutes older than this are not used, nor is
 	// the knowledge that an address runs no two-host responder.
 	Staleness time.Duration
@@ -86,7 +92,8 @@ func ReferencePolicy() Policy {
 // hops ends the rounds; no second batch follows one of which no probe, nor
 // any earlier one toward the target, got a reply (QuitSilent); Record
 // Route from the source is skipped where it cannot reveal a hop
-// (vpsel.Learned.SkipSource); its cache joins measurements in flight. The
+// (vpsel.Learned.SkipSource); the traceroute that assumed symmetry
+// needs starts near the hop (ShortTraces); its cache joins measurements in flight. The
 // measured effect of each is in docs/eval.md. It asks the destination's
 // two-host responder only (TwoHostHops off): where responders run on end
 // hosts, as in the generated topologies, asking hops too cost 0.15–0.3
@@ -95,7 +102,7 @@ func ReferencePolicy() Policy {
 // nothing, the per-address memory being shared. Turn it on where
 // responders run on the way.
 func DefaultPolicy() Policy {
-	return Policy{Name: PolicyDefault, Batches: []int{2, 8}, TargetUnanswered: 10, QuitSilent: true, AllSegmentHops: true,
+	return Policy{Name: PolicyDefault, Batches: []int{2, 8}, TargetUnanswered: 10, QuitSilent: true, ShortTraces: true, AllSegmentHops: true,
 		RefuseInterdomainSymmetry: true, KeepCandidates: true, Staleness: 24 * time.Hour, MaxProbes: 400,
 		Cache: CacheRules{TTL: DefaultCacheTTL, Silent: DefaultCacheSilent, Join: true}}
 }

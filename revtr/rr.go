@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"slices"
 
 	"github.com/revtr/revtr/meas"
 )
@@ -230,6 +231,12 @@ func (r *run) reverseHops(p meas.RRPing, target netip.Addr, t HopType, id uint64
 		if r.same(a, target) {
 			last = i
 		}
+	}
+	if last >= 0 && t == HopRR && sent {
+		if r.stampsBefore == nil {
+			r.stampsBefore = make(map[netip.Addr]int)
+		}
+		r.stampsBefore[target] = slices.IndexFunc(p.Recorded, func(a netip.Addr) bool { return r.same(a, target) })
 	}
 	var seg []Hop
 	if last >= 0 {

@@ -29,6 +29,10 @@ type run struct {
 	// are made on first use: most runs need none.
 	unanswered, ingressFails map[netip.Addr]int
 	answered                 map[netip.Addr]int // probes toward each target that got a reply
+	// stampsBefore is, per target a Record Route ping from the source
+	// reached, how many slots it stamped before the target's (a lower
+	// bound on the target's distance; Policy.ShortTraces).
+	stampsBefore map[netip.Addr]int
 }
 
 func newRun(e *Engine, req Request, res *Result) *run {

@@ -25,11 +25,7 @@ func (r *run) symmetry(ctx context.Context) error {
 		return err
 	}
 	gs, err := fetch(ctx, r, []want{{kind: cacheTrace, dst: h}}, nil, func(ctx context.Context, _ int) (meas.Trace, error) {
-		tr, err := r.e.cfg.Prober.Traceroute(ctx, meas.TraceRequest{Src: r.req.Src, Dst: h, Flow: meas.Flow{Proto: meas.ICMP}})
-		if err != nil {
-			return tr, r.proberError("traceroute", h, err)
-		}
-		return tr, nil
+		return r.symmetryTrace(ctx, h)
 	}, func(meas.Trace) time.Duration { return r.e.cfg.Policy.Cache.TTL })
 	if err != nil {
 		return err
@@ -86,6 +82,9 @@ func (r *run) penultimate(tr meas.Trace, h netip.Addr) (netip.Addr, bool) {
 		if a := tr.Hops[i].Addr; a.IsValid() {
 			return a, true
 		}
+	}
+	if tr.Hops[0].TTL > 1 { // a short traceroute that started too late
+		return netip.Addr{}, false
 	}
 	return r.req.Src, true
 }
