@@ -2,27 +2,28 @@ package revtr
 
 import "github.com/revtr/revtr/atlas"
 
-// intersect looks the hops of the last segment up in the atlas, last hop
-// first (keeping as many measured hops as possible), and on a hit appends
-// the rest of the atlas path. It costs no probe.
+// intersect looks the hops of the last segment up in the atlas, first
+// hop first, and on a hit appends the rest of the atlas path. It costs no
+// probe. The order is the reference's (its engine asks the atlas about
+// every hop of the last segment in order and takes the first path
+// answered), and it is the more exact one: a traceroute shows the routers
+// that forward Record Route without stamping, which the Record Route
+// hops it replaces miss.
 func (r *run) intersect() bool {
 	a := r.e.cfg.Atlas
 	if a == nil {
 		return false
 	}
 	notBefore := r.res.Date.Add(-r.e.cfg.Policy.Staleness)
-	for i := len(r.path) - 1; i >= r.segStart; i-- {
+	for i := r.segStart; i < len(r.path); i++ {
 		h := r.path[i]
 		if r.atlasMis[h.Addr] || h.Candidate {
 			continue
 		}
-		hit, ok := a.Intersect(r.req.Src, h.Addr, notBefore)
-		if !ok {
-			r.atlasMis[h.Addr] = true
-			continue
-		}
-		if grew, err := r.extend(i, r.atlasSegment(i, hit)); grew && err == nil {
-			return true
+		if hit, ok := a.Intersect(r.req.Src, h.Addr, notBefore); ok {
+			if grew, err := r.extend(i, r.atlasSegment(i, hit)); grew && err == nil {
+				return true
+			}
 		}
 		r.atlasMis[h.Addr] = true
 	}

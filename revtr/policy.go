@@ -31,6 +31,13 @@ type Policy struct {
 	// senders drops options, or a router before it does, and will answer
 	// none.
 	QuitSilent bool
+	// PreferAtlas cuts a Record Route segment at its first hop that is on
+	// an atlas traceroute toward the source, even one that reached the
+	// source, and takes the traceroute's continuation instead: a
+	// traceroute shows the routers that forward Record Route without
+	// stamping, which Record Route misses. The reference stops at a
+	// segment that reaches the source.
+	PreferAtlas bool
 	// AllSegmentHops tries Record Route on every hop of the last segment,
 	// last first; otherwise only on its last hop.
 	AllSegmentHops bool
@@ -93,7 +100,8 @@ func ReferencePolicy() Policy {
 // any earlier one toward the target, got a reply (QuitSilent); Record
 // Route from the source is skipped where it cannot reveal a hop
 // (vpsel.Learned.SkipSource); the traceroute that assumed symmetry
-// needs starts near the hop (ShortTraces); its cache joins measurements in flight. The
+// needs starts near the hop (ShortTraces); an atlas traceroute
+// met on a Record Route segment is taken from there (PreferAtlas); its cache joins measurements in flight. The
 // measured effect of each is in docs/eval.md. It asks the destination's
 // two-host responder only (TwoHostHops off): where responders run on end
 // hosts, as in the generated topologies, asking hops too cost 0.15–0.3
@@ -102,7 +110,7 @@ func ReferencePolicy() Policy {
 // nothing, the per-address memory being shared. Turn it on where
 // responders run on the way.
 func DefaultPolicy() Policy {
-	return Policy{Name: PolicyDefault, Batches: []int{2, 8}, TargetUnanswered: 10, QuitSilent: true, ShortTraces: true, AllSegmentHops: true,
+	return Policy{Name: PolicyDefault, Batches: []int{2, 8}, TargetUnanswered: 10, QuitSilent: true, ShortTraces: true, PreferAtlas: true, AllSegmentHops: true,
 		RefuseInterdomainSymmetry: true, KeepCandidates: true, Staleness: 24 * time.Hour, MaxProbes: 400,
 		Cache: CacheRules{TTL: DefaultCacheTTL, Silent: DefaultCacheSilent, Join: true}}
 }

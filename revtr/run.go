@@ -87,7 +87,11 @@ func (r *run) step(ctx context.Context) (bool, error) {
 	if ok, err := r.twoHostHop(ctx); ok || err != nil {
 		return ok, err
 	}
-	return r.recordRoute(ctx)
+	grew, err := r.recordRoute(ctx)
+	if grew && err == nil && r.e.cfg.Policy.PreferAtlas {
+		r.intersect()
+	}
+	return grew, err
 }
 
 // last returns the current hop.

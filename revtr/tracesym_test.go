@@ -50,6 +50,25 @@ func TestShortTraces(t *testing.T) {
 	}
 }
 
+// TestPreferAtlas: a Record Route segment that reaches the source is cut,
+// for our policy, at its first hop on an atlas traceroute, whose
+// continuation shows a router that did not stamp; the reference keeps
+// the segment.
+func TestPreferAtlas(t *testing.T) {
+	a, b, x, b2 := ip("10.4.0.1"), ip("10.2.0.1"), ip("10.3.0.9"), ip("10.2.0.2")
+	p := &slowScript{script: script{rr: map[netip.Addr][]netip.Addr{fDst: {fDst, fDst, a, b, fSrc}}}}
+	at := fakeAtlas{a: {Kind: atlas.OnTrace, PathID: 9, Hops: []atlas.Hop{{Addr: x}, {Addr: b2}, {Addr: fSrc}}}}
+	for _, tc := range []struct {
+		pol  revtr.Policy
+		want []netip.Addr
+	}{{revtr.DefaultPolicy(), []netip.Addr{fDst, a, x, b2, fSrc}}, {revtr.ReferencePolicy(), []netip.Addr{fDst, a, b, fSrc}}} {
+		e := cacheEngineWith(t, p, tc.pol, func(c *revtr.Config) { c.Atlas = at })
+		if res := runAt(t, e, 0, revtr.Request{Src: fSrc, Dst: fDst}); !slices.Equal(addrsOf(res.Hops), tc.want) {
+			t.Errorf("%s: hops %v, want %v", tc.pol.Name, addrsOf(res.Hops), tc.want)
+		}
+	}
+}
+
 // traceScript answers traceroutes from the source with fixed paths (the
 // destination last, answering every TTL from its distance on), and
 // records the first TTL of each.
