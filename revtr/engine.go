@@ -31,6 +31,10 @@ type Config struct {
 	Policy                 Policy // zero: DefaultPolicy
 	// FirstID numbers results and measurements (0 means 1).
 	FirstID uint64
+	// Paths holds the reverse paths measured for reuse
+	// (Policy.ReusePaths); engines sharing one reuse each other's. nil:
+	// the engine makes its own when its policy reuses paths.
+	Paths *PathAtlas
 	// Cache holds measurements for reuse (Policy.Cache says how); engines
 	// sharing one reuse each other's. nil: the engine makes its own when
 	// its policy uses one.
@@ -60,6 +64,8 @@ type Engine struct {
 	rtts *rttMemory
 	// cache is Config.Cache (nil: the policy uses none).
 	cache *Cache
+	// paths is Config.Paths (nil: the policy reuses none).
+	paths *PathAtlas
 	// dists holds, per source and prefix, how many TTLs traceroutes from
 	// the source took to reach it (Policy.ShortTraces); at most
 	// Config.Memory keys.
@@ -93,12 +99,18 @@ func New(cfg Config) (*Engine, error) {
 	if cfg.Cache == nil && cfg.Policy.Cache.TTL > 0 {
 		cfg.Cache = NewCache(CacheConfig{})
 	}
+	if cfg.Paths == nil && cfg.Policy.ReusePaths > 0 {
+		cfg.Paths = NewPathAtlas(0)
+	}
 	e := &Engine{cfg: cfg, sources: addrSet(cfg.Sources), vps: addrSet(cfg.VantagePoints),
-		noResponder: newAddrMemory(cfg.Memory, cfg.Policy.Staleness), rtts: newRTTMemory(cfg.Memory), cache: cfg.Cache,
+		noResponder: newAddrMemory(cfg.Memory, cfg.Policy.Staleness), rtts: newRTTMemory(cfg.Memory), cache: cfg.Cache, paths: cfg.Paths,
 		dists: newDistMemory(cfg.Memory)}
 	e.ids.Store(max(cfg.FirstID, 1) - 1)
 	return e, nil
 }
+
+// Paths returns the engine's atlas of reverse paths (nil: none).
+func (e *Engine) Paths() *PathAtlas { return e.paths }
 
 // Cache returns the engine's measurement cache (nil: none), a
 // prometheus.Collector for a registry to take.
@@ -167,6 +179,7 @@ func (e *Engine) Run(ctx context.Context, req Request) (Result, error) {
 	case err == nil:
 		res.Stop = Reaches
 		r.rtts(ctx)
+		r.keepPath()
 	case ctx.Err() != nil && errors.Is(err, ctx.Err()):
 		res.Stop, res.Detail = Canceled, err.Error()
 	default:

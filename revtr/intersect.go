@@ -30,6 +30,44 @@ func (r *run) intersect() bool {
 	return false
 }
 
+// reusePath looks path[i] up among the reverse paths measured toward the
+// source lately and, on a hit, appends the rest of that path (type
+// HopPathAtlas, measured by the earlier reverse traceroute).
+func (r *run) reusePath(i int) bool {
+	pa, stale := r.e.paths, r.e.cfg.Policy.ReusePaths
+	if pa == nil || stale <= 0 {
+		return false
+	}
+	rest, id, at, ok := pa.Intersect(r.req.Src, r.path[i].Addr, r.res.Date.Add(-stale))
+	if !ok {
+		return false
+	}
+	seg := make([]Hop, len(rest))
+	for k, a := range rest {
+		seg[k] = Hop{Addr: a, Type: HopPathAtlas, MeasurementID: id}
+	}
+	if grew, err := r.extend(i, seg); !grew || err != nil {
+		return false
+	}
+	if r.reusedAt.IsZero() || at.Before(r.reusedAt) {
+		r.reusedAt = at
+	}
+	return true
+}
+
+// keepPath gives the finished path to the engine's atlas of reverse
+// paths, dated by its oldest part.
+func (r *run) keepPath() {
+	if r.e.paths == nil || r.e.cfg.Policy.ReusePaths <= 0 {
+		return
+	}
+	at := r.res.Date
+	if !r.reusedAt.IsZero() && r.reusedAt.Before(at) {
+		at = r.reusedAt
+	}
+	r.e.paths.add(r.res.ID, r.req.Src, r.path, at)
+}
+
 // atlasSegment turns an atlas hit after path[at] into hops: type 3 for a
 // traceroute hit, type 4 for a Record Route atlas hit, with candidate hops
 // that would close an AS loop removed (and the rest dropped unless the
@@ -112,6 +150,24 @@ func (r *run) asLoop(at int, kept []Hop, c Hop, rest []Hop) bool {
 		}
 		_, a, ok := m.Lookup(h.Addr)
 		return ok && a == seq[len(seq)-1]
+	}
+	return false
+}
+
+// reusePaths looks the hops of the last segment up, first hop first,
+// among the reverse paths measured toward the source lately (Config.Paths)
+// and, on a hit, appends the rest of that path. It costs no probe, and
+// the engine asks it only when no technique revealed the next hop, before
+// it would assume symmetry: where the atlas or a probe can measure the
+// path, that path was measured for this reverse traceroute's own flow or
+// shows routers that do not stamp, and reusing another reverse
+// traceroute's path at first contact instead made fewer paths exact
+// (docs/eval.md).
+func (r *run) reusePaths() bool {
+	for i := r.segStart; i < len(r.path); i++ {
+		if !r.path[i].Candidate && r.reusePath(i) {
+			return true
+		}
 	}
 	return false
 }

@@ -66,6 +66,10 @@ type Policy struct {
 	// Timeouts adapts Record Route and ping timeouts to the RTTs seen
 	// toward the target's prefix; zero waits the prober's default.
 	Timeouts Timeouts
+	// ReusePaths: reverse paths toward the source that reverse traceroutes
+	// of the engine measured at most this long ago are intersected like
+	// atlas traceroutes (Config.Paths, HopPathAtlas). 0: never.
+	ReusePaths time.Duration
 	// Cache is how the policy reuses measurements (Config.Cache); zero:
 	// it measures everything anew.
 	Cache CacheRules
@@ -112,7 +116,7 @@ func ReferencePolicy() Policy {
 func DefaultPolicy() Policy {
 	return Policy{Name: PolicyDefault, Batches: []int{2, 8}, TargetUnanswered: 10, QuitSilent: true, ShortTraces: true, PreferAtlas: true, AllSegmentHops: true,
 		RefuseInterdomainSymmetry: true, KeepCandidates: true, Staleness: 24 * time.Hour, MaxProbes: 400,
-		Cache: CacheRules{TTL: DefaultCacheTTL, Silent: DefaultCacheSilent, Join: true}}
+		ReusePaths: time.Hour, Cache: CacheRules{TTL: DefaultCacheTTL, Silent: DefaultCacheSilent, Join: true}}
 }
 
 // PolicyByName returns a built-in policy.

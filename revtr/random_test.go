@@ -64,7 +64,7 @@ func (c *chaos) Traceroute(_ context.Context, r meas.TraceRequest) (meas.Trace, 
 // TestChaos: whatever the measurements say, the engine ends (REACHES or
 // FAILED, never a panic), within its budget, and a path it reports
 // reaches the source without repeating a hop — measuring everything anew,
-// and sharing its cache among reverse traceroutes run
+// and sharing its cache and reverse paths among reverse traceroutes run
 // at once, whose answers expire between rounds.
 func TestChaos(t *testing.T) {
 	for name, reuse := range map[string]bool{"anew": false, "cached": true} {
@@ -72,7 +72,7 @@ func TestChaos(t *testing.T) {
 			pol := revtr.DefaultPolicy()
 			pol.RefuseInterdomainSymmetry = false
 			if !reuse {
-				pol.Cache = revtr.CacheRules{}
+				pol.Cache, pol.ReusePaths = revtr.CacheRules{}, 0
 			}
 			chaosRun(t, pol, reuse)
 		})
@@ -99,7 +99,7 @@ func chaosRun(t *testing.T, pol revtr.Policy, reuse bool) {
 			for i := w; i < 2000; i += 4 {
 				at := time.Duration(0)
 				if reuse { // a new round every 10: older answers have expired
-					at = time.Duration(i/10) * 2 * pol.Cache.TTL
+					at = time.Duration(i/10) * 2 * pol.ReusePaths
 				}
 				res, err := e.Run(eval.Timeline(context.Background(), at), revtr.Request{Src: fSrc, Dst: fDst})
 				if err == nil {

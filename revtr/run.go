@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/netip"
 	"sync"
+	"time"
 )
 
 // maxHops bounds a reverse path: no real path is longer than the initial
@@ -22,6 +23,7 @@ type run struct {
 	atlasMis map[netip.Addr]bool // hops the atlas does not know
 	thAsked  map[netip.Addr]bool // hops whose two-host responder was asked
 	replied  bool                // some Record Route probe got a reply
+	reusedAt time.Time           // when the oldest reverse path reused was measured
 	mu       sync.Mutex          // guards res.Cost during parallel probes
 	// unanswered counts the probes toward each target that got no reply,
 	// ingressFails the spoofed probes per ingress that revealed nothing
@@ -53,7 +55,8 @@ func (r *run) nextID() uint64 {
 // returns the error that stopped it otherwise. The destination's
 // responder is asked first; at every step after that, the free atlas
 // look-up, then the newly reached hop's responder (if the policy allows),
-// then Record Route, then symmetry.
+// then Record Route, then the reverse paths measured earlier (if the
+// policy reuses them), then symmetry.
 func (r *run) measure(ctx context.Context) error {
 	if ok, err := r.twoHost(ctx); ok || err != nil {
 		return err
@@ -69,7 +72,7 @@ func (r *run) measure(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		if !grew {
+		if !grew && !r.reusePaths() {
 			if err := r.symmetry(ctx); err != nil {
 				return err
 			}

@@ -33,12 +33,22 @@ const (
 	// reference uses or reserves; older consumers should read it as an
 	// unknown technique, not as any of 1–12.
 	HopTwoHost HopType = 20
+	// HopPathAtlas is new, beyond the reference: the hop lies on a reverse
+	// path toward the source that another reverse traceroute measured
+	// earlier (at most Policy.ReusePaths ago), which this one met at the
+	// hop before (Config.Paths): the rest of that path is taken as the rest
+	// of this one, as an atlas traceroute's would be (HopTrace). Only the
+	// part of the earlier path measured hop by hop is reused, never an
+	// assumed (symmetry) or candidate hop. Every such hop's measurement ID
+	// is the ID of the earlier reverse traceroute, whose own hops say how
+	// each was measured.
+	HopPathAtlas HopType = 21
 )
 
 var hopTypeNames = map[HopType]string{
 	HopDestination: "dst", HopSymmetry: "sym", HopTrace: "tr", HopRRAtlas: "rr-atlas",
 	HopRR: "rr", HopSpoofedRR: "spoof-rr", HopSymmetryIntra: "sym-intra",
-	HopSymmetryInter: "sym-inter", HopTwoHost: "two-host",
+	HopSymmetryInter: "sym-inter", HopTwoHost: "two-host", HopPathAtlas: "path-atlas",
 }
 
 // String returns a short name: "dst", "rr", "spoof-rr", "tr", ...
@@ -63,7 +73,7 @@ func (t HopType) Symmetry() bool { return t.Legacy() == HopSymmetry }
 
 // HopTypes lists every hop type the engine produces, in report order.
 func HopTypes() []HopType {
-	return []HopType{HopDestination, HopTwoHost, HopTrace, HopRRAtlas, HopRR, HopSpoofedRR,
+	return []HopType{HopDestination, HopTwoHost, HopTrace, HopRRAtlas, HopPathAtlas, HopRR, HopSpoofedRR,
 		HopSymmetryIntra, HopSymmetryInter}
 }
 
