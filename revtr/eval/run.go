@@ -23,12 +23,27 @@ import (
 // two-host responders (World.TwoHost). The prober is timed so that engine
 // CPU can be told from the simulator's.
 func (w *World) Engine(policy string, tune func(*revtr.Policy), twoHost bool, firstID uint64) (*revtr.Engine, *TimedProber, error) {
-	return w.engineOn(w.Prober, w.TwoHost, policy, tune, twoHost, firstID)
+	return w.engineOn(w.Prober, w.TwoHost, policy, tune, twoHost, firstID, Shared{})
+}
+
+// Shared is what engines of one service share: the measurement cache and
+// the reverse paths (zero fields: each engine makes its own when its
+// policy uses them).
+type Shared struct {
+	Cache *revtr.Cache
+	Paths *revtr.PathAtlas
+}
+
+// EngineSharing is Engine with sh shared with the other engines given it
+// (a controller's engines with and without two-host responders).
+func (w *World) EngineSharing(policy string, twoHost bool, firstID uint64, sh Shared) (*revtr.Engine, error) {
+	e, _, err := w.engineOn(w.Prober, w.TwoHost, policy, nil, twoHost, firstID, sh)
+	return e, err
 }
 
 // engineOn is Engine measuring with p and asking responders th.
 func (w *World) engineOn(p meas.Prober, th meas.TwoHostTracer, policy string, tune func(*revtr.Policy), twoHost bool,
-	firstID uint64) (*revtr.Engine, *TimedProber, error) {
+	firstID uint64, sh Shared) (*revtr.Engine, *TimedProber, error) {
 	pol, err := revtr.PolicyByName(policy)
 	if err != nil {
 		return nil, nil, fmt.Errorf("eval: %w", err)
@@ -55,7 +70,7 @@ func (w *World) engineOn(p meas.Prober, th meas.TwoHostTracer, policy string, tu
 	}
 	e, err := revtr.New(revtr.Config{Prober: tp, Atlas: w.Atlas, Aliases: w.Atlas, ASMap: w.ASMap, TwoHost: asked,
 		Selector: sel, Clock: w.Clock, Allow: topo.ReservedPrefixes(),
-		Sources: w.Sources, VantagePoints: w.Spoofers, Policy: pol, FirstID: firstID})
+		Sources: w.Sources, VantagePoints: w.Spoofers, Policy: pol, FirstID: firstID, Cache: sh.Cache, Paths: sh.Paths})
 	if err != nil {
 		return nil, nil, fmt.Errorf("eval: %w", err)
 	}
@@ -136,7 +151,7 @@ func (w *World) RunPolicy(ctx context.Context, policy string, tune func(*revtr.P
 	if err != nil {
 		return Summary{}, err
 	}
-	e, tp, err := w.engineOn(p, th, policy, tune, twoHost, 1)
+	e, tp, err := w.engineOn(p, th, policy, tune, twoHost, 1, Shared{})
 	if err != nil {
 		return Summary{}, err
 	}
