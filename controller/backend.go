@@ -7,6 +7,8 @@ import (
 	"os"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/revtr/revtr/revtr"
 	"github.com/revtr/revtr/revtr/eval"
 	"github.com/revtr/revtr/store"
@@ -48,8 +50,15 @@ type worldBackend struct {
 	// reverse traceroute on the simulator runs on a timeline starting
 	// when it starts, so that its date is the wall clock's and its
 	// runtime what its probes would have taken.
-	start time.Time
-	sim   bool
+	start  time.Time
+	sim    bool
+	shared eval.Shared
+}
+
+// Collectors are the backend's metrics: its measurement cache's hits,
+// joins, misses and size.
+func (b *worldBackend) Collectors() []prometheus.Collector {
+	return []prometheus.Collector{b.shared.Cache}
 }
 
 // NewSimBackend generates the emulated Internet cfg describes, in memory,
@@ -95,12 +104,15 @@ func simTopology(cfg SimConfig) (*topo.Topology, error) {
 }
 
 func newWorldBackend(w *eval.World, site string, start time.Time, sim bool) (*worldBackend, error) {
-	b := &worldBackend{w: w, site: site, start: start, sim: sim}
+	// One cache and one atlas of reverse paths for both engines and every
+	// batch: what one reverse traceroute measured, the next reuses.
+	b := &worldBackend{w: w, site: site, start: start, sim: sim,
+		shared: eval.Shared{Cache: revtr.NewCache(revtr.CacheConfig{}), Paths: revtr.NewPathAtlas(0)}}
 	var err error
-	if b.engines.plain, _, err = w.Engine(revtr.PolicyDefault, nil, false, 1); err != nil {
+	if b.engines.plain, err = w.EngineSharing(revtr.PolicyDefault, false, 1, b.shared); err != nil {
 		return nil, fmt.Errorf("controller: %s backend: %w", site, err)
 	}
-	if b.engines.twoHost, _, err = w.Engine(revtr.PolicyDefault, nil, true, 1); err != nil {
+	if b.engines.twoHost, err = w.EngineSharing(revtr.PolicyDefault, true, 1, b.shared); err != nil {
 		return nil, fmt.Errorf("controller: %s backend: %w", site, err)
 	}
 	return b, nil

@@ -74,6 +74,13 @@ func New(ctx context.Context, cfg Config, st *store.Store, b Backend, reg *prome
 		}
 		b, c.backend = c.agents, c.agents
 	}
+	if m, ok := b.(interface{ Collectors() []prometheus.Collector }); ok {
+		for _, col := range m.Collectors() {
+			if err := reg.Register(col); err != nil {
+				return nil, fmt.Errorf("controller: backend metrics: %w", err)
+			}
+		}
+	}
 	allow := cfg.API.Allow
 	if b != nil {
 		allow = append(append([]netip.Prefix(nil), allow...), b.Allow()...)

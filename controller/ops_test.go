@@ -58,6 +58,16 @@ func TestOperations(t *testing.T) {
 			t.Errorf("/metrics lacks %s", want)
 		}
 	}
+	// The same batch again: the engines' shared cache answers for what
+	// the first one measured.
+	c.Do("POST", "/api/v1/revtr", revtrs(s.srcs[0], targets(t), 10, "m2")).Want(t, 200).JSON(t, &b)
+	waitDone(t, c, b.BatchID)
+	_, metrics = get(t, http.DefaultClient, s.url+"/metrics")
+	const hits = `revtr_cache_lookups_total{kind="rr",outcome="hit"} `
+	i := strings.Index(metrics, hits)
+	if i < 0 || strings.HasPrefix(metrics[i+len(hits):], "0\n") {
+		t.Errorf("no Record Route ping of the second batch answered by the cache (%q in /metrics)", hits)
+	}
 }
 
 // TestTLS serves the API over HTTPS when a certificate is configured.
