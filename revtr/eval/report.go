@@ -155,12 +155,15 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		Sources: len(w.Sources), VPs: len(w.VPs), Spoofers: len(w.Spoofers), Targets: len(w.Targets), Survey: len(w.Survey), SpoofTest: w.SpoofProbes,
 		AtlasCost: [3]int{w.AtlasCost.Traces, w.AtlasCost.TraceProbes, w.AtlasCost.RRPings}}
 	pairs := w.Pairs(cfg.Seed, cfg.Revtrs)
+	if cfg.Batch > 0 {
+		pairs = w.BatchPairs(cfg.Seed, cfg.Batch, max(cfg.Revtrs, cfg.Batch))
+	}
 	for _, p := range pols {
 		var tune func(*revtr.Policy)
 		if p != revtr.PolicyReference {
 			tune = cfg.Tune
 		}
-		sum, err := w.RunPolicy(ctx, p, tune, cfg.TwoHost, pairs, cfg.Workers)
+		sum, err := w.RunPolicy(ctx, p, tune, cfg.TwoHost, pairs, cfg.Workers, cfg.Batch)
 		if err != nil {
 			return nil, err
 		}

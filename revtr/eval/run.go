@@ -23,7 +23,9 @@ import (
 // two-host responders (World.TwoHost). The prober is timed so that engine
 // CPU can be told from the simulator's.
 func (w *World) Engine(policy string, tune func(*revtr.Policy), twoHost bool, firstID uint64) (*revtr.Engine, *TimedProber, error) {
-	return w.engineOn(w.Prober, w.TwoHost, policy, tune, twoHost, firstID, Shared{})
+	tp := &TimedProber{P: w.Prober}
+	e, err := w.engineOn(tp, w.TwoHost, policy, tune, twoHost, firstID, Shared{})
+	return e, tp, err
 }
 
 // Shared is what engines of one service share: the measurement cache and
@@ -37,16 +39,15 @@ type Shared struct {
 // EngineSharing is Engine with sh shared with the other engines given it
 // (a controller's engines with and without two-host responders).
 func (w *World) EngineSharing(policy string, twoHost bool, firstID uint64, sh Shared) (*revtr.Engine, error) {
-	e, _, err := w.engineOn(w.Prober, w.TwoHost, policy, nil, twoHost, firstID, sh)
-	return e, err
+	return w.engineOn(&TimedProber{P: w.Prober}, w.TwoHost, policy, nil, twoHost, firstID, sh)
 }
 
-// engineOn is Engine measuring with p and asking responders th.
-func (w *World) engineOn(p meas.Prober, th meas.TwoHostTracer, policy string, tune func(*revtr.Policy), twoHost bool,
-	firstID uint64, sh Shared) (*revtr.Engine, *TimedProber, error) {
+// engineOn is Engine measuring with tp and asking responders th.
+func (w *World) engineOn(tp *TimedProber, th meas.TwoHostTracer, policy string, tune func(*revtr.Policy), twoHost bool,
+	firstID uint64, sh Shared) (*revtr.Engine, error) {
 	pol, err := revtr.PolicyByName(policy)
 	if err != nil {
-		return nil, nil, fmt.Errorf("eval: %w", err)
+		return nil, fmt.Errorf("eval: %w", err)
 	}
 	if tune != nil {
 		tune(&pol)
@@ -60,11 +61,10 @@ func (w *World) engineOn(p meas.Prober, th meas.TwoHostTracer, policy string, tu
 		l.LearnSurvey(w.spooferSurvey())
 		sel = l
 	}
-	tp := &TimedProber{P: p}
 	var asked meas.TwoHostTracer
 	if twoHost && pol.Name != revtr.PolicyReference {
 		if th == nil {
-			return nil, nil, fmt.Errorf("eval: two-host asked with no responders (World.TwoHost): %w", ErrConfig)
+			return nil, fmt.Errorf("eval: two-host asked with no responders (World.TwoHost): %w", ErrConfig)
 		}
 		asked = timedTwoHost{th: th, t: tp}
 	}
@@ -72,9 +72,9 @@ func (w *World) engineOn(p meas.Prober, th meas.TwoHostTracer, policy string, tu
 		Selector: sel, Clock: w.Clock, Allow: topo.ReservedPrefixes(),
 		Sources: w.Sources, VantagePoints: w.Spoofers, Policy: pol, FirstID: firstID, Cache: sh.Cache, Paths: sh.Paths})
 	if err != nil {
-		return nil, nil, fmt.Errorf("eval: %w", err)
+		return nil, fmt.Errorf("eval: %w", err)
 	}
-	return e, tp, nil
+	return e, nil
 }
 
 // spooferSurvey is the survey's probes from vantage points that spoof.
@@ -146,16 +146,37 @@ type Outcome struct {
 // simulator every policy measures on a fresh realisation of the topology
 // (Fresh): no router's ICMP rate-limit bucket carries over from one
 // policy's run into the next, so the order of policies changes nothing.
-func (w *World) RunPolicy(ctx context.Context, policy string, tune func(*revtr.Policy), twoHost bool, pairs []Pair, workers int) (Summary, error) {
+//
+// With batch > 0, every batch of that many pairs runs on a new engine
+// (empty cache and reverse paths), its pairs started as if it were the
+// only one.
+func (w *World) RunPolicy(ctx context.Context, policy string, tune func(*revtr.Policy), twoHost bool, pairs []Pair, workers, batch int) (Summary, error) {
 	p, th, err := w.Fresh()
 	if err != nil {
 		return Summary{}, err
 	}
-	e, tp, err := w.engineOn(p, th, policy, tune, twoHost, 1, Shared{})
-	if err != nil {
-		return Summary{}, err
+	if batch <= 0 {
+		batch = max(len(pairs), 1)
 	}
+	tp := &TimedProber{P: p}
 	sum := newSummary(policy)
+	for from := 0; from < len(pairs); from += batch {
+		e, err := w.engineOn(tp, th, policy, tune, twoHost, uint64(from+1), Shared{})
+		if err != nil {
+			return Summary{}, err
+		}
+		if err := w.runBatch(ctx, e, pairs[from:min(from+batch, len(pairs))], from, workers, &sum); err != nil {
+			return Summary{}, err
+		}
+	}
+	sum.ProberWall = tp.Spent()
+	sum.finish()
+	return sum, nil
+}
+
+// runBatch runs pairs on e, workers at a time, pair i starting at virtual
+// time (first + i) × 3 ms, and adds their outcomes to sum.
+func (w *World) runBatch(ctx context.Context, e *revtr.Engine, pairs []Pair, offset, workers int, sum *Summary) error {
 	var mu sync.Mutex
 	var first error
 	var next atomic.Int64
@@ -163,7 +184,7 @@ func (w *World) RunPolicy(ctx context.Context, policy string, tune func(*revtr.P
 	for range max(workers, 1) {
 		wg.Go(func() {
 			for i := int(next.Add(1) - 1); i < len(pairs); i = int(next.Add(1) - 1) {
-				o, spent, err := w.one(ctx, e, pairs[i], time.Duration(i)*startGap)
+				o, spent, err := w.one(ctx, e, pairs[i], time.Duration(offset+i)*startGap)
 				mu.Lock()
 				sum.Wall += spent
 				if err != nil && first == nil {
@@ -175,9 +196,7 @@ func (w *World) RunPolicy(ctx context.Context, policy string, tune func(*revtr.P
 		})
 	}
 	wg.Wait()
-	sum.ProberWall = tp.Spent()
-	sum.finish()
-	return sum, first
+	return first
 }
 
 // one runs and scores one reverse traceroute; spent is the wall time of

@@ -44,6 +44,13 @@ type Config struct {
 	// responders (LabTwoHost; RunLab sets it). A given Prober with TwoHost
 	// needs it; on the simulator, nil means the simulator's.
 	Responders meas.TwoHostTracer
+	// Batch, if set, measures the cost of a service's batches: the
+	// reverse traceroutes come in batches of this many toward one source
+	// (the sources in turn, destinations drawn without repeat while they
+	// last), each batch started at once on a new engine, whose cache and
+	// reverse paths start empty. 0: one engine for every pair, which
+	// come in the order Pairs gives.
+	Batch int
 	// Tune, if set, adjusts a built-in policy before use (experiments).
 	Tune func(p *revtr.Policy)
 	// Workers run reverse traceroutes concurrently; 0 means 1, which keeps
@@ -201,14 +208,38 @@ type Pair struct{ Src, Dst netip.Addr }
 // Pairs returns n (source, destination) pairs in a seeded order, cycling
 // over all pairs; n = 0 means each once.
 func (w *World) Pairs(seed int64, n int) []Pair {
+	return shuffled(seed, w.pairsToward(w.Sources), n)
+}
+
+// BatchPairs returns n pairs in batches of size toward one source each,
+// the sources in turn; a batch draws destinations without repeat, its
+// source's all of them again once it has taken every one. Seeded as
+// Pairs.
+func (w *World) BatchPairs(seed int64, size, n int) []Pair {
+	out := make([]Pair, 0, n)
+	for b := 0; len(out) < n && len(w.Sources) > 0; b++ {
+		src := w.Sources[b%len(w.Sources)]
+		out = append(out, shuffled(seed+int64(b), w.pairsToward([]netip.Addr{src}), min(size, n-len(out)))...)
+	}
+	return out
+}
+
+// pairsToward is every (source, destination) pair toward srcs.
+func (w *World) pairsToward(srcs []netip.Addr) []Pair {
 	var all []Pair
-	for _, s := range w.Sources {
+	for _, s := range srcs {
 		for _, d := range w.Targets {
 			if d != s {
 				all = append(all, Pair{s, d})
 			}
 		}
 	}
+	return all
+}
+
+// shuffled returns n of all (all of them once when n is 0), cycling
+// through shuffles of all as often as n needs.
+func shuffled(seed int64, all []Pair, n int) []Pair {
 	if n == 0 {
 		n = len(all)
 	}
