@@ -21,6 +21,7 @@ type evalFlags struct {
 	routerTargets bool
 	twoHost       bool
 	workers       int
+	batch         int
 }
 
 func (f *evalFlags) add(cmd *cobra.Command, workers int) {
@@ -30,12 +31,16 @@ func (f *evalFlags) add(cmd *cobra.Command, workers int) {
 	fs.BoolVar(&f.routerTargets, "router-targets", false, "also measure toward every router interface")
 	fs.BoolVar(&f.twoHost, "two-host", false, "let our policy ask destinations' two-host responders")
 	fs.IntVar(&f.workers, "workers", workers, "reverse traceroutes run at once (1 keeps the figures deterministic)")
+	fs.IntVar(&f.batch, "batch", 0, "measure in batches of this many reverse traceroutes toward one source, each on an engine with an empty cache (0: one engine for all)")
 }
 
 // config validates the flags into an evaluation configuration.
 func (f *evalFlags) config() (eval.Config, error) {
 	if f.revtrs < 0 {
 		return eval.Config{}, fmt.Errorf("--revtrs must not be negative, not %d", f.revtrs)
+	}
+	if f.batch < 0 {
+		return eval.Config{}, fmt.Errorf("--batch must not be negative, not %d", f.batch)
 	}
 	if f.workers < 1 {
 		return eval.Config{}, fmt.Errorf("--workers must be at least 1, not %d", f.workers)
@@ -56,7 +61,7 @@ func (f *evalFlags) config() (eval.Config, error) {
 	}
 	return eval.Config{
 		Revtrs: f.revtrs, Policies: policies, RouterTargets: f.routerTargets,
-		TwoHost: f.twoHost, Workers: f.workers,
+		TwoHost: f.twoHost, Workers: f.workers, Batch: f.batch,
 	}, nil
 }
 

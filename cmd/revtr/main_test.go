@@ -79,6 +79,7 @@ func TestBadInput(t *testing.T) {
 		{[]string{"lab", "truth", "--name", "no-such-lab", "h0", "h1"}, "no-such-lab"},
 		{[]string{"sim", "eval", "--policy", "fastest"}, "--policy"},
 		{[]string{"sim", "eval", "--revtrs", "-1"}, "--revtrs must not be negative"},
+		{[]string{"sim", "eval", "--batch", "-1"}, "--batch must not be negative"},
 		{[]string{"traceroute", "--reverse", "--two-way", "10.0.0.1"}, "exclude each other"},
 		{[]string{"traceroute", "-P", "sctp", "10.0.0.1"}, `unknown protocol "sctp"`},
 		{[]string{"traceroute", "--multipath", "--epsilon", "0", "10.0.0.1"}, "--epsilon must be in (0, 1)"},
