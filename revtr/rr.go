@@ -38,8 +38,7 @@ func (r *run) recordRoute(ctx context.Context) (bool, error) {
 // rrTarget returns the reverse hops after target that a Record Route ping
 // from the source or, failing that, spoofed ones reveal.
 func (r *run) rrTarget(ctx context.Context, target netip.Addr) ([]Hop, error) {
-	sel := r.e.cfg.Selector
-	if sel == nil || !sel.SkipSource(r.req.Src, target) {
+	if !r.skipSource(target) {
 		gs, err := fetch(ctx, r, []want{{kind: cacheRR, dst: target}}, &r.res.Cost.RR,
 			func(ctx context.Context, _ int) (meas.RRPing, error) {
 				p, err := r.e.cfg.Prober.RecordRoute(ctx, meas.RRRequest{Src: r.req.Src, Dst: target,
@@ -175,6 +174,16 @@ func (r *run) reaches(seg []Hop) bool { return r.same(seg[len(seg)-1].Addr, r.re
 
 // spoofers returns the vantage points to try toward target, at most the
 // policy's limit, checking that each is configured.
+// skipSource reports whether the selector says the source's own Record
+// Route ping toward target cannot reveal a hop. Without a vantage point
+// to spoof from, that ping is the only Record Route left, and its reply
+// tells a live target from a dead one without a diagnosis ping: it is
+// never skipped then.
+func (r *run) skipSource(target netip.Addr) bool {
+	sel := r.e.cfg.Selector
+	return sel != nil && len(r.e.vps) > 0 && sel.SkipSource(r.req.Src, target)
+}
+
 func (r *run) spoofers(target netip.Addr) ([]netip.Addr, error) {
 	if r.e.cfg.Selector == nil {
 		return nil, nil

@@ -82,3 +82,31 @@ func TestIngressFailures(t *testing.T) {
 		t.Errorf("rule off: second batch %v, want 6–10", got)
 	}
 }
+
+// skipAll is rankSel whose selector says the source's own Record Route
+// ping can never reveal a hop.
+type skipAll struct{ rankSel }
+
+func (skipAll) SkipSource(_, _ netip.Addr) bool { return true }
+
+// TestSkipSourceNeedsSpoofers: the source's own Record Route ping is
+// skipped as the selector says only where a vantage point can spoof;
+// without one it is the only Record Route left, and its reply spares the
+// diagnosis ping.
+func TestSkipSourceNeedsSpoofers(t *testing.T) {
+	p := script{rr: map[netip.Addr][]netip.Addr{fDst: {fDst, fDst, fSrc}}}
+	req := revtr.Request{Src: fSrc, Dst: fDst, Symmetry: revtr.SymmetryNever}
+	with := run(t, skipEngine(t, &silent{}, skipAll{}, revtr.DefaultPolicy()), req)
+	if with.Cost.RR != 0 {
+		t.Errorf("with spoofers: cost %+v, want the source's ping skipped", with.Cost)
+	}
+	e, err := revtr.New(revtr.Config{Prober: p, Selector: skipAll{}, Sources: []netip.Addr{fSrc},
+		Allow: []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}, Policy: revtr.DefaultPolicy()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := run(t, e, req)
+	if res.Stop != revtr.Reaches || res.Cost.RR != 1 || res.Cost.Ping != 0 {
+		t.Errorf("without spoofers: %v cost %+v, want the source's ping sent, reaching S, no diagnosis ping", res.Stop, res.Cost)
+	}
+}
