@@ -19,7 +19,7 @@ import (
 // the reference's shapes are kept.
 func TestAPI(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, dsn string) {
-		s := serve(t, dsn, testConfig("api"), backend(t))
+		s := serve(t, dsn, testConfig("api"), freshBackend(t))
 		c := s.client(t, 1000, 1000)
 		dsts := targets(t)
 		src := s.srcs[0]

@@ -32,8 +32,19 @@ var (
 	simErr     error
 )
 
+// freshBackend returns a simulator backend of its own, whose measurement
+// cache starts empty: for tests that count what a batch measures.
+func freshBackend(t testing.TB) controller.Backend {
+	t.Helper()
+	b, err := controller.NewSimBackend(context.Background(), simConfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
 // backend returns the tests' simulator backend, built once: it is safe
-// for concurrent use by several controllers.
+// for concurrent use by several controllers, which share its cache.
 func backend(t testing.TB) controller.Backend {
 	simOnce.Do(func() { simBackend, simErr = controller.NewSimBackend(context.Background(), simConfig) })
 	if simErr != nil {

@@ -40,7 +40,7 @@ func get(t *testing.T, client *http.Client, url string) (int, string) {
 // TestOperations: health and readiness, and the metrics of a batch
 // measured.
 func TestOperations(t *testing.T) {
-	s := serve(t, storetest.SQLite(t), testConfig("ops"), backend(t))
+	s := serve(t, storetest.SQLite(t), testConfig("ops"), freshBackend(t))
 	if code, body := get(t, http.DefaultClient, s.url+"/healthz"); code != 200 || !strings.Contains(body, "ok") {
 		t.Errorf("/healthz: %d %s", code, body)
 	}
