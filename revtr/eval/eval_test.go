@@ -188,3 +188,31 @@ func TestEvalGivenProber(t *testing.T) {
 		}
 	}
 }
+
+// TestEvalSequential runs the reference policy on the simulator on the
+// same pairs started every 3 ms and sequentially: sequentially nothing is
+// in flight when a reverse traceroute starts, so its cache answers more
+// (fewer probes per revtr), and paths stay as exact. Sequential with
+// workers is refused.
+func TestEvalSequential(t *testing.T) {
+	cfg := eval.Config{Seed: 3, Params: topo.DefaultParams(), RouterTargets: true, Policies: []string{revtr.PolicyReference}}
+	gapped, err := eval.Run(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Sequential = true
+	seq, err := eval.Run(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, s := gapped.Policies[0], seq.Policies[0]
+	t.Logf("probes per revtr: every 3 ms %.2f, sequentially %.2f; exact %.3f, %.3f", g.ProbesPerRevtr(), s.ProbesPerRevtr(), g.ExactShare(), s.ExactShare())
+	if s.ProbesPerRevtr() >= g.ProbesPerRevtr() || s.N != g.N || s.ExactShare() < g.ExactShare()-0.02 {
+		t.Errorf("sequentially %.2f probes per revtr (n=%d, exact %.3f), every 3 ms %.2f (n=%d, exact %.3f): want fewer, as many, as exact",
+			s.ProbesPerRevtr(), s.N, s.ExactShare(), g.ProbesPerRevtr(), g.N, g.ExactShare())
+	}
+	cfg.Workers = 2
+	if _, err := eval.Run(context.Background(), cfg); !errors.Is(err, eval.ErrConfig) {
+		t.Errorf("sequential with 2 workers: %v, want ErrConfig", err)
+	}
+}

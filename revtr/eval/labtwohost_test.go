@@ -19,7 +19,9 @@ import (
 // routers, 2 sources, 20 host destinations of which 6 run a real two-host
 // responder; every (source, destination) pair once) without and with
 // asking the responders (RunLab starts them), then with the simulator's
-// responders over the same topology and pairs. With responders it must
+// responders over the same topology and pairs, all sequentially, as
+// TestEvalLab (the same schedule, hence the same cache, in both). With
+// responders it must
 // reach more sources, no responder hop may be wrong, and the lab must
 // agree with the simulator: coverage and accuracy within one pair, Record
 // Route probes, rounds and two-host hops within 3%, two-host probes within
@@ -33,7 +35,7 @@ func TestEvalLabTwoHost(t *testing.T) {
 		t.Fatal(err)
 	}
 	l := labtest.Up(t, tp)
-	cfg := eval.Config{Topology: tp, Seed: seed, Policies: []string{revtr.PolicyDefault}, Workers: 4}
+	cfg := eval.Config{Topology: tp, Seed: seed, Policies: []string{revtr.PolicyDefault}, Sequential: true}
 	run := func(twoHost bool) eval.Summary {
 		cfg.TwoHost = twoHost
 		start := time.Now()
@@ -46,7 +48,7 @@ func TestEvalLabTwoHost(t *testing.T) {
 		return rep.Policies[0]
 	}
 	without, with := run(false), run(true)
-	cfg.TwoHost, cfg.Workers = true, 1
+	cfg.TwoHost = true
 	simRep, err := eval.Run(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -60,9 +62,13 @@ func TestEvalLabTwoHost(t *testing.T) {
 		t.Errorf("two-host hops: with responders %d (%d wrong), without %d; want some, none wrong, none",
 			with.TypeHops[k], with.TypeWrong[k], without.TypeHops[k])
 	}
-	floor(t, seed, "lab two-host", "coverage", with.Coverage(), 0.82, true)                                  // [0.850]
-	floor(t, seed, "lab two-host", "router-level exact", with.ExactShare(), 0.50, true)                      // [0.529]
-	floor(t, seed, "lab two-host", "hops wrong", with.WrongShare(), 0.02, false)                             // [0.011 since the cache, the simulator alike]
+	floor(t, seed, "lab two-host", "coverage", with.Coverage(), 0.82, true)             // [0.850]
+	floor(t, seed, "lab two-host", "router-level exact", with.ExactShare(), 0.50, true) // [0.529]
+	// [0.011: 3 of 281 hops, the simulator alike: the RR-atlas candidate
+	// hops of one path (Policy.KeepCandidates, as the reference keeps them;
+	// 0 of 270 without). The cache and the reverse paths change nothing
+	// here (3 of 281 with either off); the bound allows one more hop.]
+	floor(t, seed, "lab two-host", "hops wrong", with.WrongShare(), 0.015, false)
 	floor(t, seed, "lab two-host - without", "coverage", with.Coverage()-without.Coverage(), 0.10, true)     // [0.150]
 	floor(t, seed, "lab two-host - without", "hops wrong", with.WrongShare()-without.WrongShare(), 0, false) // [0]
 	agree(t, with, sim, 1.05/float64(with.Reached))

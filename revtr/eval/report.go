@@ -163,7 +163,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		if p != revtr.PolicyReference {
 			tune = cfg.Tune
 		}
-		sum, err := w.RunPolicy(ctx, p, tune, cfg.TwoHost, pairs, cfg.Workers, cfg.Batch)
+		sum, err := w.RunPolicy(ctx, p, tune, cfg.TwoHost, pairs, Schedule{Workers: cfg.Workers, Batch: cfg.Batch, Sequential: cfg.Sequential})
 		if err != nil {
 			return nil, err
 		}

@@ -140,32 +140,52 @@ type Outcome struct {
 	Score  Score // zero unless the result reached the source
 }
 
-// RunPolicy runs the pairs with one policy, workers at a time (on the
-// simulator, pair i starts at virtual time i × 3 ms), scores every result and adds it to
-// the policy's summary (outcomes are not kept: memory stays flat). On the
-// simulator every policy measures on a fresh realisation of the topology
-// (Fresh): no router's ICMP rate-limit bucket carries over from one
-// policy's run into the next, so the order of policies changes nothing.
+// Schedule is how a policy's reverse traceroutes run (Config's Workers,
+// Batch and Sequential).
+type Schedule struct {
+	Workers    int
+	Batch      int
+	Sequential bool
+}
+
+// RunPolicy runs the pairs with one policy, as sch says, scores every
+// result and adds it to the policy's summary (outcomes are not kept:
+// memory stays flat). On the simulator pair i starts at virtual time
+// i × 3 ms, or, sequentially, when pair i-1 ended; every policy measures
+// on a fresh realisation of the topology (Fresh): no router's ICMP
+// rate-limit bucket carries over from one policy's run into the next, so
+// the order of policies changes nothing.
 //
-// With batch > 0, every batch of that many pairs runs on a new engine
+// With sch.Batch > 0, every batch of that many pairs runs on a new engine
 // (empty cache and reverse paths), its pairs started as if it were the
 // only one.
-func (w *World) RunPolicy(ctx context.Context, policy string, tune func(*revtr.Policy), twoHost bool, pairs []Pair, workers, batch int) (Summary, error) {
+func (w *World) RunPolicy(ctx context.Context, policy string, tune func(*revtr.Policy), twoHost bool, pairs []Pair, sch Schedule) (Summary, error) {
+	if sch.Sequential && sch.Workers > 1 {
+		return Summary{}, fmt.Errorf("eval: sequential with %d workers: %w", sch.Workers, ErrConfig)
+	}
 	p, th, err := w.Fresh()
 	if err != nil {
 		return Summary{}, err
 	}
+	batch := sch.Batch
 	if batch <= 0 {
 		batch = max(len(pairs), 1)
 	}
 	tp := &TimedProber{P: p}
 	sum := newSummary(policy)
+	var at time.Duration // the sequential schedule's next start
 	for from := 0; from < len(pairs); from += batch {
 		e, err := w.engineOn(tp, th, policy, tune, twoHost, uint64(from+1), Shared{})
 		if err != nil {
 			return Summary{}, err
 		}
-		if err := w.runBatch(ctx, e, pairs[from:min(from+batch, len(pairs))], from, workers, &sum); err != nil {
+		b := pairs[from:min(from+batch, len(pairs))]
+		if sch.Sequential {
+			err = w.runSequential(ctx, e, b, &at, &sum)
+		} else {
+			err = w.runBatch(ctx, e, b, from, sch.Workers, &sum)
+		}
+		if err != nil {
 			return Summary{}, err
 		}
 	}
@@ -184,7 +204,7 @@ func (w *World) runBatch(ctx context.Context, e *revtr.Engine, pairs []Pair, off
 	for range max(workers, 1) {
 		wg.Go(func() {
 			for i := int(next.Add(1) - 1); i < len(pairs); i = int(next.Add(1) - 1) {
-				o, spent, err := w.one(ctx, e, pairs[i], time.Duration(offset+i)*startGap)
+				o, spent, _, err := w.one(ctx, e, pairs[i], time.Duration(offset+i)*startGap)
 				mu.Lock()
 				sum.Wall += spent
 				if err != nil && first == nil {
@@ -199,23 +219,41 @@ func (w *World) runBatch(ctx context.Context, e *revtr.Engine, pairs []Pair, off
 	return first
 }
 
-// one runs and scores one reverse traceroute; spent is the wall time of
-// the run alone, scoring excluded.
-func (w *World) one(ctx context.Context, e *revtr.Engine, p Pair, at time.Duration) (o Outcome, spent time.Duration, err error) {
+// runSequential runs pairs on e one after the other, each starting (in
+// virtual time on the simulator) when the one before ended, the first at
+// *at, and adds their outcomes to sum; *at is left at the last one's end.
+func (w *World) runSequential(ctx context.Context, e *revtr.Engine, pairs []Pair, at *time.Duration, sum *Summary) error {
+	for _, p := range pairs {
+		o, spent, end, err := w.one(ctx, e, p, *at)
+		sum.Wall += spent
+		if err != nil {
+			return err
+		}
+		sum.add(o)
+		*at = max(end, *at+startGap)
+	}
+	return nil
+}
+
+// one runs and scores one reverse traceroute starting at at; spent is the
+// wall time of the run alone, scoring excluded, and end when it ended on
+// the evaluation's clock (since its zero).
+func (w *World) one(ctx context.Context, e *revtr.Engine, p Pair, at time.Duration) (o Outcome, spent, end time.Duration, err error) {
 	ctx = w.Clock.Start(ctx, at)
 	start := time.Now()
 	res, err := e.Run(ctx, revtr.Request{Src: p.Src, Dst: p.Dst, Label: "eval"})
 	spent = time.Since(start)
+	end = at + res.Runtime
 	if err != nil {
-		return Outcome{}, spent, fmt.Errorf("eval: revtr %v to %v: %w", p.Src, p.Dst, err)
+		return Outcome{}, spent, end, fmt.Errorf("eval: revtr %v to %v: %w", p.Src, p.Dst, err)
 	}
 	o = Outcome{Result: res}
 	if res.Stop == revtr.Reaches {
 		if o.Score, err = score(w.Topo, res); err != nil {
-			return o, spent, fmt.Errorf("eval: truth of %v to %v: %w", p.Src, p.Dst, err)
+			return o, spent, end, fmt.Errorf("eval: truth of %v to %v: %w", p.Src, p.Dst, err)
 		}
 	}
-	return o, spent, nil
+	return o, spent, end, nil
 }
 
 // Fresh returns the prober and two-host responders a policy's run

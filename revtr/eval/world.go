@@ -56,6 +56,16 @@ type Config struct {
 	// Workers run reverse traceroutes concurrently; 0 means 1, which keeps
 	// the learned selector's order, hence the figures, deterministic.
 	Workers int
+	// Sequential starts each reverse traceroute when the one before it
+	// has ended — on the simulator, in virtual time — so that none is in
+	// flight when another starts and what the measurement cache and the
+	// reverse paths hold does not depend on timing. The default, one
+	// start every 3 ms (the reference service's rate) whatever the
+	// workers, leaves tens in flight on the simulator's timelines, where
+	// a lab's RTTs of microseconds leave few or none: a lab and a
+	// simulator compared pair by pair run sequentially. It needs
+	// Workers ≤ 1.
+	Sequential bool
 
 	// Prober, if set, measures instead of a simulator of the topology:
 	// real probers in the lab (LabProbers, RunLab), which can send from
