@@ -65,7 +65,7 @@ func (r *run) keepPath() {
 	if !r.reusedAt.IsZero() && r.reusedAt.Before(at) {
 		at = r.reusedAt
 	}
-	r.e.paths.add(r.res.ID, r.req.Src, r.path, at)
+	r.e.paths.add(r.res.ID, r.req.Src, r.path, at, r.same)
 }
 
 // atlasSegment turns an atlas hit after path[at] into hops: type 3 for a

@@ -16,9 +16,14 @@ const DefaultPathEntries = 1 << 19
 // hops takes the rest of the path from there (HopPathAtlas) instead of
 // measuring it, as it would from an atlas traceroute. Only the part of a
 // path measured hop by hop is kept: the hops after its last assumed
-// (symmetry) or candidate hop. It indexes at most a bounded number of
-// (source, address) pairs, the newest path through each; past the bound
-// the older half is forgotten. Safe for concurrent use.
+// (symmetry) or candidate hop. An address through which two kept paths
+// toward one source went on to different routers splits: routers
+// balancing load per flow, or a route that changed, make the next hop of
+// another flow unknown there, so no path is taken through it — a reused
+// path ends at its first split address (measuring goes on from there),
+// and none is taken from a split address. It indexes at most a bounded
+// number of (source, address) pairs, the newest path through each; past
+// the bound the older half is forgotten. Safe for concurrent use.
 type PathAtlas struct {
 	mu sync.Mutex
 	m  bounded[pathKey, pathRef]
@@ -27,11 +32,16 @@ type PathAtlas struct {
 // pathKey is an address on a path toward a source.
 type pathKey struct{ src, addr netip.Addr }
 
-// pathRef is where an address is on a kept path.
+// pathRef is where an address is on a kept path, and whether kept paths
+// through it went on to different routers.
 type pathRef struct {
-	p  *keptPath
-	at int
+	p     *keptPath
+	at    int
+	split bool
 }
+
+// next is the address after the referenced one on its path.
+func (r pathRef) next() netip.Addr { return r.p.hops[r.at+1] }
 
 // keptPath is the measured part of a reverse path toward its source:
 // hops ends at the source.
@@ -51,8 +61,9 @@ func NewPathAtlas(entries int) *PathAtlas {
 }
 
 // add keeps the measured part of a reverse path that reached src, dated
-// at (the start of the oldest measurement in it).
-func (a *PathAtlas) add(id uint64, src netip.Addr, hops []Hop, at time.Time) {
+// at (the start of the oldest measurement in it); same tells whether two
+// addresses are one router's.
+func (a *PathAtlas) add(id uint64, src netip.Addr, hops []Hop, at time.Time, same func(x, y netip.Addr) bool) {
 	first := measuredFrom(hops)
 	if first >= len(hops)-1 {
 		return
@@ -65,10 +76,14 @@ func (a *PathAtlas) add(id uint64, src netip.Addr, hops []Hop, at time.Time) {
 	defer a.mu.Unlock()
 	for i, addr := range p.hops[:len(p.hops)-1] {
 		k := pathKey{src, addr}
-		if old, ok := a.m.get(k); ok && old.p.date.After(at) {
-			continue
+		ref := pathRef{p: p, at: i}
+		if old, ok := a.m.get(k); ok {
+			ref.split = old.split || !same(old.next(), p.hops[i+1])
+			if old.p.date.After(at) {
+				ref.p, ref.at = old.p, old.at
+			}
 		}
-		a.m.put(k, pathRef{p: p, at: i})
+		a.m.put(k, ref)
 	}
 }
 
@@ -89,16 +104,24 @@ func measuredFrom(hops []Hop) int {
 }
 
 // Intersect returns the rest of the newest path toward src through addr
-// measured at or after notBefore, the ID of the reverse traceroute that
-// measured it and when.
+// measured at or after notBefore, up to its first split address, the ID
+// of the reverse traceroute that measured it and when; none through a
+// split address.
 func (a *PathAtlas) Intersect(src, addr netip.Addr, notBefore time.Time) (rest []netip.Addr, id uint64, at time.Time, ok bool) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	r, ok := a.m.get(pathKey{src, addr})
-	if !ok || r.p.date.Before(notBefore) {
+	if !ok || r.split || r.p.date.Before(notBefore) {
 		return nil, 0, time.Time{}, false
 	}
-	return r.p.hops[r.at+1:], r.p.id, r.p.date, true
+	rest = r.p.hops[r.at+1:]
+	for i, h := range rest[:len(rest)-1] {
+		if hr, ok := a.m.get(pathKey{src, h}); ok && hr.split {
+			rest = rest[:i+1]
+			break
+		}
+	}
+	return rest, r.p.id, r.p.date, true
 }
 
 // Len is how many (source, address) pairs the atlas indexes.

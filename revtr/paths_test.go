@@ -75,3 +75,28 @@ func TestPathAtlasKeepsMeasured(t *testing.T) {
 		}
 	}
 }
+
+// TestPathAtlasSplit: two reverse paths went through h on to different
+// routers (g, then g2: load balanced per flow, or the route changed), so
+// no path is taken through h: a reverse traceroute stuck at h reuses
+// none, and a path met before h is taken up to h only.
+func TestPathAtlasSplit(t *testing.T) {
+	d2, d3, h, g, g2 := ip("10.6.0.1"), ip("10.6.0.2"), ip("10.4.0.1"), ip("10.2.0.1"), ip("10.2.0.2")
+	p := &slowScript{script: script{rr: map[netip.Addr][]netip.Addr{fDst: {fDst, fDst, h, g, fSrc}, d3: {d3, d3, h, g2, fSrc}, d2: {d2, d2, h}}}}
+	e := cacheEngine(t, p, revtr.DefaultPolicy(), nil)
+	runAt(t, e, 0, revtr.Request{Src: fSrc, Dst: fDst})
+	if rest, _, _, ok := e.Paths().Intersect(fSrc, h, epoch); !ok || !slices.Equal(rest, []netip.Addr{g, fSrc}) {
+		t.Fatalf("one path through h: rest %v %v, want %v", rest, ok, []netip.Addr{g, fSrc})
+	}
+	runAt(t, e, 0, revtr.Request{Src: fSrc, Dst: d3})
+	if rest, _, _, ok := e.Paths().Intersect(fSrc, h, epoch); ok {
+		t.Errorf("h split: rest %v taken", rest)
+	}
+	if rest, _, _, ok := e.Paths().Intersect(fSrc, fDst, epoch); !ok || !slices.Equal(rest, []netip.Addr{h}) {
+		t.Errorf("met before h: rest %v %v, want up to h only", rest, ok)
+	}
+	res := runAt(t, e, revtr.DefaultCacheTTL+time.Minute, revtr.Request{Src: fSrc, Dst: d2, Symmetry: revtr.SymmetryNever})
+	if res.Stop == revtr.Reaches || slices.Contains(types(res.Hops), revtr.HopPathAtlas) {
+		t.Errorf("stuck at a split hop: %v %v types %v, want no path reused", res.Stop, addrsOf(res.Hops), types(res.Hops))
+	}
+}

@@ -39,7 +39,9 @@ const (
 	// hop before (Config.Paths): the rest of that path is taken as the rest
 	// of this one, as an atlas traceroute's would be (HopTrace). Only the
 	// part of the earlier path measured hop by hop is reused, never an
-	// assumed (symmetry) or candidate hop. Every such hop's measurement ID
+	// assumed (symmetry) or candidate hop, nor past an address where two
+	// such paths went on to different routers (PathAtlas). Every such
+	// hop's measurement ID
 	// is the ID of the earlier reverse traceroute, whose own hops say how
 	// each was measured.
 	HopPathAtlas HopType = 21
