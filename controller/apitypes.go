@@ -175,7 +175,7 @@ type ReverseTraceroute struct {
 // RevtrHop is a hop of a reverse path as the reference serves it.
 type RevtrHop struct {
 	Hop  string `json:"hop"`
-	Type string `json:"type" enum:"DST_REV_SEGMENT,DST_SYM_REV_SEGMENT,TR_TO_SRC_REV_SEGMENT,TR_TO_SRC_REV_SEGMENT_BETWEEN,RR_REV_SEGMENT,SPOOF_RR_REV_SEGMENT,DST_SYM_REV_SEGMENT_INTRADOMAIN,DST_SYM_REV_SEGMENT_INTERDOMAIN,TWO_HOST_REV_SEGMENT" doc:"The technique that revealed the hop: the reference's names for archive hop types 1-6; ours for 11, 12 (assumed symmetry, intra- and interdomain) and 20 (two-host responder)."`
+	Type string `json:"type" enum:"DST_REV_SEGMENT,DST_SYM_REV_SEGMENT,TR_TO_SRC_REV_SEGMENT,TR_TO_SRC_REV_SEGMENT_BETWEEN,RR_REV_SEGMENT,SPOOF_RR_REV_SEGMENT,DST_SYM_REV_SEGMENT_INTRADOMAIN,DST_SYM_REV_SEGMENT_INTERDOMAIN,TWO_HOST_REV_SEGMENT,PATH_ATLAS_REV_SEGMENT" doc:"The technique that revealed the hop: the reference's names for archive hop types 1-6; ours for 11, 12 (assumed symmetry, intra- and interdomain), 20 (two-host responder) and 21 (a reverse path measured earlier, reused)."`
 	// MeasurementID and RTTMeasurementID point at the measurements.
 	MeasurementID    Int64String `json:"measurementId,omitempty"`
 	RTT              uint32      `json:"rtt,omitempty" doc:"Microseconds, from a separate ping to the hop."`

@@ -106,7 +106,7 @@ var hopTypeNames = map[revtr.HopType]string{
 	revtr.HopTrace: "TR_TO_SRC_REV_SEGMENT", revtr.HopRRAtlas: "TR_TO_SRC_REV_SEGMENT_BETWEEN",
 	revtr.HopRR: "RR_REV_SEGMENT", revtr.HopSpoofedRR: "SPOOF_RR_REV_SEGMENT",
 	revtr.HopSymmetryIntra: "DST_SYM_REV_SEGMENT_INTRADOMAIN", revtr.HopSymmetryInter: "DST_SYM_REV_SEGMENT_INTERDOMAIN",
-	revtr.HopTwoHost: "TWO_HOST_REV_SEGMENT",
+	revtr.HopTwoHost: "TWO_HOST_REV_SEGMENT", revtr.HopPathAtlas: "PATH_ATLAS_REV_SEGMENT",
 }
 
 // reverseTraceroute is a stored reverse traceroute as the reference

@@ -21,6 +21,8 @@ export const hopTypes = {
     how: 'Assumed, not measured: symmetry over an interdomain link (right ~57% of the time; refused unless the request allows it).' },
   20: { short: 'two-host', name: 'Two-host responder', tag: '2H', shape: 'pentagon', color: '#009E73', text: '#ffffff',
     how: 'Reported by the two-host reverse traceroute responder: measured on the reverse path itself, hop by hop.' },
+  21: { short: 'path atlas', name: 'Reused reverse path', tag: 'PA', shape: 'circle', color: '#0072B2', text: '#ffffff', dashed: true,
+    how: 'The previous hop lies on a reverse path toward the source that an earlier reverse traceroute measured (within the last hour by default): the rest of that path is the rest of this one. The hop\'s measurement is that earlier reverse traceroute.' },
 };
 
 export const forwardType = { name: 'Forward traceroute', tag: 'F', shape: 'circle', color: '#ffffff', text: '#000000',
