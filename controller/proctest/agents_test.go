@@ -397,7 +397,7 @@ func TestAgentsLab(t *testing.T) {
 	}
 	pairs := w.Pairs(1, agentPairs)
 	begin := time.Now()
-	sum, err := w.RunPolicy(ctx, revtr.PolicyDefault, nil, false, pairs, 4)
+	sum, err := w.RunPolicy(ctx, revtr.PolicyDefault, nil, false, pairs, eval.Schedule{Workers: 4})
 	inProcess := time.Since(begin)
 	if err != nil {
 		t.Fatal(err)
