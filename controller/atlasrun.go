@@ -87,7 +87,7 @@ func (b *agentsBackend) buildAtlas(ctx context.Context, src netip.Addr, ripeKey 
 	var p atlas.Provider = own
 	if ripeKey != "" {
 		p = &ripe.Provider{Key: ripeKey, BaseURL: b.cfg.RIPEBaseURL, Client: &http.Client{Timeout: time.Minute},
-			Probes: []ripe.Probes{ripe.Area("WW", b.cfg.RIPEProbes)}, RR: own}
+			Probes: []ripe.Probes{ripe.Area("WW", b.cfg.RIPEProbes)}, KeepPrivate: b.cfg.RIPEKeepPrivate, RR: own}
 	}
 	start := time.Now()
 	paths, cost, err := atlas.Build(ctx, p, src, vps, start, func() uint64 { return b.ids.Add(1) })

@@ -190,6 +190,12 @@ type AgentsConfig struct {
 	// RIPEProbes is how many RIPE Atlas probes, worldwide, trace toward
 	// the source. Default 50.
 	RIPEProbes int `yaml:"ripe_probes"`
+	// RIPEKeepPrivate keeps RIPE Atlas hops that answered from addresses
+	// that are not globally unique (RFC 1918, RFC 6598, ...), for a
+	// network numbered from them, as the lab is. Default false: behind
+	// home gateways and carrier NATs one such address at two probes is
+	// two routers, so they are silenced.
+	RIPEKeepPrivate bool `yaml:"ripe_keep_private"`
 }
 
 // SimConfig is an emulated Internet to generate, or to read.

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/revtr/revtr/atlas/ripe/ripetest"
 	"github.com/revtr/revtr/controller"
 	"github.com/revtr/revtr/controller/internal/apitest"
 	"github.com/revtr/revtr/lab"
@@ -53,8 +54,8 @@ func freePort(t *testing.T) int {
 
 // startAgentsLab authorizes l's sources, makes a key and a credential per
 // agent (bound to its host's addresses), and starts the controller and
-// every agent.
-func startAgentsLab(t *testing.T, l *lab.Lab) *agentsLab {
+// every agent. The controller's RIPE Atlas is ripeURL (a ripetest.Server).
+func startAgentsLab(t *testing.T, l *lab.Lab, ripeURL string) *agentsLab {
 	t.Helper()
 	tp := l.Topology()
 	a := &agentsLab{t: t, root: t, l: l, dir: t.TempDir(), agentsPort: freePort(t), agents: map[string]*proc{}, agentCfg: map[string]string{}}
@@ -87,6 +88,8 @@ agents:
   timeout: 250ms
   wait: 5s
   onboard_interval: 200ms
+  ripe_base_url: %q
+  ripe_keep_private: true
 scheduler:
   max_in_flight: 4
   start_interval: 0s
@@ -96,7 +99,7 @@ scheduler:
   rescue_after: 12s
   retry_backoff: 500ms
   poll_interval: 50ms
-`, a.db, pfx, strings.Join(allow, ", "), a.agentsPort, filepath.Join(a.dir, "agents-ca.pem"))
+`, a.db, pfx, strings.Join(allow, ", "), a.agentsPort, filepath.Join(a.dir, "agents-ca.pem"), ripeURL)
 	if err := os.WriteFile(a.cfgPath, []byte(cfg), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -378,7 +381,8 @@ const agentPairs = 300
 // documents (docs/eval.md). The agents' onboarding must pass the same
 // vantage points as the evaluation's spoofing test. Then faults: the
 // controller restarted while agents stay up, an agent killed while it
-// measures, and packet loss on every router.
+// measures, and packet loss on every router. Last, a source's atlas is
+// built from RIPE Atlas, a stand-in on loopback (ripeAtlas).
 func TestAgentsLab(t *testing.T) {
 	labtest.NeedRoot(t)
 	ctx := context.Background()
@@ -409,7 +413,8 @@ func TestAgentsLab(t *testing.T) {
 		t.Fatalf("%d ASes, %d routers, %d vantage points: too small", len(tp.ASes), len(tp.Routers()), len(w.VPs))
 	}
 
-	a := startAgentsLab(t, l)
+	rs := ripetest.NewServer(t)
+	a := startAgentsLab(t, l, rs.URL)
 	spoofers := a.waitOnboarded(2 * time.Minute)
 	if len(spoofers) != len(w.Spoofers) {
 		t.Errorf("onboarding passed %d vantage points, the evaluation's spoofing test %d", len(spoofers), len(w.Spoofers))
@@ -455,6 +460,7 @@ func TestAgentsLab(t *testing.T) {
 		// no probe in flight to kill an agent during, none to lose.
 		{"agent-killed", func(a *agentsLab) { agentKilled(a, pairs[100:200], tl) }},
 		{"packet-loss", func(a *agentsLab) { packetLoss(a, pairs[200:260], tl) }},
+		{"ripe-atlas", func(a *agentsLab) { ripeAtlas(a, rs) }},
 	} {
 		t.Run(phase.name, func(t *testing.T) {
 			a.t, a.api.T = t, t
@@ -564,7 +570,7 @@ func (a *agentsLab) waitFor(what string, within time.Duration, cond func() bool)
 
 // packetLoss drops 2% of the packets every router forwards (nftables,
 // random): results degrade, none is lost or wrong beyond the lossless
-// run's share of wrong hops.
+// run's share of wrong hops. The loss is removed at the end.
 func packetLoss(a *agentsLab, pairs []eval.Pair, lossless tally) {
 	t := a.t
 	tp := a.l.Topology()
@@ -580,6 +586,13 @@ func packetLoss(a *agentsLab, pairs []eval.Pair, lossless tally) {
 			}
 		}
 	}
+	defer func() { // the lab without loss again, for what follows
+		for _, r := range tp.Routers() {
+			if err := a.l.Exec(context.Background(), tp.Nodes[r].Name, []string{"nft", "delete", "table", "inet", "revtrloss"}, lab.Stdio{}); err != nil {
+				t.Errorf("%s: loss not removed: %v", tp.Nodes[r].Name, err)
+			}
+		}
+	}()
 	a.submit(pairs, "loss")
 	vs := a.waitDone("loss", len(pairs), 3*time.Minute)
 	tl := score(t, tp, vs)
