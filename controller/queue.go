@@ -84,9 +84,14 @@ func newRiverQueue[D riverdriver.Driver[TTx], TTx any](c *Controller, d D, txOf 
 			return nil, fmt.Errorf("controller: queue: %w", err)
 		}
 		rc.Workers = workers
-		// Enough workers to keep max_in_flight measuring, within River's
-		// bound (slice 1 would otherwise ask for 12,000).
-		rc.Queues = map[string]river.QueueConfig{queueName: {MaxWorkers: min(river.QueueNumWorkersMax, max(1, s.MaxInFlight/s.Slice))}}
+		// Enough workers to keep max_in_flight measuring: the jobs that
+		// fill it, and two more, one waiting for room while the other
+		// is fetched (River polls SQLite), so that the slots a job
+		// leaves while its slowest reverse traceroutes finish are taken
+		// at once (with exactly enough, max_in_flight 4 and slice 10
+		// kept 1.5 measuring on average); within River's bound (slice 1
+		// would otherwise ask for 12,000).
+		rc.Queues = map[string]river.QueueConfig{queueName: {MaxWorkers: min(river.QueueNumWorkersMax, (s.MaxInFlight+s.Slice-1)/s.Slice+2)}}
 	}
 	client, err := river.NewClient[TTx](d, rc)
 	if err != nil {
