@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"log/slog"
+	"maps"
 	"net/netip"
 	"slices"
 	"strings"
@@ -47,6 +49,7 @@ type agentsBackend struct {
 	rebuilding sync.Mutex // one rebuild at a time, so the last one's engine stays
 	mu         sync.RWMutex
 	engine     *revtr.Engine
+	engineKey  string       // what engine was made of (engineKey)
 	sources    []netip.Addr // onboarded, authorized
 
 	onboarding sync.Map // addresses being tested
@@ -178,7 +181,21 @@ func (b *agentsBackend) rebuild(ctx context.Context) error {
 			}
 		}
 	}
-	idx, paths, err := b.atlasIndex(ctx)
+	// The learned ranking breaks ties by this order: address order,
+	// whatever order the store lists them in.
+	slices.SortFunc(spoofers, netip.Addr.Compare)
+	as, err := b.store.Atlases(ctx)
+	if err != nil {
+		return err
+	}
+	key := engineKey(sources, spoofers, vpAS, as)
+	b.mu.RLock()
+	same := b.engine != nil && key == b.engineKey
+	b.mu.RUnlock()
+	if same { // keep the engine, and what its ranking has learnt
+		return nil
+	}
+	idx, paths, err := atlasIndex(as)
 	if err != nil {
 		return err
 	}
@@ -194,7 +211,7 @@ func (b *agentsBackend) rebuild(ctx context.Context) error {
 		return fmt.Errorf("controller: agents engine: %w", err)
 	}
 	b.mu.Lock()
-	b.engine, b.sources = e, sources
+	b.engine, b.sources, b.engineKey = e, sources, key
 	b.mu.Unlock()
 	return nil
 }
@@ -205,12 +222,25 @@ func (b *agentsBackend) connected(a netip.Addr) bool {
 	return ok
 }
 
-// atlasIndex loads every source's atlas.
-func (b *agentsBackend) atlasIndex(ctx context.Context) (*atlas.Index, []*atlas.Path, error) {
-	as, err := b.store.Atlases(ctx)
-	if err != nil {
-		return nil, nil, err
+// engineKey sums up what an engine is made of: its sources, its
+// vantage points and their ASes, and the atlases' paths. A rebuild that
+// finds the same (a failed vantage point tested again and failing, say)
+// keeps the engine: a new one would forget what the learned ranking saw.
+func engineKey(sources, spoofers []netip.Addr, vpAS map[netip.Addr]uint32, as []store.Atlas) string {
+	h := fnv.New64a()
+	fmt.Fprint(h, sources, spoofers)
+	for _, vp := range slices.SortedFunc(maps.Keys(vpAS), netip.Addr.Compare) {
+		fmt.Fprint(h, vp, vpAS[vp])
 	}
+	for _, a := range as {
+		fmt.Fprint(h, a.Src, len(a.Paths))
+		h.Write(a.Paths)
+	}
+	return fmt.Sprintf("%x", h.Sum64())
+}
+
+// atlasIndex indexes every source's atlas.
+func atlasIndex(as []store.Atlas) (*atlas.Index, []*atlas.Path, error) {
 	idx := atlas.NewIndex()
 	var all []*atlas.Path
 	for _, a := range as {
