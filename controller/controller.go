@@ -198,7 +198,9 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 // the queue), and a last export.
 func (c *Controller) Run(ctx context.Context, ln net.Listener) error {
 	if c.backend != nil {
-		if err := c.queue.start(ctx); err != nil {
+		// Jobs run with a context inheriting from Start's: not ctx, whose
+		// end would cancel them at once instead of draining.
+		if err := c.queue.start(context.WithoutCancel(ctx)); err != nil {
 			return err
 		}
 	}
@@ -213,6 +215,12 @@ func (c *Controller) Run(ctx context.Context, ln net.Listener) error {
 		var err error
 		if agentSrv, err = c.serveAgents(bg, served); err != nil {
 			stopBG()
+			wg.Wait()
+			if c.backend != nil {
+				drain, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.cfg.DrainTimeout)
+				defer cancel()
+				err = errors.Join(err, c.queue.stop(drain))
+			}
 			return errors.Join(err, srv.Close())
 		}
 	}
