@@ -30,7 +30,7 @@ func (s stuck) Allow() []netip.Prefix {
 // a reason that says so.
 func TestAbandonAfterAttempts(t *testing.T) {
 	cfg := testConfig("abandon")
-	cfg.Scheduler.JobTimeout, cfg.Scheduler.RescueAfter = 300*time.Millisecond, time.Minute
+	cfg.Scheduler.JobTimeout, cfg.Scheduler.RescueAfter = 2*time.Second, time.Minute // the store's writes fit in it under load
 	cfg.Scheduler.MaxAttempts, cfg.Scheduler.RetryBackoff = 2, 10*time.Millisecond
 	a := netip.MustParseAddr("192.0.2.1")
 	s := serve(t, storetest.SQLite(t), cfg, stuck{srcs: []store.Source{{Addr: a}}})

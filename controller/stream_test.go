@@ -82,7 +82,10 @@ func TestLabelStreamConstantMemory(t *testing.T) {
 	if lines != n {
 		t.Fatalf("%d records, want %d", lines, n)
 	}
-	if grew > int64(bytes)/4 {
+	// A stream that buffered the records would hold at least what they
+	// weigh; half of it leaves room for what the package's other
+	// controllers (the shared simulated backend) allocate meanwhile.
+	if grew > int64(bytes)/2 {
 		t.Errorf("heap grew by %d bytes while streaming %d: the stream is not constant-memory", grew, bytes)
 	}
 }
