@@ -71,8 +71,12 @@ type ResponderConfig struct {
 	IndirectAllow []netip.Prefix
 	// KeepKernelEcho, when set, installs no nftables rule: the operator
 	// filters echo requests with code 1 from the kernel otherwise (or
-	// accepts that the kernel echoes them too).
+	// accepts that the kernel echoes them too). Only the kernel's stack
+	// gets the rule.
 	KeepKernelEcho bool
+	// Stack is the network stack the responder serves on; nil means the
+	// kernel's, in the calling thread's network namespace.
+	Stack ResponderStack
 	// Registry receives the responder's metrics; nil means none are
 	// registered (they are still counted, see Responder.Stats).
 	Registry prometheus.Registerer

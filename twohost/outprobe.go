@@ -6,7 +6,6 @@ import (
 	"net/netip"
 	"time"
 
-	"github.com/revtr/revtr/internal/rawsock"
 	"github.com/revtr/revtr/meas"
 	"github.com/revtr/revtr/probe"
 	"github.com/revtr/revtr/wire"
@@ -14,7 +13,7 @@ import (
 
 // startProbe opens a session for in and sends its probe; ok false means it
 // was dropped for reason.
-func (r *Responder) startProbe(in *inbound, ll rawsock.LinkAddr, now time.Time) (Reason, bool) {
+func (r *Responder) startProbe(in *inbound, ll LinkAddr, now time.Time) (Reason, bool) {
 	_, dport := in.flow.Ports()
 	s := session{requester: in.src, target: in.target, local: in.dst, proto: wire.Proto(in.flow.Proto.Number(in.v6)), dport: dport,
 		queryID: in.req.ID, seq: in.req.Seq, link: ll, sent: now}
@@ -63,13 +62,13 @@ func (r *Responder) appendProbe(b []byte, s *session, in *inbound) ([]byte, erro
 }
 
 // answer sends the response for in back the way the request came.
-func (r *Responder) answer(in *inbound, ll rawsock.LinkAddr, resp wire.TwoHostResponse) {
+func (r *Responder) answer(in *inbound, ll LinkAddr, resp wire.TwoHostResponse) {
 	resp.V6, resp.ID, resp.Seq = in.v6, in.req.ID, in.req.Seq
 	r.send(in.dst, in.src, ll, resp)
 }
 
 // send builds and sends a response from local to requester.
-func (r *Responder) send(local, requester netip.Addr, ll rawsock.LinkAddr, resp wire.TwoHostResponse) {
+func (r *Responder) send(local, requester netip.Addr, ll LinkAddr, resp wire.TwoHostResponse) {
 	buf := r.buffer()
 	defer r.bufs.Put(buf)
 	b, err := appendResponse(buf[:0], local, requester, resp)

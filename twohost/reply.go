@@ -7,7 +7,6 @@ import (
 	"net/netip"
 	"time"
 
-	"github.com/revtr/revtr/internal/rawsock"
 	"github.com/revtr/revtr/meas"
 	"github.com/revtr/revtr/wire"
 )
@@ -23,11 +22,10 @@ const (
 	kindTCP          replyKind = "tcp"
 )
 
-// handleReply matches a packet read from a raw reply socket s to a session
-// and answers its requester. from is the sender (for IPv4, the header is
-// in b as well).
-func (r *Responder) handleReply(s *rawsock.Conn, b []byte, from netip.Addr, now time.Time) {
-	v6 := s.Family() == rawsock.IPv6
+// handleReply matches a packet read from a reply socket of a family and
+// protocol to a session and answers its requester. from is the sender
+// (for IPv4, the header is in b as well).
+func (r *Responder) handleReply(v6 bool, proto wire.Proto, b []byte, from netip.Addr, now time.Time) {
 	if !v6 {
 		var ip wire.IPv4
 		if ip.Decode(b) != nil || ip.FragOff != 0 {
@@ -38,7 +36,7 @@ func (r *Responder) handleReply(s *rawsock.Conn, b []byte, from netip.Addr, now 
 			r.handleTCP(b, from, now)
 			return
 		}
-	} else if s.Proto() == wire.ProtoTCP {
+	} else if proto == wire.ProtoTCP {
 		r.handleTCP(b, from, now)
 		return
 	}

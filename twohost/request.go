@@ -6,7 +6,6 @@ import (
 	"net/netip"
 	"time"
 
-	"github.com/revtr/revtr/internal/rawsock"
 	"github.com/revtr/revtr/meas"
 	"github.com/revtr/revtr/wire"
 )
@@ -61,7 +60,7 @@ func parseRequest(b []byte, in *inbound) bool {
 }
 
 // handleRequest serves one request read on the packet socket from ll.
-func (r *Responder) handleRequest(b []byte, ll rawsock.LinkAddr, now time.Time) {
+func (r *Responder) handleRequest(b []byte, ll LinkAddr, now time.Time) {
 	var in inbound
 	if !parseRequest(b, &in) {
 		r.m.refused[ReasonMalformed].Inc()

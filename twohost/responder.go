@@ -6,30 +6,33 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
-	"net"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/revtr/revtr/internal/rawsock"
+	"github.com/revtr/revtr/meas"
+	"github.com/revtr/revtr/probe"
 	"github.com/revtr/revtr/wire"
 )
 
 // Responder answers two-host requests on one interface. Create it with
-// NewResponder inside the network namespace it serves; its methods are
-// safe for concurrent use; Close stops it.
+// NewResponder inside the network namespace it serves (or on the stack
+// ResponderConfig.Stack names); its methods are safe for concurrent use;
+// Close stops it.
 type Responder struct {
 	cfg      ResponderConfig
 	log      *slog.Logger
-	ifindex  int
 	instance uint16 // rides in a second quoted field, to tell our probes from others'
 	m        *metrics
 	lim      *limits
 	tbl      *sessions
-	pkt      *rawsock.PacketConn // requests in, answers out
-	send4    *rawsock.Conn
-	send6    *rawsock.Conn // nil without IPv6
-	readers  []*rawsock.Conn
+	stack    ResponderStack
+	kernel   *kernelResponder // the stack, when it is the kernel's
+	pkt      RequestConn      // requests in, answers out
+	send4    probe.Conn
+	send6    probe.Conn // nil without IPv6
+	readers  []replySocket
 	guard    *echoGuard
 	local    *localAddrs
 	bufs     sync.Pool // of *packetBuf
@@ -38,19 +41,23 @@ type Responder struct {
 	closed   atomic.Bool
 }
 
-// NewResponder opens the responder's sockets in the calling thread's
-// network namespace, installs its nftables rule and starts serving. Errors
-// name what failed: ErrNoInterface, ErrNeedRoot, ErrConfig.
+// replySocket is a socket the answers to probes arrive on.
+type replySocket struct {
+	probe.Conn
+	v6    bool
+	proto wire.Proto
+}
+
+// NewResponder opens the responder's sockets on cfg.Stack — by default in
+// the calling thread's network namespace, where it also installs its
+// nftables rule — and starts serving. Errors name what failed:
+// ErrNoInterface, ErrNeedRoot, ErrConfig.
 func NewResponder(cfg ResponderConfig) (*Responder, error) {
 	cfg, err := cfg.withDefaults()
 	if err != nil {
 		return nil, fmt.Errorf("twohost: new responder: %w", err)
 	}
-	ifc, err := net.InterfaceByName(cfg.Interface)
-	if err != nil {
-		return nil, fmt.Errorf("twohost: new responder: %w: %s", ErrNoInterface, cfg.Interface)
-	}
-	r := &Responder{cfg: cfg, log: cfg.Logger.With("interface", cfg.Interface), ifindex: ifc.Index,
+	r := &Responder{cfg: cfg, log: cfg.Logger.With("interface", cfg.Interface), stack: cfg.Stack,
 		instance: uint16(rand.Uint32()), m: newMetrics(cfg.Interface), lim: newLimits(cfg),
 		tbl: newSessions(cfg.MaxSessions, uint16(rand.Uint32())), stop: make(chan struct{})}
 	if err := r.open(); err != nil {
@@ -68,26 +75,33 @@ func NewResponder(cfg ResponderConfig) (*Responder, error) {
 	return r, nil
 }
 
-// open opens every socket; IPv6 ones are skipped when the namespace has no
-// IPv6.
+// open opens every socket; IPv6 ones are skipped when the stack has no
+// IPv6. Only the kernel's stack echoes requests itself and gets the
+// nftables rule against it.
 func (r *Responder) open() error {
 	var err error
-	if r.local, err = openLocalAddrs(); err != nil {
+	if r.stack == nil {
+		if r.kernel, err = openKernelResponder(); err != nil {
+			return err
+		}
+		r.stack = r.kernel
+	}
+	if r.local, err = newLocalAddrs(r.stack.Addrs, time.Now()); err != nil {
 		return err
 	}
-	if r.pkt, err = openPacket(r.ifindex); err != nil {
+	if r.pkt, err = r.stack.OpenRequests(r.cfg.Interface); err != nil {
 		return err
 	}
-	if r.send4, err = openSend(false); err != nil {
+	if r.send4, err = r.stack.OpenSend(false); err != nil {
 		return err
 	}
 	if err := r.openReaders(false, wire.ProtoICMP, wire.ProtoTCP); err != nil {
 		return err
 	}
-	if err := r.open6(); err != nil && !errors.Is(err, ErrNoIPv6) {
+	if err := r.open6(); err != nil && !errors.Is(err, ErrNoIPv6) && !errors.Is(err, meas.ErrNotSupported) {
 		return err
 	}
-	if !r.cfg.KeepKernelEcho {
+	if r.kernel != nil && !r.cfg.KeepKernelEcho {
 		if r.guard, err = installGuard(r.cfg.Interface); err != nil {
 			return err
 		}
@@ -96,7 +110,7 @@ func (r *Responder) open() error {
 }
 
 func (r *Responder) open6() error {
-	s, err := openSend(true)
+	s, err := r.stack.OpenSend(true)
 	if err != nil {
 		return err
 	}
@@ -107,11 +121,11 @@ func (r *Responder) open6() error {
 // openReaders opens the reply sockets of a family.
 func (r *Responder) openReaders(v6 bool, protos ...wire.Proto) error {
 	for _, p := range protos {
-		s, err := openRecv(v6, p, rawsock.Config{ICMPv6Types: replyTypes})
+		s, err := r.stack.OpenRecv(v6, p)
 		if err != nil {
 			return err
 		}
-		r.readers = append(r.readers, s)
+		r.readers = append(r.readers, replySocket{s, v6, p})
 	}
 	return nil
 }
@@ -143,16 +157,16 @@ func (r *Responder) readRequests() {
 
 // readReplies matches the answers to probes read from s until it is
 // closed.
-func (r *Responder) readReplies(s *rawsock.Conn) {
+func (r *Responder) readReplies(s replySocket) {
 	buf := make([]byte, 1<<16)
 	rawsock.ReadLoop(r.stop, func() error {
 		n, from, err := s.Recv(buf)
 		if err != nil {
 			return err
 		}
-		r.handleReply(s, buf[:n], from, time.Now())
+		r.handleReply(s.v6, s.proto, buf[:n], from, time.Now())
 		return nil
-	}, r.readFailed(socketLabel(s)))
+	}, r.readFailed(s.label()))
 }
 
 // readFailed returns the logger of a reader's failures (rawsock.ReadLoop
@@ -168,8 +182,8 @@ func (r *Responder) readFailed(socket string) func(error) {
 	}
 }
 
-// socketLabel names a reply socket in logs: "IPv4 icmp".
-func socketLabel(s *rawsock.Conn) string { return s.Family().String() + " " + s.Proto().String() }
+// label names a reply socket in logs: "IPv4 icmp".
+func (s replySocket) label() string { return familyOf(s.v6).String() + " " + s.proto.String() }
 
 // localRefresh is how often the responder rereads the host's addresses.
 const localRefresh = 5 * time.Second
@@ -218,16 +232,19 @@ func (r *Responder) closeAll() error {
 	if r.guard != nil {
 		errs = append(errs, r.guard.remove())
 	}
-	if r.local != nil {
-		r.local.close()
+	if r.kernel != nil {
+		r.kernel.close()
 	}
 	if r.pkt != nil {
 		errs = append(errs, r.pkt.Close())
 	}
-	for _, s := range append([]*rawsock.Conn{r.send4, r.send6}, r.readers...) {
+	for _, s := range []probe.Conn{r.send4, r.send6} {
 		if s != nil {
 			errs = append(errs, s.Close())
 		}
+	}
+	for _, s := range r.readers {
+		errs = append(errs, s.Close())
 	}
 	return errors.Join(errs...)
 }

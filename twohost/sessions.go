@@ -5,7 +5,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/revtr/revtr/internal/rawsock"
 	"github.com/revtr/revtr/wire"
 )
 
@@ -24,7 +23,7 @@ type session struct {
 	dport     uint16     // UDP/TCP destination port (the flow)
 	queryID   uint16     // echoed in the answer
 	seq       uint16
-	link      rawsock.LinkAddr // where the request came from, to answer the same way
+	link      LinkAddr // where the request came from, to answer the same way
 	sent      time.Time
 }
 
