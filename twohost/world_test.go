@@ -75,11 +75,17 @@ func (w simWorld) host(t testing.TB, name string) *probetest.Host {
 	return h
 }
 
-// responder gives host the responder role the simulator plays.
-func (w simWorld) responder(t testing.TB, host string, _ twohost.ResponderConfig) {
+// responder runs a responder on host's e0 in the in-memory network.
+func (w simWorld) responder(t testing.TB, host string, cfg twohost.ResponderConfig) {
 	t.Helper()
-	nd, _ := w.n.Topology().Node(host)
-	nd.Role.Responder = true
+	if cfg.Interface == "" {
+		cfg.Interface = "e0"
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = quiet()
+	}
+	cfg.Stack = w.host(t, host)
+	closing[*twohost.Responder](t, host)(twohost.NewResponder(cfg))
 }
 
 func (w simWorld) client(t testing.TB, host string, cfg twohost.ClientConfig) *twohost.Client {

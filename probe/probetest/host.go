@@ -29,8 +29,9 @@ type Host struct {
 	name  string
 	addrs []netip.Addr
 
-	mu   sync.Mutex
-	recv []*conn
+	mu       sync.Mutex
+	recv     []*conn
+	requests *requestConn // of the responder running on the host, if any
 }
 
 var _ probe.Stack = (*Host)(nil)

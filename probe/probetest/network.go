@@ -7,10 +7,12 @@
 // exceeded and destination unreachable quoting the probe, TCP resets —
 // built with package wire too, so that a prober's codecs and matching are
 // exercised exactly as on the kernel's raw sockets. Hosts also give a
-// two-host client its sockets (twohost.ClientStack): the topology's
-// responders (hosts whose role says they run one) are played by the
-// simulator, whose answers are built with package wire as
-// twohost.Responder sends them.
+// two-host client its sockets (twohost.ClientStack) and host real
+// two-host responders (twohost.ResponderStack: requests carried to the
+// responder, its probes and answers carried as any host's packets);
+// where none runs, the topology's responders (hosts whose role says they
+// run one) are played by the simulator, whose answers are built with
+// package wire as twohost.Responder sends them.
 //
 // Answers arrive after their round-trip time on timers: run the test in a
 // testing/synctest bubble (New and the probers created inside it) and
@@ -116,10 +118,10 @@ func (n *Network) Drops() Drops {
 // transmit carries the packet b that host h wrote to dst and schedules
 // its answer.
 func (n *Network) transmit(h *Host, b []byte, dst netip.Addr) {
-	now := time.Now()
-	n.mu.Lock()
-	n.sent = append(n.sent, Sent{At: now, Host: h.name, Packet: slices.Clone(b)})
-	n.mu.Unlock()
+	now := n.record(h, b)
+	if src, to, ok := twoHostRequest(b); ok && to == dst && n.toResponder(h, b, src, dst) {
+		return
+	}
 	pr, ok := parseProbe(b)
 	if !ok || pr.pkt.Key.Dst != dst {
 		n.count(func(d *Drops) { d.Malformed++ })
@@ -141,6 +143,15 @@ func (n *Network) transmit(h *Host, b []byte, dst netip.Addr) {
 		return
 	}
 	time.AfterFunc(a.RTT, func() { to.deliver(ans) })
+}
+
+// record adds the packet b host h sends now to Sent and returns now.
+func (n *Network) record(h *Host, b []byte) time.Time {
+	now := time.Now()
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.sent = append(n.sent, Sent{At: now, Host: h.name, Packet: slices.Clone(b)})
+	return now
 }
 
 // owner returns the stack of the host owning a, if one was made.

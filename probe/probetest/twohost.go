@@ -15,8 +15,9 @@ import (
 var _ twohost.ClientStack = (*Host)(nil)
 
 // OpenEcho opens the socket of a two-host client (twohost.ClientStack).
-// Its requests are carried to their destination, where the simulator
-// plays the host: a responder host (its role says it runs one) sends the
+// Its requests are carried to their destination: to the responder
+// running there (OpenRequests), or else the simulator plays the host: a
+// responder host (its role says it runs one) sends the
 // probe asked for toward the client and answers with the node that
 // answered it, as twohost.Responder does, a presence check with its TTL
 // 0 state and a protocol or flow it cannot send with the state saying
@@ -81,7 +82,9 @@ func (h *Host) addr(v6 bool) netip.Addr {
 // schedules what comes back.
 func (n *Network) request(h *Host, msg []byte, src, dst netip.Addr) {
 	v6 := dst.Is6()
-	n.log(h, v6, src, dst, msg)
+	if pkt := n.log(h, v6, src, dst, msg); n.toResponder(h, pkt, src, dst) {
+		return
+	}
 	var req wire.TwoHostRequest
 	if req.Decode(msg) != nil || req.V6 != v6 {
 		n.count(func(d *Drops) { d.Malformed++ })
@@ -171,8 +174,9 @@ func echoReply(msg []byte, v6 bool, src, dst netip.Addr) []byte {
 	return b
 }
 
-// log records the packet carrying msg as it leaves host h.
-func (n *Network) log(h *Host, v6 bool, src, dst netip.Addr, msg []byte) {
+// log records the packet carrying msg as it leaves host h and returns
+// it.
+func (n *Network) log(h *Host, v6 bool, src, dst netip.Addr, msg []byte) []byte {
 	var b []byte
 	if v6 {
 		ip := wire.IPv6{PayloadLen: uint16(len(msg)), NextHeader: wire.ProtoICMPv6, HopLimit: meas.DefaultTTL, Src: src, Dst: dst}
@@ -180,7 +184,7 @@ func (n *Network) log(h *Host, v6 bool, src, dst netip.Addr, msg []byte) {
 	} else {
 		b, _ = ipv4Header(wire.ProtoICMP, src, dst, meas.DefaultTTL, nil, len(msg))
 	}
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	n.sent = append(n.sent, Sent{At: time.Now(), Host: h.name, Packet: append(b, msg...)})
+	b = append(b, msg...)
+	n.record(h, b)
+	return b
 }
