@@ -11,8 +11,8 @@ import (
 // TestConformance holds the client to the meaning of every two-host
 // request field (package meastest) against a real responder, in a lab of
 // the conformance topology the raw-socket prober and the simulator run
-// the same requests on, and against the simulator's responders on the
-// in-memory network of that topology (package probetest).
+// the same requests on, and against a real responder on the in-memory
+// network of that topology (package probetest).
 func TestConformance(t *testing.T) {
 	tp, err := meastest.Topology()
 	if err != nil {
@@ -38,7 +38,7 @@ func conformance(t *testing.T, w world, tp *topo.Topology) {
 	if !ok || !ok2 {
 		t.Fatal("no node owns the responder or the source")
 	}
-	w.responder(t, tp.Nodes[resp.Node].Name, twohost.ResponderConfig{RequesterRate: -1})
+	w.responder(t, tp.Nodes[resp.Node].Name, twohost.ResponderConfig{Rate: -1, RequesterRate: -1})
 	cfg := twohost.ClientConfig{Rate: 2000, Burst: 100} // the default timeout: answers are late under load
 	meastest.Run(t, w.client(t, tp.Nodes[src.Node].Name, cfg), mw)
 }

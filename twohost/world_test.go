@@ -14,13 +14,11 @@ import (
 )
 
 // world is where a test's clients and responders run: a lab of real
-// kernels and real responders (as root), or the in-memory network of
-// package probetest, whose responders the simulator plays (no root; in
-// virtual time, the test running in a synctest bubble).
+// kernels (as root), or the in-memory network of package probetest (no
+// root; in virtual time, the test running in a synctest bubble); both
+// run real responders.
 type world interface {
-	// responder runs a responder on host with cfg; the simulator's
-	// responders have no limits, so a test in both worlds must not count
-	// on cfg's.
+	// responder runs a responder on host with cfg.
 	responder(t testing.TB, host string, cfg twohost.ResponderConfig)
 	// client opens a client on host, closed when the test ends.
 	client(t testing.TB, host string, cfg twohost.ClientConfig) *twohost.Client
