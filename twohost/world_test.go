@@ -73,8 +73,14 @@ func (w simWorld) host(t testing.TB, name string) *probetest.Host {
 	return h
 }
 
-// responder runs a responder on host's e0 in the in-memory network.
 func (w simWorld) responder(t testing.TB, host string, cfg twohost.ResponderConfig) {
+	t.Helper()
+	w.start(t, host, cfg)
+}
+
+// start runs a responder on host's e0 in the in-memory network, closed
+// when the test ends.
+func (w simWorld) start(t testing.TB, host string, cfg twohost.ResponderConfig) *twohost.Responder {
 	t.Helper()
 	if cfg.Interface == "" {
 		cfg.Interface = "e0"
@@ -83,7 +89,7 @@ func (w simWorld) responder(t testing.TB, host string, cfg twohost.ResponderConf
 		cfg.Logger = quiet()
 	}
 	cfg.Stack = w.host(t, host)
-	closing[*twohost.Responder](t, host)(twohost.NewResponder(cfg))
+	return closing[*twohost.Responder](t, host)(twohost.NewResponder(cfg))
 }
 
 func (w simWorld) client(t testing.TB, host string, cfg twohost.ClientConfig) *twohost.Client {
