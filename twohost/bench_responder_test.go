@@ -104,13 +104,5 @@ func benchRequest(b *testing.B, src, dst netip.Addr, ttl uint8) []byte {
 	if err != nil {
 		b.Fatal(err)
 	}
-	h := wire.IPv4{TTL: 64, Protocol: wire.ProtoICMP, Src: src, Dst: dst, TotalLen: uint16(wire.IPv4HeaderLen + len(icmp))}
-	if err := h.SetChecksum(); err != nil {
-		b.Fatal(err)
-	}
-	pkt, err := h.AppendBinary(nil)
-	if err != nil {
-		b.Fatal(err)
-	}
-	return append(pkt, icmp...)
+	return ipv4Packet(b, wire.ProtoICMP, src, dst, icmp)
 }
