@@ -43,7 +43,8 @@ func (h *Host) OpenEcho(v6 bool, tos uint8) (twohost.EchoConn, error) {
 type echoConn struct{ *conn }
 
 // Send sends the ICMP message b to dst from the host's first address of
-// dst's family.
+// dst's family; the checksum of an ICMPv6 message is computed, as the
+// kernel computes it on raw ICMPv6 sockets (RFC 3542 section 3.1).
 func (c *echoConn) Send(b []byte, dst netip.Addr) error {
 	select {
 	case <-c.done:
@@ -54,7 +55,11 @@ func (c *echoConn) Send(b []byte, dst netip.Addr) error {
 	if dst.Is4() == c.v6 {
 		return fmt.Errorf("probetest: send to %v on an %s socket: wrong family", dst, familyName(c.v6))
 	}
-	c.h.n.request(c.h, slices.Clone(b), c.h.addr(c.v6), dst)
+	msg, src := slices.Clone(b), c.h.addr(c.v6)
+	if c.v6 && len(msg) >= 4 {
+		setChecksum(msg, wire.ProtoICMPv6, src, dst)
+	}
+	c.h.n.request(c.h, msg, src, dst)
 	return nil
 }
 
@@ -164,14 +169,21 @@ func twoHostAnswer(req *wire.TwoHostRequest, msg []byte, a sim.TwoHostAnswer, st
 // same message, type changed, checksum recomputed.
 func echoReply(msg []byte, v6 bool, src, dst netip.Addr) []byte {
 	b := slices.Clone(msg)
-	b[0], b[2], b[3] = uint8(wire.ICMPv4EchoReply), 0, 0
+	b[0] = uint8(wire.ICMPv4EchoReply)
 	proto := wire.ProtoICMP
 	if v6 {
 		b[0], proto = uint8(wire.ICMPv6EchoReply), wire.ProtoICMPv6
 	}
+	setChecksum(b, proto, src, dst)
+	return b
+}
+
+// setChecksum sets the checksum of the ICMP or ICMPv6 message b from src
+// to dst.
+func setChecksum(b []byte, proto wire.Proto, src, dst netip.Addr) {
+	b[2], b[3] = 0, 0
 	sum := wire.TransportChecksum(proto, src, dst, b)
 	b[2], b[3] = uint8(sum>>8), uint8(sum)
-	return b
 }
 
 // log records the packet carrying msg as it leaves host h and returns
