@@ -92,7 +92,7 @@ func TestResponderRequesters(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		tp, err := topotest.MultiAS()
 		w := memWorld(t, tp, err)
-		w.start(t, "h3", twohost.ResponderConfig{})
+		w.responder(t, "h3", twohost.ResponderConfig{})
 		var wg sync.WaitGroup
 		for _, host := range []string{"h0", "h2"} {
 			c := w.client(t, host, twohost.ClientConfig{Rate: 1000, Burst: 100})
@@ -135,7 +135,7 @@ func TestResponderTimeout(t *testing.T) {
 				tp.Links[i].Delay = delay
 			}
 			w := memWorld(t, tp, err, "h0")
-			r := w.start(t, "h1", twohost.ResponderConfig{Timeout: tt.timeout})
+			r := w.responder(t, "h1", twohost.ResponderConfig{Timeout: tt.timeout})
 			c := w.client(t, "h0", twohost.ClientConfig{Timeout: 2 * time.Second})
 			target := hostAddr(t, tp, "h1", false)
 			var icmp, udp twohost.Answer
@@ -164,7 +164,7 @@ func TestResponderTimeout(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		tp, err := topotest.Chain(1)
 		w := memWorld(t, tp, err, "h0")
-		r := w.start(t, "h1", twohost.ResponderConfig{Timeout: timeout})
+		r := w.responder(t, "h1", twohost.ResponderConfig{Timeout: timeout})
 		w.rawSender(t, "h0").send(t, hostAddr(t, tp, "h1", false), wire.TwoHostRequest{TTL: 64, Proto: wire.ProtoICMP}, nil)
 		settle(time.Millisecond) // the request is there, the probe sent
 		start := time.Now()
@@ -189,7 +189,7 @@ func TestResponderRateLimits(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		tp, err := topotest.MultiAS()
 		w := memWorld(t, tp, err)
-		r := w.start(t, "h1", twohost.ResponderConfig{Rate: 1, Burst: 8, RequesterRate: 1, RequesterBurst: 3})
+		r := w.responder(t, "h1", twohost.ResponderConfig{Rate: 1, Burst: 8, RequesterRate: 1, RequesterBurst: 3})
 		target := hostAddr(t, tp, "h1", false)
 		senders := map[string]rawSender{}
 		for _, h := range []string{"h0", "h2", "h3"} {
@@ -228,7 +228,7 @@ func TestResponderFlood(t *testing.T) {
 		w := memWorld(t, tp, err, flooders...)
 		cfg := twohost.ResponderConfig{MaxSessions: 64, Timeout: 300 * time.Millisecond,
 			Rate: 2000, Burst: 200, RequesterRate: 300, RequesterBurst: 50}
-		r := w.start(t, "h1", cfg)
+		r := w.responder(t, "h1", cfg)
 		target := hostAddr(t, tp, "h1", false)
 		for _, h := range flooders {
 			s := w.rawSender(t, h)
@@ -275,7 +275,7 @@ func TestResponderDuplicate(t *testing.T) {
 		tp, err := topotest.Chain(2)
 		w := memWorld(t, tp, err, "h0")
 		timeout := time.Second
-		r := w.start(t, "h1", twohost.ResponderConfig{Timeout: timeout})
+		r := w.responder(t, "h1", twohost.ResponderConfig{Timeout: timeout})
 		s, target := w.rawSender(t, "h0"), hostAddr(t, tp, "h1", false)
 		for _, id := range []uint16{7, 7, 8} {
 			s.send(t, target, wire.TwoHostRequest{ID: id, TTL: 64, Proto: wire.ProtoICMP, Flow: 4242}, nil)

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/revtr/revtr/meas"
+	"github.com/revtr/revtr/topo"
 	"github.com/revtr/revtr/topo/topotest"
 	"github.com/revtr/revtr/twohost"
 	"github.com/revtr/revtr/wire"
@@ -67,15 +68,18 @@ func successCases() int {
 // that serves only IPv4 requesters, and checks answers and counters.
 func TestStates(t *testing.T) {
 	tp, err := topotest.MultiAS()
-	l := upLab(t, tp, err)
-	r1 := startResponder(t, l, "h1", twohost.ResponderConfig{})
+	inWorlds(t, tp, err, func(t *testing.T, w world) { states(t, w, tp) })
+}
+
+func states(t *testing.T, w world, tp *topo.Topology) {
+	r1 := w.responder(t, "h1", twohost.ResponderConfig{})
 	h0v4 := hostAddr(t, tp, "h0", false)
-	r2 := startResponder(t, l, "h2", twohost.ResponderConfig{MinRequestLen: wire.TwoHostSuccessLen,
+	r2 := w.responder(t, "h2", twohost.ResponderConfig{MinRequestLen: wire.TwoHostSuccessLen,
 		Allow: []netip.Prefix{netip.PrefixFrom(h0v4, 32)}})
-	c := newClient(t, l, "h0", fastClient())
+	c := w.client(t, "h0", fastClient())
 	padded := fastClient()
 	padded.RequestLen = wire.TwoHostSuccessLen
-	cp := newClient(t, l, "h0", padded)
+	cp := w.client(t, "h0", padded)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	for _, v6 := range []bool{false, true} {

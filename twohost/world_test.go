@@ -19,7 +19,7 @@ import (
 // run real responders.
 type world interface {
 	// responder runs a responder on host with cfg.
-	responder(t testing.TB, host string, cfg twohost.ResponderConfig)
+	responder(t testing.TB, host string, cfg twohost.ResponderConfig) *twohost.Responder
 	// client opens a client on host, closed when the test ends.
 	client(t testing.TB, host string, cfg twohost.ClientConfig) *twohost.Client
 	// prober opens a forward prober on host, closed when the test ends.
@@ -31,9 +31,9 @@ var proberConfig = probe.Config{Rate: 2000, Timeout: 500 * time.Millisecond}
 
 type labWorld struct{ l *lab.Lab }
 
-func (w labWorld) responder(t testing.TB, host string, cfg twohost.ResponderConfig) {
+func (w labWorld) responder(t testing.TB, host string, cfg twohost.ResponderConfig) *twohost.Responder {
 	t.Helper()
-	startResponder(t, w.l, host, cfg)
+	return startResponder(t, w.l, host, cfg)
 }
 
 func (w labWorld) client(t testing.TB, host string, cfg twohost.ClientConfig) *twohost.Client {
@@ -73,14 +73,9 @@ func (w simWorld) host(t testing.TB, name string) *probetest.Host {
 	return h
 }
 
-func (w simWorld) responder(t testing.TB, host string, cfg twohost.ResponderConfig) {
-	t.Helper()
-	w.start(t, host, cfg)
-}
-
-// start runs a responder on host's e0 in the in-memory network, closed
-// when the test ends.
-func (w simWorld) start(t testing.TB, host string, cfg twohost.ResponderConfig) *twohost.Responder {
+// responder runs a responder on host's e0 in the in-memory network,
+// closed when the test ends.
+func (w simWorld) responder(t testing.TB, host string, cfg twohost.ResponderConfig) *twohost.Responder {
 	t.Helper()
 	if cfg.Interface == "" {
 		cfg.Interface = "e0"
