@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/revtr/revtr/meas"
+	"github.com/revtr/revtr/topo"
 	"github.com/revtr/revtr/topo/topotest"
 	"github.com/revtr/revtr/twohost"
 	"github.com/revtr/revtr/wire"
@@ -21,18 +22,21 @@ import (
 // the client out refuse it with the object's class and type, and count it.
 func TestIndirect(t *testing.T) {
 	tp, err := topotest.MultiAS()
-	l := upLab(t, tp, err)
-	on := startResponder(t, l, "h1", twohost.ResponderConfig{Indirect: true})
-	off := startResponder(t, l, "h3", twohost.ResponderConfig{})
+	inWorlds(t, tp, err, func(t *testing.T, w world) { indirect(t, w, tp) })
+}
+
+func indirect(t *testing.T, w world, tp *topo.Topology) {
+	on := w.responder(t, "h1", twohost.ResponderConfig{Indirect: true})
+	off := w.responder(t, "h3", twohost.ResponderConfig{})
 	other := netip.MustParsePrefix("198.18.0.0/15")
-	picky := startResponder(t, l, "h2", twohost.ResponderConfig{Indirect: true, IndirectAllow: []netip.Prefix{other}})
+	picky := w.responder(t, "h2", twohost.ResponderConfig{Indirect: true, IndirectAllow: []netip.Prefix{other}})
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	for _, v6 := range []bool{false, true} {
 		target := hostAddr(t, tp, "h2", v6)
 		cfg := fastClient()
 		cfg.ForwardTo = target
-		c := newClient(t, l, "h0", cfg)
+		c := w.client(t, "h0", cfg)
 		flow := meas.Flow{Proto: meas.UDP, ID: 40000}
 		resp := hostAddr(t, tp, "h1", v6)
 		tr, err := c.TwoHostTrace(ctx, meas.TwoHostRequest{Dst: resp, Flow: flow})
@@ -43,7 +47,7 @@ func TestIndirect(t *testing.T) {
 		for name, r := range map[string]netip.Addr{"off": hostAddr(t, tp, "h3", v6), "not allowed": hostAddr(t, tp, "h2", v6)} {
 			if name == "not allowed" {
 				cfg.ForwardTo = hostAddr(t, tp, "h3", v6)
-				c = newClient(t, l, "h0", cfg)
+				c = w.client(t, "h0", cfg)
 			}
 			_, err := c.TwoHostTrace(ctx, meas.TwoHostRequest{Dst: r, Flow: flow})
 			if !errors.Is(err, twohost.ErrUnsupported) {
@@ -68,9 +72,12 @@ func TestIndirect(t *testing.T) {
 // 12-byte requests.
 func TestAntiAmplification(t *testing.T) {
 	tp, err := topotest.Chain(2)
-	l := upLab(t, tp, err)
-	strict := startResponder(t, l, "h1", twohost.ResponderConfig{MinRequestLen: wire.TwoHostSuccessLen})
-	c := newClient(t, l, "h0", fastClient())
+	inWorlds(t, tp, err, func(t *testing.T, w world) { antiAmplification(t, w, tp) })
+}
+
+func antiAmplification(t *testing.T, w world, tp *topo.Topology) {
+	strict := w.responder(t, "h1", twohost.ResponderConfig{MinRequestLen: wire.TwoHostSuccessLen})
+	c := w.client(t, "h0", fastClient())
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	for _, v6 := range []bool{false, true} {
