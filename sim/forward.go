@@ -56,12 +56,15 @@ type arrival struct {
 	delay time.Duration // one-way delay from the sender to node
 }
 
-// carry moves p from the node that sends it, hop by hop, until it is
-// delivered, expires or is dropped, changing p as the kernels on the way do.
-func (n *Network) carry(p *packet, from topo.NodeID) arrival {
+// carry moves p from the node that sends it at virtual time at, hop by
+// hop, until it is delivered, expires or is dropped, changing p as the
+// kernels on the way do. It follows the routes in force at at (a trip
+// takes milliseconds; route churn changes routes per hour).
+func (n *Network) carry(p *packet, from topo.NodeID, at time.Duration) arrival {
+	rt := n.routing.at(at)
 	a := arrival{node: from, in: -1}
 	for {
-		if a.in >= 0 && !n.inputOK(p, a) {
+		if a.in >= 0 && !n.inputOK(rt, p, a) {
 			a.fate = dropped
 			return a
 		}
@@ -70,7 +73,7 @@ func (n *Network) carry(p *packet, from topo.NodeID) arrival {
 			return a
 		}
 		forwarded := a.in >= 0
-		out, next, ok := n.routes.nextHop(a.node, p.key, forwarded)
+		out, next, ok := rt.nextHop(a.node, p.key, forwarded)
 		if forwarded {
 			if f, pass := n.forward(p, a, ok); !pass {
 				a.fate = f
@@ -97,14 +100,14 @@ func (n *Network) carry(p *packet, from topo.NodeID) arrival {
 // packets addressed to the node itself: a vantage point that may not spoof
 // cannot reach its first router's own address as someone else, and no
 // host receives a packet spoofed with its own address.
-func (n *Network) inputOK(p *packet, a arrival) bool {
+func (n *Network) inputOK(rt *routes, p *packet, a arrival) bool {
 	if !p.key.Src.Is4() {
 		return true
 	}
 	if n.t.Local(a.node, p.key.Src) {
 		return false
 	}
-	return !n.strict[a.node][a.in] || n.reversePathOK(a.node, a.in, p.key.Src)
+	return !n.strict[a.node][a.in] || reversePathOK(rt, a.node, a.in, p.key.Src)
 }
 
 // forward applies, in the kernel's order, what a node does to a packet in
@@ -133,7 +136,7 @@ func (n *Network) forward(p *packet, a arrival, routed bool) (fate, bool) {
 // the sysctl): the route back
 // to src must leave through the interface the packet came in on. The check
 // reads the main table, which holds a route's first next hop.
-func (n *Network) reversePathOK(node topo.NodeID, in int, src netip.Addr) bool {
-	out, _, ok := n.routes.nextHop(node, topo.FlowKey{Dst: src}, false)
+func reversePathOK(rt *routes, node topo.NodeID, in int, src netip.Addr) bool {
+	out, _, ok := rt.nextHop(node, topo.FlowKey{Dst: src}, false)
 	return ok && out == in
 }

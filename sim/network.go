@@ -77,6 +77,11 @@ type Config struct {
 	// HZ is the kernel tick rate the ICMP rate limit counts in. 0 means
 	// DefaultHZ (Debian's CONFIG_HZ).
 	HZ int
+	// Churn, if set, changes the routes over virtual time (topo.Churn):
+	// every packet follows the epoch in force when it is sent, and
+	// TopologyAt gives the ground truth of that moment. nil: the
+	// topology's routes, always (the lab has no churn).
+	Churn *topo.Churn
 }
 
 // Defaults of Config. A probe's timeout defaults to meas.DefaultTimeout.
@@ -88,7 +93,8 @@ const (
 // Network is a topology realised in memory. It implements meas.Prober and
 // meas.MultipathTracer for every host of the topology at once: the request's
 // source address says which host sends. Its methods are safe for concurrent
-// use; the Topology must not change while the Network is in use.
+// use; the Topology must not change while the Network is in use (route
+// churn, Config.Churn, makes new ones).
 type Network struct {
 	// Clock is the timeline of measurements whose context carries none
 	// (see WithClock).
@@ -97,7 +103,7 @@ type Network struct {
 	t       *topo.Topology
 	cfg     Config
 	strict  [][]bool // strict reverse-path filter per node and interface
-	routes  *routes
+	routing *routing
 	limiter *limiter
 	counts  counters
 }
@@ -116,13 +122,19 @@ func New(t *topo.Topology, cfg Config) (*Network, error) {
 	if cfg.HZ <= 0 {
 		cfg.HZ = DefaultHZ
 	}
-	n := &Network{t: t, cfg: cfg, limiter: newLimiter(cfg.HZ), routes: newRoutes(t)}
+	n := &Network{t: t, cfg: cfg, limiter: newLimiter(cfg.HZ), routing: newRouting(t, cfg.Churn)}
 	n.strict = strictRPF(t)
 	return n, nil
 }
 
-// Topology returns the topology the network realises.
+// Topology returns the topology the network realises, as it was before
+// any route churn.
 func (n *Network) Topology() *topo.Topology { return n.t }
+
+// TopologyAt returns the topology whose routes are in force at virtual
+// time at (a duration since the clock's zero): the ground truth of a
+// measurement sent then. Without route churn it is Topology.
+func (n *Network) TopologyAt(at time.Duration) *topo.Topology { return n.routing.at(at).t }
 
 // strictRPF marks the interfaces lab/ gives rp_filter=1: those of routers
 // facing a vantage point that may not spoof.

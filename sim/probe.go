@@ -24,7 +24,7 @@ type response struct {
 // where the probe ended sends back, carried along the real reverse path.
 func (n *Network) roundTrip(p *packet, src topo.NodeID, at time.Duration) (response, bool) {
 	var rr recordRoute
-	out := n.carry(p, src)
+	out := n.carry(p, src, at)
 	var reply packet
 	var kind meas.Reply
 	ok := false
@@ -37,7 +37,7 @@ func (n *Network) roundTrip(p *packet, src topo.NodeID, at time.Duration) (respo
 	if !ok {
 		return response{}, false
 	}
-	back := n.carry(&reply, out.node)
+	back := n.carry(&reply, out.node, at+out.delay)
 	if back.fate != delivered || !n.receive(&reply, back.node) {
 		return response{}, false
 	}

@@ -3,6 +3,7 @@ package sim
 import (
 	"net/netip"
 	"sync"
+	"time"
 
 	"github.com/revtr/revtr/topo"
 )
@@ -10,7 +11,8 @@ import (
 // routes memoises topo.Lookup per node and destination address: a walk
 // asks the same few questions again and again (every probe of a traceroute
 // re-crosses the hops before it; every reply goes to one of a few
-// sources), and the Topology never changes under a Network.
+// sources), and a Topology never changes (route churn makes a new one
+// per epoch, each with its own routes).
 type routes struct {
 	t     *topo.Topology
 	nodes []sync.Map // per node: netip.Addr → cachedRoute
@@ -51,4 +53,46 @@ func (c *routes) nextHop(node topo.NodeID, k topo.FlowKey, forwarded bool) (out 
 	}
 	out = r.NextHops[i].Iface
 	return out, c.t.Nodes[node].Ifaces[out].Peer, true
+}
+
+// keptEpochs bounds the epochs of route churn whose routes a Network
+// keeps: measurements run close together in virtual time, so few epochs
+// are in use at once, and an evicted one is recomputed alike.
+const keptEpochs = 4
+
+// routing is the forwarding state over virtual time: the topology's own
+// routes, or with route churn those of the epoch in force.
+type routing struct {
+	churn *topo.Churn // nil: no churn
+	mu    sync.Mutex
+	epoch map[int]*routes
+}
+
+func newRouting(t *topo.Topology, churn *topo.Churn) *routing {
+	return &routing{churn: churn, epoch: map[int]*routes{0: newRoutes(t)}}
+}
+
+// at returns the routes in force at virtual time at.
+func (g *routing) at(at time.Duration) *routes {
+	k := 0
+	if g.churn != nil {
+		k = g.churn.Epoch(at)
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if r, ok := g.epoch[k]; ok {
+		return r
+	}
+	if len(g.epoch) >= keptEpochs {
+		old := k
+		for e := range g.epoch {
+			if e != 0 && (old == k || e < old) {
+				old = e
+			}
+		}
+		delete(g.epoch, old)
+	}
+	r := newRoutes(g.churn.Topology(k))
+	g.epoch[k] = r
+	return r
 }

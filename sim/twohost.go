@@ -195,7 +195,7 @@ func (th *twoHostRun) query(f meas.Flow, ttl int) meas.Hop {
 // address; it returns the node it reached and the one-way delay.
 func (th *twoHostRun) request() (topo.NodeID, time.Duration, bool) {
 	p := packet{key: th.src, ttl: meas.DefaultTTL}
-	a := th.n.carry(&p, th.client)
+	a := th.n.carry(&p, th.client, th.start)
 	return a.node, a.delay, a.fate == delivered
 }
 
@@ -203,7 +203,7 @@ func (th *twoHostRun) request() (topo.NodeID, time.Duration, bool) {
 // client and returns its one-way delay and the TTL it arrives with.
 func (th *twoHostRun) answer(from topo.NodeID) (time.Duration, int, bool) {
 	p := packet{key: th.dst, ttl: meas.DefaultTTL}
-	a := th.n.carry(&p, from)
+	a := th.n.carry(&p, from, th.start)
 	return a.delay, p.ttl, a.fate == delivered && a.node == th.client
 }
 
