@@ -63,20 +63,24 @@ const keptEpochs = 4
 // routing is the forwarding state over virtual time: the topology's own
 // routes, or with route churn those of the epoch in force.
 type routing struct {
+	base  *routes     // epoch 0
 	churn *topo.Churn // nil: no churn
 	mu    sync.Mutex
-	epoch map[int]*routes
+	epoch map[int]*routes // later epochs in use
 }
 
 func newRouting(t *topo.Topology, churn *topo.Churn) *routing {
-	return &routing{churn: churn, epoch: map[int]*routes{0: newRoutes(t)}}
+	return &routing{base: newRoutes(t), churn: churn, epoch: map[int]*routes{}}
 }
 
 // at returns the routes in force at virtual time at.
 func (g *routing) at(at time.Duration) *routes {
-	k := 0
-	if g.churn != nil {
-		k = g.churn.Epoch(at)
+	if g.churn == nil {
+		return g.base
+	}
+	k := g.churn.Epoch(at)
+	if k == 0 {
+		return g.base
 	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
@@ -86,7 +90,7 @@ func (g *routing) at(at time.Duration) *routes {
 	if len(g.epoch) >= keptEpochs {
 		old := k
 		for e := range g.epoch {
-			if e != 0 && (old == k || e < old) {
+			if old == k || e < old {
 				old = e
 			}
 		}

@@ -70,6 +70,35 @@ func (r *Report) Write(w io.Writer) error {
 	for _, f := range revtr.FailReasons() {
 		r.failLine(tw, f)
 	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if r.Churn > 0 || r.PerHour > 0 {
+		return r.writeAges(w)
+	}
+	return nil
+}
+
+// writeAges prints, per policy and kind of reused hop, the share wrong
+// in each age bucket (wrong/hops).
+func (r *Report) writeAges(w io.Writer) error {
+	fmt.Fprintf(w, "\nreused hops wrong by age (route churn %g link-cost changes/h, %g revtrs/h):\n", r.Churn, r.PerHour)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprint(tw, "\t")
+	for _, n := range AgeBucketNames {
+		fmt.Fprintf(tw, "%s\t", n)
+	}
+	fmt.Fprintln(tw)
+	for _, s := range r.Policies {
+		for k := range ageKinds {
+			fmt.Fprintf(tw, "%s %s\t", s.Policy, k)
+			for b := range ageBuckets {
+				share, n := s.AgeWrongShare(k, b)
+				fmt.Fprintf(tw, "%.3f (%d/%d)\t", share, s.AgeWrong[k][b], n)
+			}
+			fmt.Fprintln(tw)
+		}
+	}
 	return tw.Flush()
 }
 

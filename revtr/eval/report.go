@@ -23,6 +23,7 @@ type Summary struct {
 	TypeHops, TypeWrong  [maxType]int
 	TruthHops, FoundHops int
 	Candidates           int
+	AgeHops, AgeWrong    [ageKinds][ageBuckets]int
 	// Cost over all reverse traceroutes.
 	Cost     revtr.Cost
 	Runtimes []time.Duration // sorted; virtual on the simulator, wall in the lab
@@ -70,6 +71,18 @@ func (s *Summary) addScore(sc Score) {
 	s.TruthHops += sc.TruthHops
 	s.FoundHops += sc.FoundHops
 	s.Candidates += sc.Candidates
+	for k := range ageKinds {
+		for b := range ageBuckets {
+			s.AgeHops[k][b] += sc.AgeHops[k][b]
+			s.AgeWrong[k][b] += sc.AgeWrong[k][b]
+		}
+	}
+}
+
+// AgeWrongShare is the share of reused hops of kind k in age bucket b
+// that were wrong, and how many there were.
+func (s Summary) AgeWrongShare(k AgeKind, b int) (float64, int) {
+	return ratio(s.AgeWrong[k][b], s.AgeHops[k][b]), s.AgeHops[k][b]
 }
 
 func ratio(a, b int) float64 {
@@ -138,7 +151,9 @@ type Report struct {
 	AtlasCost [3]int // traceroutes, their probes, RR pings
 	Survey    int    // reference survey probes
 	SpoofTest int    // spoofing test probes
-	Policies  []Summary
+	// Churn and PerHour are Config's: route churn and start rate.
+	Churn, PerHour float64
+	Policies       []Summary
 }
 
 // Run builds the world and evaluates every policy on the same pairs.
@@ -153,7 +168,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	}
 	rep := &Report{Simulated: w.Net != nil, Seed: w.Topo.Seed, Params: w.Topo.Params, Routers: len(w.Topo.Routers()), ASes: len(w.Topo.ASes),
 		Sources: len(w.Sources), VPs: len(w.VPs), Spoofers: len(w.Spoofers), Targets: len(w.Targets), Survey: len(w.Survey), SpoofTest: w.SpoofProbes,
-		AtlasCost: [3]int{w.AtlasCost.Traces, w.AtlasCost.TraceProbes, w.AtlasCost.RRPings}}
+		AtlasCost: [3]int{w.AtlasCost.Traces, w.AtlasCost.TraceProbes, w.AtlasCost.RRPings}, Churn: cfg.Churn, PerHour: cfg.PerHour}
 	pairs := w.Pairs(cfg.Seed, cfg.Revtrs)
 	if cfg.Batch > 0 {
 		pairs = w.BatchPairs(cfg.Seed, cfg.Batch, max(cfg.Revtrs, cfg.Batch))
@@ -163,7 +178,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		if p != revtr.PolicyReference {
 			tune = cfg.Tune
 		}
-		sum, err := w.RunPolicy(ctx, p, tune, cfg.TwoHost, pairs, Schedule{Workers: cfg.Workers, Batch: cfg.Batch, Sequential: cfg.Sequential})
+		sum, err := w.RunPolicy(ctx, p, tune, cfg.TwoHost, pairs, Schedule{Workers: cfg.Workers, Batch: cfg.Batch, Sequential: cfg.Sequential, Gap: cfg.Gap()})
 		if err != nil {
 			return nil, err
 		}

@@ -141,17 +141,29 @@ type Outcome struct {
 }
 
 // Schedule is how a policy's reverse traceroutes run (Config's Workers,
-// Batch and Sequential).
+// Batch, Sequential and PerHour).
 type Schedule struct {
 	Workers    int
 	Batch      int
 	Sequential bool
+	// Gap is the virtual time between two starts; 0: 3 ms, the
+	// reference service's rate.
+	Gap time.Duration
+}
+
+// gap is the schedule's time between two starts.
+func (s Schedule) gap() time.Duration {
+	if s.Gap > 0 {
+		return s.Gap
+	}
+	return startGap
 }
 
 // RunPolicy runs the pairs with one policy, as sch says, scores every
 // result and adds it to the policy's summary (outcomes are not kept:
 // memory stays flat). On the simulator pair i starts at virtual time
-// i × 3 ms, or, sequentially, when pair i-1 ended; every policy measures
+// i × 3 ms (sch.Gap), or, sequentially, when pair i-1 ended (at least
+// the gap after it started); every policy measures
 // on a fresh realisation of the topology (Fresh): no router's ICMP
 // rate-limit bucket carries over from one policy's run into the next, so
 // the order of policies changes nothing.
@@ -173,6 +185,7 @@ func (w *World) RunPolicy(ctx context.Context, policy string, tune func(*revtr.P
 	}
 	tp := &TimedProber{P: p}
 	sum := newSummary(policy)
+	ag := w.newAger()
 	var at time.Duration // the sequential schedule's next start
 	for from := 0; from < len(pairs); from += batch {
 		e, err := w.engineOn(tp, th, policy, tune, twoHost, uint64(from+1), Shared{})
@@ -181,9 +194,9 @@ func (w *World) RunPolicy(ctx context.Context, policy string, tune func(*revtr.P
 		}
 		b := pairs[from:min(from+batch, len(pairs))]
 		if sch.Sequential {
-			err = w.runSequential(ctx, e, b, &at, &sum)
+			err = w.runSequential(ctx, e, b, &at, sch.gap(), ag, &sum)
 		} else {
-			err = w.runBatch(ctx, e, b, from, sch.Workers, &sum)
+			err = w.runBatch(ctx, e, b, from, sch, ag, &sum)
 		}
 		if err != nil {
 			return Summary{}, err
@@ -194,17 +207,18 @@ func (w *World) RunPolicy(ctx context.Context, policy string, tune func(*revtr.P
 	return sum, nil
 }
 
-// runBatch runs pairs on e, workers at a time, pair i starting at virtual
-// time (first + i) × 3 ms, and adds their outcomes to sum.
-func (w *World) runBatch(ctx context.Context, e *revtr.Engine, pairs []Pair, offset, workers int, sum *Summary) error {
+// runBatch runs pairs on e, sch.Workers at a time, pair i starting at
+// virtual time (offset + i) × the schedule's gap, and adds their
+// outcomes to sum.
+func (w *World) runBatch(ctx context.Context, e *revtr.Engine, pairs []Pair, offset int, sch Schedule, ag *ager, sum *Summary) error {
 	var mu sync.Mutex
 	var first error
 	var next atomic.Int64
 	var wg sync.WaitGroup
-	for range max(workers, 1) {
+	for range max(sch.Workers, 1) {
 		wg.Go(func() {
 			for i := int(next.Add(1) - 1); i < len(pairs); i = int(next.Add(1) - 1) {
-				o, spent, _, err := w.one(ctx, e, pairs[i], time.Duration(offset+i)*startGap)
+				o, spent, _, err := w.one(ctx, e, pairs[i], time.Duration(offset+i)*sch.gap(), ag)
 				mu.Lock()
 				sum.Wall += spent
 				if err != nil && first == nil {
@@ -220,25 +234,28 @@ func (w *World) runBatch(ctx context.Context, e *revtr.Engine, pairs []Pair, off
 }
 
 // runSequential runs pairs on e one after the other, each starting (in
-// virtual time on the simulator) when the one before ended, the first at
-// *at, and adds their outcomes to sum; *at is left at the last one's end.
-func (w *World) runSequential(ctx context.Context, e *revtr.Engine, pairs []Pair, at *time.Duration, sum *Summary) error {
+// virtual time on the simulator) when the one before ended but at least
+// gap after it started, the first at *at, and adds their outcomes to sum;
+// *at is left where the next would start.
+func (w *World) runSequential(ctx context.Context, e *revtr.Engine, pairs []Pair, at *time.Duration, gap time.Duration, ag *ager, sum *Summary) error {
 	for _, p := range pairs {
-		o, spent, end, err := w.one(ctx, e, p, *at)
+		o, spent, end, err := w.one(ctx, e, p, *at, ag)
 		sum.Wall += spent
 		if err != nil {
 			return err
 		}
 		sum.add(o)
-		*at = max(end, *at+startGap)
+		*at = max(end, *at+gap)
 	}
 	return nil
 }
 
-// one runs and scores one reverse traceroute starting at at; spent is the
-// wall time of the run alone, scoring excluded, and end when it ended on
-// the evaluation's clock (since its zero).
-func (w *World) one(ctx context.Context, e *revtr.Engine, p Pair, at time.Duration) (o Outcome, spent, end time.Duration, err error) {
+// one runs and scores one reverse traceroute starting at at, against the
+// ground truth in force then (route churn changes it), dating the hops
+// it reused with ag; spent is the wall time of the run alone, scoring
+// excluded, and end when it ended on the evaluation's clock (since its
+// zero).
+func (w *World) one(ctx context.Context, e *revtr.Engine, p Pair, at time.Duration, ag *ager) (o Outcome, spent, end time.Duration, err error) {
 	ctx = w.Clock.Start(ctx, at)
 	start := time.Now()
 	res, err := e.Run(ctx, revtr.Request{Src: p.Src, Dst: p.Dst, Label: "eval"})
@@ -248,8 +265,9 @@ func (w *World) one(ctx context.Context, e *revtr.Engine, p Pair, at time.Durati
 		return Outcome{}, spent, end, fmt.Errorf("eval: revtr %v to %v: %w", p.Src, p.Dst, err)
 	}
 	o = Outcome{Result: res}
+	ag.keep(res)
 	if res.Stop == revtr.Reaches {
-		if o.Score, err = score(w.Topo, res); err != nil {
+		if o.Score, err = score(w.truthAt(at), res, ag); err != nil {
 			return o, spent, end, fmt.Errorf("eval: truth of %v to %v: %w", p.Src, p.Dst, err)
 		}
 	}
@@ -265,7 +283,7 @@ func (w *World) Fresh() (meas.Prober, meas.TwoHostTracer, error) {
 	if w.Net == nil {
 		return w.Prober, w.TwoHost, nil
 	}
-	n, err := sim.New(w.Topo, sim.Config{})
+	n, err := sim.New(w.Topo, sim.Config{Churn: w.churn})
 	if err != nil {
 		return nil, nil, fmt.Errorf("eval: %w", err)
 	}
@@ -274,4 +292,13 @@ func (w *World) Fresh() (meas.Prober, meas.TwoHostTracer, error) {
 		th = n
 	}
 	return n, th, nil
+}
+
+// truthAt is the topology whose routes were in force at virtual time at:
+// the ground truth of a reverse traceroute started then.
+func (w *World) truthAt(at time.Duration) *topo.Topology {
+	if w.Net == nil {
+		return w.Topo
+	}
+	return w.Net.TopologyAt(at)
 }

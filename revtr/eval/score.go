@@ -41,10 +41,14 @@ type Score struct {
 	TruthHops  int // routers on the true path (ends excluded)
 	FoundHops  int // of which the measured path has
 	Candidates int // RR-atlas candidate hops kept
+	// Reused hops (and the wrong ones) by what they were taken from and
+	// how old it was (AgeBuckets).
+	AgeHops, AgeWrong [ageKinds][ageBuckets]int
 }
 
-// score reads the truth; only the evaluator does.
-func score(tp *topo.Topology, res revtr.Result) (Score, error) {
+// score reads the truth; only the evaluator does. With ag, it counts
+// reused hops by age.
+func score(tp *topo.Topology, res revtr.Result, ag *ager) (Score, error) {
 	var s Score
 	truth, err := tp.ReversePath(topo.FlowKey{Src: res.Src, Dst: res.Dst}) // ICMP echo replies
 	if err != nil {
@@ -64,9 +68,20 @@ func score(tp *topo.Topology, res revtr.Result) (Score, error) {
 		if h.Candidate {
 			s.Candidates++
 		}
-		if n := got[i+1]; n < 0 || !onPath[n] {
+		wrong := got[i+1] < 0 || !onPath[got[i+1]]
+		if wrong {
 			s.Wrong++
 			s.TypeWrong[t]++
+		}
+		if ag == nil {
+			continue
+		}
+		if k, age, ok := ag.age(res, h); ok {
+			b := bucketOf(age)
+			s.AgeHops[k][b]++
+			if wrong {
+				s.AgeWrong[k][b]++
+			}
 		}
 	}
 	found := make(map[topo.NodeID]bool, len(got))

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"net/netip"
 	"sync/atomic"
@@ -67,6 +68,16 @@ type Config struct {
 	// Workers ≤ 1.
 	Sequential bool
 
+	// PerHour, if set, spaces the starts of reverse traceroutes in
+	// virtual time: this many per hour (sequentially: when the one before
+	// ended, but no sooner). 0: one every 3 ms.
+	PerHour float64
+	// Churn changes the simulator's routes over virtual time: this many
+	// IGP link-cost changes per hour over the whole Internet, seeded by
+	// Seed (topo.Churn); the ground truth follows. 0: none. Simulator
+	// only.
+	Churn float64
+
 	// Prober, if set, measures instead of a simulator of the topology:
 	// real probers in the lab (LabProbers, RunLab), which can send from
 	// every source and vantage point, and spoof the sources' addresses
@@ -111,7 +122,8 @@ type World struct {
 	Survey       []vpsel.SurveyProbe
 	TwoHost      meas.TwoHostTracer // the responders our policy asks with Config.TwoHost
 	AtlasCost    atlas.Cost
-	SpoofProbes  int // Record Route pings the spoofing tests sent
+	SpoofProbes  int         // Record Route pings the spoofing tests sent
+	churn        *topo.Churn // nil: no route churn
 	ids          atomic.Uint64
 	vpAS         map[netip.Addr]uint32
 	parallel     int
@@ -121,6 +133,9 @@ type World struct {
 // simulator (unless a prober is given), and measures the spoofing tests,
 // the atlas and the survey.
 func NewWorld(ctx context.Context, cfg Config) (*World, error) {
+	if err := checkSchedule(cfg); err != nil {
+		return nil, err
+	}
 	if cfg.TwoHost && cfg.Prober != nil && cfg.Responders == nil {
 		return nil, fmt.Errorf("eval: two-host with a given prober needs its responders (Config.Responders): %w", ErrConfig)
 	}
@@ -161,7 +176,12 @@ func newWorld(tp *topo.Topology, cfg Config) (*World, error) {
 		TwoHost: cfg.Responders, vpAS: make(map[netip.Addr]uint32), parallel: cfg.Parallel}
 	w.ids.Store(1 << 40) // atlas IDs apart from the engines'
 	if w.Prober == nil {
-		if w.Net, err = sim.New(tp, sim.Config{}); err != nil {
+		if cfg.Churn > 0 {
+			if w.churn, err = topo.NewChurn(tp, cfg.Seed, cfg.Churn); err != nil {
+				return nil, fmt.Errorf("eval: %w: %w", ErrConfig, err)
+			}
+		}
+		if w.Net, err = sim.New(tp, sim.Config{Churn: w.churn}); err != nil {
 			return nil, fmt.Errorf("eval: %w", err)
 		}
 		w.Prober = w.Net
@@ -172,6 +192,28 @@ func newWorld(tp *topo.Topology, cfg Config) (*World, error) {
 	}
 	w.setDefaults(RealClock{}, 16)
 	return w, nil
+}
+
+// checkSchedule refuses churn and start rates that cannot run.
+func checkSchedule(cfg Config) error {
+	switch {
+	case !(cfg.Churn >= 0) || math.IsInf(cfg.Churn, 1):
+		return fmt.Errorf("eval: route churn %g per hour, want a finite rate ≥ 0: %w", cfg.Churn, ErrConfig)
+	case cfg.Churn > 0 && cfg.Prober != nil:
+		return fmt.Errorf("eval: route churn needs the simulator, not a given prober: %w", ErrConfig)
+	case !(cfg.PerHour >= 0) || math.IsInf(cfg.PerHour, 1):
+		return fmt.Errorf("eval: %g reverse traceroutes per hour, want a finite rate ≥ 0: %w", cfg.PerHour, ErrConfig)
+	}
+	return nil
+}
+
+// Gap is the virtual time between two starts of reverse traceroutes
+// that Config.PerHour asks for (0: the default).
+func (cfg Config) Gap() time.Duration {
+	if cfg.PerHour <= 0 {
+		return 0
+	}
+	return time.Duration(float64(time.Hour) / cfg.PerHour)
 }
 
 // roles lists sources, vantage points and destinations.
