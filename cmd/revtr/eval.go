@@ -2,8 +2,10 @@ package main
 
 import (
 	"fmt"
+	"math"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -87,8 +89,39 @@ func checkEvalTopology(t *topo.Topology, noSrc, noDst string) error {
 	return nil
 }
 
+// churnFlags are the simulator's route-churn knobs of 'sim eval'.
+type churnFlags struct {
+	churn, perHour float64
+	reusePaths     time.Duration
+}
+
+func (f *churnFlags) add(cmd *cobra.Command) {
+	fs := cmd.Flags()
+	fs.Float64Var(&f.churn, "churn", 0, "route churn: IGP link-cost changes per simulated hour over the whole Internet (0: none)")
+	fs.Float64Var(&f.perHour, "per-hour", 0, "start this many reverse traceroutes per simulated hour (0: one every 3 ms)")
+	fs.DurationVar(&f.reusePaths, "reuse-paths", 0, "reuse reverse paths measured at most this long ago, our policy (0: its default)")
+}
+
+// apply validates the flags into cfg.
+func (f *churnFlags) apply(cfg *eval.Config) error {
+	switch {
+	case !(f.churn >= 0) || math.IsInf(f.churn, 1):
+		return fmt.Errorf("--churn must be a finite rate ≥ 0, not %g", f.churn)
+	case !(f.perHour >= 0) || math.IsInf(f.perHour, 1):
+		return fmt.Errorf("--per-hour must be a finite rate ≥ 0, not %g", f.perHour)
+	case f.reusePaths < 0:
+		return fmt.Errorf("--reuse-paths must not be negative, not %v", f.reusePaths)
+	}
+	cfg.Churn, cfg.PerHour = f.churn, f.perHour
+	if d := f.reusePaths; d > 0 {
+		cfg.Tune = func(p *revtr.Policy) { p.ReusePaths = d }
+	}
+	return nil
+}
+
 func newSimEvalCmd(gen topoGen) *cobra.Command {
 	var f evalFlags
+	var cf churnFlags
 	cmd := &cobra.Command{
 		Use:   "eval",
 		Short: "Run many reverse traceroutes and score them against ground truth",
@@ -101,6 +134,9 @@ sequential rounds, runtime) side by side, per hop type and overall.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg, err := f.config()
 			if err != nil {
+				return err
+			}
+			if err := cf.apply(&cfg); err != nil {
 				return err
 			}
 			if cfg.Topology, err = gen(cmd); err != nil {
@@ -118,6 +154,7 @@ sequential rounds, runtime) side by side, per hop type and overall.`,
 		},
 	}
 	f.add(cmd, 1)
+	cf.add(cmd)
 	return cmd
 }
 
