@@ -1,6 +1,10 @@
 package revtr
 
-import "github.com/revtr/revtr/atlas"
+import (
+	"time"
+
+	"github.com/revtr/revtr/atlas"
+)
 
 // intersect looks the hops of the last segment up in the atlas, first
 // hop first, and on a hit appends the rest of the atlas path. It costs no
@@ -22,6 +26,7 @@ func (r *run) intersect() bool {
 		}
 		if hit, ok := a.Intersect(r.req.Src, h.Addr, notBefore); ok {
 			if grew, err := r.extend(i, r.atlasSegment(i, hit)); grew && err == nil {
+				r.reusedFrom(hit.Time)
 				return true
 			}
 		}
@@ -49,14 +54,23 @@ func (r *run) reusePath(i int) bool {
 	if grew, err := r.extend(i, seg); !grew || err != nil {
 		return false
 	}
-	if r.reusedAt.IsZero() || at.Before(r.reusedAt) {
-		r.reusedAt = at
-	}
+	r.reusedFrom(at)
 	return true
 }
 
+// reusedFrom notes that the path took hops from a measurement made at at
+// (an atlas traceroute, a reverse path): the path is as old as its oldest.
+func (r *run) reusedFrom(at time.Time) {
+	if r.reusedAt.IsZero() || at.Before(r.reusedAt) {
+		r.reusedAt = at
+	}
+}
+
 // keepPath gives the finished path to the engine's atlas of reverse
-// paths, dated by its oldest part.
+// paths, dated by its oldest part: the oldest atlas traceroute or reverse
+// path it took hops from, if older than its own start. (An atlas
+// traceroute's hops are as stale as the traceroute: a path kept with
+// them and dated by its own start would pass them on as fresh.)
 func (r *run) keepPath() {
 	if r.e.paths == nil || r.e.cfg.Policy.ReusePaths <= 0 {
 		return

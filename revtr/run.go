@@ -23,7 +23,7 @@ type run struct {
 	atlasMis map[netip.Addr]bool // hops the atlas does not know
 	thAsked  map[netip.Addr]bool // hops whose two-host responder was asked
 	replied  bool                // some Record Route probe got a reply
-	reusedAt time.Time           // when the oldest reverse path reused was measured
+	reusedAt time.Time           // when the oldest atlas traceroute or reverse path reused was measured
 	mu       sync.Mutex          // guards res.Cost during parallel probes
 	// unanswered counts the probes toward each target that got no reply,
 	// ingressFails the spoofed probes per ingress that revealed nothing
