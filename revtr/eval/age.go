@@ -53,7 +53,8 @@ func bucketOf(d time.Duration) int {
 // ager dates the measurements reused hops come from: atlas traceroutes by
 // their time, earlier reverse traceroutes of a policy's run by the oldest
 // part of their path, as the engine dates the paths it keeps (its start,
-// or the date of a path it reused if older).
+// or the time of an atlas traceroute or reverse path it took hops from,
+// if older).
 type ager struct {
 	atlas map[uint64]time.Time // atlas traceroute ID → when measured
 	mu    sync.Mutex
@@ -72,34 +73,41 @@ func (w *World) newAger() *ager {
 // ok false for a hop measured by res itself, or from a measurement not
 // dated (yet).
 func (a *ager) age(res revtr.Result, h revtr.Hop) (AgeKind, time.Duration, bool) {
-	var k AgeKind
-	var at time.Time
-	var ok bool
+	at, ok := a.date(h)
+	k := AgePathAtlas
+	switch h.Type {
+	case revtr.HopTrace:
+		k = AgeTrace
+	case revtr.HopRRAtlas:
+		k = AgeRRAtlas
+	}
+	return k, res.Date.Sub(at), ok
+}
+
+// date is when the measurement a reused hop was taken from was made.
+func (a *ager) date(h revtr.Hop) (time.Time, bool) {
 	switch h.Type {
 	case revtr.HopPathAtlas:
 		a.mu.Lock()
-		at, ok = a.kept[h.MeasurementID]
-		a.mu.Unlock()
-		k = AgePathAtlas
+		defer a.mu.Unlock()
+		at, ok := a.kept[h.MeasurementID]
+		return at, ok
 	case revtr.HopTrace, revtr.HopRRAtlas:
-		at, ok = a.atlas[h.MeasurementID]
-		k = AgeTrace
-		if h.Type == revtr.HopRRAtlas {
-			k = AgeRRAtlas
-		}
+		at, ok := a.atlas[h.MeasurementID]
+		return at, ok
 	}
-	return k, res.Date.Sub(at), ok
+	return time.Time{}, false
 }
 
 // keep dates res's path for the reverse traceroutes that reuse it.
 func (a *ager) keep(res revtr.Result) {
 	date := res.Date
-	a.mu.Lock()
-	defer a.mu.Unlock()
 	for _, h := range res.Hops {
-		if at, ok := a.kept[h.MeasurementID]; ok && h.Type == revtr.HopPathAtlas && at.Before(date) {
+		if at, ok := a.date(h); ok && at.Before(date) {
 			date = at
 		}
 	}
+	a.mu.Lock()
 	a.kept[res.ID] = date
+	a.mu.Unlock()
 }
