@@ -66,7 +66,7 @@ func (c *Churn) Epoch(at time.Duration) int {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	for c.clock <= at {
+	for c.clock <= at && c.clock < math.MaxInt64 {
 		c.draw()
 	}
 	i, _ := slices.BinarySearchFunc(c.events, at, func(e churnEvent, t time.Duration) int {
@@ -80,8 +80,12 @@ func (c *Churn) Epoch(at time.Duration) int {
 
 // draw appends the next change.
 func (c *Churn) draw() {
-	gap := time.Duration(c.rng.ExpFloat64() / c.perHour * float64(time.Hour))
-	c.clock += max(gap, 1)
+	gap := c.rng.ExpFloat64() / c.perHour * float64(time.Hour)
+	if gap >= float64(math.MaxInt64-c.clock) {
+		c.clock = math.MaxInt64 // no change before the end of time
+		return
+	}
+	c.clock += max(time.Duration(gap), 1)
 	l := c.intra[c.rng.IntN(len(c.intra))]
 	cost := c.base.Links[l].Cost
 	for k := len(c.events) - 1; k >= 0; k-- {

@@ -24,6 +24,7 @@ type Summary struct {
 	TruthHops, FoundHops int
 	Candidates           int
 	AgeHops, AgeWrong    [ageKinds][ageBuckets]int
+	AgeMax               [ageKinds]time.Duration
 	// Cost over all reverse traceroutes.
 	Cost     revtr.Cost
 	Runtimes []time.Duration // sorted; virtual on the simulator, wall in the lab
@@ -72,6 +73,7 @@ func (s *Summary) addScore(sc Score) {
 	s.FoundHops += sc.FoundHops
 	s.Candidates += sc.Candidates
 	for k := range ageKinds {
+		s.AgeMax[k] = max(s.AgeMax[k], sc.AgeMax[k])
 		for b := range ageBuckets {
 			s.AgeHops[k][b] += sc.AgeHops[k][b]
 			s.AgeWrong[k][b] += sc.AgeWrong[k][b]

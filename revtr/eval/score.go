@@ -2,6 +2,7 @@ package eval
 
 import (
 	"slices"
+	"time"
 
 	"github.com/revtr/revtr/revtr"
 	"github.com/revtr/revtr/topo"
@@ -44,6 +45,7 @@ type Score struct {
 	// Reused hops (and the wrong ones) by what they were taken from and
 	// how old it was (AgeBuckets).
 	AgeHops, AgeWrong [ageKinds][ageBuckets]int
+	AgeMax            [ageKinds]time.Duration // the oldest of each kind
 }
 
 // score reads the truth; only the evaluator does. With ag, it counts
@@ -78,6 +80,7 @@ func score(tp *topo.Topology, res revtr.Result, ag *ager) (Score, error) {
 		}
 		if k, age, ok := ag.age(res, h); ok {
 			b := bucketOf(age)
+			s.AgeMax[k] = max(s.AgeMax[k], age)
 			s.AgeHops[k][b]++
 			if wrong {
 				s.AgeWrong[k][b]++
