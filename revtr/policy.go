@@ -68,7 +68,11 @@ type Policy struct {
 	Timeouts Timeouts
 	// ReusePaths: reverse paths toward the source that reverse traceroutes
 	// of the engine measured at most this long ago are intersected like
-	// atlas traceroutes (Config.Paths, HopPathAtlas). 0: never.
+	// atlas traceroutes (Config.Paths, HopPathAtlas); a path is as old as
+	// the oldest measurement it took hops from. 0: never. The default,
+	// 1 hour, is the largest age at which reused hops were as accurate
+	// as atlas traceroutes of the same age under simulated route churn
+	// (docs/eval.md, "Reused paths under route churn").
 	ReusePaths time.Duration
 	// Cache is how the policy reuses measurements (Config.Cache); zero:
 	// it measures everything anew.
