@@ -131,18 +131,19 @@ type Trip struct {
 	TTL   int           // the TTL or hop limit it arrives with
 }
 
-// Carry sends one ICMP packet from the host owning sender, with source
-// src (spoofed when it is another's), to dst, as a two-host request or
-// answer crosses the network, and returns its trip; ok is false when it
-// does not reach the node owning dst (dropped, filtered, expired). It is
+// Carry sends one ICMP packet from the host owning sender at virtual time
+// at, with source src (spoofed when it is another's), to dst, as a
+// two-host request or answer crosses the network, and returns its trip;
+// ok is false when it does not reach the node owning dst (dropped,
+// filtered, expired). It is
 // for programs that play the hosts at both ends themselves (package
 // probetest hosting a two-host responder); Counts does not count it.
-func (n *Network) Carry(sender, src, dst netip.Addr) (t Trip, ok bool, err error) {
+func (n *Network) Carry(sender, src, dst netip.Addr, at time.Duration) (t Trip, ok bool, err error) {
 	from, err := n.host("carry", sender)
 	if err != nil {
 		return Trip{}, false, err
 	}
 	p := packet{key: topo.FlowKey{Src: src, Dst: dst}, ttl: meas.DefaultTTL}
-	a := n.carry(&p, from)
+	a := n.carry(&p, from, at)
 	return Trip{Delay: a.delay, TTL: p.ttl}, a.fate == delivered, nil
 }

@@ -68,7 +68,7 @@ func (c *requestConn) Send(b []byte, to twohost.LinkAddr) error {
 	}
 	n := c.h.n
 	n.record(c.h, b)
-	trip, ok, err := n.sim.Carry(c.h.addrs[0], src, dst)
+	trip, ok, err := n.sim.Carry(c.h.addrs[0], src, dst, time.Since(n.epoch))
 	if err != nil {
 		return fmt.Errorf("probetest: %w", err)
 	}
@@ -114,7 +114,7 @@ func (n *Network) toResponder(h *Host, b []byte, src, dst netip.Addr) bool {
 	if !ok || !to.serves() {
 		return false
 	}
-	trip, ok, err := n.sim.Carry(h.addrs[0], src, dst)
+	trip, ok, err := n.sim.Carry(h.addrs[0], src, dst, time.Since(n.epoch))
 	switch {
 	case err != nil:
 		n.fail(fmt.Errorf("probetest: carry a request: %w", err))
