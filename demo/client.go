@@ -112,3 +112,17 @@ func (c *client) revtr(ctx context.Context, id uint32) (controller.RevtrDetail, 
 	err := c.do(ctx, http.MethodGet, fmt.Sprintf("/api/v2/revtrs/%d", id), nil, &r)
 	return r, err
 }
+
+// agents lists the agents (GET /api/v2/agents).
+func (c *client) agents(ctx context.Context) ([]controller.AgentInfo, error) {
+	var r controller.AgentsResult
+	err := c.do(ctx, http.MethodGet, "/api/v2/agents", nil, &r)
+	return r.Agents, err
+}
+
+// atlasStatus is src's atlas build (GET /api/v2/atlas/status/{source}).
+func (c *client) atlasStatus(ctx context.Context, src netip.Addr) (controller.AtlasStatus, error) {
+	var r controller.AtlasStatus
+	err := c.do(ctx, http.MethodGet, "/api/v2/atlas/status/"+src.String(), nil, &r)
+	return r, err
+}

@@ -84,6 +84,11 @@ func Run(ctx context.Context, cfg Config) (sum Summary, err error) {
 		return sum, err
 	}
 	c := newClient(s.url, key)
+	if s.lab != nil {
+		if err := s.waitOnboarded(ctx, c); err != nil {
+			return sum, err
+		}
+	}
 	if sum, err = measure(ctx, cfg, c, s.url+"/ui/"); err != nil {
 		return sum, err
 	}
@@ -154,7 +159,10 @@ func atlases(ctx context.Context, cfg Config, c *client) ([]netip.Addr, error) {
 	if len(srcs) == 0 {
 		return nil, fmt.Errorf("demo: the controller offers no source: %w", ErrNoHosts)
 	}
-	return srcs, nil
+	if cfg.Lab == "" { // the simulator's atlases are built at its start
+		return srcs, nil
+	}
+	return srcs, waitAtlases(ctx, cfg, c, srcs)
 }
 
 // destinations are the topology's destination hosts.

@@ -4,34 +4,41 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/netip"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/revtr/revtr/lab"
 	"github.com/revtr/revtr/store"
+	"github.com/revtr/revtr/topo"
 )
 
 // service is the running service: the emulated Internet (a lab, or the
-// simulator inside the controller), the demo's directory and the
-// controller process.
+// simulator inside the controller), the demo's directory, the
+// controller process and, in a lab, the agents and two-host responders.
 type service struct {
-	cfg     Config
-	dir     string   // the demo's files: configuration, logs, database
-	lab     *lab.Lab // nil on the simulator
-	ctl     *process
-	procs   []*process // in the lab: two-host responders
-	db, url string
+	cfg        Config
+	dir        string   // the demo's files: configuration, logs, database
+	lab        *lab.Lab // nil on the simulator
+	ctl        *process
+	agents     []*labAgent // in the lab: on every source and vantage point
+	procs      []*process  // in the lab: two-host responders
+	agentsPort int         // the controller's agent endpoint, in the lab
+	db, url    string
 }
 
 // drainTimeout bounds the controller's graceful stop.
 const drainTimeout = 10 * time.Second
 
-// startService builds the Internet and starts the controller on it.
+// startService builds the Internet and starts the controller on it; in
+// a lab, also the two-host responders and, with their credentials and
+// the sources authorized, the agents.
 func startService(ctx context.Context, cfg Config) (s *service, err error) {
 	listen, err := cfg.listen() // before anything is built
 	if err != nil {
@@ -46,12 +53,29 @@ func startService(ctx context.Context, cfg Config) (s *service, err error) {
 	if err := s.internet(ctx); err != nil {
 		return s, err
 	}
-	if s.lab != nil {
-		if err := s.responders(ctx); err != nil {
-			return s, err
-		}
+	s.db = s.cfg.DB
+	if s.db == "" {
+		s.db = filepath.Join(s.dir, "revtr.db")
 	}
-	return s, s.controller(ctx, listen)
+	if s.lab == nil {
+		return s, s.controller(ctx, listen)
+	}
+	if err := s.responders(ctx); err != nil {
+		return s, err
+	}
+	if err := s.authorize(ctx); err != nil {
+		return s, err
+	}
+	agents, err := Config{Listen: "127.0.0.1:0"}.listen()
+	if err != nil {
+		return s, err
+	}
+	_, port, _ := net.SplitHostPort(agents)
+	s.agentsPort, _ = strconv.Atoi(port)
+	if err := s.controller(ctx, listen); err != nil {
+		return s, err
+	}
+	return s, s.startAgents()
 }
 
 // internet builds the lab and makes its directory (lab.Dir: removed with
@@ -121,24 +145,48 @@ func (s *service) responders(ctx context.Context) error {
 
 // writeTopology saves the topology for the simulator backend to read.
 func (s *service) writeTopology() error {
-	f, err := os.Create(filepath.Join(s.dir, "topology.json"))
+	return s.writeFile("topology.json", s.cfg.Topology.WriteJSON)
+}
+
+// writeFile writes a file of the demo's directory with write.
+func (s *service) writeFile(name string, write func(io.Writer) error) error {
+	f, err := os.Create(filepath.Join(s.dir, name))
 	if err != nil {
 		return fmt.Errorf("demo: %w", err)
 	}
-	if err := s.cfg.Topology.WriteJSON(f); err != nil {
+	if err := write(f); err != nil {
 		f.Close()
-		return fmt.Errorf("demo: %w", err)
+		return fmt.Errorf("demo: %s: %w", name, err)
 	}
 	return f.Close()
 }
 
 // controllerConfig is the controller's configuration file: the
 // product's defaults, but one reverse traceroute per job (so that
-// progress shows as each finishes) and the demo's backend.
-func (s *service) controllerConfig(listen string) string {
-	backend := fmt.Sprintf("kind: sim\n  sim: {topology: %q}", filepath.Join(s.dir, "topology.json"))
+// progress shows as each finishes) and the demo's backend: the
+// simulator over the demo's topology, or in a lab the agents, with the
+// lab's prefix-to-AS file, its address space allowed, and the lab's
+// short timeouts.
+func (s *service) controllerConfig(listen string) (string, error) {
+	backend := fmt.Sprintf("backend:\n  kind: sim\n  sim: {topology: %q}\n", filepath.Join(s.dir, "topology.json"))
 	if s.lab != nil {
-		backend = fmt.Sprintf("kind: lab\n  lab_name: %s\n  lab_attach: true\n  lab_external_responders: true", s.lab.Name())
+		if err := s.writeFile("pfx2as.txt", func(w io.Writer) error { return s.cfg.Topology.WritePfx2AS(w, false) }); err != nil {
+			return "", err
+		}
+		var allow []string
+		for _, p := range topo.ReservedPrefixes() {
+			allow = append(allow, p.String())
+		}
+		backend = fmt.Sprintf(`backend: {kind: agents}
+prefix_to_as: %q
+api: {allow: [%s]}
+agents:
+  listen: 127.0.0.1:%d
+  generated_cert: %q
+  timeout: 250ms
+  wait: 5s
+  onboard_interval: 200ms
+`, filepath.Join(s.dir, "pfx2as.txt"), strings.Join(allow, ", "), s.agentsPort, filepath.Join(s.dir, "agents-ca.pem"))
 	}
 	return fmt.Sprintf(`# revtr demo's controller
 name: demo
@@ -148,24 +196,21 @@ drain_timeout: %s
 scheduler:
   slice: 1
   poll_interval: 50ms
-backend:
-  %s
-`, listen, s.db, drainTimeout, backend)
+%s`, listen, s.db, drainTimeout, backend), nil
 }
 
 // controller starts `revtr controller` on the demo's configuration and
 // waits until it is ready.
 func (s *service) controller(ctx context.Context, listen string) error {
-	s.db = s.cfg.DB
-	if s.db == "" {
-		s.db = filepath.Join(s.dir, "revtr.db")
+	text, err := s.controllerConfig(listen)
+	if err != nil {
+		return err
 	}
 	conf := filepath.Join(s.dir, "controller.yaml")
-	if err := os.WriteFile(conf, []byte(s.controllerConfig(listen)), 0o600); err != nil {
+	if err := os.WriteFile(conf, []byte(text), 0o600); err != nil {
 		return fmt.Errorf("demo: %w", err)
 	}
 	start := time.Now()
-	var err error
 	s.ctl, err = startProcess("controller", s.cfg.Revtr, []string{"controller", "--config", conf}, filepath.Join(s.dir, "controller.log"))
 	if err != nil {
 		return err
@@ -173,7 +218,7 @@ func (s *service) controller(ctx context.Context, listen string) error {
 	s.url = "http://" + listen
 	what := "the simulator"
 	if s.lab != nil {
-		what = "the lab (probers on its sources and vantage points, two-host clients on its sources; first the\nspoofing tests, the atlas and the survey)"
+		what = fmt.Sprintf("the lab through its agents (agents backend, their endpoint 127.0.0.1:%d)", s.agentsPort)
 	}
 	fmt.Fprintf(s.cfg.Out, "controller: `revtr controller --config %s` (pid %d, SQLite %s, log %s), measuring on %s\n",
 		conf, s.ctl.pid(), s.db, s.ctl.log, what)
@@ -233,13 +278,18 @@ func (s *service) newKey(ctx context.Context) (string, error) {
 	return key, err
 }
 
-// stop stops the controller (it holds the lab's probers), then the
-// responders, then removes the lab and the demo's files; the database
-// too unless Config.DB kept it.
+// stop stops the controller (it drains what the agents measure), then
+// the agents and the responders, then removes the lab and the demo's
+// files; the database too unless Config.DB kept it.
 func (s *service) stop() error {
 	var err error
 	if s.ctl != nil {
 		err = s.ctl.stop(drainTimeout + 20*time.Second)
+	}
+	for _, a := range s.agents {
+		if a.proc != nil {
+			err = errors.Join(err, a.proc.stop(20*time.Second))
+		}
 	}
 	for _, p := range s.procs {
 		err = errors.Join(err, p.stop(20*time.Second))
