@@ -17,6 +17,7 @@ import (
 
 	"github.com/revtr/revtr/atlas"
 	"github.com/revtr/revtr/controller/fleet"
+	"github.com/revtr/revtr/meas"
 	"github.com/revtr/revtr/revtr"
 	"github.com/revtr/revtr/revtr/vpsel"
 	"github.com/revtr/revtr/store"
@@ -108,6 +109,20 @@ func (b *agentsBackend) Run(ctx context.Context, req revtr.Request, twoHost bool
 		return res, fmt.Errorf("%w: %s", errRetry, res.Detail)
 	}
 	return res, err
+}
+
+// Forward measures the forward traceroute from src's agent.
+func (b *agentsBackend) Forward(ctx context.Context, src, dst netip.Addr) (meas.Trace, error) {
+	return b.fleet.Traceroute(ctx, meas.TraceRequest{Src: src, Dst: dst, Flow: meas.Flow{Proto: meas.ICMP}})
+}
+
+// ASMap is the prefix-to-AS file's map (one without prefixes if none is
+// configured).
+func (b *agentsBackend) ASMap() revtr.ASMap {
+	if b.asmap == nil {
+		return noAS{}
+	}
+	return b.asmap
 }
 
 // Sources are none: an operator authorizes agents' sources.
