@@ -163,6 +163,9 @@ func (a *Agent) hello() *agentv1.Hello {
 	if h.Spoof {
 		h.Capabilities = append(h.Capabilities, agentv1.Capability_CAPABILITY_RR_SEND)
 	}
+	if _, ok := a.current().(meas.TwoHostTracer); ok {
+		h.Capabilities = append(h.Capabilities, agentv1.Capability_CAPABILITY_TWO_HOST)
+	}
 	for _, ad := range a.Addrs() {
 		h.Addrs = append(h.Addrs, ad.String())
 	}

@@ -1,13 +1,42 @@
 package agent
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/netip"
 
 	"github.com/revtr/revtr/lab"
+	"github.com/revtr/revtr/meas"
 	"github.com/revtr/revtr/probe"
+	"github.com/revtr/revtr/twohost"
 )
+
+// sourceProber is a source's prober with a two-host client: it asks
+// destinations' two-host responders for the path back to it.
+type sourceProber struct {
+	*probe.Prober
+	th *twohost.Client
+}
+
+// withTwoHost adds a two-host client configured as cc (opened in the
+// calling thread's namespace) to p.
+func withTwoHost(p *probe.Prober, cc twohost.ClientConfig) (Prober, error) {
+	th, err := twohost.NewClient(cc)
+	if err != nil {
+		return nil, errors.Join(fmt.Errorf("agent: two-host client: %w", err), p.Close())
+	}
+	return sourceProber{Prober: p, th: th}, nil
+}
+
+// TwoHostTrace asks req.Dst's two-host responder.
+func (s sourceProber) TwoHostTrace(ctx context.Context, req meas.TwoHostRequest) (meas.TwoHostTrace, error) {
+	return s.th.TwoHostTrace(ctx, req)
+}
+
+// Close closes the prober and the client.
+func (s sourceProber) Close() error { return errors.Join(s.Prober.Close(), s.th.Close()) }
 
 // ProbeConfig is the prober configuration cfg asks for: scamper.rate,
 // agent.timeout and agent.addrs (nil: local.interface's addresses, or
@@ -30,7 +59,11 @@ func Open(cfg Config) (Opener, error) {
 				return nil, err
 			}
 		}
-		return probe.New(c)
+		pr, err := probe.New(c)
+		if err != nil || !cfg.Has(RoleSource) {
+			return pr, err
+		}
+		return withTwoHost(pr, twohost.ClientConfig{Timeout: pc.Timeout})
 	}
 	if cfg.Agent.Lab.Name == "" {
 		return open, nil

@@ -67,9 +67,32 @@ func (s *session) serve(ctx context.Context, req *agentv1.Request) {
 			}
 		}
 		fail(err, 0)
+	case *agentv1.Request_TwoHost:
+		s.twoHost(ctx, id, p, k.TwoHost)
 	default:
 		fail(fmt.Errorf("agent: request %d: %w: this agent does not answer %T", id, meas.ErrNotSupported, req.Kind), 0)
 	}
+}
+
+// twoHost asks a destination's two-host responder, from a source.
+func (s *session) twoHost(ctx context.Context, id uint64, p Prober, m *agentv1.TwoHostRequest) {
+	th, ok := p.(meas.TwoHostTracer)
+	if !ok {
+		s.respond(errorResponse(ctx, id, fmt.Errorf("agent: two-host: %w: this agent is no source", meas.ErrNotSupported), 0))
+		return
+	}
+	r, err := measpb.FromTwoHostRequest(m)
+	if err != nil {
+		s.respond(errorResponse(ctx, id, err, 0))
+		return
+	}
+	res, err := th.TwoHostTrace(ctx, r)
+	if err != nil {
+		s.respond(errorResponse(ctx, id, err, res.Probes))
+		return
+	}
+	s.a.sent.Add(uint64(res.Probes))
+	s.respond(&agentv1.Response{Id: id, Kind: &agentv1.Response_TwoHost{TwoHost: measpb.TwoHostTrace(res)}})
 }
 
 // expect registers a spoofed reply at this source, answers with the probe

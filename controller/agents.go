@@ -49,8 +49,8 @@ type agentsBackend struct {
 
 	rebuilding sync.Mutex // one rebuild at a time, so the last one's engine stays
 	mu         sync.RWMutex
-	engine     *revtr.Engine
-	engineKey  string       // what engine was made of (engineKey)
+	engines    engines      // none until a source passed onboarding
+	engineKey  string       // what engines were made of (engineKey)
 	sources    []netip.Addr // onboarded, authorized
 
 	onboarding sync.Map // addresses being tested
@@ -97,7 +97,7 @@ func (b *agentsBackend) authenticate(ctx context.Context, credential string) (fl
 // connected).
 func (b *agentsBackend) Run(ctx context.Context, req revtr.Request, twoHost bool) (revtr.Result, error) {
 	b.mu.RLock()
-	e := b.engine
+	e := b.engines.pick(twoHost)
 	b.mu.RUnlock()
 	if e == nil {
 		return revtr.Result{ID: req.ID, Src: req.Src, Dst: req.Dst, Label: req.Label, Date: time.Now(), Stop: revtr.Failed,
@@ -205,9 +205,9 @@ func (b *agentsBackend) rebuild(ctx context.Context) error {
 	}
 	key := engineKey(sources, spoofers, vpAS, as)
 	b.mu.RLock()
-	same := b.engine != nil && key == b.engineKey
+	same := b.engines.plain != nil && key == b.engineKey
 	b.mu.RUnlock()
-	if same { // keep the engine, and what its ranking has learnt
+	if same { // keep the engines, and what their ranking has learnt
 		return nil
 	}
 	idx, paths, err := atlasIndex(as)
@@ -221,12 +221,16 @@ func (b *agentsBackend) rebuild(ctx context.Context) error {
 	if b.asmap != nil {
 		cfg.ASMap = b.asmap
 	}
-	e, err := revtr.New(cfg)
-	if err != nil {
+	var es engines
+	if es.plain, err = revtr.New(cfg); err != nil {
+		return fmt.Errorf("controller: agents engine: %w", err)
+	}
+	cfg.TwoHost = b.fleet // the sources' agents ask the destinations' responders
+	if es.twoHost, err = revtr.New(cfg); err != nil {
 		return fmt.Errorf("controller: agents engine: %w", err)
 	}
 	b.mu.Lock()
-	b.engine, b.sources, b.engineKey = e, sources, key
+	b.engines, b.sources, b.engineKey = es, sources, key
 	b.mu.Unlock()
 	return nil
 }

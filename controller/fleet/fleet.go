@@ -2,7 +2,8 @@
 // agents' sessions (rpc/agent/v1 over Connect), authenticates them,
 // keeps who is connected with what addresses, roles and capabilities,
 // and measures through them: Fleet is a prober of many hosts (meas
-// Pinger, RecordRouter, Tracer, MultipathTracer, RRCapturer), each
+// Pinger, RecordRouter, Tracer, MultipathTracer, RRCapturer,
+// TwoHostTracer from sources), each
 // request routed to the agent owning its source address, a spoofed
 // Record Route ping expected at the source's agent and sent by the
 // vantage point's; Host is the prober of one agent.

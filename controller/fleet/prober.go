@@ -18,6 +18,7 @@ const (
 	capSend    = agentv1.Capability_CAPABILITY_RR_SEND
 	capTrace   = agentv1.Capability_CAPABILITY_TRACEROUTE
 	capMP      = agentv1.Capability_CAPABILITY_MULTIPATH
+	capTwoHost = agentv1.Capability_CAPABILITY_TWO_HOST
 )
 
 // agentFor returns the agent owning src with capability c: ErrNoSource
@@ -135,6 +136,25 @@ func (f *Fleet) Traceroute(ctx context.Context, req meas.TraceRequest) (meas.Tra
 		return meas.Trace{}, err
 	}
 	return traceOn(ctx, a, req)
+}
+
+// TwoHostTrace asks req.Dst's two-host responder from the source agent
+// owning req.Src; a failed trace still counts the probes it sent.
+func (f *Fleet) TwoHostTrace(ctx context.Context, req meas.TwoHostRequest) (meas.TwoHostTrace, error) {
+	req, err := req.Normalize()
+	if err != nil {
+		return meas.TwoHostTrace{}, fmt.Errorf("fleet: %w", err)
+	}
+	a, err := f.agentFor(ctx, "two-host", req.Src, capTwoHost)
+	if err != nil {
+		return meas.TwoHostTrace{}, err
+	}
+	r, err := a.do(ctx, &agentv1.Request{Kind: &agentv1.Request_TwoHost{TwoHost: measpb.TwoHostRequest(req)}})
+	m, err := answer(r, err, (*agentv1.Response).GetTwoHost)
+	if err != nil {
+		return meas.TwoHostTrace{Trace: meas.Trace{Probes: int(r.GetError().GetProbes())}}, err
+	}
+	return measpb.FromTwoHostTrace(m)
 }
 
 // Multipath runs req on the agent owning req.Src.
