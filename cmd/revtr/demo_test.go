@@ -44,9 +44,10 @@ func TestDemoSimulator(t *testing.T) {
 	}
 }
 
-// TestDemoLabNoServe runs `revtr demo --no-serve` in a lab: real probers
-// and responders behind the controller process. Its summary must be
-// what the API serves, and the lab must be gone afterwards.
+// TestDemoLabNoServe runs `revtr demo --no-serve` in a lab: the
+// controller process with agent processes on the sources and vantage
+// points, and responder processes. Its summary must be what the API
+// serves, and the lab and every process must be gone afterwards.
 func TestDemoLabNoServe(t *testing.T) {
 	name := demoLab(t)
 	db := filepath.Join(t.TempDir(), "revtr.db")
@@ -86,7 +87,7 @@ func TestDemoCrash(t *testing.T) {
 			time.Sleep(50 * time.Millisecond)
 		}
 		if alive(pid) {
-			t.Fatalf("process %d (the controller or a responder) still running a minute after the demo was killed", pid)
+			t.Fatalf("process %d (the controller, an agent or a responder) still running a minute after the demo was killed", pid)
 		}
 	}
 	if _, err := lab.Open(name); err != nil {
@@ -228,11 +229,36 @@ func checkGone(t *testing.T, name, out string) {
 	if len(pids) < 2 {
 		t.Errorf("%d pids in the output, want the controller's and the responders':\n%s", len(pids), out)
 	}
+	if want := wantAgents(t, out); want > 0 && want != len(anyPid.FindAllString(agentsLine.FindString(out), -1)) {
+		t.Errorf("want a pid for each of the %d agents:\n%s", want, out)
+	}
 	for _, m := range pids {
 		if pid, _ := strconv.Atoi(m[1]); alive(pid) {
-			t.Errorf("process %d (the controller or a responder) still running", pid)
+			t.Errorf("process %d (the controller, an agent or a responder) still running", pid)
 		}
 	}
+}
+
+// agentsLine is where the demo lists its agents' processes.
+var agentsLine = regexp.MustCompile(`(?m)^agents: .revtr agent .* in (\d+) sources and vantage points: .*$`)
+
+// wantAgents is how many agents a lab demo's output says it started:
+// one per source and vantage point of the default Internet (0 on the
+// simulator, which has none).
+func wantAgents(t *testing.T, out string) int {
+	t.Helper()
+	m := agentsLine.FindStringSubmatch(out)
+	if m == nil {
+		if strings.Contains(out, "network namespaces built") {
+			t.Errorf("a lab demo without agents:\n%s", out)
+		}
+		return 0
+	}
+	n, _ := strconv.Atoi(m[1])
+	if n != 12 {
+		t.Errorf("%d agents, want one per source and vantage point (12):\n%s", n, out)
+	}
+	return n
 }
 
 var anyPid = regexp.MustCompile(`\(pid (\d+)[,)]`)
