@@ -52,10 +52,16 @@ type Group struct {
 // prober in its node's namespace and its connection to the controller
 // in this one. Stop them with Close.
 func StartLab(ctx context.Context, l *lab.Lab, base Config, log *slog.Logger) (*Group, error) {
+	return StartLabEach(ctx, l, func(n *topo.Node) Config { return LabConfig(base, l, n) }, log)
+}
+
+// StartLabEach is StartLab with each host's configuration config(node)
+// (LabConfig's, with a credential of the host's own, say).
+func StartLabEach(ctx context.Context, l *lab.Lab, config func(*topo.Node) Config, log *slog.Logger) (*Group, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	g := &Group{cancel: cancel}
 	for _, n := range LabHosts(l) {
-		cfg := LabConfig(base, l, n)
+		cfg := config(n)
 		open, err := Open(cfg)
 		if err != nil {
 			return nil, errors.Join(err, g.Close())
