@@ -94,9 +94,10 @@ var (
 
 // Backends of serve.
 const (
-	none = "none" // nothing measures
-	sim  = "sim"  // the simulator, shared by the tests
-	lab  = "lab"  // a lab of the test's own, as root
+	none   = "none"   // nothing measures
+	sim    = "sim"    // the simulator, shared by the tests
+	lab    = "lab"    // a lab of the test's own, as root
+	agents = "agents" // a lab of the test's own, measured by agents in this process, as root
 )
 
 // serve starts a controller on a fresh SQLite database with the backend
@@ -108,8 +109,17 @@ func serve(t *testing.T, kind string) *site {
 	if err != nil {
 		t.Fatal(err)
 	}
+	cfg := controller.Default()
+	cfg.Name = "web-" + t.Name()
+	cfg.Scheduler.StartInterval = 0
+	cfg.Scheduler.PollInterval = 50 * time.Millisecond
+	cfg.Scheduler.Slice = 5
+	cfg.API.Allow = topo.ReservedPrefixes()
 	var b controller.Backend
+	var fleet *agentsLab
 	switch kind {
+	case agents:
+		fleet = authorizeAgents(t, ctx, st, &cfg)
 	case sim:
 		simOnce.Do(func() { simB, simErr = controller.NewSimBackend(context.Background(), simConfig) })
 		if simErr != nil {
@@ -139,12 +149,6 @@ func serve(t *testing.T, kind string) *site {
 			}
 		}
 	}
-	cfg := controller.Default()
-	cfg.Name = "web-" + t.Name()
-	cfg.Scheduler.StartInterval = 0
-	cfg.Scheduler.PollInterval = 50 * time.Millisecond
-	cfg.Scheduler.Slice = 5
-	cfg.API.Allow = topo.ReservedPrefixes()
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	c, err := controller.New(ctx, cfg, st, b, prometheus.NewRegistry(), log)
 	if err != nil {
@@ -163,6 +167,9 @@ func serve(t *testing.T, kind string) *site {
 		}
 		st.Close()
 	})
+	if fleet != nil {
+		fleet.start(t, ctx, cfg)
+	}
 	ss, err := st.Sources(ctx)
 	if err != nil {
 		t.Fatal(err)

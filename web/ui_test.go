@@ -42,7 +42,8 @@ func TestBrowserSubmitAndInspect(t *testing.T) {
 	batch := submitAndInspect(t, b, s, destinations(t), "sim")
 	// A table of sources, and the batches list.
 	b.run(t, chromedp.Navigate(s.url+"/ui/#/sources"), waitJS(fmt.Sprintf(`document.querySelectorAll('[data-testid=sources] tbody tr').length === %d`, len(s.srcs))))
-	b.shot(t, "sources")
+	b.run(t, waitJS(`!!document.querySelector('[data-testid=no-agents]')`))
+	b.shot(t, "sources-sim")
 	b.run(t, chromedp.Navigate(s.url+"/ui/#/batches"), waitJS(fmt.Sprintf(`!!document.querySelector('a[href="#/batch/%d"]')`, batch)))
 	b.shot(t, "batches")
 	b.clean(t, s)
