@@ -63,7 +63,11 @@ func (b *agentsBackend) onboardAll(ctx context.Context) {
 		return age > b.cfg.Retest || (!obs[i].Passed && age > failedRetest)
 	}
 	targets := agentAddrs(agents)
-	b.round(ctx, agents, roleSource, due, func(ctx context.Context, ag fleet.Agent, a netip.Addr) Report {
+	// A source alone has nothing to aim at: it is tested once another
+	// agent has connected, rather than failed and tested again a minute
+	// later (the first agent of a fleet that starts together).
+	sourceDue := func(a netip.Addr, role string) bool { return len(others(targets, a)) > 0 && due(a, role) }
+	b.round(ctx, agents, roleSource, sourceDue, func(ctx context.Context, ag fleet.Agent, a netip.Addr) Report {
 		return b.testSource(ctx, ag, a, targets)
 	})
 	b.mu.RLock()
