@@ -2,14 +2,17 @@
 // Internet and checks what it answers against the Internet's ground
 // truth, the way a user of the service sees it: it builds the Internet (a
 // lab of network namespaces as root, else the controller's simulator),
-// starts `revtr controller` as a process of its own on a SQLite database,
-// makes an API key, asks for the sources' atlases, submits reverse
-// traceroutes from every destination back to every source through the
-// REST API (asking the destinations' two-host responders first, and for
-// forward traceroutes), prints a few beside their forward traceroutes,
-// scores every one against the ground truth, and keeps the service — its
-// API and web UI — up until told to stop. Then it stops the controller
-// and removes the lab and its files.
+// starts `revtr controller` as a process of its own on a SQLite database
+// — in a lab with the agents backend, two-host responders and a
+// `revtr agent` process on every source and vantage point, whose
+// credentials and sources it makes in the database as the CLI does —
+// makes an API key, waits for the agents' onboarding, has the sources'
+// atlases built, submits reverse traceroutes from every destination back
+// to every source through the REST API (asking the destinations' two-host
+// responders first, and for forward traceroutes), prints a few beside
+// their forward traceroutes, scores every one against the ground truth,
+// and keeps the service — its API and web UI — up until told to stop.
+// Then it stops every process and removes the lab and its files.
 package demo
 
 import (

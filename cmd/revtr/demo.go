@@ -22,15 +22,17 @@ func newDemoCmd() *cobra.Command {
 exits, ECMP, routers that do not stamp Record Route or never answer TTL
 expiry), builds it in network namespaces, and runs the service on it:
 'revtr responder' processes on the destinations that run two-host
-responders; 'revtr controller' as a process of its own on SQLite, measuring
-with real probers in the lab; an API key; the sources' atlases; reverse
+responders; 'revtr controller' as a process of its own on SQLite with the
+agents backend, the sources authorized and a credential made for every
+source and vantage point; a 'revtr agent' process on each of them; an API
+key; the agents' onboarding; the sources' atlases (atlas/run); reverse
 traceroutes from every destination back to every source submitted through
 the REST API. It prints a few like traceroute beside their forward
 traceroutes, scores every one against the topology's ground truth, then
-serves the API and the web UI until Ctrl-C (or SIGTERM), and removes the
-lab. Without root it runs the same service on the simulator. If the demo is
-killed, its processes stop by themselves and 'revtr lab down --name NAME'
-removes the rest. See docs/demo.md.`,
+serves the API and the web UI until Ctrl-C (or SIGTERM), stops every
+process and removes the lab. Without root it runs the controller on the
+simulator instead. If the demo is killed, its processes stop by themselves
+and 'revtr lab down --name NAME' removes the rest. See docs/demo.md.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if cfg.Revtrs < 0 || cfg.Show < 0 {
