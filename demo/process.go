@@ -12,8 +12,8 @@ import (
 	"time"
 )
 
-// process is a child process of the demo (the controller; agents will be
-// more), its output going to a log file.
+// process is a child process of the demo (the controller, an agent, a
+// responder), its output going to a log file.
 type process struct {
 	name   string
 	log    string
