@@ -15,6 +15,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/revtr/revtr/atlas"
 	"github.com/revtr/revtr/controller/fleet"
 	"github.com/revtr/revtr/meas"
@@ -47,6 +49,11 @@ type agentsBackend struct {
 	log   *slog.Logger
 	ids   atomic.Uint64 // atlas measurement IDs
 
+	// shared is the measurement cache and atlas of reverse paths of
+	// every engine the backend builds: a rebuild keeps what they hold.
+	cache *revtr.Cache
+	paths *revtr.PathAtlas
+
 	rebuilding sync.Mutex // one rebuild at a time, so the last one's engine stays
 	mu         sync.RWMutex
 	engines    engines      // none until a source passed onboarding
@@ -58,11 +65,18 @@ type agentsBackend struct {
 }
 
 func newAgentsBackend(cfg Config, st *store.Store, asmap revtr.ASMap, log *slog.Logger) *agentsBackend {
-	b := &agentsBackend{cfg: cfg.Agents, allow: cfg.API.Allow, store: st, asmap: asmap, log: log.With("component", "agents")}
+	b := &agentsBackend{cfg: cfg.Agents, allow: cfg.API.Allow, store: st, asmap: asmap, log: log.With("component", "agents"),
+		cache: revtr.NewCache(revtr.CacheConfig{}), paths: revtr.NewPathAtlas(0)}
 	b.ids.Store(1<<40 + uint64(time.Now().Unix())<<12)
 	b.fleet = fleet.New(fleet.Config{Authenticate: b.authenticate, Wait: cfg.Agents.Wait, Timeout: cfg.Agents.Timeout,
 		Log: b.log, Connected: b.vantagePointsChanged, Disconnected: b.vantagePointsChanged})
 	return b
+}
+
+// Collectors are the backend's metrics: its measurement cache's hits,
+// joins and misses.
+func (b *agentsBackend) Collectors() []prometheus.Collector {
+	return []prometheus.Collector{b.cache}
 }
 
 // vantagePointsChanged rebuilds the engine when a vantage point comes or
@@ -217,7 +231,7 @@ func (b *agentsBackend) rebuild(ctx context.Context) error {
 	sel := vpsel.NewLearned(spoofers, b.prefixOf, vpAS)
 	sel.LearnPaths(paths)
 	cfg := revtr.Config{Prober: b.fleet, Atlas: idx, Aliases: idx, Selector: sel, Allow: b.allow,
-		Sources: sources, VantagePoints: spoofers, Policy: revtr.DefaultPolicy()}
+		Sources: sources, VantagePoints: spoofers, Policy: revtr.DefaultPolicy(), Cache: b.cache, Paths: b.paths}
 	if b.asmap != nil {
 		cfg.ASMap = b.asmap
 	}
