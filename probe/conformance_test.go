@@ -13,7 +13,7 @@ import (
 // TestConformance holds the raw-socket prober to the meaning of every
 // request field (package meastest) in a lab of the conformance topology,
 // the one sim and the two-host client run the same requests on, and on
-// the in-memory network of that topology (package probetest): a Group of
+// the in-memory network of that topology (package memnet): a Group of
 // every host's prober (a prober of many hosts, spoofed Record Route
 // included), the source's prober alone (a prober of one host), and the
 // two halves of a spoofed Record Route ping, captured at the source and

@@ -7,7 +7,7 @@
 // A Prober lives in the network namespace it is created in: its sockets
 // keep that namespace whatever thread later uses them, so lab tests create
 // one per host inside lab.Do. Its sockets and addresses come from a Stack:
-// the kernel's by default, or the in-memory network of package probetest,
+// the kernel's by default, or the in-memory network of package memnet,
 // where the same packets are answered by the simulator's model of the
 // same kernels, so that matching, timeouts and pacing are tested without
 // root (and, under testing/synctest, in virtual time). Every probe is sent on an IPPROTO_RAW socket

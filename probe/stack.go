@@ -14,7 +14,7 @@ import (
 // Stack is the network stack of the host a prober runs on: its addresses
 // and the sockets its probes leave and their answers arrive by. The
 // kernel's raw sockets are the default (Config.Stack nil); package
-// probetest provides an in-memory network whose stacks speak the same
+// memnet provides an in-memory network whose stacks speak the same
 // packets, so that a prober runs without root (tailscale's
 // ListenPacketer, netlink's nltest play the same part).
 type Stack interface {

@@ -8,15 +8,15 @@ import (
 
 	"github.com/revtr/revtr/lab"
 	"github.com/revtr/revtr/lab/labtest"
+	"github.com/revtr/revtr/memnet"
 	"github.com/revtr/revtr/probe"
-	"github.com/revtr/revtr/probe/probetest"
 	"github.com/revtr/revtr/sim"
 	"github.com/revtr/revtr/topo"
 	"github.com/revtr/revtr/wire"
 )
 
 // world is where a test's probers run: a lab of real kernels (as root)
-// or the in-memory network of package probetest (no root; in virtual
+// or the in-memory network of package memnet (no root; in virtual
 // time, the test running in a synctest bubble).
 type world interface {
 	// prober opens a prober on host, closed when the test ends.
@@ -41,8 +41,8 @@ func (w labWorld) run(t testing.TB, host string, argv ...string) string {
 	return netnsExec(t, w.l, host, argv...)
 }
 
-// simWorld is probetest's in-memory network.
-type simWorld struct{ n *probetest.Network }
+// simWorld is memnet's in-memory network.
+type simWorld struct{ n *memnet.Network }
 
 func (w simWorld) prober(t testing.TB, host string, cfg probe.Config) *probe.Prober {
 	t.Helper()
@@ -112,7 +112,7 @@ func inWorlds(t *testing.T, tp *topo.Topology, test func(t *testing.T, w world))
 // itself erred.
 func newSimWorld(t testing.TB, tp *topo.Topology) simWorld {
 	t.Helper()
-	n, err := probetest.New(tp, sim.Config{})
+	n, err := memnet.New(tp, sim.Config{})
 	if err != nil {
 		t.Fatal(err)
 	}

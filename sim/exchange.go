@@ -43,7 +43,7 @@ type Answer struct {
 // that reaches the host owning p.Key.Src, as the network's measurements
 // do packet by packet; ok is false when none does. It is the network seen
 // one packet at a time, for probers that build and parse the packets
-// themselves (package probetest); the routers' rate limits count its
+// themselves (package memnet); the routers' rate limits count its
 // packets, Counts does not.
 func (n *Network) Exchange(sender netip.Addr, p Packet, at time.Duration) (a Answer, ok bool, err error) {
 	src, err := n.host("exchange", sender)
@@ -137,7 +137,7 @@ type Trip struct {
 // ok is false when it does not reach the node owning dst (dropped,
 // filtered, expired). It is
 // for programs that play the hosts at both ends themselves (package
-// probetest hosting a two-host responder); Counts does not count it.
+// memnet hosting a two-host responder); Counts does not count it.
 func (n *Network) Carry(sender, src, dst netip.Addr, at time.Duration) (t Trip, ok bool, err error) {
 	from, err := n.host("carry", sender)
 	if err != nil {

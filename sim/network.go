@@ -46,7 +46,7 @@
 //
 // Exchange and TwoHostExchange show the network one packet or two-host
 // request at a time, for probers that build and parse their packets
-// themselves: package probetest runs the raw-socket prober and the
+// themselves: package memnet runs the raw-socket prober and the
 // two-host client on them, without root.
 //
 // Not modelled: the kernel's global ICMP limiter (icmp_msgs_per_sec, which

@@ -12,7 +12,7 @@ import (
 // ClientStack is the network stack of the host a Client runs on: its
 // addresses and the sockets its requests leave and their answers arrive
 // by. The kernel's is the default (ClientConfig.Stack nil); package
-// probetest provides an in-memory network whose responders the simulator
+// memnet provides an in-memory network whose responders the simulator
 // plays, so that a client runs without root.
 type ClientStack interface {
 	// Addrs returns the host's own addresses, loopback and link-local

@@ -12,7 +12,7 @@ import (
 // request field (package meastest) against a real responder, in a lab of
 // the conformance topology the raw-socket prober and the simulator run
 // the same requests on, and against a real responder on the in-memory
-// network of that topology (package probetest).
+// network of that topology (package memnet).
 func TestConformance(t *testing.T) {
 	tp, err := meastest.Topology()
 	if err != nil {

@@ -24,7 +24,7 @@
 // interface, which sees them before the IP stack, and installs an nftables
 // rule (table "revtr_responder_IFACE") so that the kernel does not echo
 // them as well; ResponderConfig.Stack replaces these sockets (package
-// probetest hosts responders in memory, without root). Safety, for operators exposing it: a bounded session table,
+// memnet hosts responders in memory, without root). Safety, for operators exposing it: a bounded session table,
 // a session timeout, global and per-requester rate limits, an optional
 // minimum request size (so that no answer is larger than its request),
 // allow and deny lists of requester prefixes, probes only ever toward the

@@ -18,7 +18,7 @@ import (
 )
 
 // The tests of this file run a real responder on the in-memory network of
-// package probetest, in virtual time: no root, and exact counts however
+// package memnet, in virtual time: no root, and exact counts however
 // loaded the machine is (the lab tests hold the same behaviour on real
 // kernels, within rate bounds).
 

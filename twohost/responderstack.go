@@ -12,7 +12,7 @@ import (
 // its addresses, the socket requests arrive on and answers leave by, and
 // the raw sockets its probes leave and their replies arrive by (as a
 // prober's, probe.Stack). The kernel's is the default
-// (ResponderConfig.Stack nil); package probetest provides an in-memory
+// (ResponderConfig.Stack nil); package memnet provides an in-memory
 // network that hosts responders, so that a responder runs without root.
 type ResponderStack interface {
 	// Addrs returns every address of the host: a request to another is

@@ -6,15 +6,15 @@ import (
 	"time"
 
 	"github.com/revtr/revtr/lab"
+	"github.com/revtr/revtr/memnet"
 	"github.com/revtr/revtr/probe"
-	"github.com/revtr/revtr/probe/probetest"
 	"github.com/revtr/revtr/sim"
 	"github.com/revtr/revtr/topo"
 	"github.com/revtr/revtr/twohost"
 )
 
 // world is where a test's clients and responders run: a lab of real
-// kernels (as root), or the in-memory network of package probetest (no
+// kernels (as root), or the in-memory network of package memnet (no
 // root; in virtual time, the test running in a synctest bubble); both
 // run real responders.
 type world interface {
@@ -46,13 +46,13 @@ func (w labWorld) prober(t testing.TB, host string) *probe.Prober {
 	return newProber(t, w.l, host)
 }
 
-type simWorld struct{ n *probetest.Network }
+type simWorld struct{ n *memnet.Network }
 
 // newSimWorld realises tp in memory; the test fails if the network
 // itself erred.
 func newSimWorld(t testing.TB, tp *topo.Topology) simWorld {
 	t.Helper()
-	n, err := probetest.New(tp, sim.Config{})
+	n, err := memnet.New(tp, sim.Config{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,7 +64,7 @@ func newSimWorld(t testing.TB, tp *topo.Topology) simWorld {
 	return simWorld{n}
 }
 
-func (w simWorld) host(t testing.TB, name string) *probetest.Host {
+func (w simWorld) host(t testing.TB, name string) *memnet.Host {
 	t.Helper()
 	h, err := w.n.Host(name)
 	if err != nil {

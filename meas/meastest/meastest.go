@@ -4,8 +4,8 @@
 // bad requests — and checks the answers against the ground truth of the
 // world it measures, described by a World built from the topology
 // (NewWorld). The raw-socket prober (in a lab, and on the in-memory
-// network of package probetest), the simulator and the two-host client
-// (against lab responders, and the simulator's on probetest) run it on the
+// network of package memnet), the simulator and the two-host client
+// (against lab responders, and the simulator's on memnet) run it on the
 // same generated topology, so that their answers agree with the truth and
 // hence with each other.
 //

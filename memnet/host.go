@@ -1,4 +1,4 @@
-package probetest
+package memnet
 
 import (
 	"errors"
@@ -48,7 +48,7 @@ func (h *Host) has6() bool { return slices.ContainsFunc(h.addrs, netip.Addr.Is6)
 // OpenSend opens a raw send socket of the family.
 func (h *Host) OpenSend(v6 bool) (probe.Conn, error) {
 	if v6 && !h.has6() {
-		return nil, fmt.Errorf("probetest: %s has no IPv6 address: %w", h.name, meas.ErrNotSupported)
+		return nil, fmt.Errorf("memnet: %s has no IPv6 address: %w", h.name, meas.ErrNotSupported)
 	}
 	return newConn(h, v6, 0), nil
 }
@@ -61,10 +61,10 @@ func (h *Host) OpenRecv(v6 bool, proto wire.Proto) (probe.Conn, error) {
 		icmp = wire.ProtoICMPv6
 	}
 	if proto != icmp && proto != wire.ProtoTCP {
-		return nil, fmt.Errorf("probetest: no %v receive socket for %s", proto, familyName(v6))
+		return nil, fmt.Errorf("memnet: no %v receive socket for %s", proto, familyName(v6))
 	}
 	if v6 && !h.has6() {
-		return nil, fmt.Errorf("probetest: %s has no IPv6 address: %w", h.name, meas.ErrNotSupported)
+		return nil, fmt.Errorf("memnet: %s has no IPv6 address: %w", h.name, meas.ErrNotSupported)
 	}
 	c := newConn(h, v6, proto)
 	h.mu.Lock()
@@ -103,10 +103,10 @@ type packet struct {
 }
 
 // errClosed is what a closed socket's calls fail with.
-var errClosed = fmt.Errorf("probetest: socket closed: %w", os.ErrClosed)
+var errClosed = fmt.Errorf("memnet: socket closed: %w", os.ErrClosed)
 
 // errRecvSend is sending on a receive socket, which no prober does.
-var errRecvSend = errors.New("probetest: sending on a receive socket is not modelled")
+var errRecvSend = errors.New("memnet: sending on a receive socket is not modelled")
 
 // conn is a raw socket of a Host: a send socket (proto 0) or a receive
 // socket of one protocol.
@@ -135,7 +135,7 @@ func (c *conn) Send(b []byte, dst netip.Addr) error {
 	case c.proto != 0:
 		return errRecvSend
 	case dst.Unmap().Is4() == c.v6:
-		return fmt.Errorf("probetest: send to %v on an %s socket: wrong family", dst, familyName(c.v6))
+		return fmt.Errorf("memnet: send to %v on an %s socket: wrong family", dst, familyName(c.v6))
 	}
 	c.h.n.transmit(c.h, b, dst.Unmap())
 	return nil

@@ -1,4 +1,4 @@
-package probetest
+package memnet
 
 import (
 	"fmt"
@@ -26,7 +26,7 @@ var _ twohost.ClientStack = (*Host)(nil)
 // apart).
 func (h *Host) OpenEcho(v6 bool, tos uint8) (twohost.EchoConn, error) {
 	if v6 && !h.has6() {
-		return nil, fmt.Errorf("probetest: %s has no IPv6 address: %w", h.name, twohost.ErrNoIPv6)
+		return nil, fmt.Errorf("memnet: %s has no IPv6 address: %w", h.name, twohost.ErrNoIPv6)
 	}
 	c := newConn(h, v6, icmpProto(v6))
 	if v6 {
@@ -53,7 +53,7 @@ func (c *echoConn) Send(b []byte, dst netip.Addr) error {
 	}
 	dst = dst.Unmap()
 	if dst.Is4() == c.v6 {
-		return fmt.Errorf("probetest: send to %v on an %s socket: wrong family", dst, familyName(c.v6))
+		return fmt.Errorf("memnet: send to %v on an %s socket: wrong family", dst, familyName(c.v6))
 	}
 	msg, src := slices.Clone(b), c.h.addr(c.v6)
 	if c.v6 && len(msg) >= 4 {
@@ -110,7 +110,7 @@ func (n *Network) request(h *Host, msg []byte, src, dst netip.Addr) {
 	}
 	ans, err := twoHostAnswer(&req, msg, a, state, src, dst)
 	if err != nil {
-		n.fail(fmt.Errorf("probetest: build the answer to %+v: %w", req, err))
+		n.fail(fmt.Errorf("memnet: build the answer to %+v: %w", req, err))
 		return
 	}
 	time.AfterFunc(a.Delay, func() { h.deliver(ans) })

@@ -1,4 +1,4 @@
-// Package probetest runs probers without root, sockets or a lab: Network
+// Package memnet runs probers without root, sockets or a lab: Network
 // is an in-memory IP network whose hosts' stacks (probe.Stack) speak real
 // packets. What a prober sends is parsed with package wire, carried by
 // the simulator (package sim, the model of the lab's kernels that
@@ -20,7 +20,7 @@
 // time, deterministically, however loaded the machine is. netlink's
 // nltest and tailscale's natlab play the same part for their packages;
 // the lab tests (real kernels) stay the truth this package is held to.
-package probetest
+package memnet
 
 import (
 	"fmt"
@@ -67,7 +67,7 @@ type Drops struct {
 func New(tp *topo.Topology, cfg sim.Config) (*Network, error) {
 	s, err := sim.New(tp, cfg)
 	if err != nil {
-		return nil, fmt.Errorf("probetest: %w", err)
+		return nil, fmt.Errorf("memnet: %w", err)
 	}
 	return &Network{sim: s, epoch: time.Now(), hosts: make(map[topo.NodeID]*Host)}, nil
 }
@@ -79,7 +79,7 @@ func (n *Network) Topology() *topo.Topology { return n.sim.Topology() }
 func (n *Network) Host(name string) (*Host, error) {
 	nd, ok := n.Topology().Node(name)
 	if !ok || nd.Kind != topo.Host {
-		return nil, fmt.Errorf("probetest: no host %q in the topology", name)
+		return nil, fmt.Errorf("memnet: no host %q in the topology", name)
 	}
 	n.mu.Lock()
 	defer n.mu.Unlock()
@@ -95,7 +95,7 @@ func (n *Network) Host(name string) (*Host, error) {
 		}
 	}
 	if len(h.addrs) == 0 {
-		return nil, fmt.Errorf("probetest: host %q has no address", name)
+		return nil, fmt.Errorf("memnet: host %q has no address", name)
 	}
 	n.hosts[nd.ID] = h
 	return h, nil
@@ -134,7 +134,7 @@ func (n *Network) transmit(h *Host, b []byte, dst netip.Addr) {
 	}
 	ans, err := pr.answer(a)
 	if err != nil {
-		n.fail(fmt.Errorf("probetest: build the answer to %+v: %w", pr.pkt, err))
+		n.fail(fmt.Errorf("memnet: build the answer to %+v: %w", pr.pkt, err))
 		return
 	}
 	to, ok := n.owner(pr.pkt.Key.Src)

@@ -1,4 +1,4 @@
-package probetest
+package memnet
 
 import (
 	"encoding/binary"

@@ -1,4 +1,4 @@
-package probetest
+package memnet
 
 import (
 	"fmt"
@@ -25,12 +25,12 @@ func (h *Host) OpenRequests(iface string) (twohost.RequestConn, error) {
 	nd := &h.n.Topology().Nodes[h.id]
 	i := slices.IndexFunc(nd.Ifaces, func(ifc topo.Iface) bool { return ifc.Name == iface })
 	if i < 0 {
-		return nil, fmt.Errorf("probetest: %s: %w: %s", h.name, twohost.ErrNoInterface, iface)
+		return nil, fmt.Errorf("memnet: %s: %w: %s", h.name, twohost.ErrNoInterface, iface)
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.requests != nil {
-		return nil, fmt.Errorf("probetest: %s already runs a responder", h.name)
+		return nil, fmt.Errorf("memnet: %s already runs a responder", h.name)
 	}
 	h.requests = &requestConn{conn: newConn(h, false, 0), link: twohost.LinkAddr{Ifindex: i + 1}}
 	return h.requests, nil
@@ -60,17 +60,17 @@ func (c *requestConn) Send(b []byte, to twohost.LinkAddr) error {
 	default:
 	}
 	if to != c.link {
-		return fmt.Errorf("probetest: answer to link %+v, requests arrive on %+v", to, c.link)
+		return fmt.Errorf("memnet: answer to link %+v, requests arrive on %+v", to, c.link)
 	}
 	src, dst, v6, ok := ipAddrs(b)
 	if !ok {
-		return fmt.Errorf("probetest: answer of %d bytes is no IP packet", len(b))
+		return fmt.Errorf("memnet: answer of %d bytes is no IP packet", len(b))
 	}
 	n := c.h.n
 	n.record(c.h, b)
 	trip, ok, err := n.sim.Carry(c.h.addrs[0], src, dst, time.Since(n.epoch))
 	if err != nil {
-		return fmt.Errorf("probetest: %w", err)
+		return fmt.Errorf("memnet: %w", err)
 	}
 	to2, found := n.owner(dst)
 	if !ok || !found {
@@ -83,11 +83,11 @@ func (c *requestConn) Send(b []byte, to twohost.LinkAddr) error {
 	} else {
 		var ip wire.IPv4
 		if err := ip.Decode(b); err != nil {
-			return fmt.Errorf("probetest: answer: %w", err)
+			return fmt.Errorf("memnet: answer: %w", err)
 		}
 		hdr, err := ipv4Header(ip.Protocol, src, dst, trip.TTL, nil, len(ip.Payload(b)))
 		if err != nil {
-			return fmt.Errorf("probetest: answer: %w", err)
+			return fmt.Errorf("memnet: answer: %w", err)
 		}
 		d.b = append(hdr, ip.Payload(b)...)
 	}
@@ -117,7 +117,7 @@ func (n *Network) toResponder(h *Host, b []byte, src, dst netip.Addr) bool {
 	trip, ok, err := n.sim.Carry(h.addrs[0], src, dst, time.Since(n.epoch))
 	switch {
 	case err != nil:
-		n.fail(fmt.Errorf("probetest: carry a request: %w", err))
+		n.fail(fmt.Errorf("memnet: carry a request: %w", err))
 	case !ok:
 		n.count(func(d *Drops) { d.Unanswered++ })
 	default:

@@ -1,4 +1,4 @@
-package probetest_test
+package memnet_test
 
 import (
 	"errors"
@@ -9,21 +9,21 @@ import (
 	"time"
 
 	"github.com/revtr/revtr/meas"
+	"github.com/revtr/revtr/memnet"
 	"github.com/revtr/revtr/probe"
-	"github.com/revtr/revtr/probe/probetest"
 	"github.com/revtr/revtr/sim"
 	"github.com/revtr/revtr/topo"
 	"github.com/revtr/revtr/topo/topotest"
 	"github.com/revtr/revtr/wire"
 )
 
-func chain(t *testing.T) (*probetest.Network, *topo.Topology) {
+func chain(t *testing.T) (*memnet.Network, *topo.Topology) {
 	t.Helper()
 	tp, err := topotest.Chain(2)
 	if err != nil {
 		t.Fatal(err)
 	}
-	n, err := probetest.New(tp, sim.Config{})
+	n, err := memnet.New(tp, sim.Config{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,7 +91,7 @@ func TestAnswers(t *testing.T) {
 		if err != nil || from != h16 || rst.Decode(buf[:k]) != nil || !rst.IsRST() || rst.Ack != 7<<16|9+1 {
 			t.Errorf("TCP answer %x from %v: %v", buf[:k], from, err)
 		}
-		if d := n.Drops(); d != (probetest.Drops{}) || n.Err() != nil || len(n.Sent()) != 2 {
+		if d := n.Drops(); d != (memnet.Drops{}) || n.Err() != nil || len(n.Sent()) != 2 {
 			t.Errorf("drops %+v, error %v, %d sent", d, n.Err(), len(n.Sent()))
 		}
 		for _, c := range []probe.Conn{send, icmpA, icmpB, send6, tcp6} {
