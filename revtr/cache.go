@@ -230,18 +230,29 @@ func (c *Cache) acquire(k cacheKey, at time.Time, rules CacheRules) (*cacheEntry
 // peek reports whether a fresh answer is held for k at at, counting the
 // lookup, without starting a measurement.
 func (c *Cache) peek(k cacheKey, at time.Time) (*cacheEntry, bool) {
+	e, ok := c.answer(k, at, func(*cacheEntry) bool { return true })
+	o := missed
+	if ok {
+		o = hit
+	}
+	c.lookups[k.kind][o].Add(1)
+	return e, ok
+}
+
+// answer returns the newest entry held for k that is fresh at at and
+// that want accepts, without counting a lookup.
+func (c *Cache) answer(k cacheKey, at time.Time, want func(*cacheEntry) bool) (*cacheEntry, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	s := c.find(k)
-	if s != nil {
-		for i := len(s.refs) - 1; i >= 0; i-- {
-			if e := s.refs[i].e; e.fresh(at) {
-				c.lookups[k.kind][hit].Add(1)
-				return e, true
-			}
+	if s == nil {
+		return nil, false
+	}
+	for i := len(s.refs) - 1; i >= 0; i-- {
+		if e := s.refs[i].e; e.fresh(at) && want(e) {
+			return e, true
 		}
 	}
-	c.lookups[k.kind][missed].Add(1)
 	return nil, false
 }
 

@@ -79,16 +79,16 @@ func TestCacheReuse(t *testing.T) {
 	e := cacheEngine(t, p, revtr.DefaultPolicy(), nil)
 	req := revtr.Request{Src: fSrc, Dst: fDst}
 	first := runAt(t, e, 0, req)
-	if first.Stop != revtr.Reaches || first.Cost.RR != 1 || first.Cost.RTT != 4 {
+	if first.Stop != revtr.Reaches || first.Cost.RR != 1 || first.Cost.RTT != 3 { // D's RTT from the RR ping
 		t.Fatalf("first: %v cost %+v", first.Stop, first.Cost)
 	}
 	again := runAt(t, e, time.Minute, req)
-	if again.Cost.Probes() != 0 || again.Cost.Rounds != 0 || again.Cost.Reused != 5 ||
+	if again.Cost.Probes() != 0 || again.Cost.Rounds != 0 || again.Cost.Reused != 4 ||
 		again.Hops[1].MeasurementID != first.Hops[1].MeasurementID || again.Hops[2].RTTMeasurementID != first.Hops[2].RTTMeasurementID {
 		t.Errorf("within the TTL: cost %+v, hops %+v; want everything reused with its IDs", again.Cost, again.Hops)
 	}
 	later := runAt(t, e, revtr.DefaultCacheTTL+time.Minute, req)
-	if later.Cost.RR != 1 || later.Cost.RTT != 4 || p.asked(fDst) != 2 {
+	if later.Cost.RR != 1 || later.Cost.RTT != 3 || p.asked(fDst) != 2 {
 		t.Errorf("after the TTL: cost %+v, %d pings to D; want measured again", later.Cost, p.asked(fDst))
 	}
 	q := revtr.Request{Src: fSrc, Dst: silent, Symmetry: revtr.SymmetryNever}
@@ -100,6 +100,35 @@ func TestCacheReuse(t *testing.T) {
 	runAt(t, e, 2*time.Minute, q)
 	if p.asked(silent) != 2 {
 		t.Errorf("an unanswered ping kept past its minute (%d pings)", p.asked(silent))
+	}
+}
+
+// TestRTTFromProbes: our policy takes a hop's RTT from an answered
+// Record Route ping the source sent to it — its own, or an earlier
+// reverse traceroute's that the cache holds — and pings only the other
+// hops; the reference pings every hop not in its ping cache.
+func TestRTTFromProbes(t *testing.T) {
+	a, b := ip("10.4.0.1"), ip("10.3.0.1")
+	p := &slowScript{script: script{rr: map[netip.Addr][]netip.Addr{b: {b, b, fSrc}, fDst: {fDst, fDst, a, b, fSrc}}}}
+	for _, tc := range []struct {
+		pol       revtr.Policy
+		pings     int           // RTT pings of the second reverse traceroute
+		rttB      time.Duration // b's RTT in the second reverse traceroute
+		fromFirst bool          // b's RTT measurement is the first one's Record Route ping
+	}{{revtr.DefaultPolicy(), 1, 2 * time.Millisecond, true}, {revtr.ReferencePolicy(), 2, time.Millisecond, false}} {
+		e := cacheEngine(t, p, tc.pol, nil)
+		first := runAt(t, e, 0, revtr.Request{Src: fSrc, Dst: b})
+		res := runAt(t, e, time.Second, revtr.Request{Src: fSrc, Dst: fDst})
+		if res.Stop != revtr.Reaches || res.Cost.RTT != tc.pings {
+			t.Errorf("%s: %v cost %+v; want %d RTT pings", tc.pol.Name, res.Stop, res.Cost, tc.pings)
+		}
+		h := res.Hops[2]
+		if h.Addr != b || h.RTT != tc.rttB || (h.RTTMeasurementID == first.Hops[1].MeasurementID) != tc.fromFirst {
+			t.Errorf("%s: hop %+v, first %+v; want RTT %v (from its Record Route ping: %v)", tc.pol.Name, h, first.Hops, tc.rttB, tc.fromFirst)
+		}
+		if d := res.Hops[0]; tc.fromFirst && (d.RTT != 2*time.Millisecond || d.RTTMeasurementID != res.Hops[1].MeasurementID) {
+			t.Errorf("%s: destination %+v; want its Record Route ping's RTT", tc.pol.Name, d)
+		}
 	}
 }
 

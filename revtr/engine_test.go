@@ -23,8 +23,12 @@ func TestRRFromSource(t *testing.T) {
 	if !slices.Equal(types(res.Hops), want) {
 		t.Errorf("types %v, want %v", types(res.Hops), want)
 	}
-	if res.Cost.RR != 1 || res.Cost.SpoofedRR != 0 || res.Cost.RTT != len(res.Hops) {
-		t.Errorf("cost %+v: want 1 RR ping and one RTT ping per hop", res.Cost)
+	// The Record Route ping's echo reply gave the destination's RTT.
+	if res.Cost.RR != 1 || res.Cost.SpoofedRR != 0 || res.Cost.RTT != len(res.Hops)-1 {
+		t.Errorf("cost %+v: want 1 RR ping and one RTT ping per hop but the destination", res.Cost)
+	}
+	if d := res.Hops[0]; d.RTT <= 0 || d.RTTMeasurementID != res.Hops[1].MeasurementID {
+		t.Errorf("destination %+v: want the RTT of Record Route ping %d", d, res.Hops[1].MeasurementID)
 	}
 	for _, h := range res.Hops {
 		if h.RTTMeasurementID == 0 || h.MeasurementID == 0 && h.Type != revtr.HopDestination || h.ASN != topo.FirstASN {
@@ -33,6 +37,11 @@ func TestRRFromSource(t *testing.T) {
 	}
 	if res.Runtime <= 0 {
 		t.Errorf("runtime %v, want the virtual time the probes took", res.Runtime)
+	}
+	ref, _ := setup(t, tp, func(c *revtr.Config) { c.Policy = revtr.ReferencePolicy() })
+	res = run(t, ref, revtr.Request{Src: host(t, tp, "h0"), Dst: host(t, tp, "h1")})
+	if res.Cost.RTT != len(res.Hops) || res.Hops[0].RTTMeasurementID == res.Hops[1].MeasurementID {
+		t.Errorf("reference: cost %+v, destination %+v; want every hop pinged", res.Cost, res.Hops[0])
 	}
 }
 
@@ -96,6 +105,9 @@ func TestSymmetryIntradomain(t *testing.T) {
 	}
 	if res.Cost.Trace == 0 || res.Cost.Ping != 1 {
 		t.Errorf("cost %+v: want a traceroute and a ping to check the destination", res.Cost)
+	}
+	if h := res.Hops[1]; h.RTT <= 0 || h.RTTMeasurementID != h.MeasurementID {
+		t.Errorf("symmetry hop %+v: want the RTT of the traceroute that assumed it", h)
 	}
 }
 

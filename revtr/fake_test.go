@@ -13,7 +13,7 @@ import (
 )
 
 // script is a fake prober answering from tables: Record Route pings from
-// the source by destination, pings always.
+// the source by destination (in 2 ms), pings always (in 1 ms).
 type script struct {
 	rr map[netip.Addr][]netip.Addr // recorded slots per destination
 }
@@ -24,7 +24,11 @@ func (s script) Ping(_ context.Context, r meas.PingRequest) (meas.Ping, error) {
 
 func (s script) RecordRoute(_ context.Context, r meas.RRRequest) (meas.RRPing, error) {
 	rec, ok := s.rr[r.Dst]
-	return meas.RRPing{Src: r.Src, Dst: r.Dst, Sender: r.Src, Replied: ok, Recorded: rec}, nil
+	p := meas.RRPing{Src: r.Src, Dst: r.Dst, Sender: r.Src, Replied: ok, Recorded: rec}
+	if ok {
+		p.RTT = 2 * time.Millisecond
+	}
+	return p, nil
 }
 
 func (s script) Traceroute(_ context.Context, r meas.TraceRequest) (meas.Trace, error) {

@@ -74,6 +74,15 @@ type Policy struct {
 	// as atlas traceroutes of the same age under simulated route churn
 	// (docs/eval.md, "Reused paths under route churn").
 	ReusePaths time.Duration
+	// RTTFromProbes takes a hop's RTT from a probe the source itself
+	// sent to that hop while finding the path, when one was answered — its
+	// Record Route ping, the traceroute that assumed symmetry, the ping
+	// that checked the destination alive — instead of pinging the hop
+	// once more afterwards; the hop's RTTMeasurementID then names that
+	// probe. The reference pings every hop. A router that processes IP
+	// options on a slower path may delay a Record Route ping more than a
+	// plain one, so such an RTT can be the larger.
+	RTTFromProbes bool
 	// Cache is how the policy reuses measurements (Config.Cache); zero:
 	// it measures everything anew.
 	Cache CacheRules
@@ -109,7 +118,9 @@ func ReferencePolicy() Policy {
 // Route from the source is skipped where it cannot reveal a hop
 // (vpsel.Learned.SkipSource); the traceroute that assumed symmetry
 // needs starts near the hop (ShortTraces); an atlas traceroute
-// met on a Record Route segment is taken from there (PreferAtlas); its cache joins measurements in flight. The
+// met on a Record Route segment is taken from there (PreferAtlas); a
+// hop the source already probed keeps that probe's RTT (RTTFromProbes);
+// its cache joins measurements in flight. The
 // measured effect of each is in docs/eval.md. It asks the destination's
 // two-host responder only (TwoHostHops off): where responders run on end
 // hosts, as in the generated topologies, asking hops too cost 0.15–0.3
@@ -120,7 +131,7 @@ func ReferencePolicy() Policy {
 func DefaultPolicy() Policy {
 	return Policy{Name: PolicyDefault, Batches: []int{2, 8}, TargetUnanswered: 10, QuitSilent: true, ShortTraces: true, PreferAtlas: true, AllSegmentHops: true,
 		RefuseInterdomainSymmetry: true, KeepCandidates: true, Staleness: 24 * time.Hour, MaxProbes: 400,
-		ReusePaths: time.Hour, Cache: CacheRules{TTL: DefaultCacheTTL, Silent: DefaultCacheSilent, Join: true}}
+		ReusePaths: time.Hour, RTTFromProbes: true, Cache: CacheRules{TTL: DefaultCacheTTL, Silent: DefaultCacheSilent, Join: true}}
 }
 
 // PolicyByName returns a built-in policy.

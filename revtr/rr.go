@@ -51,6 +51,9 @@ func (r *run) rrTarget(ctx context.Context, target netip.Addr) ([]Hop, error) {
 		if err != nil {
 			return nil, err
 		}
+		if p := gs[0].val; p.Replied && p.Dst == target { // not the answer of a ping to a later hop
+			r.probed(target, p.RTT, gs[0].id)
+		}
 		if seg := r.reverseHops(gs[0].val, target, HopRR, gs[0].id, gs[0].sent); len(seg) > 0 {
 			return seg, nil
 		}

@@ -35,6 +35,9 @@ type run struct {
 	// reached, how many slots it stamped before the target's (a lower
 	// bound on the target's distance; Policy.ShortTraces).
 	stampsBefore map[netip.Addr]int
+	// probedRTT holds the RTTs answered probes from the source measured
+	// toward addresses (Policy.RTTFromProbes).
+	probedRTT map[netip.Addr]hopRTT
 }
 
 func newRun(e *Engine, req Request, res *Result) *run {

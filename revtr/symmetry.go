@@ -31,6 +31,9 @@ func (r *run) symmetry(ctx context.Context) error {
 		return err
 	}
 	tr, id := gs[0].val, gs[0].id
+	for _, hop := range tr.Hops {
+		r.probed(hop.Addr, hop.RTT, id)
+	}
 	if gs[0].sent {
 		if err := r.spendAfter(tr.Probes, &r.res.Cost.Trace); err != nil {
 			return err
@@ -124,6 +127,7 @@ func (r *run) destinationAlive(ctx context.Context) error {
 		return fail(FailDestUnresponsive, fmt.Errorf("revtr: %v answers neither ping nor Record Route", r.req.Dst))
 	}
 	r.e.noteRTT(r.req.Src, r.req.Dst, p.RTTs[0])
+	r.probed(r.req.Dst, p.RTTs[0], gs[0].id)
 	return nil
 }
 
