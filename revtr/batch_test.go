@@ -20,6 +20,14 @@ type spoofScript struct {
 	reveal map[int]int
 	mu     sync.Mutex
 	asked  []int
+	dsts   map[netip.Addr]int // spoofed probes per destination
+}
+
+// toward is how many spoofed probes were sent toward d.
+func (s *spoofScript) toward(d netip.Addr) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.dsts[d]
 }
 
 func (s *spoofScript) RecordRoute(_ context.Context, r meas.RRRequest) (meas.RRPing, error) {
@@ -29,6 +37,10 @@ func (s *spoofScript) RecordRoute(_ context.Context, r meas.RRRequest) (meas.RRP
 	k := int(r.Sender.As4()[3])
 	s.mu.Lock()
 	s.asked = append(s.asked, k)
+	if s.dsts == nil {
+		s.dsts = make(map[netip.Addr]int)
+	}
+	s.dsts[r.Dst]++
 	s.mu.Unlock()
 	if s.reveal[k] < 0 || r.Dst != fDst {
 		return meas.RRPing{Src: r.Src, Dst: r.Dst, Sender: r.Sender}, nil
@@ -55,6 +67,14 @@ func (rankSel) Rank(_, _ netip.Addr) []netip.Addr {
 func (rankSel) SkipSource(_, _ netip.Addr) bool { return false }
 func (rankSel) Observe(revtr.Observation)       {}
 
+// judgeSel is rankSel judging every silence telling or not.
+type judgeSel struct {
+	rankSel
+	tells bool
+}
+
+func (j judgeSel) SilenceTells(netip.Addr, []netip.Addr) bool { return j.tells }
+
 // batch returns the vantage points asked in probes from..to, sorted.
 func (s *spoofScript) batch(from, to int) []int {
 	s.mu.Lock()
@@ -74,40 +94,40 @@ func seq(from, to int) []int {
 
 func spoofEngine(t *testing.T, p meas.Prober, pol revtr.Policy) *revtr.Engine {
 	t.Helper()
-	var vps []netip.Addr
-	for k := 1; k <= 10; k++ {
-		vps = append(vps, vpAddr(k))
-	}
-	e, err := revtr.New(revtr.Config{Prober: p, Selector: rankSel{}, Sources: []netip.Addr{fSrc}, VantagePoints: vps,
-		Allow: []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}, Policy: pol})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return e
+	return spoofEngineWith(t, p, pol, rankSel{}, nil)
 }
 
 // TestBatches: our first batch is 2 vantage points; when it reveals
 // nothing the next 8 follow and the longest segment of theirs wins; the
 // reference's batches are 5 and 5. A batch that got no reply at all, the
 // source's own ping silent too, is the last one of our policy
-// (Policy.QuitSilent: the target drops options); the reference sends its
-// second batch, cut to the 4 probes left of its 10 unanswered ones.
+// (Policy.QuitSilent: the target drops options) — unless the selector
+// judges that silence not telling (revtr.SilenceJudge), when a second
+// batch of twice the first follows; the reference sends its second
+// batch, cut to the 4 probes left of its 10 unanswered ones.
 func TestBatches(t *testing.T) {
 	for name, tc := range map[string]struct {
 		pol     revtr.Policy
 		reveal  map[int]int
 		batches [][]int
 		winner  int // 0: no segment
+		sel     revtr.Selector
 	}{
-		"first reveals":     {revtr.DefaultPolicy(), map[int]int{2: 4}, [][]int{seq(1, 2)}, 2},
-		"first none":        {revtr.DefaultPolicy(), map[int]int{1: 0, 7: 5, 9: 2}, [][]int{seq(1, 2), seq(3, 10)}, 7},
-		"reference":         {revtr.ReferencePolicy(), map[int]int{4: 3}, [][]int{seq(1, 5)}, 4},
-		"reference, second": {revtr.ReferencePolicy(), map[int]int{9: 2}, [][]int{seq(1, 5), seq(6, 10)}, 9},
-		"silent":            {revtr.DefaultPolicy(), map[int]int{1: -1, 2: -1, 5: 3}, [][]int{seq(1, 2)}, 0},
-		"silent, reference": {revtr.ReferencePolicy(), map[int]int{1: -1, 2: -1, 3: -1, 4: -1, 5: -1, 7: 3}, [][]int{seq(1, 5), seq(6, 9)}, 7},
+		"silent, telling":     {revtr.DefaultPolicy(), map[int]int{1: -1, 2: -1, 5: 3}, [][]int{seq(1, 2)}, 0, judgeSel{tells: true}},
+		"silent, not telling": {revtr.DefaultPolicy(), map[int]int{1: -1, 2: -1, 5: 3}, [][]int{seq(1, 2), seq(3, 6)}, 5, judgeSel{}},
+		"silent twice":        {revtr.DefaultPolicy(), map[int]int{1: -1, 2: -1, 3: -1, 4: -1, 5: -1, 6: -1, 7: 3}, [][]int{seq(1, 2), seq(3, 6)}, 0, judgeSel{}},
+		"first reveals":       {revtr.DefaultPolicy(), map[int]int{2: 4}, [][]int{seq(1, 2)}, 2, nil},
+		"first none":          {revtr.DefaultPolicy(), map[int]int{1: 0, 7: 5, 9: 2}, [][]int{seq(1, 2), seq(3, 10)}, 7, nil},
+		"reference":           {revtr.ReferencePolicy(), map[int]int{4: 3}, [][]int{seq(1, 5)}, 4, nil},
+		"reference, second":   {revtr.ReferencePolicy(), map[int]int{9: 2}, [][]int{seq(1, 5), seq(6, 10)}, 9, nil},
+		"silent":              {revtr.DefaultPolicy(), map[int]int{1: -1, 2: -1, 5: 3}, [][]int{seq(1, 2)}, 0, nil},
+		"silent, reference":   {revtr.ReferencePolicy(), map[int]int{1: -1, 2: -1, 3: -1, 4: -1, 5: -1, 7: 3}, [][]int{seq(1, 5), seq(6, 9)}, 7, nil},
 	} {
 		p := &spoofScript{reveal: tc.reveal}
-		res := run(t, spoofEngine(t, p, tc.pol), revtr.Request{Src: fSrc, Dst: fDst, Symmetry: revtr.SymmetryNever})
+		if tc.sel == nil {
+			tc.sel = rankSel{}
+		}
+		res := run(t, spoofEngineWith(t, p, tc.pol, tc.sel, nil), revtr.Request{Src: fSrc, Dst: fDst, Symmetry: revtr.SymmetryNever})
 		at := 0
 		for i, want := range tc.batches {
 			if got := p.batch(at, at+len(want)); !slices.Equal(got, want) {

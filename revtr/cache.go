@@ -32,6 +32,12 @@ type CacheRules struct {
 	// reply without reverse hops instead of being sent (the reference's
 	// rule).
 	LastSlot bool
+	// AnySender: before spoofing toward a target, the spoofed Record
+	// Route pings toward it that any vantage point sent lately are looked
+	// up, and the longest segment they revealed is taken for no probe —
+	// not only those of the vantage points the selector would send from.
+	// The reference does not.
+	AnySender bool
 }
 
 // The reference's cache rules (docs/protocols.md §1): RTT pings ask for

@@ -173,12 +173,37 @@ func TestCacheSites(t *testing.T) {
 	}{{"one site", revtr.CacheConfig{Site: site}, true}, {"own sites", revtr.CacheConfig{}, false}} {
 		c := revtr.NewCache(tc.cfg)
 		pol := revtr.DefaultPolicy()
+		pol.Cache.AnySender = false
 		e1 := spoofEngineWith(t, p, pol, rankSel{}, c)
 		e2 := spoofEngineWith(t, p, pol, reversed{}, c)
 		req := revtr.Request{Src: fSrc, Dst: fDst, Symmetry: revtr.SymmetryNever}
 		run(t, e1, req)
 		if res := run(t, e2, req); (res.Cost.SpoofedRR == 0) != tc.shared {
 			t.Errorf("%s: second engine sent %d spoofed probes; want none only when all vantage points share a site", tc.name, res.Cost.SpoofedRR)
+		}
+	}
+}
+
+// TestCacheAnySender: our policy takes the longest segment that spoofed
+// probes any vantage point sent toward the target lately revealed,
+// before sending from those it ranks first; the reference sends from
+// its own.
+func TestCacheAnySender(t *testing.T) {
+	for _, tc := range []struct {
+		pol   revtr.Policy
+		reuse bool
+	}{{revtr.DefaultPolicy(), true}, {revtr.ReferencePolicy(), false}} {
+		p := &spoofScript{reveal: map[int]int{1: 3, 2: 1}}
+		c := revtr.NewCache(revtr.CacheConfig{})
+		req := revtr.Request{Src: fSrc, Dst: fDst, Symmetry: revtr.SymmetryNever}
+		first := run(t, spoofEngineWith(t, p, tc.pol, rankSel{}, c), req)
+		before := p.toward(fDst)
+		res := run(t, spoofEngineWith(t, p, tc.pol, reversed{}, c), req)
+		sent := p.toward(fDst) - before
+		reused := sent == 0 && len(res.Hops) == 4 && res.Hops[1].MeasurementID == first.Hops[1].MeasurementID
+		if reused != tc.reuse || len(first.Hops) != 4 {
+			t.Errorf("%s: first %v, then %d spoofed probes toward the destination, hops %+v; want vantage point 1's segment reused: %v",
+				tc.pol.Name, addrsOf(first.Hops), sent, res.Hops, tc.reuse)
 		}
 	}
 }

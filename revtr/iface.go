@@ -71,6 +71,16 @@ type Ingresser interface {
 	Ingress(target, vp netip.Addr) (ingress netip.Addr, ok bool)
 }
 
+// SilenceJudge is implemented by selectors that can tell whether the
+// senders' silence toward a target says the target answers no Record
+// Route ping (it drops options), or only that their paths do not carry
+// one (options dropped on the way, ICMP rate limits): Policy.QuitSilent
+// gives up on a target, and the cache remembers a silent batch toward
+// it, only when the silence tells. Without one, any silence does.
+type SilenceJudge interface {
+	SilenceTells(target netip.Addr, senders []netip.Addr) bool
+}
+
 // Observation is the outcome of one Record Route probe toward Target as
 // Src, sent by VP (VP == Src: not spoofed).
 type Observation struct {

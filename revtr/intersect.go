@@ -13,7 +13,21 @@ import (
 // answered), and it is the more exact one: a traceroute shows the routers
 // that forward Record Route without stamping, which the Record Route
 // hops it replaces miss.
-func (r *run) intersect() bool {
+func (r *run) intersect() bool { return r.intersectIf(func(int, []Hop) bool { return true }) }
+
+// preferAtlas, once a Record Route segment reached the source, replaces
+// what follows its first hop on an atlas path by the atlas path's
+// continuation (Policy.PreferAtlas) — unless that shows fewer hops than
+// the Record Route hops it would replace: a traceroute shows the routers
+// that forward Record Route without stamping, but misses those that
+// send no time exceeded, and where it is the shorter it missed some.
+func (r *run) preferAtlas() {
+	r.intersectIf(func(i int, seg []Hop) bool { return len(seg) >= len(r.path)-i-1 })
+}
+
+// intersectIf is intersect, taking an atlas hit at path[i] only if
+// take(i, the segment it gives) says so.
+func (r *run) intersectIf(take func(i int, seg []Hop) bool) bool {
 	a := r.e.cfg.Atlas
 	if a == nil {
 		return false
@@ -24,13 +38,24 @@ func (r *run) intersect() bool {
 		if r.atlasMis[h.Addr] || h.Candidate {
 			continue
 		}
-		if hit, ok := a.Intersect(r.req.Src, h.Addr, notBefore); ok {
-			if grew, err := r.extend(i, r.atlasSegment(i, hit)); grew && err == nil {
-				r.reusedFrom(hit.Time)
-				return true
-			}
+		if hit, ok := a.Intersect(r.req.Src, h.Addr, notBefore); ok && r.takeHit(i, hit, take) {
+			return true
 		}
 		r.atlasMis[h.Addr] = true
+	}
+	return false
+}
+
+// takeHit extends the path after path[i] by an atlas hit if take says
+// so, and reports whether it grew.
+func (r *run) takeHit(i int, hit atlas.Hit, take func(i int, seg []Hop) bool) bool {
+	seg := r.atlasSegment(i, hit)
+	if !take(i, seg) {
+		return false
+	}
+	if grew, err := r.extend(i, seg); grew && err == nil {
+		r.reusedFrom(hit.Time)
+		return true
 	}
 	return false
 }

@@ -29,14 +29,19 @@ type Policy struct {
 	// traceroute (the source's own, an earlier batch), no further batch is
 	// sent to it: a target that answers no Record Route ping from several
 	// senders drops options, or a router before it does, and will answer
-	// none.
+	// none. Where the selector judges that silence not telling
+	// (SilenceJudge: the target answered lately, or its prefix answers
+	// so seldom that the silence is likely the senders' paths'), the next
+	// batch is sent but at most twice the silent one.
 	QuitSilent bool
 	// PreferAtlas cuts a Record Route segment at its first hop that is on
 	// an atlas traceroute toward the source, even one that reached the
 	// source, and takes the traceroute's continuation instead: a
 	// traceroute shows the routers that forward Record Route without
-	// stamping, which Record Route misses. The reference stops at a
-	// segment that reaches the source.
+	// stamping, which Record Route misses — unless the traceroute's
+	// continuation has fewer hops than the Record Route hops it would
+	// replace (it then missed routers that send no time exceeded). The
+	// reference stops at a segment that reaches the source.
 	PreferAtlas bool
 	// AllSegmentHops tries Record Route on every hop of the last segment,
 	// last first; otherwise only on its last hop.
@@ -114,7 +119,9 @@ func ReferencePolicy() Policy {
 // two rounds, with a learned ranking (vpsel.Learned) — and these changes.
 // The first batch is 2 vantage points, not 5, and a batch that reveals
 // hops ends the rounds; no second batch follows one of which no probe, nor
-// any earlier one toward the target, got a reply (QuitSilent); Record
+// any earlier one toward the target, got a reply, where that silence
+// tells (QuitSilent); spoofed pings any vantage point sent toward the
+// target lately are reused before any is sent (CacheRules.AnySender); Record
 // Route from the source is skipped where it cannot reveal a hop
 // (vpsel.Learned.SkipSource); the traceroute that assumed symmetry
 // needs starts near the hop (ShortTraces); an atlas traceroute
@@ -131,7 +138,7 @@ func ReferencePolicy() Policy {
 func DefaultPolicy() Policy {
 	return Policy{Name: PolicyDefault, Batches: []int{2, 8}, TargetUnanswered: 10, QuitSilent: true, ShortTraces: true, PreferAtlas: true, AllSegmentHops: true,
 		RefuseInterdomainSymmetry: true, KeepCandidates: true, Staleness: 24 * time.Hour, MaxProbes: 400,
-		ReusePaths: time.Hour, RTTFromProbes: true, Cache: CacheRules{TTL: DefaultCacheTTL, Silent: DefaultCacheSilent, Join: true}}
+		ReusePaths: time.Hour, RTTFromProbes: true, Cache: CacheRules{TTL: DefaultCacheTTL, Silent: DefaultCacheSilent, Join: true, AnySender: true}}
 }
 
 // PolicyByName returns a built-in policy.

@@ -65,32 +65,63 @@ func (r *run) rrTarget(ctx context.Context, target netip.Addr) ([]Hop, error) {
 // selector's vantage points, batch after batch, until one reveals reverse
 // hops (the longest segment of the batch wins), and returns that segment.
 // With Policy.QuitSilent it gives up after a batch of which no probe, nor
-// any earlier one toward the target, got a reply.
+// any earlier one toward the target, got a reply, if that silence tells
+// (SilenceJudge).
 func (r *run) spoofed(ctx context.Context, target netip.Addr) ([]Hop, error) {
 	vps, err := r.spoofers(target)
 	if err != nil || len(vps) == 0 || r.spoofSilent(ctx, target) {
 		return nil, err
 	}
+	if seg := r.cachedSpoofed(ctx, target); len(seg) > 0 {
+		return seg, nil
+	}
+	var silent []netip.Addr // senders of no reply so far
+	if !r.skipSource(target) {
+		silent = append(silent, r.req.Src)
+	}
+	hushed := 0 // size of the last batch if no probe got a reply so far
 	for _, b := range r.e.cfg.Policy.Batches {
+		if hushed > 0 {
+			b = min(b, hushed)
+		}
 		var batch []netip.Addr
 		batch, vps = r.nextBatch(target, vps, b)
 		if len(batch) == 0 {
 			break
 		}
 		seg, answered, err := r.spoofBatch(ctx, target, batch)
-		if !answered && err == nil {
-			r.markSpoofSilent(ctx, target)
-		}
+		silent = append(silent, batch...)
 		switch {
 		case err != nil:
 			return nil, err
 		case len(seg) > 0:
 			return seg, nil
-		case !answered && r.e.cfg.Policy.QuitSilent && r.answered[target] == 0:
+		case answered:
+			hushed = 0
+			continue
+		}
+		if !r.e.cfg.Policy.QuitSilent || r.answered[target] > 0 {
+			r.markSpoofSilent(ctx, target)
+			continue
+		}
+		if r.silenceTells(target, silent) {
+			r.markSpoofSilent(ctx, target)
 			return nil, nil
 		}
+		hushed = 2 * len(batch)
+	}
+	if hushed > 0 {
+		r.markSpoofSilent(ctx, target)
 	}
 	return nil, nil
+}
+
+// silenceTells reports whether the silence of senders toward target says
+// that the target answers no Record Route ping: as the selector judges
+// (SilenceJudge), else always.
+func (r *run) silenceTells(target netip.Addr, senders []netip.Addr) bool {
+	j, ok := r.e.cfg.Selector.(SilenceJudge)
+	return !ok || j.SilenceTells(target, senders)
 }
 
 // spoofSilent reports whether the cache holds that a whole batch of
@@ -250,12 +281,7 @@ func (r *run) reverseHops(p meas.RRPing, target netip.Addr, t HopType, id uint64
 		}
 		r.stampsBefore[target] = slices.IndexFunc(p.Recorded, func(a netip.Addr) bool { return r.same(a, target) })
 	}
-	var seg []Hop
-	if last >= 0 {
-		for _, a := range p.Recorded[last+1:] {
-			seg = append(seg, Hop{Addr: a, Type: t, MeasurementID: id})
-		}
-	}
+	seg := r.revealed(p, target, t, id)
 	r.replied = r.replied || p.Replied
 	vp := p.Sender
 	if !vp.IsValid() {
@@ -273,6 +299,59 @@ func (r *run) reverseHops(p meas.RRPing, target netip.Addr, t HopType, id uint64
 			At: r.res.Date})
 	}
 	return seg
+}
+
+// revealed returns the slots of p after target's last stamp (alias
+// aware), as hops of type t revealed by measurement id.
+func (r *run) revealed(p meas.RRPing, target netip.Addr, t HopType, id uint64) []Hop {
+	last := -1
+	for i, a := range p.Recorded {
+		if r.same(a, target) {
+			last = i
+		}
+	}
+	if last < 0 {
+		return nil
+	}
+	seg := make([]Hop, 0, len(p.Recorded)-last-1)
+	for _, a := range p.Recorded[last+1:] {
+		seg = append(seg, Hop{Addr: a, Type: t, MeasurementID: id})
+	}
+	return seg
+}
+
+// cachedSpoofed returns, under CacheRules.AnySender, the longest
+// segment that the answered spoofed Record Route pings toward target the
+// cache holds from any vantage point revealed (nil: none). Only the
+// target's own replies count: a reply from farther away that passed the
+// target followed its own flow from there, which per-flow load balancing
+// may send another way.
+func (r *run) cachedSpoofed(ctx context.Context, target netip.Addr) []Hop {
+	c := r.e.cache
+	if c == nil || r.e.cfg.Policy.Cache.TTL <= 0 || !r.e.cfg.Policy.Cache.AnySender {
+		return nil
+	}
+	now := r.e.cfg.Clock.Now(ctx)
+	var best []Hop
+	for _, vp := range r.e.cfg.VantagePoints {
+		if vp == r.req.Src {
+			continue
+		}
+		e, ok := c.answer(c.key(cacheRR, r.req.Src, target, vp), now, func(e *cacheEntry) bool {
+			p, ok := e.val.(meas.RRPing)
+			return ok && p.Replied && p.Dst == target // the target's own reply, not one that passed it
+		})
+		if !ok {
+			continue
+		}
+		if seg := r.revealed(e.val.(meas.RRPing), target, HopSpoofedRR, e.id); len(seg) > len(best) {
+			best = seg
+		}
+	}
+	if best != nil {
+		r.reused()
+	}
+	return best
 }
 
 // proberError records a prober failure, keeping cancellation visible.

@@ -95,7 +95,7 @@ func (r *run) step(ctx context.Context) (bool, error) {
 	}
 	grew, err := r.recordRoute(ctx)
 	if grew && err == nil && r.e.cfg.Policy.PreferAtlas {
-		r.intersect()
+		r.preferAtlas()
 	}
 	return grew, err
 }

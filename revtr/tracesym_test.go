@@ -53,7 +53,7 @@ func TestShortTraces(t *testing.T) {
 // TestPreferAtlas: a Record Route segment that reaches the source is cut,
 // for our policy, at its first hop on an atlas traceroute, whose
 // continuation shows a router that did not stamp; the reference keeps
-// the segment.
+// the segment, and so does ours when the continuation is the shorter.
 func TestPreferAtlas(t *testing.T) {
 	a, b, x, b2 := ip("10.4.0.1"), ip("10.2.0.1"), ip("10.3.0.9"), ip("10.2.0.2")
 	p := &slowScript{script: script{rr: map[netip.Addr][]netip.Addr{fDst: {fDst, fDst, a, b, fSrc}}}}
@@ -66,6 +66,13 @@ func TestPreferAtlas(t *testing.T) {
 		if res := runAt(t, e, 0, revtr.Request{Src: fSrc, Dst: fDst}); !slices.Equal(addrsOf(res.Hops), tc.want) {
 			t.Errorf("%s: hops %v, want %v", tc.pol.Name, addrsOf(res.Hops), tc.want)
 		}
+	}
+	// A continuation shorter than the Record Route hops it would replace
+	// missed a router that sends no time exceeded: the segment is kept.
+	short := fakeAtlas{a: {Kind: atlas.OnTrace, PathID: 9, Hops: []atlas.Hop{{Addr: fSrc}}}}
+	e := cacheEngineWith(t, p, revtr.DefaultPolicy(), func(c *revtr.Config) { c.Atlas = short })
+	if res := runAt(t, e, 0, revtr.Request{Src: fSrc, Dst: fDst}); !slices.Equal(addrsOf(res.Hops), []netip.Addr{fDst, a, b, fSrc}) {
+		t.Errorf("shorter continuation: hops %v, want the Record Route segment kept", addrsOf(res.Hops))
 	}
 }
 

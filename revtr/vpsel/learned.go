@@ -2,6 +2,7 @@ package vpsel
 
 import (
 	"cmp"
+	"math"
 	"net/netip"
 	"slices"
 	"sync"
@@ -28,6 +29,17 @@ type Learned struct {
 	// within range of: routing seldom changes between two pings, so the
 	// next one would not either. Bounded in size and age (LimitFar).
 	far farMemory
+	// answers holds targets some Record Route ping got a reply from
+	// (keyed with an invalid source), bounded alike (SilenceTells).
+	answers farMemory
+	// replies counts, per prefix, the Record Route pings toward its
+	// addresses it was told about and how many got a reply, and all
+	// counts them over every prefix (SilenceTells).
+	replies map[netip.Prefix]*replyTally
+	all     replyTally
+	// fromSrc counts, per source and prefix, the source's own Record
+	// Route pings toward the prefix and their replies (SkipSource).
+	fromSrc map[srcPrefix]*replyTally
 	// toSrc is, per source and prefix, the fewest hops an atlas traceroute
 	// crossed from the prefix to the source.
 	toSrc map[netip.Addr]map[netip.Prefix]int
@@ -53,13 +65,15 @@ func NewLearned(vps []netip.Addr, prefix PrefixOf, asOf map[netip.Addr]uint32) *
 	}
 	return &Learned{vps: slices.Clone(vps), asOf: asOf, prefix: prefix, weight: 2,
 		stats: make(map[netip.Prefix]map[netip.Addr]*tally),
-		far:   newFarMemory(DefaultFarEntries, DefaultFarAge),
-		toSrc: make(map[netip.Addr]map[netip.Prefix]int), rrNear: make(map[netip.Addr]map[netip.Prefix]bool),
+		far:   newFarMemory(DefaultFarEntries, DefaultFarAge), answers: newFarMemory(DefaultFarEntries, DefaultFarAge),
+		toSrc: make(map[netip.Addr]map[netip.Prefix]int), replies: make(map[netip.Prefix]*replyTally),
+		fromSrc: make(map[srcPrefix]*replyTally), rrNear: make(map[netip.Addr]map[netip.Prefix]bool),
 		dist: make(map[netip.Prefix]map[netip.Addr]int)}
 }
 
 // LimitFar bounds the memory of targets out of a source's Record Route
-// range (see SkipSource): at most entries (source, target) pairs, each for
+// range (see SkipSource), and that of targets that answered one (see
+// Answers), each alike: at most entries (source, target) pairs, each for
 // at most age after the probe that found it, as told by the newest
 // observation's time (revtr.Observation.At). When full, the older half is
 // forgotten: its targets cost a source ping again. Call it before use; it
@@ -67,7 +81,7 @@ func NewLearned(vps []netip.Addr, prefix PrefixOf, asOf map[netip.Addr]uint32) *
 func (l *Learned) LimitFar(entries int, age time.Duration) *Learned {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.far = newFarMemory(entries, age)
+	l.far, l.answers = newFarMemory(entries, age), newFarMemory(entries, age)
 	return l
 }
 
@@ -89,6 +103,7 @@ func (l *Learned) LearnPaths(paths []*atlas.Path) {
 			l.seenFrom(p.Src, l.prefix(a), len(p.Hops)-1-i)
 			if i < len(p.RR) && len(p.RR[i]) > 0 {
 				l.inRange(p.Src, l.prefix(a))
+				l.answers.mark(pair{{}, a}, p.Time)
 			}
 		}
 	}
@@ -215,10 +230,13 @@ func (l *Learned) Rank(src, target netip.Addr) []netip.Addr {
 // this very target, or the atlas never saw the target's prefix fewer than
 // 8 hops from src (the ping's 9 slots then fill before any reverse hop)
 // and no Record Route ping from src (the atlas's, to its traceroutes'
-// hops) got within range of an address in it. Range is judged from Record
-// Route evidence first: routers that forward Record Route without
-// stamping take no slot, so a prefix many traceroute hops away may be
-// within range.
+// hops) got within range of an address in it, or fewer than one in five
+// of the source's own pings toward the prefix got a reply (at least
+// four, the share smoothed toward that over all prefixes: a router on
+// the source's way drops options). Range is judged from Record Route
+// evidence first: routers that forward Record Route without stamping
+// take no slot, so a prefix many traceroute hops away may be within
+// range.
 func (l *Learned) SkipSource(src, target netip.Addr) bool {
 	l.mu.RLock()
 	defer l.mu.RUnlock()
@@ -226,11 +244,68 @@ func (l *Learned) SkipSource(src, target netip.Addr) bool {
 		return true
 	}
 	p := l.prefix(target)
+	if t := l.fromSrc[srcPrefix{src, p}]; t != nil && t.tries >= 4 && t.share(replyPrior, l.all.share(replyPrior, 0.5)) < 0.2 {
+		return true // the source's way to the prefix drops options
+	}
 	if l.rrNear[src][p] {
 		return false
 	}
 	d, ok := l.toSrc[src][p]
 	return ok && d > meas.RRSlots-2
+}
+
+// SilenceTells reports whether the silence of senders toward target (no
+// reply to their Record Route pings, one each) tells that the target
+// answers none (revtr.SilenceJudge): not when a ping to the target got a
+// reply lately from any sender, nor while a target in its prefix that
+// answers would have been as silent toward that many senders with a
+// chance of SilentChance or more — judged by the share of pings toward
+// the prefix that got a reply (ICMP rate limits and routers that drop
+// options make some prefixes' replies rare), smoothed toward the share
+// over all prefixes.
+func (l *Learned) SilenceTells(target netip.Addr, senders []netip.Addr) bool {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	if l.answers.has(pair{{}, target}) {
+		return false
+	}
+	q := l.all.share(replyPrior, 0.5)
+	if rt := l.replies[l.prefix(target)]; rt != nil {
+		// Not counting the silent pings being judged (told about, most
+		// likely): they would judge themselves.
+		others := replyTally{tries: max(rt.replied, rt.tries-len(senders)), replied: rt.replied}
+		q = others.share(replyPrior, q)
+	}
+	return math.Pow(1-q, float64(len(senders))) < SilentChance
+}
+
+// SilentChance is the most SilenceTells lets a target that answers Record
+// Route be given up on: the chance that it was as silent as it seemed.
+const SilentChance = 0.05
+
+// replyPrior is how many pings the prior share of replies counts for.
+const replyPrior = 4
+
+// srcPrefix is a source and a prefix.
+type srcPrefix struct {
+	src netip.Addr
+	p   netip.Prefix
+}
+
+// replyTally counts Record Route pings and their replies.
+type replyTally struct{ tries, replied int }
+
+func (t *replyTally) add(replied bool) {
+	t.tries++
+	if replied {
+		t.replied++
+	}
+}
+
+// share is the smoothed share of pings that got a reply: prior counts
+// for w pings.
+func (t replyTally) share(w, prior float64) float64 {
+	return (float64(t.replied) + w*prior) / (float64(t.tries) + w)
 }
 
 // Observe learns from one probe.
@@ -239,8 +314,26 @@ func (l *Learned) Observe(o revtr.Observation) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.far.observe(o.At)
+	l.answers.observe(o.At)
 	if o.VP == o.Src && o.Replied && !o.InRange {
 		l.far.mark(pair{o.Src, o.Target}, o.At)
+	}
+	if o.Replied {
+		l.answers.mark(pair{{}, o.Target}, o.At)
+	}
+	rt := l.replies[p]
+	if rt == nil {
+		rt = &replyTally{}
+		l.replies[p] = rt
+	}
+	rt.add(o.Replied)
+	l.all.add(o.Replied)
+	if o.VP == o.Src {
+		k := srcPrefix{o.Src, p}
+		if l.fromSrc[k] == nil {
+			l.fromSrc[k] = &replyTally{}
+		}
+		l.fromSrc[k].add(o.Replied)
 	}
 	m := l.stats[p]
 	if m == nil {

@@ -183,3 +183,62 @@ func TestLearnedSurvey(t *testing.T) {
 		t.Errorf("rank %v, want %v", got, want)
 	}
 }
+
+// TestLearnedSilenceTells: the silence of a few senders toward a target
+// tells that it answers no Record Route ping when pings toward its prefix
+// mostly get replies; it does not when the target answered lately, nor
+// in a prefix whose replies are rare — until enough senders were silent.
+func TestLearnedSilenceTells(t *testing.T) {
+	t0 := time.Unix(1_700_000_000, 0)
+	vps := []netip.Addr{v1, v2, ip("10.8.0.3")}
+	fill := func(l *vpsel.Learned, prefix byte, replies, silent int) {
+		for i := range replies + silent {
+			a := netip.AddrFrom4([4]byte{10, prefix, 0, byte(100 + i)})
+			l.Observe(revtr.Observation{Src: src, Target: a, VP: v1, Replied: i < replies, At: t0})
+		}
+	}
+	silentToward := func(l *vpsel.Learned, a netip.Addr) {
+		for _, vp := range vps {
+			l.Observe(revtr.Observation{Src: src, Target: a, VP: vp, At: t0})
+		}
+	}
+	l := vpsel.NewLearned(vps, nil, nil)
+	fill(l, 5, 20, 0) // 10.5.0.0/24 answers
+	fill(l, 6, 2, 18) // 10.6.0.0/24 seldom does
+	dead, alive, rare := ip("10.5.0.1"), ip("10.5.0.2"), ip("10.6.0.1")
+	l.Observe(revtr.Observation{Src: src, Target: alive, VP: v2, Replied: true, At: t0})
+	for _, a := range []netip.Addr{dead, alive, rare} {
+		silentToward(l, a)
+	}
+	if !l.SilenceTells(dead, vps) {
+		t.Error("three silent senders toward a prefix that answers: silence should tell")
+	}
+	if l.SilenceTells(alive, vps) {
+		t.Error("a target that answered lately: silence should not tell")
+	}
+	if l.SilenceTells(rare, vps) {
+		t.Error("a prefix that seldom answers: three silent senders should not tell")
+	}
+	many := slices.Repeat(vps, 10)
+	if !l.SilenceTells(rare, many) {
+		t.Error("thirty silent senders should tell even there")
+	}
+}
+
+// TestLearnedSkipSourceSilentWay: a source whose own Record Route pings
+// toward a prefix keep going unanswered (a router on its way drops
+// options) skips them there, and only there.
+func TestLearnedSkipSourceSilentWay(t *testing.T) {
+	t0 := time.Unix(1_700_000_000, 0)
+	l := vpsel.NewLearned([]netip.Addr{v1}, nil, nil)
+	for i := range 8 {
+		l.Observe(revtr.Observation{Src: src, Target: netip.AddrFrom4([4]byte{10, 5, 0, byte(i)}), VP: src, At: t0})
+		l.Observe(revtr.Observation{Src: src, Target: netip.AddrFrom4([4]byte{10, 6, 0, byte(i)}), VP: src, Replied: true, InRange: true, At: t0})
+	}
+	if !l.SkipSource(src, ip("10.5.0.9")) {
+		t.Error("eight silent pings from the source toward the prefix: want it skipped")
+	}
+	if l.SkipSource(src, ip("10.6.0.9")) {
+		t.Error("a prefix that answers the source skipped")
+	}
+}
