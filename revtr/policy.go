@@ -30,9 +30,9 @@ type Policy struct {
 	// sent to it: a target that answers no Record Route ping from several
 	// senders drops options, or a router before it does, and will answer
 	// none. Where the selector judges that silence not telling
-	// (SilenceJudge: the target answered lately, or its prefix answers
-	// so seldom that the silence is likely the senders' paths'), the next
-	// batch is sent but at most twice the silent one.
+	// (SilenceJudge: the target answered lately, or its prefix's replies
+	// are rare enough that the silence is likely the senders' paths'),
+	// the next batch is sent but at most twice the silent one.
 	QuitSilent bool
 	// PreferAtlas cuts a Record Route segment at its first hop that is on
 	// an atlas traceroute toward the source, even one that reached the

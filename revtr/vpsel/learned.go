@@ -256,11 +256,13 @@ func (l *Learned) SkipSource(src, target netip.Addr) bool {
 
 // SilenceTells reports whether the silence of senders toward target (no
 // reply to their Record Route pings, one each) tells that the target
-// answers none (revtr.SilenceJudge): not when a ping to the target got a
-// reply lately from any sender, nor while a target in its prefix that
-// answers would have been as silent toward that many senders with a
-// chance of SilentChance or more — judged by the share of pings toward
-// the prefix that got a reply (ICMP rate limits and routers that drop
+// answers none, or that more senders would hardly get a reply
+// (revtr.SilenceJudge). It does not when a ping to the target got a
+// reply lately from any sender; otherwise it does when a target of its
+// prefix that answers would have been as silent toward that many senders
+// with a chance under SilentChance, or when replies from the prefix are
+// rarer than RareReplies — judged by the share of pings toward the
+// prefix that got a reply (ICMP rate limits and routers that drop
 // options make some prefixes' replies rare), smoothed toward the share
 // over all prefixes.
 func (l *Learned) SilenceTells(target netip.Addr, senders []netip.Addr) bool {
@@ -276,12 +278,18 @@ func (l *Learned) SilenceTells(target netip.Addr, senders []netip.Addr) bool {
 		others := replyTally{tries: max(rt.replied, rt.tries-len(senders)), replied: rt.replied}
 		q = others.share(replyPrior, q)
 	}
-	return math.Pow(1-q, float64(len(senders))) < SilentChance
+	return q < RareReplies || math.Pow(1-q, float64(len(senders))) < SilentChance
 }
 
-// SilentChance is the most SilenceTells lets a target that answers Record
-// Route be given up on: the chance that it was as silent as it seemed.
-const SilentChance = 0.05
+// SilenceTells' bounds. SilentChance is the most it lets a target that
+// answers Record Route be given up on: the chance that it was as silent
+// as it seemed. Below RareReplies, the share of pings toward a prefix
+// answered, a few more senders would hardly get one: at 0.15, four get
+// none with a chance of 0.52.
+const (
+	SilentChance = 0.05
+	RareReplies  = 0.15
+)
 
 // replyPrior is how many pings the prior share of replies counts for.
 const replyPrior = 4

@@ -186,8 +186,9 @@ func TestLearnedSurvey(t *testing.T) {
 
 // TestLearnedSilenceTells: the silence of a few senders toward a target
 // tells that it answers no Record Route ping when pings toward its prefix
-// mostly get replies; it does not when the target answered lately, nor
-// in a prefix whose replies are rare — until enough senders were silent.
+// mostly get replies, and when they hardly ever do; it does not when the
+// target answered lately, nor in a prefix whose replies are rare — until
+// enough senders were silent.
 func TestLearnedSilenceTells(t *testing.T) {
 	t0 := time.Unix(1_700_000_000, 0)
 	vps := []netip.Addr{v1, v2, ip("10.8.0.3")}
@@ -204,10 +205,11 @@ func TestLearnedSilenceTells(t *testing.T) {
 	}
 	l := vpsel.NewLearned(vps, nil, nil)
 	fill(l, 5, 20, 0) // 10.5.0.0/24 answers
-	fill(l, 6, 2, 18) // 10.6.0.0/24 seldom does
-	dead, alive, rare := ip("10.5.0.1"), ip("10.5.0.2"), ip("10.6.0.1")
+	fill(l, 6, 6, 14) // 10.6.0.0/24 seldom does
+	fill(l, 7, 1, 29) // 10.7.0.0/24 hardly ever does
+	dead, alive, rare, hopeless := ip("10.5.0.1"), ip("10.5.0.2"), ip("10.6.0.1"), ip("10.7.0.1")
 	l.Observe(revtr.Observation{Src: src, Target: alive, VP: v2, Replied: true, At: t0})
-	for _, a := range []netip.Addr{dead, alive, rare} {
+	for _, a := range []netip.Addr{dead, alive, rare, hopeless} {
 		silentToward(l, a)
 	}
 	if !l.SilenceTells(dead, vps) {
@@ -222,6 +224,9 @@ func TestLearnedSilenceTells(t *testing.T) {
 	many := slices.Repeat(vps, 10)
 	if !l.SilenceTells(rare, many) {
 		t.Error("thirty silent senders should tell even there")
+	}
+	if !l.SilenceTells(hopeless, vps) {
+		t.Error("a prefix that hardly ever answers: more senders would not help, silence should tell")
 	}
 }
 
