@@ -3,6 +3,7 @@ package twohost_test
 import (
 	"context"
 	"encoding/binary"
+	"maps"
 	"math/rand/v2"
 	"net/netip"
 	"os"
@@ -48,7 +49,7 @@ func TestFlood(t *testing.T) {
 		wg.Go(func() { malformed[i] = flood(t, s, target, uint64(i)) })
 	}
 	wg.Wait()
-	st := r.Stats()
+	st := settled(t, r)
 	elapsed := time.Since(start)
 	var after runtime.MemStats
 	runtime.GC()
@@ -137,4 +138,22 @@ func flood(t *testing.T, fd int, target netip.Addr, seed uint64) int {
 		}
 	}
 	return malformed
+}
+
+// settled returns the responder's counters once they stop moving: after a
+// flood it is still reading the packets queued on its socket, and a
+// snapshot taken meanwhile counts refusals its request count predates.
+func settled(t *testing.T, r *twohost.Responder) twohost.Stats {
+	t.Helper()
+	st := r.Stats()
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); {
+		time.Sleep(50 * time.Millisecond)
+		next := r.Stats()
+		if next.Requests == st.Requests && maps.Equal(next.Refused, st.Refused) {
+			return next
+		}
+		st = next
+	}
+	t.Fatal("the responder's counters still move 10 s after the flood")
+	return st
 }
