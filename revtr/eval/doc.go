@@ -21,12 +21,14 @@
 // Both policies measure with their caches (revtr.Cache; the reference
 // with the reference's rules). Measured on the simulator (2026-12-02,
 // docs/eval.md): on the demo Internets of seeds 1–4 ours spends
-// 0.47–0.54× the reference's probes to find a path, 0.55–0.65× its probes
-// in all and 0.88–0.94× its rounds at equal coverage and wrong hops
-// (TestEvalFloors holds this); on a 1,024-router Internet (seed 11) in
-// batches of 10,000 toward one source, 0.55× the probes and 0.93× the
-// rounds — short of the 0.5× and 0.9× aimed at. Config.Batch measures
-// the cost as a function of batch size.
+// 0.49–0.61× the reference's probes to find a path, 0.48–0.55× its probes
+// in all and 0.67–0.72× its rounds at equal coverage and wrong hops
+// (TestEvalFloors holds this); on Internets of 1,000–3,000 routers in
+// batches of 10,000 toward one source, 0.44–0.49× the probes and
+// 0.65–0.69× the rounds, at coverage, exact-path and all-AS shares within
+// 0.8 points of the reference's and mostly equal or better
+// (TestEvalBatchScale holds seed 12). Config.Batch measures the cost as
+// a function of batch size.
 //
 // The measured figures, and the commands that reproduce them, are in the
 // repository's docs/eval.md.
