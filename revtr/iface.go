@@ -75,8 +75,8 @@ type Ingresser interface {
 // senders' silence toward a target says the target answers no Record
 // Route ping (it drops options), or only that their paths do not carry
 // one (options dropped on the way, ICMP rate limits): Policy.QuitSilent
-// gives up on a target, and the cache remembers a silent batch toward
-// it, only when the silence tells. Without one, any silence does.
+// gives up on a target after a silent batch only when the silence
+// tells. Without one, any silence does.
 type SilenceJudge interface {
 	SilenceTells(target netip.Addr, senders []netip.Addr) bool
 }

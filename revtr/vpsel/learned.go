@@ -73,7 +73,7 @@ func NewLearned(vps []netip.Addr, prefix PrefixOf, asOf map[netip.Addr]uint32) *
 
 // LimitFar bounds the memory of targets out of a source's Record Route
 // range (see SkipSource), and that of targets that answered one (see
-// Answers), each alike: at most entries (source, target) pairs, each for
+// SilenceTells), each alike: at most entries (source, target) pairs, each for
 // at most age after the probe that found it, as told by the newest
 // observation's time (revtr.Observation.At). When full, the older half is
 // forgotten: its targets cost a source ping again. Call it before use; it
