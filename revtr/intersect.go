@@ -1,6 +1,7 @@
 package revtr
 
 import (
+	"slices"
 	"time"
 
 	"github.com/revtr/revtr/atlas"
@@ -15,14 +16,50 @@ import (
 // hops it replaces miss.
 func (r *run) intersect() bool { return r.intersectIf(func(int, []Hop) bool { return true }) }
 
-// preferAtlas, once a Record Route segment reached the source, replaces
-// what follows its first hop on an atlas path by the atlas path's
-// continuation (Policy.PreferAtlas) — unless that shows fewer hops than
-// the Record Route hops it would replace: a traceroute shows the routers
-// that forward Record Route without stamping, but misses those that
-// send no time exceeded, and where it is the shorter it missed some.
+// preferAtlas, once a Record Route segment grew the path, replaces what
+// follows its first hop on an atlas path by the atlas path's continuation
+// (Policy.PreferAtlas) where the continuation only adds to the Record
+// Route hops it would replace: it has every one of them (as far as the
+// aliases tell), or it is no shorter and shows an AS none of them is in.
+// A traceroute shows the routers that forward Record Route without
+// stamping, but misses those that send no time exceeded: a continuation
+// that lacks a Record Route hop and adds no AS swaps a router seen on the
+// reply's path for one of another flow's.
 func (r *run) preferAtlas() {
-	r.intersectIf(func(i int, seg []Hop) bool { return len(seg) >= len(r.path)-i-1 })
+	r.intersectIf(func(i int, seg []Hop) bool {
+		rest := r.path[i+1:]
+		return r.covers(seg, rest) || (len(seg) >= len(rest) && r.newAS(seg, rest))
+	})
+}
+
+// covers reports whether every hop of rest is a router of seg, as far as
+// the engine knows.
+func (r *run) covers(seg, rest []Hop) bool {
+	for _, h := range rest {
+		if !slices.ContainsFunc(seg, func(g Hop) bool { return r.same(g.Addr, h.Addr) }) {
+			return false
+		}
+	}
+	return true
+}
+
+// newAS reports whether a hop of seg is in an AS that no hop of rest is
+// in (false with no AS map).
+func (r *run) newAS(seg, rest []Hop) bool {
+	m := r.e.cfg.ASMap
+	if m == nil {
+		return false
+	}
+	in := make(map[uint32]bool, len(rest))
+	for _, h := range rest {
+		if _, as, ok := m.Lookup(h.Addr); ok {
+			in[as] = true
+		}
+	}
+	return slices.ContainsFunc(seg, func(g Hop) bool {
+		_, as, ok := m.Lookup(g.Addr)
+		return ok && !in[as]
+	})
 }
 
 // intersectIf is intersect, taking an atlas hit at path[i] only if

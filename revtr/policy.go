@@ -38,10 +38,13 @@ type Policy struct {
 	// an atlas traceroute toward the source, even one that reached the
 	// source, and takes the traceroute's continuation instead: a
 	// traceroute shows the routers that forward Record Route without
-	// stamping, which Record Route misses — unless the traceroute's
-	// continuation has fewer hops than the Record Route hops it would
-	// replace (it then missed routers that send no time exceeded). The
-	// reference stops at a segment that reaches the source.
+	// stamping, which Record Route misses. Only a continuation that adds
+	// to the Record Route hops it would replace is taken: one that has
+	// them all (aliases resolved), or one no shorter that shows an AS
+	// none of them is in; a traceroute misses routers that send no time
+	// exceeded, and one lacking a Record Route hop would swap a router
+	// of the reply's path for another. The reference stops at a segment
+	// that reaches the source.
 	PreferAtlas bool
 	// AllSegmentHops tries Record Route on every hop of the last segment,
 	// last first; otherwise only on its last hop.

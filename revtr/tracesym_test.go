@@ -51,29 +51,49 @@ func TestShortTraces(t *testing.T) {
 }
 
 // TestPreferAtlas: a Record Route segment that reaches the source is cut,
-// for our policy, at its first hop on an atlas traceroute, whose
-// continuation shows a router that did not stamp; the reference keeps
-// the segment, and so does ours when the continuation is the shorter.
+// for our policy, at its first hop on an atlas traceroute where the
+// traceroute's continuation only adds to the segment's rest — it is no
+// shorter and shows an AS the rest does not (a router that did not
+// stamp), or it has every hop of the rest, aliases resolved; the
+// reference keeps the segment. A continuation that lacks a hop of the rest
+// and adds no AS (its router sent no time exceeded; the traceroute shows
+// another in its place) would swap a router of the reply's path for
+// another: the segment is kept.
 func TestPreferAtlas(t *testing.T) {
-	a, b, x, b2 := ip("10.4.0.1"), ip("10.2.0.1"), ip("10.3.0.9"), ip("10.2.0.2")
+	a, b, b2, x, y, y2 := ip("10.4.0.1"), ip("10.2.0.1"), ip("10.2.0.2"), ip("10.3.0.9"), ip("10.2.0.7"), ip("10.2.0.8")
 	p := &slowScript{script: script{rr: map[netip.Addr][]netip.Addr{fDst: {fDst, fDst, a, b, fSrc}}}}
-	at := fakeAtlas{a: {Kind: atlas.OnTrace, PathID: 9, Hops: []atlas.Hop{{Addr: x}, {Addr: b2}, {Addr: fSrc}}}}
+	kept := []netip.Addr{fDst, a, b, fSrc}
 	for _, tc := range []struct {
+		name string
 		pol  revtr.Policy
+		cont []netip.Addr // the atlas traceroute after a
 		want []netip.Addr
-	}{{revtr.DefaultPolicy(), []netip.Addr{fDst, a, x, b2, fSrc}}, {revtr.ReferencePolicy(), []netip.Addr{fDst, a, b, fSrc}}} {
-		e := cacheEngineWith(t, p, tc.pol, func(c *revtr.Config) { c.Atlas = at })
+	}{
+		{"new AS", revtr.DefaultPolicy(), []netip.Addr{x, b2, fSrc}, []netip.Addr{fDst, a, x, b2, fSrc}},
+		{"new AS, reference", revtr.ReferencePolicy(), []netip.Addr{x, b2, fSrc}, kept},
+		{"as long, an AS the rest lacks", revtr.DefaultPolicy(), []netip.Addr{x, fSrc}, []netip.Addr{fDst, a, x, fSrc}},
+		{"shorter", revtr.DefaultPolicy(), []netip.Addr{fSrc}, kept},
+		{"a hop swapped", revtr.DefaultPolicy(), []netip.Addr{y, fSrc}, kept},
+		{"longer, no new AS, a hop lacking", revtr.DefaultPolicy(), []netip.Addr{y, y2, fSrc}, kept},
+		{"every hop, aliases resolved", revtr.DefaultPolicy(), []netip.Addr{y, b2, fSrc}, []netip.Addr{fDst, a, y, b2, fSrc}},
+	} {
+		hops := make([]atlas.Hop, len(tc.cont))
+		for i, h := range tc.cont {
+			hops[i] = atlas.Hop{Addr: h}
+		}
+		at := fakeAtlas{a: {Kind: atlas.OnTrace, PathID: 9, Hops: hops}}
+		e := cacheEngineWith(t, p, tc.pol, func(c *revtr.Config) { c.Atlas, c.Aliases = at, aliasPair{b, b2} })
 		if res := runAt(t, e, 0, revtr.Request{Src: fSrc, Dst: fDst}); !slices.Equal(addrsOf(res.Hops), tc.want) {
-			t.Errorf("%s: hops %v, want %v", tc.pol.Name, addrsOf(res.Hops), tc.want)
+			t.Errorf("%s (%s): hops %v, want %v", tc.name, tc.pol.Name, addrsOf(res.Hops), tc.want)
 		}
 	}
-	// A continuation shorter than the Record Route hops it would replace
-	// missed a router that sends no time exceeded: the segment is kept.
-	short := fakeAtlas{a: {Kind: atlas.OnTrace, PathID: 9, Hops: []atlas.Hop{{Addr: fSrc}}}}
-	e := cacheEngineWith(t, p, revtr.DefaultPolicy(), func(c *revtr.Config) { c.Atlas = short })
-	if res := runAt(t, e, 0, revtr.Request{Src: fSrc, Dst: fDst}); !slices.Equal(addrsOf(res.Hops), []netip.Addr{fDst, a, b, fSrc}) {
-		t.Errorf("shorter continuation: hops %v, want the Record Route segment kept", addrsOf(res.Hops))
-	}
+}
+
+// aliasPair knows that its two addresses are one router.
+type aliasPair [2]netip.Addr
+
+func (p aliasPair) SameRouter(a, b netip.Addr) bool {
+	return a == b || (a == p[0] && b == p[1]) || (a == p[1] && b == p[0])
 }
 
 // traceScript answers traceroutes from the source with fixed paths (the
