@@ -47,17 +47,18 @@ type AgentsResult struct {
 
 // AtlasStatus is a source's atlas, as GET /api/v2/atlas/status/{source} shows it.
 type AtlasStatus struct {
-	Source      string `json:"source"`
-	State       string `json:"state" enum:"none,running,done,failed"`
-	Provider    string `json:"provider,omitempty" enum:"agents,ripe"`
-	Requested   string `json:"requested,omitempty" format:"date-time"`
-	Finished    string `json:"finished,omitempty" format:"date-time"`
-	Stale       bool   `json:"stale" doc:"Older than the staleness (a day), or marked stale by atlas/clean: it is rebuilt."`
-	Error       string `json:"error,omitempty"`
-	Paths       int    `json:"paths" doc:"Traceroutes toward the source in the atlas."`
-	Traces      int    `json:"traces"`
-	TraceProbes int    `json:"traceProbes"`
-	RRPings     int    `json:"rrPings"`
+	Source        string `json:"source"`
+	State         string `json:"state" enum:"none,running,done,failed"`
+	Provider      string `json:"provider,omitempty" enum:"agents,ripe" doc:"Who measures (running) or measured the last build; state and error are that build's."`
+	PathsProvider string `json:"pathsProvider,omitempty" enum:"agents,ripe" doc:"Who measured the paths held: the last build that succeeded. A failed build leaves them, and their counts, as they were."`
+	Requested     string `json:"requested,omitempty" format:"date-time"`
+	Finished      string `json:"finished,omitempty" format:"date-time"`
+	Stale         bool   `json:"stale" doc:"Older than the staleness (a day), or marked stale by atlas/clean: it is rebuilt."`
+	Error         string `json:"error,omitempty"`
+	Paths         int    `json:"paths" doc:"Traceroutes toward the source in the atlas."`
+	Traces        int    `json:"traces"`
+	TraceProbes   int    `json:"traceProbes"`
+	RRPings       int    `json:"rrPings"`
 }
 
 type agentsOutput struct{ Body AgentsResult }
@@ -166,6 +167,7 @@ func (c *Controller) atlasStatus(ctx context.Context, in *atlasStatusInput) (*at
 	}
 	s := &out.Body
 	s.State, s.Provider, s.Requested, s.Finished, s.Error = a.State, a.Provider, rfc3339(a.Requested), rfc3339(a.Finished), a.Error
+	s.PathsProvider = a.PathsProvider
 	s.Stale = !a.Stale.IsZero() || (a.State == store.AtlasDone && time.Since(a.Finished) > c.cfg.Agents.AtlasStaleness)
 	var cost atlas.Cost
 	_ = json.Unmarshal(a.Cost, &cost) // written by the controller: it parses

@@ -85,7 +85,8 @@ func TestOnboardingAndAtlas(t *testing.T) {
 			t.Fatal(err)
 		}
 		at, err := s.AtlasOf(ctx, a)
-		if err != nil || at.State != store.AtlasFailed || string(at.Paths) != "[1]" || at.Error != "no credits" {
+		if err != nil || at.State != store.AtlasFailed || at.Provider != "ripe" || string(at.Paths) != "[1]" || at.PathsProvider != "agents" ||
+			at.Error != "no credits" {
 			t.Errorf("after a failed rebuild: %+v, %v", at, err)
 		}
 		if err := s.MarkAtlasStale(ctx, a); err != nil {

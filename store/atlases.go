@@ -16,17 +16,21 @@ const (
 )
 
 // Atlas is a source's traceroute atlas: the state of its last build and,
-// once one succeeded, its paths (JSON, as the controller writes them).
+// once one succeeded, the paths of the last that did (JSON, as the
+// controller writes them).
 type Atlas struct {
 	Src       netip.Addr
 	State     string
-	Provider  string // "agents" or "ripe"
+	Provider  string // the last build's: "agents" or "ripe"
 	Requested time.Time
 	Finished  time.Time // zero while running
 	Stale     time.Time // marked stale (atlas/clean); zero otherwise
 	Error     string
-	Cost      []byte // JSON
+	Cost      []byte // JSON, of the build that measured Paths
 	Paths     []byte // JSON; nil until a build succeeded
+	// PathsProvider measured Paths: the provider of the last build that
+	// succeeded ("" before one did).
+	PathsProvider string
 }
 
 // atlasAbandoned is how long a build may run before another may start
@@ -55,7 +59,7 @@ func (s *Store) FinishAtlas(ctx context.Context, src netip.Addr, paths, cost []b
 	if buildErr != nil {
 		_, err = s.w.exec(ctx, "UPDATE atlases SET state = ?, finished = ?, error = ? WHERE src = ?", AtlasFailed, now, buildErr.Error(), src.String())
 	} else {
-		_, err = s.w.exec(ctx, "UPDATE atlases SET state = ?, finished = ?, stale = 0, paths = ?, cost = ? WHERE src = ?",
+		_, err = s.w.exec(ctx, "UPDATE atlases SET state = ?, finished = ?, stale = 0, paths = ?, cost = ?, paths_provider = provider WHERE src = ?",
 			AtlasDone, now, string(paths), string(cost), src.String())
 	}
 	if err != nil {
@@ -103,14 +107,14 @@ func (s *Store) Atlases(ctx context.Context) ([]Atlas, error) {
 	return out, rs.Err()
 }
 
-const atlasColumns = "src, state, provider, requested, finished, stale, error, cost, paths"
+const atlasColumns = "src, state, provider, requested, finished, stale, error, cost, paths, paths_provider"
 
 func scanAtlas(r row) (Atlas, error) {
 	var a Atlas
 	var src, cost string
 	var paths *string
 	var req, fin, stale int64
-	if err := r.Scan(&src, &a.State, &a.Provider, &req, &fin, &stale, &a.Error, &cost, &paths); err != nil {
+	if err := r.Scan(&src, &a.State, &a.Provider, &req, &fin, &stale, &a.Error, &cost, &paths, &a.PathsProvider); err != nil {
 		return a, err
 	}
 	addr, err := netip.ParseAddr(src)

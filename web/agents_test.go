@@ -209,16 +209,16 @@ func or(s, dflt string) string {
 // shownSource is a source's row and onboarding report as the page shows
 // them.
 type shownSource struct {
-	IP, Host, Verdict, Tested, AtlasState, AtlasPaths string
-	Checks                                            []string
+	IP, Host, Verdict, Tested, AtlasState, AtlasPaths, AtlasBy string
+	Checks                                                     []string
 }
 
 const sourcesJS = `[...document.querySelectorAll('[data-testid=sources] tbody tr')].map(tr => {
   const ob = tr.querySelector('[data-field=onboarding]'), v = ob.querySelector('.st-reaches, .st-failed'), tm = ob.querySelector('time');
-  const st = tr.querySelector('[data-field=atlas-state]'), ps = tr.querySelector('[data-field=atlas-paths]');
+  const st = tr.querySelector('[data-field=atlas-state]'), ps = tr.querySelector('[data-field=atlas-paths]'), by = tr.querySelector('[data-field=atlas-paths-provider]');
   const rep = document.querySelector('[data-testid="report-' + tr.dataset.source + '"]');
   return {IP: tr.dataset.source, Host: tr.children[1].textContent, Verdict: v ? v.textContent : ob.textContent,
-    Tested: tm ? tm.getAttribute('datetime') : '', AtlasState: st ? st.textContent : 'none', AtlasPaths: ps ? ps.textContent : '',
+    Tested: tm ? tm.getAttribute('datetime') : '', AtlasState: st ? st.textContent : 'none', AtlasPaths: ps ? ps.textContent : '', AtlasBy: by ? by.textContent : '',
     Checks: rep ? [...rep.querySelectorAll('tr[data-check]')].map(r => r.dataset.check + ' ' + r.children[1].textContent + ' ' + r.children[2].textContent) : []};
 })`
 
@@ -232,7 +232,7 @@ func wantSource(t *testing.T, s *site, src controller.SourceInfo) shownSource {
 	w := shownSource{IP: src.IP, Host: or(src.Hostname, "—"), Verdict: map[bool]string{true: "✓ passed", false: "✗ failed"}[r.Passed],
 		Tested: jsonTime(r.Tested), AtlasState: at.State, Checks: []string{}}
 	if at.State != "none" {
-		w.AtlasPaths = fmt.Sprint(at.Paths)
+		w.AtlasPaths, w.AtlasBy = fmt.Sprint(at.Paths), at.PathsProvider
 	}
 	for _, c := range r.Checks {
 		info := ""

@@ -196,6 +196,9 @@ func showSource(cmd *cobra.Command, st *store.Store, a netip.Addr) error {
 		if at.Error != "" {
 			fmt.Fprintf(out, ", error: %s", at.Error)
 		}
+		if at.Paths != nil && at.State != store.AtlasDone {
+			fmt.Fprintf(out, "; holds the paths of the last build that succeeded (%s)", at.PathsProvider)
+		}
 		fmt.Fprintln(out)
 	}
 	return nil

@@ -58,7 +58,7 @@ func ripeAtlas(a *agentsLab, rs *ripetest.Server) {
 	rs.Answer(ripePoorKey, ripetest.Credits)
 
 	st := a.runAtlas(src, ripeKey)
-	if st.State != "done" || st.Provider != "ripe" || st.Paths != len(traces) || st.Traces != len(traces) || st.RRPings != len(hops) {
+	if st.State != "done" || st.Provider != "ripe" || st.PathsProvider != "ripe" || st.Paths != len(traces) || st.Traces != len(traces) || st.RRPings != len(hops) {
 		t.Fatalf("RIPE atlas of %v: %+v; want done, %d paths, %d Record Route pings", src, st, len(traces), len(hops))
 	}
 	stored := a.storedAtlas(src)
@@ -84,8 +84,9 @@ func ripeAtlas(a *agentsLab, rs *ripetest.Server) {
 	t.Logf("RIPE atlas of %v: %d paths, %d Record Route pings, %d hops with reverse slots", src, st.Paths, st.RRPings, revealed)
 
 	failed := a.runAtlas(src, ripePoorKey)
-	if failed.State != "failed" || !strings.Contains(failed.Error, "do not have enough credits") || failed.Paths != len(traces) {
-		t.Errorf("with a key without credits: %+v; want failed with RIPE's reason, the %d paths kept", failed, len(traces))
+	if failed.State != "failed" || !strings.Contains(failed.Error, "do not have enough credits") || failed.Paths != len(traces) ||
+		failed.PathsProvider != "ripe" {
+		t.Errorf("with a key without credits: %+v; want failed with RIPE's reason, the %d paths of the RIPE build kept", failed, len(traces))
 	}
 	if !bytes.Equal(a.storedAtlas(src), stored) {
 		t.Errorf("the failed build changed the stored atlas")

@@ -66,7 +66,8 @@ function Atlas({ atlas }) {
       <span class={a.state === 'done' ? 'st-reaches' : a.state === 'failed' ? 'st-failed' : 'st-running'} data-field="atlas-state">{a.state}</span>
       {a.stale ? ' (stale: rebuilt at the next refresh)' : ''}
       {' · '}<span data-field="atlas-paths">{a.paths}</span> paths from {a.traces} traceroutes, {a.rrPings} RR pings
-      {a.provider ? ` (${a.provider})` : ''}{a.finished ? <>, finished <Time t={a.finished} /></> : null}
+      {a.pathsProvider ? <> by <span data-field="atlas-paths-provider">{a.pathsProvider}</span></> : ''}
+      {a.state !== 'done' && a.provider ? `; last build by ${a.provider}` : ''}{a.finished ? <>, finished <Time t={a.finished} /></> : null}
       {a.error ? <span class="st-failed">: {a.error}</span> : null}
     </span>
   );
