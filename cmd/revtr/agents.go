@@ -45,19 +45,16 @@ func newAgentsAddCmd() *cobra.Command {
 				}
 				as = append(as, a)
 			}
-			st, err := store.Open(cmd.Context(), db)
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			a, cred, err := st.AddAgent(cmd.Context(), name, as)
-			if err != nil {
-				return err
-			}
-			out := cmd.OutOrStdout()
-			fmt.Fprintf(out, "agent %s (%d), addresses %s. Its credential (agent.credential) is shown this once:\n", a.Name, a.ID, orAny(addrs))
-			fmt.Fprintln(out, cred)
-			return nil
+			return withStore(cmd, db, func(st *store.Store) error {
+				a, cred, err := st.AddAgent(cmd.Context(), name, as)
+				if err != nil {
+					return err
+				}
+				out := cmd.OutOrStdout()
+				fmt.Fprintf(out, "agent %s (%d), addresses %s. Its credential (agent.credential) is shown this once:\n", a.Name, a.ID, orAny(addrs))
+				fmt.Fprintln(out, cred)
+				return nil
+			})
 		},
 	}
 	f := cmd.Flags()
@@ -82,29 +79,26 @@ func newAgentsListCmd() *cobra.Command {
 		Short: "List the agent credentials",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			st, err := store.Open(cmd.Context(), db)
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			as, err := st.AgentCreds(cmd.Context())
-			if err != nil {
-				return err
-			}
-			w := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
-			fmt.Fprintln(w, "NAME\tADDRESSES\tCREATED\tREVOKED")
-			for _, a := range as {
-				addrs := "any"
-				if len(a.Addrs) > 0 {
-					addrs = fmt.Sprint(a.Addrs)
+			return withStore(cmd, db, func(st *store.Store) error {
+				as, err := st.AgentCreds(cmd.Context())
+				if err != nil {
+					return err
 				}
-				revoked := "-"
-				if !a.Revoked.IsZero() {
-					revoked = a.Revoked.UTC().Format(time.RFC3339)
+				w := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
+				fmt.Fprintln(w, "NAME\tADDRESSES\tCREATED\tREVOKED")
+				for _, a := range as {
+					addrs := "any"
+					if len(a.Addrs) > 0 {
+						addrs = fmt.Sprint(a.Addrs)
+					}
+					revoked := "-"
+					if !a.Revoked.IsZero() {
+						revoked = a.Revoked.UTC().Format(time.RFC3339)
+					}
+					fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", a.Name, addrs, a.Created.UTC().Format(time.RFC3339), revoked)
 				}
-				fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", a.Name, addrs, a.Created.UTC().Format(time.RFC3339), revoked)
-			}
-			return w.Flush()
+				return w.Flush()
+			})
 		},
 	}
 	cmd.Flags().StringVar(&db, "db", defaultDB, "database: a path or sqlite:PATH, or postgres://...")
@@ -118,16 +112,13 @@ func newAgentsRevokeCmd() *cobra.Command {
 		Short: "Revoke an agent's credential",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			st, err := store.Open(cmd.Context(), db)
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			if err := st.RevokeAgent(cmd.Context(), args[0]); err != nil {
-				return err
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "agent %s revoked\n", args[0])
-			return nil
+			return withStore(cmd, db, func(st *store.Store) error {
+				if err := st.RevokeAgent(cmd.Context(), args[0]); err != nil {
+					return err
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "agent %s revoked\n", args[0])
+				return nil
+			})
 		},
 	}
 	cmd.Flags().StringVar(&db, "db", defaultDB, "database: a path or sqlite:PATH, or postgres://...")
@@ -145,12 +136,9 @@ func newSourcesShowCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			st, err := store.Open(cmd.Context(), db)
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			return showSource(cmd, st, a)
+			return withStore(cmd, db, func(st *store.Store) error {
+				return showSource(cmd, st, a)
+			})
 		},
 	}
 	cmd.Flags().StringVar(&db, "db", defaultDB, "database: a path or sqlite:PATH, or postgres://...")

@@ -41,20 +41,17 @@ func newKeysAddCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			st, err := store.Open(cmd.Context(), db)
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			u, key, err := st.AddUser(cmd.Context(), store.NewUser{Name: name, Email: email, Sources: srcs, PerDay: perDay, Parallel: parallel})
-			if err != nil {
-				return err
-			}
-			out := cmd.OutOrStdout()
-			fmt.Fprintf(out, "key %d (%s) for %s: sources %s; %d per day, %d in parallel. It is shown this once:\n",
-				u.ID, u.KeyID, u.Name, sources, u.PerDay, u.Parallel)
-			fmt.Fprintln(out, key)
-			return nil
+			return withStore(cmd, db, func(st *store.Store) error {
+				u, key, err := st.AddUser(cmd.Context(), store.NewUser{Name: name, Email: email, Sources: srcs, PerDay: perDay, Parallel: parallel})
+				if err != nil {
+					return err
+				}
+				out := cmd.OutOrStdout()
+				fmt.Fprintf(out, "key %d (%s) for %s: sources %s; %d per day, %d in parallel. It is shown this once:\n",
+					u.ID, u.KeyID, u.Name, sources, u.PerDay, u.Parallel)
+				fmt.Fprintln(out, key)
+				return nil
+			})
 		},
 	}
 	f := cmd.Flags()
@@ -90,26 +87,23 @@ func newKeysListCmd() *cobra.Command {
 		Short: "List the keys (their holders, quotas and use; never the keys)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			st, err := store.Open(cmd.Context(), db)
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			us, err := st.Users(cmd.Context())
-			if err != nil {
-				return err
-			}
-			w := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
-			fmt.Fprintln(w, "ID\tKEY ID\tNAME\tEMAIL\tSOURCES\tPER DAY\tTODAY\tPARALLEL\tIN FLIGHT\tCREATED\tREVOKED")
-			for _, u := range us {
-				revoked := "-"
-				if !u.Active() {
-					revoked = u.Revoked.UTC().Format(time.RFC3339)
+			return withStore(cmd, db, func(st *store.Store) error {
+				us, err := st.Users(cmd.Context())
+				if err != nil {
+					return err
 				}
-				fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s\t%d\t%d\t%d\t%d\t%s\t%s\n", u.ID, u.KeyID, u.Name, u.Email, joinAddrs(u.Sources),
-					u.PerDay, u.RunToday, u.Parallel, u.InFlight, u.Created.UTC().Format(time.RFC3339), revoked)
-			}
-			return w.Flush()
+				w := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
+				fmt.Fprintln(w, "ID\tKEY ID\tNAME\tEMAIL\tSOURCES\tPER DAY\tTODAY\tPARALLEL\tIN FLIGHT\tCREATED\tREVOKED")
+				for _, u := range us {
+					revoked := "-"
+					if !u.Active() {
+						revoked = u.Revoked.UTC().Format(time.RFC3339)
+					}
+					fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s\t%d\t%d\t%d\t%d\t%s\t%s\n", u.ID, u.KeyID, u.Name, u.Email, joinAddrs(u.Sources),
+						u.PerDay, u.RunToday, u.Parallel, u.InFlight, u.Created.UTC().Format(time.RFC3339), revoked)
+				}
+				return w.Flush()
+			})
 		},
 	}
 	cmd.Flags().StringVar(&db, "db", defaultDB, "database: a path or sqlite:PATH, or postgres://...")
@@ -135,16 +129,13 @@ func newKeysRevokeCmd() *cobra.Command {
 			if err != nil {
 				return fmt.Errorf("key ID %q: want the number 'revtr keys list' shows", args[0])
 			}
-			st, err := store.Open(cmd.Context(), db)
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			if err := st.RevokeUser(cmd.Context(), id); err != nil {
-				return err
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "key %d revoked\n", id)
-			return nil
+			return withStore(cmd, db, func(st *store.Store) error {
+				if err := st.RevokeUser(cmd.Context(), id); err != nil {
+					return err
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "key %d revoked\n", id)
+				return nil
+			})
 		},
 	}
 	cmd.Flags().StringVar(&db, "db", defaultDB, "database: a path or sqlite:PATH, or postgres://...")

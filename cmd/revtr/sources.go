@@ -31,16 +31,13 @@ func newSourcesAddCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			st, err := store.Open(cmd.Context(), db)
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			if err := st.AddSource(cmd.Context(), store.Source{Addr: a, Site: site, Hostname: hostname}); err != nil {
-				return err
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "source %v authorized\n", a)
-			return nil
+			return withStore(cmd, db, func(st *store.Store) error {
+				if err := st.AddSource(cmd.Context(), store.Source{Addr: a, Site: site, Hostname: hostname}); err != nil {
+					return err
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "source %v authorized\n", a)
+				return nil
+			})
 		},
 	}
 	f := cmd.Flags()
@@ -57,21 +54,18 @@ func newSourcesListCmd() *cobra.Command {
 		Short: "List the authorized sources",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			st, err := store.Open(cmd.Context(), db)
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			ss, err := st.Sources(cmd.Context())
-			if err != nil {
-				return err
-			}
-			w := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
-			fmt.Fprintln(w, "IP\tHOSTNAME\tSITE\tADDED")
-			for _, s := range ss {
-				fmt.Fprintf(w, "%v\t%s\t%s\t%s\n", s.Addr, s.Hostname, s.Site, s.Added.UTC().Format(time.RFC3339))
-			}
-			return w.Flush()
+			return withStore(cmd, db, func(st *store.Store) error {
+				ss, err := st.Sources(cmd.Context())
+				if err != nil {
+					return err
+				}
+				w := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
+				fmt.Fprintln(w, "IP\tHOSTNAME\tSITE\tADDED")
+				for _, s := range ss {
+					fmt.Fprintf(w, "%v\t%s\t%s\t%s\n", s.Addr, s.Hostname, s.Site, s.Added.UTC().Format(time.RFC3339))
+				}
+				return w.Flush()
+			})
 		},
 	}
 	cmd.Flags().StringVar(&db, "db", defaultDB, "database: a path or sqlite:PATH, or postgres://...")
@@ -89,18 +83,26 @@ func newSourcesRemoveCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			st, err := store.Open(cmd.Context(), db)
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			if err := st.RemoveSource(cmd.Context(), a); err != nil {
-				return err
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "source %v removed\n", a)
-			return nil
+			return withStore(cmd, db, func(st *store.Store) error {
+				if err := st.RemoveSource(cmd.Context(), a); err != nil {
+					return err
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "source %v removed\n", a)
+				return nil
+			})
 		},
 	}
 	cmd.Flags().StringVar(&db, "db", defaultDB, "database: a path or sqlite:PATH, or postgres://...")
 	return cmd
+}
+
+// withStore opens the database at db for the command, runs f on it and
+// closes it.
+func withStore(cmd *cobra.Command, db string, f func(*store.Store) error) error {
+	st, err := store.Open(cmd.Context(), db)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	return f(st)
 }
