@@ -128,7 +128,8 @@ func ReferencePolicy() Policy {
 // Route from the source is skipped where it cannot reveal a hop
 // (vpsel.Learned.SkipSource); the traceroute that assumed symmetry
 // needs starts near the hop (ShortTraces); an atlas traceroute
-// met on a Record Route segment is taken from there (PreferAtlas); a
+// met on a Record Route segment is taken from there where it adds to the
+// segment (PreferAtlas); a
 // hop the source already probed keeps that probe's RTT (RTTFromProbes);
 // its cache joins measurements in flight. The
 // measured effect of each is in docs/eval.md. It asks the destination's
