@@ -127,12 +127,11 @@ func ReferencePolicy() Policy {
 // target lately are reused before any is sent (CacheRules.AnySender); Record
 // Route from the source is skipped where it cannot reveal a hop
 // (vpsel.Learned.SkipSource); the traceroute that assumed symmetry
-// needs starts near the hop (ShortTraces); an atlas traceroute
-// met on a Record Route segment is taken from there where it adds to the
-// segment (PreferAtlas); a
-// hop the source already probed keeps that probe's RTT (RTTFromProbes);
-// its cache joins measurements in flight. The
-// measured effect of each is in docs/eval.md. It asks the destination's
+// needs starts near the hop (ShortTraces); an atlas traceroute met on a
+// Record Route segment is taken from there where it adds to the segment
+// (PreferAtlas); a hop the source already probed keeps that probe's RTT
+// (RTTFromProbes); its cache joins measurements in flight. The measured
+// effect of each is in docs/eval.md. It asks the destination's
 // two-host responder only (TwoHostHops off): where responders run on end
 // hosts, as in the generated topologies, asking hops too cost 0.15–0.3
 // probes and rounds more per reverse traceroute and found nothing (host
