@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/netip"
 	"sync"
 	"time"
@@ -38,7 +39,10 @@ func (a *Agent) Session(ctx context.Context) error {
 	stop := context.AfterFunc(ctx, s.closeRequest)
 	defer stop()
 	defer s.closeRequest()
-	if err := s.send(&agentv1.AgentMessage{Msg: &agentv1.AgentMessage_Hello{Hello: a.hello()}}); err != nil {
+	// A controller that refuses the session (a bad credential) may answer
+	// before the hello is written: Send then fails with io.EOF and
+	// Receive holds the controller's error.
+	if err := s.send(&agentv1.AgentMessage{Msg: &agentv1.AgentMessage_Hello{Hello: a.hello()}}); err != nil && !errors.Is(err, io.EOF) {
 		return err
 	}
 	m, err := s.stream.Receive()
