@@ -32,7 +32,10 @@ func TestDuplicateQuery(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	st := waitStats(t, r, func(s twohost.Stats) bool { return s.Requests == 3 })
+	// A snapshot is not atomic (Stats reads the open sessions before the
+	// counters): wait until each request has its outcome, then look again.
+	waitStats(t, r, func(s twohost.Stats) bool { return s.Requests == 3 && s.Probes+total(s.Refused) >= 3 })
+	st := r.Stats()
 	if st.Refused[twohost.ReasonDuplicate] != 1 || st.Probes != 2 || st.Sessions != 2 {
 		t.Errorf("refused %v, %d probes, %d sessions; want one duplicate, 2 probes, 2 sessions", st.Refused, st.Probes, st.Sessions)
 	}
@@ -53,4 +56,13 @@ func waitStats(t *testing.T, r *twohost.Responder, ok func(twohost.Stats) bool) 
 		}
 		time.Sleep(time.Millisecond)
 	}
+}
+
+// total sums counts by reason.
+func total(m map[twohost.Reason]uint64) uint64 {
+	var n uint64
+	for _, c := range m {
+		n += c
+	}
+	return n
 }
