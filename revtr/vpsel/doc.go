@@ -9,8 +9,12 @@
 //     reverse hops a vantage point's probes revealed, learned online from
 //     every probe the engine sends, smoothed toward a cold-start prior computed
 //     for free from the atlas traceroutes (how few hops into the vantage
-//     point's path toward a source the target's prefix appears), with AS
-//     diversity breaking ties; a source's own Record Route ping is not
+//     point's path toward a source the target's prefix appears) and
+//     from the reference's survey, with AS diversity breaking ties and
+//     ingresses into the prefix spread as the survey tells them (one
+//     router near the prefix that drops options silences every vantage
+//     point entering by it; the silence of several such tells no more
+//     than one's: SilenceTells); a source's own Record Route ping is not
 //     sent again to a target it found out of range, remembered in bounded
 //     memory for a day (LimitFar);
 //   - IngressCover (the reference's): from a Record Route survey per

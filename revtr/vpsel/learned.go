@@ -50,6 +50,9 @@ type Learned struct {
 	// reach is the share of surveyed prefixes each vantage point got
 	// within range of (LearnSurvey).
 	reach map[netip.Addr]float64
+	// ingress is, per surveyed prefix, the router each vantage point's
+	// survey ping entered it by (LearnSurvey).
+	ingress map[netip.Prefix]map[netip.Addr]netip.Addr
 }
 
 // tally counts probes and their outcomes: how many got within range, and
@@ -68,7 +71,7 @@ func NewLearned(vps []netip.Addr, prefix PrefixOf, asOf map[netip.Addr]uint32) *
 		far:   newFarMemory(DefaultFarEntries, DefaultFarAge), answers: newFarMemory(DefaultFarEntries, DefaultFarAge),
 		toSrc: make(map[netip.Addr]map[netip.Prefix]int), replies: make(map[netip.Prefix]*replyTally),
 		fromSrc: make(map[srcPrefix]*replyTally), rrNear: make(map[netip.Addr]map[netip.Prefix]bool),
-		dist: make(map[netip.Prefix]map[netip.Addr]int)}
+		dist: make(map[netip.Prefix]map[netip.Addr]int), ingress: make(map[netip.Prefix]map[netip.Addr]netip.Addr)}
 }
 
 // LimitFar bounds the memory of targets out of a source's Record Route
@@ -124,7 +127,8 @@ func (l *Learned) inRange(src netip.Addr, p netip.Prefix) {
 // Route survey (a ping from every vantage point to one address per
 // prefix): a vantage point whose ping got within range of the prefix,
 // after d stamps, is d hops from it, and one whose ping did not is farther
-// than Record Route reaches.
+// than Record Route reaches. It also learns the ingress by which each
+// vantage point's ping entered the prefix (Rank, SilenceTells).
 func (l *Learned) LearnSurvey(probes []SurveyProbe) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -142,11 +146,26 @@ func (l *Learned) LearnSurvey(probes []SurveyProbe) {
 		l.reach[vp] = float64(hits[vp]) / float64(n)
 	}
 	for _, sp := range probes {
+		p := l.prefix(sp.Target)
 		d := meas.RRSlots - 1 // out of range: no slot left after the target's
 		if sp.InRange {
-			d = sp.Stamps
+			d = min(sp.Stamps, meas.RRSlots-2) // in range: the options get there
+			l.enters(p, sp.VP, sp.Ingress)
 		}
-		l.seen(l.prefix(sp.Target), sp.VP, d)
+		l.seen(p, sp.VP, d)
+	}
+}
+
+// enters notes that vp's probes enter p by ingress (the first survey
+// ping that told wins).
+func (l *Learned) enters(p netip.Prefix, vp, ingress netip.Addr) {
+	m := l.ingress[p]
+	if m == nil {
+		m = make(map[netip.Addr]netip.Addr)
+		l.ingress[p] = m
+	}
+	if _, ok := m[vp]; !ok {
+		m[vp] = ingress
 	}
 }
 
@@ -183,8 +202,10 @@ func (l *Learned) prior(p netip.Prefix, vp netip.Addr) float64 {
 		return 0.15 + 0.1*l.reach[vp] // the survey's share of prefixes in range
 	case !ok:
 		return 0.25
-	case d >= meas.RRSlots-2:
-		return 0.1 // known to be too far: below the unknown
+	case d >= meas.RRSlots-1:
+		return 0.1 // known to be too far, or silent: below the unknown
+	case d == meas.RRSlots-2:
+		return 0.12 // no slot left after the target's, but the options got there
 	}
 	return max(0.25, float64(meas.RRSlots-2-d))
 }
@@ -216,13 +237,54 @@ func (l *Learned) Rank(src, target netip.Addr) []netip.Addr {
 			cs = append(cs, cand{vp, l.score(p, vp)})
 		}
 	}
-	l.mu.RUnlock()
 	slices.SortStableFunc(cs, func(a, b cand) int { return cmp.Compare(b.score, a.score) })
 	out := make([]netip.Addr, len(cs))
+	scores := make(map[netip.Addr]float64, len(cs))
 	for i, c := range cs {
 		out[i] = c.vp
+		scores[c.vp] = c.score
 	}
-	return diversify(out, l.asOf, func(i int) float64 { return cs[i].score })
+	out = diversify(out, l.asOf, func(i int) float64 { return cs[i].score })
+	out = spreadIngresses(out, scores, l.ingress[p])
+	l.mu.RUnlock()
+	return out
+}
+
+// spreadIngresses reorders a ranking so that a vantage point entering the
+// prefix by an ingress a better-ranked one enters by comes after those of
+// ingresses not yet ranked (or unknown) that score at least half as well:
+// a router near the prefix that drops options, or forwards them without
+// stamping, fails every vantage point behind it alike. The reference's
+// ranking (IngressCover) spreads ingresses too.
+func spreadIngresses(vps []netip.Addr, score map[netip.Addr]float64, ingress map[netip.Addr]netip.Addr) []netip.Addr {
+	if len(ingress) == 0 {
+		return vps
+	}
+	rest := slices.Clone(vps)
+	out := make([]netip.Addr, 0, len(vps))
+	used := make(map[netip.Addr]bool)
+	fresh := func(vp netip.Addr) bool {
+		in, ok := ingress[vp]
+		return !ok || !used[in]
+	}
+	for len(rest) > 0 {
+		k := 0
+		if !fresh(rest[0]) {
+			for i := 1; i < len(rest) && score[rest[i]] >= score[rest[0]]/2; i++ {
+				if fresh(rest[i]) {
+					k = i
+					break
+				}
+			}
+		}
+		vp := rest[k]
+		rest = slices.Delete(rest, k, k+1)
+		if in, ok := ingress[vp]; ok {
+			used[in] = true
+		}
+		out = append(out, vp)
+	}
+	return out
 }
 
 // SkipSource reports whether a Record Route ping from src to target
@@ -259,8 +321,9 @@ func (l *Learned) SkipSource(src, target netip.Addr) bool {
 // answers none, or that more senders would hardly get a reply
 // (revtr.SilenceJudge). It does not when a ping to the target got a
 // reply lately from any sender; otherwise it does when a target of its
-// prefix that answers would have been as silent toward that many senders
-// with a chance under SilentChance, or when replies from the prefix are
+// prefix that answers would have been as silent toward that many ways in
+// (senders entering the prefix by one ingress are one way: ways) with a
+// chance under SilentChance, or when replies from the prefix are
 // rarer than RareReplies — judged by the share of pings toward the
 // prefix that got a reply (ICMP rate limits and routers that drop
 // options make some prefixes' replies rare), smoothed toward the share
@@ -271,14 +334,35 @@ func (l *Learned) SilenceTells(target netip.Addr, senders []netip.Addr) bool {
 	if l.answers.has(pair{{}, target}) {
 		return false
 	}
+	p := l.prefix(target)
 	q := l.all.share(replyPrior, 0.5)
-	if rt := l.replies[l.prefix(target)]; rt != nil {
+	if rt := l.replies[p]; rt != nil {
 		// Not counting the silent pings being judged (told about, most
 		// likely): they would judge themselves.
 		others := replyTally{tries: max(rt.replied, rt.tries-len(senders)), replied: rt.replied}
 		q = others.share(replyPrior, q)
 	}
-	return q < RareReplies || math.Pow(1-q, float64(len(senders))) < SilentChance
+	return q < RareReplies || math.Pow(1-q, float64(l.ways(p, senders))) < SilentChance
+}
+
+// ways counts the independent ways into p that senders' probes took:
+// their ingresses, where the survey told them, one per sender otherwise
+// (senders entering by one ingress share the routers that may drop
+// options).
+func (l *Learned) ways(p netip.Prefix, senders []netip.Addr) int {
+	ing := l.ingress[p]
+	seen := make(map[netip.Addr]bool, len(senders))
+	n := 0
+	for _, s := range senders {
+		in, ok := ing[s]
+		if !ok || !seen[in] {
+			n++
+		}
+		if ok {
+			seen[in] = true
+		}
+	}
+	return n
 }
 
 // SilenceTells' bounds. SilentChance is the most it lets a target that

@@ -230,6 +230,59 @@ func TestLearnedSilenceTells(t *testing.T) {
 	}
 }
 
+// TestLearnedSpreadsIngresses: a vantage point entering the prefix by an
+// ingress a better-ranked one already enters by yields to one of a new
+// ingress scoring at least half as well, and only to such a one; one the
+// survey saw get there, even with no slot left, ranks above those it did
+// not.
+func TestLearnedSpreadsIngresses(t *testing.T) {
+	in1, in2, in3 := ip("10.9.0.1"), ip("10.9.0.2"), ip("10.9.0.3")
+	v5, v6 := ip("10.5.0.1"), ip("10.6.0.1")
+	l := vpsel.NewLearned([]netip.Addr{v1, v2, v3, v4, v5, v6}, nil, nil)
+	l.LearnSurvey([]vpsel.SurveyProbe{
+		{VP: v1, Target: target, InRange: true, Ingress: in1, Stamps: 1}, // 6 slots left
+		{VP: v2, Target: target, InRange: true, Ingress: in1, Stamps: 2}, // 5
+		{VP: v3, Target: target, InRange: true, Ingress: in2, Stamps: 3}, // 4: at least half of 5
+		{VP: v4, Target: target, InRange: true, Ingress: in3, Stamps: 6}, // 1: less than half
+		{VP: v5, Target: target}, // out of range or silent
+		{VP: v6, Target: target, InRange: true, Ingress: ip("10.9.0.4"), Stamps: 8}, // no slot left, but got there
+	})
+	if got, want := l.Rank(src, ip("10.9.0.99")), []netip.Addr{v1, v3, v2, v4, v6, v5}; !slices.Equal(got, want) {
+		t.Errorf("rank %v, want %v", got, want)
+	}
+}
+
+// TestLearnedSilenceByIngress: silent senders entering the target's prefix
+// by one ingress are one piece of evidence, not three: their silence may
+// be that ingress's; the same silence over three ingresses tells.
+func TestLearnedSilenceByIngress(t *testing.T) {
+	t0 := time.Unix(1_700_000_000, 0)
+	v5, v6 := ip("10.5.0.1"), ip("10.6.0.1")
+	l := vpsel.NewLearned([]netip.Addr{v1, v2, v3, v4, v5, v6}, nil, nil)
+	var survey []vpsel.SurveyProbe
+	for i, vp := range []netip.Addr{v1, v2, v3, v4, v5, v6} {
+		in := ip("10.9.0.1")
+		if i >= 3 {
+			in = netip.AddrFrom4([4]byte{10, 9, 0, byte(i)})
+		}
+		survey = append(survey, vpsel.SurveyProbe{VP: vp, Target: target, InRange: true, Ingress: in, Stamps: 2})
+	}
+	l.LearnSurvey(survey)
+	for i := range 20 { // four in five pings into the prefix get a reply
+		l.Observe(revtr.Observation{Src: src, Target: netip.AddrFrom4([4]byte{10, 9, 0, byte(100 + i)}), VP: v1, Replied: i%5 > 0, At: t0})
+	}
+	dead := ip("10.9.0.50")
+	for _, vp := range []netip.Addr{v1, v2, v3, v4, v5, v6} {
+		l.Observe(revtr.Observation{Src: src, Target: dead, VP: vp, At: t0})
+	}
+	if l.SilenceTells(dead, []netip.Addr{v1, v2, v3}) {
+		t.Error("three silent senders entering by one ingress: silence should not tell")
+	}
+	if !l.SilenceTells(dead, []netip.Addr{v4, v5, v6}) {
+		t.Error("three silent senders entering by three ingresses: silence should tell")
+	}
+}
+
 // TestLearnedSkipSourceSilentWay: a source whose own Record Route pings
 // toward a prefix keep going unanswered (a router on its way drops
 // options) skips them there, and only there.
