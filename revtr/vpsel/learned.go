@@ -239,13 +239,17 @@ func (l *Learned) Rank(src, target netip.Addr) []netip.Addr {
 	}
 	slices.SortStableFunc(cs, func(a, b cand) int { return cmp.Compare(b.score, a.score) })
 	out := make([]netip.Addr, len(cs))
-	scores := make(map[netip.Addr]float64, len(cs))
 	for i, c := range cs {
 		out[i] = c.vp
-		scores[c.vp] = c.score
 	}
 	out = diversify(out, l.asOf, func(i int) float64 { return cs[i].score })
-	out = spreadIngresses(out, scores, l.ingress[p])
+	if ing := l.ingress[p]; len(ing) > 0 {
+		scores := make(map[netip.Addr]float64, len(cs))
+		for _, c := range cs {
+			scores[c.vp] = c.score
+		}
+		out = spreadIngresses(out, scores, ing)
+	}
 	l.mu.RUnlock()
 	return out
 }
@@ -257,9 +261,6 @@ func (l *Learned) Rank(src, target netip.Addr) []netip.Addr {
 // stamping, fails every vantage point behind it alike. The reference's
 // ranking (IngressCover) spreads ingresses too.
 func spreadIngresses(vps []netip.Addr, score map[netip.Addr]float64, ingress map[netip.Addr]netip.Addr) []netip.Addr {
-	if len(ingress) == 0 {
-		return vps
-	}
 	rest := slices.Clone(vps)
 	out := make([]netip.Addr, 0, len(vps))
 	used := make(map[netip.Addr]bool)
