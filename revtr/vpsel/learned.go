@@ -194,7 +194,8 @@ func (l *Learned) seen(p netip.Prefix, vp netip.Addr, d int) {
 // prior is the cold-start expectation of the reverse hops vp reveals for
 // a target in p: the slots its Record Route has left after d forward
 // stamps and the target's two, when the prefix is d hops from it; little
-// when unknown.
+// when unknown, less when known to be too far or silent, and a little
+// more than that when the survey's ping got there with no slot left.
 func (l *Learned) prior(p netip.Prefix, vp netip.Addr) float64 {
 	d, ok := l.dist[p][vp]
 	switch {
