@@ -91,6 +91,15 @@ func TestEvalBatchScale(t *testing.T) {
 	floor(t, 12, "ours-ref", "coverage", ours.Coverage()-ref.Coverage(), 0, true)
 	floor(t, 12, "ours-ref", "all ASes present", ours.ASShare(eval.ASAllPresent)-ref.ASShare(eval.ASAllPresent), 0, true)
 	floor(t, 12, "ours-ref", "exact", ours.ExactShare()-ref.ExactShare(), 0, true)
+	// Pair by pair, the reverse traceroutes only one policy reached make
+	// up the whole difference in coverage.
+	reached, exact, all, ok := eval.Paired(ours, ref)
+	if !ok || reached.OnlyFirst-reached.OnlySecond != ours.Reached-ref.Reached {
+		t.Errorf("paired %v (ok %v): reached only by ours − only by the reference should be %d − %d", reached, ok, ours.Reached, ref.Reached)
+	}
+	if exact.OnlyFirst+exact.OnlySecond == 0 || all.OnlyFirst+all.OnlySecond == 0 {
+		t.Errorf("paired exact %v, all ASes %v: no discordant pair among 50,000", exact, all)
+	}
 }
 
 // TestEvalScale runs 2,000 reverse traceroutes per policy on a generated

@@ -73,6 +73,9 @@ func (r *Report) Write(w io.Writer) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
+	if err := r.writePaired(w); err != nil {
+		return err
+	}
 	if r.Churn > 0 || r.PerHour > 0 {
 		return r.writeAges(w)
 	}
@@ -100,6 +103,23 @@ func (r *Report) writeAges(w io.Writer) error {
 		}
 	}
 	return tw.Flush()
+}
+
+// writePaired prints, for two policies over the same pairs, the pairs
+// where only one of them reached the source, or (of those both reached)
+// got the exact path or all ASes.
+func (r *Report) writePaired(w io.Writer) error {
+	if len(r.Policies) != 2 {
+		return nil
+	}
+	a, b := r.Policies[0], r.Policies[1]
+	reached, exact, all, ok := Paired(a, b)
+	if !ok {
+		return nil
+	}
+	_, err := fmt.Fprintf(w, "\npaired, revtr by revtr (only %s / only %s):\n  reached the source: %v\n  exact, of those both reached: %v\n  all ASes present, of those both reached: %v\n",
+		a.Policy, b.Policy, reached, exact, all)
+	return err
 }
 
 func (r *Report) header(w io.Writer) {

@@ -30,15 +30,30 @@ type Summary struct {
 	Runtimes []time.Duration // sorted; virtual on the simulator, wall in the lab
 	// Wall time running the engine and, of it, inside the simulator.
 	Wall, ProberWall time.Duration
+	// Marks holds, per pair of the run (in the order given), what its
+	// reverse traceroute achieved: for comparing policies pair by pair
+	// (Paired).
+	Marks []Mark
 }
 
-func newSummary(policy string) Summary {
-	return Summary{Policy: policy, Stops: map[revtr.Stop]int{}, Fails: map[revtr.FailReason]int{}}
+// Mark is what one reverse traceroute achieved, as bits.
+type Mark uint8
+
+// The bits of a Mark.
+const (
+	MarkReached Mark = 1 << iota // reached the source
+	MarkExact                    // and is the true path
+	MarkAllASes                  // and has every AS of it
+)
+
+func newSummary(policy string, pairs int) Summary {
+	return Summary{Policy: policy, Stops: map[revtr.Stop]int{}, Fails: map[revtr.FailReason]int{}, Marks: make([]Mark, pairs)}
 }
 
-// add counts one outcome in.
-func (s *Summary) add(o Outcome) {
+// add counts in the outcome of the run's pair i.
+func (s *Summary) add(i int, o Outcome) {
 	r := o.Result
+	s.Marks[i] = markOf(o)
 	s.N++
 	s.Stops[r.Stop]++
 	if r.Stop == revtr.Failed {

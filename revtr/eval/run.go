@@ -184,7 +184,7 @@ func (w *World) RunPolicy(ctx context.Context, policy string, tune func(*revtr.P
 		batch = max(len(pairs), 1)
 	}
 	tp := &TimedProber{P: p}
-	sum := newSummary(policy)
+	sum := newSummary(policy, len(pairs))
 	ag := w.newAger()
 	var at time.Duration // the sequential schedule's next start
 	for from := 0; from < len(pairs); from += batch {
@@ -194,7 +194,7 @@ func (w *World) RunPolicy(ctx context.Context, policy string, tune func(*revtr.P
 		}
 		b := pairs[from:min(from+batch, len(pairs))]
 		if sch.Sequential {
-			err = w.runSequential(ctx, e, b, &at, sch.gap(), ag, &sum)
+			err = w.runSequential(ctx, e, b, from, &at, sch.gap(), ag, &sum)
 		} else {
 			err = w.runBatch(ctx, e, b, from, sch, ag, &sum)
 		}
@@ -224,7 +224,7 @@ func (w *World) runBatch(ctx context.Context, e *revtr.Engine, pairs []Pair, off
 				if err != nil && first == nil {
 					first = err
 				}
-				sum.add(o)
+				sum.add(offset+i, o)
 				mu.Unlock()
 			}
 		})
@@ -235,16 +235,16 @@ func (w *World) runBatch(ctx context.Context, e *revtr.Engine, pairs []Pair, off
 
 // runSequential runs pairs on e one after the other, each starting (in
 // virtual time on the simulator) when the one before ended but at least
-// gap after it started, the first at *at, and adds their outcomes to sum;
-// *at is left where the next would start.
-func (w *World) runSequential(ctx context.Context, e *revtr.Engine, pairs []Pair, at *time.Duration, gap time.Duration, ag *ager, sum *Summary) error {
-	for _, p := range pairs {
+// gap after it started, the first at *at, and adds their outcomes to sum
+// (pair i as the run's offset+i); *at is left where the next would start.
+func (w *World) runSequential(ctx context.Context, e *revtr.Engine, pairs []Pair, offset int, at *time.Duration, gap time.Duration, ag *ager, sum *Summary) error {
+	for i, p := range pairs {
 		o, spent, end, err := w.one(ctx, e, p, *at, ag)
 		sum.Wall += spent
 		if err != nil {
 			return err
 		}
-		sum.add(o)
+		sum.add(offset+i, o)
 		*at = max(end, *at+gap)
 	}
 	return nil
