@@ -1,8 +1,11 @@
 package main
 
 import (
+	"bufio"
 	"fmt"
 	"math"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -24,6 +27,7 @@ type evalFlags struct {
 	twoHost       bool
 	workers       int
 	batch         int
+	discordant    string
 }
 
 func (f *evalFlags) add(cmd *cobra.Command, workers int) {
@@ -34,6 +38,44 @@ func (f *evalFlags) add(cmd *cobra.Command, workers int) {
 	fs.BoolVar(&f.twoHost, "two-host", false, "let our policy ask destinations' two-host responders")
 	fs.IntVar(&f.workers, "workers", workers, "reverse traceroutes run at once (1 keeps the figures deterministic)")
 	fs.IntVar(&f.batch, "batch", 0, "measure in batches of this many reverse traceroutes toward one source, each on an engine with an empty cache (0: one engine for all)")
+	fs.StringVar(&f.discordant, "discordant", "", "write the pairs on which the two policies differ, as JSON lines with both results and the true path, to this file")
+}
+
+// run evaluates cfg with run, then prints the report. The discordant
+// pairs go to a new file beside the one --discordant names, which
+// replaces it only when the evaluation succeeded.
+func (f *evalFlags) run(cmd *cobra.Command, cfg eval.Config, run func(eval.Config) (*eval.Report, error)) error {
+	done := func() error { return nil }
+	if f.discordant != "" {
+		file, err := os.CreateTemp(filepath.Dir(f.discordant), "."+filepath.Base(f.discordant)+".*")
+		if err != nil {
+			return fmt.Errorf("--discordant %s: %w", f.discordant, err)
+		}
+		defer os.Remove(file.Name()) // fails harmlessly once renamed
+		defer file.Close()
+		bw := bufio.NewWriter(file)
+		cfg.Discordant = bw
+		done = func() error {
+			if err := bw.Flush(); err != nil {
+				return err
+			}
+			if err := file.Chmod(0o644); err != nil {
+				return err
+			}
+			if err := file.Close(); err != nil {
+				return err
+			}
+			return os.Rename(file.Name(), f.discordant)
+		}
+	}
+	rep, err := run(cfg)
+	if err != nil {
+		return err
+	}
+	if err := done(); err != nil {
+		return fmt.Errorf("--discordant %s: %w", f.discordant, err)
+	}
+	return rep.Write(cmd.OutOrStdout())
 }
 
 // config validates the flags into an evaluation configuration.
@@ -60,6 +102,9 @@ func (f *evalFlags) config() (eval.Config, error) {
 			return eval.Config{}, fmt.Errorf("--policy: %w", err)
 		}
 		policies = append(policies, p)
+	}
+	if f.discordant != "" && len(policies) < 2 {
+		return eval.Config{}, fmt.Errorf("--discordant compares two policies, not --policy %q", f.policies)
 	}
 	return eval.Config{
 		Revtrs: f.revtrs, Policies: policies, RouterTargets: f.routerTargets,
@@ -146,11 +191,7 @@ sequential rounds, runtime) side by side, per hop type and overall.`,
 				return err
 			}
 			cfg.Seed = cfg.Topology.Seed // --seed also orders the pairs
-			rep, err := eval.Run(cmd.Context(), cfg)
-			if err != nil {
-				return err
-			}
-			return rep.Write(cmd.OutOrStdout())
+			return f.run(cmd, cfg, func(cfg eval.Config) (*eval.Report, error) { return eval.Run(cmd.Context(), cfg) })
 		},
 	}
 	f.add(cmd, 1)
@@ -193,11 +234,7 @@ probe rounds are what predicts runtime on the Internet.`,
 				return err
 			}
 			cfg.Seed = l.Topology().Seed // the lab's seed also orders the pairs
-			rep, err := eval.RunLab(cmd.Context(), l, cfg, pc)
-			if err != nil {
-				return err
-			}
-			return rep.Write(cmd.OutOrStdout())
+			return f.run(cmd, cfg, func(cfg eval.Config) (*eval.Report, error) { return eval.RunLab(cmd.Context(), l, cfg, pc) })
 		},
 	}
 	f.add(cmd, 4) // silent probes cost real timeouts in the lab: run several at once

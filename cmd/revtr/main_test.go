@@ -2,12 +2,16 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/revtr/revtr/revtr/eval"
 )
 
 // bin is the revtr binary built once for the command-line tests.
@@ -122,6 +126,8 @@ func TestBadInput(t *testing.T) {
 		{[]string{"sim", "--sources", "0", "eval"}, "--sources 0"},
 		{[]string{"sim", "eval", "--policy", "default,"}, "empty policy name"},
 		{[]string{"sim", "eval", "--policy", "default,default"}, "default given twice"},
+		{[]string{"sim", "eval", "--policy", "default", "--discordant", "/nonexistent/d.jsonl"}, "--discordant compares two policies"},
+		{[]string{"sim", "eval", "--revtrs", "1", "--discordant", "/nonexistent/d.jsonl"}, "--discordant /nonexistent/d.jsonl: open /nonexistent/.d.jsonl."},
 		{[]string{"lab", "eval", "--rate", "0"}, "--rate must be positive, not 0"},
 		{[]string{"lab", "eval", "--rate", "-5"}, "--rate must be positive, not -5"},
 		{[]string{"lab", "eval", "--timeout", "0s"}, "--timeout must be positive, not 0s"},
@@ -173,6 +179,63 @@ func TestSimEval(t *testing.T) {
 	for _, want := range []string{"default (n=20)", "reference (n=20)", "coverage (reach S)", "probes / revtr"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("sim eval output lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+// TestSimEvalDiscordant checks that --discordant writes one JSON line
+// per pair the report's paired counts name, and no other: per
+// achievement, as many pairs where only ours or only the reference has it
+// as the report says.
+func TestSimEvalDiscordant(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "d.jsonl")
+	out, stderr, code := run(t, -1, "sim", "eval", "--revtrs", "400", "--discordant", path)
+	if code != 0 {
+		t.Fatalf("sim eval: status %d, stderr %q", code, stderr)
+	}
+	want := map[string]int{}
+	for name, line := range map[string]string{"reached": "reached the source: ", "exact": "exact, of those both reached: ",
+		"all_ases": "all ASes present, of those both reached: "} {
+		var first, second int
+		i := strings.Index(out, line)
+		if i < 0 {
+			t.Fatalf("report lacks %q:\n%s", line, out)
+		}
+		if _, err := fmt.Sscanf(out[i+len(line):], "%d / %d", &first, &second); err != nil {
+			t.Fatalf("report's %q: %v", line, err)
+		}
+		want[name+" default"], want[name+" reference"] = first, second
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, lines := map[string]int{}, 0
+	for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+		var d eval.Discordance
+		if err := json.Unmarshal([]byte(line), &d); err != nil || len(d.Runs) != 2 || len(d.Differs) == 0 {
+			t.Fatalf("line %q: %v, %d runs, differs %v", line, err, len(d.Runs), d.Differs)
+		}
+		lines++
+		for _, what := range d.Differs {
+			for _, r := range d.Runs {
+				if has := map[string]bool{"reached": r.Reached, "exact": r.Exact, "all_ases": r.AllASes}[what]; has {
+					got[what+" "+r.Policy]++
+				}
+			}
+		}
+	}
+	if lines == 0 {
+		t.Fatal("no discordant pair written")
+	}
+	for k := range got {
+		if _, ok := want[k]; !ok {
+			t.Errorf("the file counts %q, which the report does not", k)
+		}
+	}
+	for k, n := range want {
+		if got[k] != n {
+			t.Errorf("%s: the file counts %d pairs, the report %d", k, got[k], n)
 		}
 	}
 }

@@ -1,8 +1,11 @@
 package eval_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
+	"io"
 	"strings"
 	"testing"
 
@@ -81,7 +84,8 @@ func TestEvalBatchScale(t *testing.T) {
 	p := topo.SizedParams(1050)
 	p.VantagePoints, p.Sources = 50, 5
 	const n = 10_000
-	rep := runEval(t, eval.Config{Seed: 12, Params: p, RouterTargets: true, Revtrs: p.Sources * n, Batch: n})
+	var disc bytes.Buffer
+	rep := runEval(t, eval.Config{Seed: 12, Params: p, RouterTargets: true, Revtrs: p.Sources * n, Batch: n, Discordant: &disc})
 	if rep.Routers < 1000 {
 		t.Fatalf("%d routers, want ≥ 1000", rep.Routers)
 	}
@@ -99,6 +103,57 @@ func TestEvalBatchScale(t *testing.T) {
 	}
 	if exact.OnlyFirst+exact.OnlySecond == 0 || all.OnlyFirst+all.OnlySecond == 0 {
 		t.Errorf("paired exact %v, all ASes %v: no discordant pair among 50,000", exact, all)
+	}
+	checkDiscordant(t, &disc, rep.Discordant, map[string]eval.Discordant{"reached": reached, "exact": exact, "all_ases": all})
+}
+
+// checkDiscordant checks the pairs written to Config.Discordant: n
+// lines, each of the same pair for both policies, whose achievements
+// make up the paired counts want, and whose true paths start at the
+// destination's router.
+func checkDiscordant(t *testing.T, r io.Reader, n int, want map[string]eval.Discordant) {
+	t.Helper()
+	got := make(map[string]eval.Discordant)
+	dec := json.NewDecoder(r)
+	lines := 0
+	for ; dec.More(); lines++ {
+		var d eval.Discordance
+		if err := dec.Decode(&d); err != nil {
+			t.Fatalf("line %d: %v", lines+1, err)
+		}
+		if len(d.Runs) != 2 || d.Runs[0].Record.Dst != d.Runs[1].Record.Dst || d.Runs[0].Record.Src != d.Runs[1].Record.Src {
+			t.Fatalf("pair %d: runs %+v, want two of one pair", d.Pair, d.Runs)
+		}
+		for _, r := range d.Runs {
+			if len(r.Owners) != len(r.Record.Hops) || len(r.Truth) == 0 || r.Owners[0] != r.Truth[0].Router {
+				t.Fatalf("pair %d, %s: owners %v of %d hops, truth %v: the truth should start at the destination's router",
+					d.Pair, r.Policy, r.Owners, len(r.Record.Hops), r.Truth)
+			}
+		}
+		for _, what := range d.Differs {
+			c := got[what]
+			first, second := d.Runs[0], d.Runs[1]
+			has := func(r eval.Discordancy) bool {
+				return map[string]bool{"reached": r.Reached, "exact": r.Exact, "all_ases": r.AllASes}[what]
+			}
+			switch {
+			case has(first) && !has(second):
+				c.OnlyFirst++
+			case has(second) && !has(first):
+				c.OnlySecond++
+			default:
+				t.Fatalf("pair %d differs in %s, but the runs say %+v and %+v", d.Pair, what, first, second)
+			}
+			got[what] = c
+		}
+	}
+	if lines != n {
+		t.Errorf("%d lines, the report says %d written", lines, n)
+	}
+	for what, w := range want {
+		if got[what] != w {
+			t.Errorf("%s: the discordant pairs count %v, Paired %v", what, got[what], w)
+		}
 	}
 }
 

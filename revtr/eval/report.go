@@ -2,6 +2,7 @@ package eval
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"time"
 
@@ -34,6 +35,9 @@ type Summary struct {
 	// reverse traceroute achieved: for comparing policies pair by pair
 	// (Paired).
 	Marks []Mark
+	// Results holds every result, in pair order, when the schedule kept
+	// them (Schedule.KeepResults); nil otherwise.
+	Results []revtr.Result
 }
 
 // Mark is what one reverse traceroute achieved, as bits.
@@ -46,14 +50,21 @@ const (
 	MarkAllASes                  // and has every AS of it
 )
 
-func newSummary(policy string, pairs int) Summary {
-	return Summary{Policy: policy, Stops: map[revtr.Stop]int{}, Fails: map[revtr.FailReason]int{}, Marks: make([]Mark, pairs)}
+func newSummary(policy string, pairs int, keep bool) Summary {
+	s := Summary{Policy: policy, Stops: map[revtr.Stop]int{}, Fails: map[revtr.FailReason]int{}, Marks: make([]Mark, pairs)}
+	if keep {
+		s.Results = make([]revtr.Result, pairs)
+	}
+	return s
 }
 
 // add counts in the outcome of the run's pair i.
 func (s *Summary) add(i int, o Outcome) {
 	r := o.Result
 	s.Marks[i] = markOf(o)
+	if s.Results != nil {
+		s.Results[i] = o.Result
+	}
 	s.N++
 	s.Stops[r.Stop]++
 	if r.Stop == revtr.Failed {
@@ -171,17 +182,22 @@ type Report struct {
 	// Churn and PerHour are Config's: route churn and start rate.
 	Churn, PerHour float64
 	Policies       []Summary
+	// Discordant is how many pairs were written to Config.Discordant.
+	Discordant int
 }
 
 // Run builds the world and evaluates every policy on the same pairs.
 func Run(ctx context.Context, cfg Config) (*Report, error) {
-	w, err := NewWorld(ctx, cfg)
-	if err != nil {
-		return nil, err
-	}
 	pols := cfg.Policies
 	if len(pols) == 0 {
 		pols = []string{revtr.PolicyDefault, revtr.PolicyReference}
+	}
+	if cfg.Discordant != nil && len(pols) < 2 {
+		return nil, fmt.Errorf("eval: discordant pairs need two policies, not %d: %w", len(pols), ErrConfig)
+	}
+	w, err := NewWorld(ctx, cfg)
+	if err != nil {
+		return nil, err
 	}
 	rep := &Report{Simulated: w.Net != nil, Seed: w.Topo.Seed, Params: w.Topo.Params, Routers: len(w.Topo.Routers()), ASes: len(w.Topo.ASes),
 		Sources: len(w.Sources), VPs: len(w.VPs), Spoofers: len(w.Spoofers), Targets: len(w.Targets), Survey: len(w.Survey), SpoofTest: w.SpoofProbes,
@@ -195,11 +211,17 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		if p != revtr.PolicyReference {
 			tune = cfg.Tune
 		}
-		sum, err := w.RunPolicy(ctx, p, tune, cfg.TwoHost, pairs, Schedule{Workers: cfg.Workers, Batch: cfg.Batch, Sequential: cfg.Sequential, Gap: cfg.Gap()})
+		sum, err := w.RunPolicy(ctx, p, tune, cfg.TwoHost, pairs, Schedule{Workers: cfg.Workers, Batch: cfg.Batch,
+			Sequential: cfg.Sequential, Gap: cfg.Gap(), KeepResults: cfg.Discordant != nil})
 		if err != nil {
 			return nil, err
 		}
 		rep.Policies = append(rep.Policies, sum)
+	}
+	if cfg.Discordant != nil {
+		if rep.Discordant, err = w.WriteDiscordant(cfg.Discordant, rep.Policies[0], rep.Policies[1]); err != nil {
+			return nil, err
+		}
 	}
 	return rep, nil
 }

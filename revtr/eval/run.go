@@ -149,6 +149,9 @@ type Schedule struct {
 	// Gap is the virtual time between two starts; 0: 3 ms, the
 	// reference service's rate.
 	Gap time.Duration
+	// KeepResults keeps every result in Summary.Results, in pair order
+	// (Config.Discordant).
+	KeepResults bool
 }
 
 // gap is the schedule's time between two starts.
@@ -184,7 +187,7 @@ func (w *World) RunPolicy(ctx context.Context, policy string, tune func(*revtr.P
 		batch = max(len(pairs), 1)
 	}
 	tp := &TimedProber{P: p}
-	sum := newSummary(policy, len(pairs))
+	sum := newSummary(policy, len(pairs), sch.KeepResults)
 	ag := w.newAger()
 	var at time.Duration // the sequential schedule's next start
 	for from := 0; from < len(pairs); from += batch {

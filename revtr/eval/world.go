@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"math/rand/v2"
 	"net/netip"
@@ -77,6 +78,11 @@ type Config struct {
 	// Seed (topo.Churn); the ground truth follows. 0: none. Simulator
 	// only.
 	Churn float64
+	// Discordant, if set, receives a JSON line per pair on which the
+	// first two policies differ pair by pair (Paired): both results and
+	// the true reverse path (WriteDiscordant). Every result is then kept
+	// until the end of the run.
+	Discordant io.Writer
 
 	// Prober, if set, measures instead of a simulator of the topology:
 	// real probers in the lab (LabProbers, RunLab), which can send from
