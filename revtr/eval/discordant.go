@@ -15,16 +15,16 @@ import (
 // it, the exact path or every AS of it. WriteDiscordant writes it as a
 // JSON line.
 type Discordance struct {
-	Pair    int           `json:"pair"` // the pair's index in the run
-	Differs []string      `json:"differs"`
-	Runs    []Discordancy `json:"runs"` // the first policy's, then the second's
+	Pair    int             `json:"pair"` // the pair's index in the run
+	Differs []string        `json:"differs"`
+	Runs    []DiscordantRun `json:"runs"` // the first policy's, then the second's
 }
 
-// Discordancy is one policy's side of a Discordance: what its reverse
+// DiscordantRun is one policy's side of a Discordance: what its reverse
 // traceroute achieved, its archive record, the router owning each of its
 // hops ("" where no router has the address) and the true reverse path of
 // the echo replies when it started, router by router.
-type Discordancy struct {
+type DiscordantRun struct {
 	Policy  string       `json:"policy"`
 	Reached bool         `json:"reached"`
 	Exact   bool         `json:"exact"`
@@ -56,7 +56,7 @@ func (w *World) WriteDiscordant(out io.Writer, a, b Summary) (int, error) {
 		}
 		d := Discordance{Pair: i, Differs: differs}
 		for _, s := range []Summary{a, b} {
-			r, err := w.discordancy(s.Policy, s.Results[i], s.Marks[i])
+			r, err := w.discordantRun(s.Policy, s.Results[i], s.Marks[i])
 			if err != nil {
 				return n, err
 			}
@@ -70,29 +70,25 @@ func (w *World) WriteDiscordant(out io.Writer, a, b Summary) (int, error) {
 	return n, nil
 }
 
-// differences names what exactly one of two marks has, as Paired
-// counts it: reaching the source, and of pairs both reached the exact
-// path and all ASes present.
+// differences names the achievements of which exactly one of two marks
+// has, as Paired judges them (discord).
 func differences(a, b Mark) []string {
-	if (a^b)&MarkReached != 0 {
-		return []string{"reached"}
-	}
+	d := discord(a, b)
 	var out []string
-	if a&MarkReached == 0 {
-		return out
-	}
-	if (a^b)&MarkExact != 0 {
-		out = append(out, "exact")
-	}
-	if (a^b)&MarkAllASes != 0 {
-		out = append(out, "all_ases")
+	for _, k := range []struct {
+		bit  Mark
+		name string
+	}{{MarkReached, "reached"}, {MarkExact, "exact"}, {MarkAllASes, "all_ases"}} {
+		if d&k.bit != 0 {
+			out = append(out, k.name)
+		}
 	}
 	return out
 }
 
-// discordancy is one policy's side of a discordant pair.
-func (w *World) discordancy(policy string, res revtr.Result, m Mark) (Discordancy, error) {
-	d := Discordancy{Policy: policy, Reached: m&MarkReached != 0, Exact: m&MarkExact != 0, AllASes: m&MarkAllASes != 0,
+// discordantRun is one policy's side of a discordant pair.
+func (w *World) discordantRun(policy string, res revtr.Result, m Mark) (DiscordantRun, error) {
+	d := DiscordantRun{Policy: policy, Reached: m&MarkReached != 0, Exact: m&MarkExact != 0, AllASes: m&MarkAllASes != 0,
 		Record: res.Record(), Owners: make([]string, len(res.Hops))}
 	for i, h := range res.Hops {
 		if ep, ok := w.Topo.Owner(h.Addr); ok {

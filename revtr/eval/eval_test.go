@@ -133,7 +133,7 @@ func checkDiscordant(t *testing.T, r io.Reader, n int, want map[string]eval.Disc
 		for _, what := range d.Differs {
 			c := got[what]
 			first, second := d.Runs[0], d.Runs[1]
-			has := func(r eval.Discordancy) bool {
+			has := func(r eval.DiscordantRun) bool {
 				return map[string]bool{"reached": r.Reached, "exact": r.Exact, "all_ases": r.AllASes}[what]
 			}
 			switch {

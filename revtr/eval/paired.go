@@ -46,22 +46,37 @@ func Paired(a, b Summary) (reached, exact, allASes Discordant, ok bool) {
 		return reached, exact, allASes, false
 	}
 	for i, ma := range a.Marks {
-		mb := b.Marks[i]
-		reached.count(ma, mb, MarkReached)
-		if ma&mb&MarkReached != 0 {
-			exact.count(ma, mb, MarkExact)
-			allASes.count(ma, mb, MarkAllASes)
-		}
+		d := discord(ma, b.Marks[i])
+		reached.count(ma, d, MarkReached)
+		exact.count(ma, d, MarkExact)
+		allASes.count(ma, d, MarkAllASes)
 	}
 	return reached, exact, allASes, true
 }
 
-func (d *Discordant) count(a, b, bit Mark) {
+// discord returns the achievements that exactly one of marks a and b
+// has, among those judged: reaching the source on every pair, the exact
+// path and all ASes present on pairs both reached.
+func discord(a, b Mark) Mark {
+	switch d := a ^ b; {
+	case d&MarkReached != 0:
+		return MarkReached
+	case a&MarkReached == 0:
+		return 0
+	default:
+		return d
+	}
+}
+
+// count counts a pair whose discordant achievements are d, the first
+// policy's mark a, in bit's tally.
+func (c *Discordant) count(a, d, bit Mark) {
 	switch {
-	case a&bit != 0 && b&bit == 0:
-		d.OnlyFirst++
-	case b&bit != 0 && a&bit == 0:
-		d.OnlySecond++
+	case d&bit == 0:
+	case a&bit != 0:
+		c.OnlyFirst++
+	default:
+		c.OnlySecond++
 	}
 }
 
