@@ -97,11 +97,19 @@ func spoofEngine(t *testing.T, p meas.Prober, pol revtr.Policy) *revtr.Engine {
 	return spoofEngineWith(t, p, pol, rankSel{}, nil)
 }
 
+// noHedge is our policy without Policy.DestinationHedge.
+func noHedge() revtr.Policy {
+	p := revtr.DefaultPolicy()
+	p.DestinationHedge = 0
+	return p
+}
+
 // TestBatches: our first batch is 2 vantage points; when it reveals
 // nothing the next 8 follow and the longest segment of theirs wins; the
 // reference's batches are 5 and 5. A batch that got no reply at all, the
 // source's own ping silent too, is the last one of our policy
-// (Policy.QuitSilent: the target drops options) — unless the selector
+// (Policy.QuitSilent: the target drops options; TestDestinationHedge
+// tries more at the destination) — unless the selector
 // judges that silence not telling (revtr.SilenceJudge), when a second
 // batch of twice the first follows; the reference sends its second
 // batch, cut to the 4 probes left of its 10 unanswered ones.
@@ -113,14 +121,14 @@ func TestBatches(t *testing.T) {
 		winner  int // 0: no segment
 		sel     revtr.Selector
 	}{
-		"silent, telling":     {revtr.DefaultPolicy(), map[int]int{1: -1, 2: -1, 5: 3}, [][]int{seq(1, 2)}, 0, judgeSel{tells: true}},
+		"silent, telling":     {noHedge(), map[int]int{1: -1, 2: -1, 5: 3}, [][]int{seq(1, 2)}, 0, judgeSel{tells: true}},
 		"silent, not telling": {revtr.DefaultPolicy(), map[int]int{1: -1, 2: -1, 5: 3}, [][]int{seq(1, 2), seq(3, 6)}, 5, judgeSel{}},
 		"silent twice":        {revtr.DefaultPolicy(), map[int]int{1: -1, 2: -1, 3: -1, 4: -1, 5: -1, 6: -1, 7: 3}, [][]int{seq(1, 2), seq(3, 6)}, 0, judgeSel{}},
 		"first reveals":       {revtr.DefaultPolicy(), map[int]int{2: 4}, [][]int{seq(1, 2)}, 2, nil},
 		"first none":          {revtr.DefaultPolicy(), map[int]int{1: 0, 7: 5, 9: 2}, [][]int{seq(1, 2), seq(3, 10)}, 7, nil},
 		"reference":           {revtr.ReferencePolicy(), map[int]int{4: 3}, [][]int{seq(1, 5)}, 4, nil},
 		"reference, second":   {revtr.ReferencePolicy(), map[int]int{9: 2}, [][]int{seq(1, 5), seq(6, 10)}, 9, nil},
-		"silent":              {revtr.DefaultPolicy(), map[int]int{1: -1, 2: -1, 5: 3}, [][]int{seq(1, 2)}, 0, nil},
+		"silent":              {noHedge(), map[int]int{1: -1, 2: -1, 5: 3}, [][]int{seq(1, 2)}, 0, nil},
 		"silent, reference":   {revtr.ReferencePolicy(), map[int]int{1: -1, 2: -1, 3: -1, 4: -1, 5: -1, 7: 3}, [][]int{seq(1, 5), seq(6, 9)}, 7, nil},
 	} {
 		p := &spoofScript{reveal: tc.reveal}
@@ -143,6 +151,68 @@ func TestBatches(t *testing.T) {
 		}
 		if len(res.Hops) < 2 || res.Hops[1].Addr.As4()[2] != byte(tc.winner) || res.Hops[1].Type != revtr.HopSpoofedRR {
 			t.Errorf("%s: hops %v, want vantage point %d's segment", name, addrsOf(res.Hops), tc.winner)
+		}
+	}
+}
+
+// vpASes maps vantage point 10.8.0.k to AS as[k], every other address to
+// AS 1.
+type vpASes map[int]uint32
+
+func (m vpASes) Lookup(a netip.Addr) (netip.Prefix, uint32, bool) {
+	p, _ := a.Prefix(24)
+	if asn, ok := m[int(a.As4()[3])]; ok && p == netip.MustParsePrefix("10.8.0.0/24") {
+		return p, asn, true
+	}
+	return p, 1, true
+}
+
+// TestDestinationHedge: when the silence of the first batch toward the
+// destination tells, ours tries DestinationHedge more vantage points,
+// each of an AS none of the silent ones (nor an earlier hedge) is in, in
+// the selector's order, and takes a segment they reveal; without the
+// hedge, or with the reference's policy, the destination gets no more.
+func TestDestinationHedge(t *testing.T) {
+	ases := vpASes{1: 100, 2: 100, 3: 100, 4: 200, 5: 200, 6: 300, 7: 400}
+	for name, tc := range map[string]struct {
+		pol     revtr.Policy
+		reveal  map[int]int
+		batches [][]int
+		winner  int // 0: no segment
+	}{
+		// 3 shares the silent ones' AS, 5 the first hedge's.
+		"hedge reveals": {revtr.DefaultPolicy(), map[int]int{1: -1, 2: -1, 3: 4, 4: -1, 5: 4, 6: 2}, [][]int{{1, 2}, {4, 6}}, 6},
+		"hedge silent":  {revtr.DefaultPolicy(), map[int]int{1: -1, 2: -1, 3: 4, 4: -1, 5: 4, 6: -1, 7: 2}, [][]int{{1, 2}, {4, 6}}, 0},
+		"no hedge":      {noHedge(), map[int]int{1: -1, 2: -1, 6: 2}, [][]int{{1, 2}}, 0},
+		"first answers": {revtr.DefaultPolicy(), map[int]int{2: 3, 6: 5}, [][]int{{1, 2}}, 2},
+	} {
+		p := &spoofScript{reveal: tc.reveal}
+		var vps []netip.Addr
+		for k := 1; k <= 10; k++ {
+			vps = append(vps, vpAddr(k))
+		}
+		e, err := revtr.New(revtr.Config{Prober: p, Selector: judgeSel{tells: true}, ASMap: ases, Sources: []netip.Addr{fSrc},
+			VantagePoints: vps, Allow: []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}, Policy: tc.pol})
+		if err != nil {
+			t.Fatal(err)
+		}
+		res := run(t, e, revtr.Request{Src: fSrc, Dst: fDst, Symmetry: revtr.SymmetryNever})
+		at := 0
+		for i, want := range tc.batches {
+			if got := p.batch(at, at+len(want)); !slices.Equal(got, want) {
+				t.Errorf("%s: batch %d asked %v, want %v", name, i, got, want)
+			}
+			at += len(want)
+		}
+		if n := p.toward(fDst); n != at {
+			t.Errorf("%s: %d spoofed probes toward the destination (%v), want %d", name, n, p.asked, at)
+		}
+		got := 0
+		if len(res.Hops) > 1 && res.Hops[1].Type == revtr.HopSpoofedRR {
+			got = int(res.Hops[1].Addr.As4()[2])
+		}
+		if got != tc.winner {
+			t.Errorf("%s: hops %v, want vantage point %d's segment (0: none)", name, addrsOf(res.Hops), tc.winner)
 		}
 	}
 }

@@ -34,6 +34,16 @@ type Policy struct {
 	// are rare enough that the silence is likely the senders' paths'),
 	// the next batch is sent but at most twice the silent one.
 	QuitSilent bool
+	// DestinationHedge: when QuitSilent gives up on the destination, this
+	// many vantage points more are tried first, each of an AS none of the
+	// silent senders (nor an earlier one of them) is in, in the
+	// selector's order; failing them, symmetry is assumed at the
+	// destination. A router that drops options silences every sender
+	// whose way passes it, and a ranking learned from the prefix's other
+	// addresses picks senders of those ways: a router interface numbered
+	// from a neighbour's prefix is reached by its own AS's ways
+	// (docs/eval.md).
+	DestinationHedge int
 	// PreferAtlas cuts a Record Route segment at its first hop that is on
 	// an atlas traceroute toward the source, even one that reached the
 	// source, and takes the traceroute's continuation instead: a
@@ -139,7 +149,7 @@ func ReferencePolicy() Policy {
 // nothing, the per-address memory being shared. Turn it on where
 // responders run on the way.
 func DefaultPolicy() Policy {
-	return Policy{Name: PolicyDefault, Batches: []int{2, 8}, TargetUnanswered: 10, QuitSilent: true, ShortTraces: true, PreferAtlas: true, AllSegmentHops: true,
+	return Policy{Name: PolicyDefault, Batches: []int{2, 8}, TargetUnanswered: 10, QuitSilent: true, DestinationHedge: 2, ShortTraces: true, PreferAtlas: true, AllSegmentHops: true,
 		RefuseInterdomainSymmetry: true, KeepCandidates: true, Staleness: 24 * time.Hour, MaxProbes: 400,
 		ReusePaths: time.Hour, RTTFromProbes: true, Cache: CacheRules{TTL: DefaultCacheTTL, Silent: DefaultCacheSilent, Join: true, AnySender: true}}
 }

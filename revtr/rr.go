@@ -105,6 +105,9 @@ func (r *run) spoofed(ctx context.Context, target netip.Addr) ([]Hop, error) {
 			continue
 		}
 		if r.silenceTells(target, silent) {
+			if seg, err := r.hedge(ctx, target, silent); len(seg) > 0 || err != nil {
+				return seg, err
+			}
 			r.markSpoofSilent(ctx, target)
 			return nil, nil
 		}
@@ -147,6 +150,61 @@ func (r *run) markSpoofSilent(ctx context.Context, target netip.Addr) {
 	e := &cacheEntry{start: now, ready: make(chan struct{})}
 	c.settle(e, now, r.e.cfg.Policy.Cache.TTL, 0, nil)
 	c.put(c.key(cacheSpoofSilent, r.req.Src, target, netip.Addr{}), ref{e: e})
+}
+
+// hedge is the destination's last chance before it is given up on
+// (Policy.DestinationHedge): once the spoofers' silence toward it told,
+// a batch of vantage points of other ASes than the silent senders'.
+func (r *run) hedge(ctx context.Context, target netip.Addr, silent []netip.Addr) ([]Hop, error) {
+	n := r.e.cfg.Policy.DestinationHedge
+	if t := r.e.cfg.Policy.TargetUnanswered; t > 0 {
+		n = min(n, t-r.unanswered[target])
+	}
+	if n <= 0 || target != r.req.Dst {
+		return nil, nil
+	}
+	batch := r.otherASes(target, silent, n)
+	if len(batch) == 0 {
+		return nil, nil
+	}
+	seg, _, err := r.spoofBatch(ctx, target, batch)
+	return seg, err
+}
+
+// otherASes returns up to n vantage points in the selector's order for
+// target, each of an AS that neither the senders nor an earlier one of
+// them is in (a vantage point whose AS is unknown is of its own).
+func (r *run) otherASes(target netip.Addr, senders []netip.Addr, n int) []netip.Addr {
+	asOf := func(a netip.Addr) (uint32, bool) {
+		if r.e.cfg.ASMap == nil {
+			return 0, false
+		}
+		_, asn, ok := r.e.cfg.ASMap.Lookup(a)
+		return asn, ok
+	}
+	used := make(map[uint32]bool)
+	tried := map[netip.Addr]bool{r.req.Src: true}
+	for _, s := range senders {
+		tried[s] = true
+		if asn, ok := asOf(s); ok {
+			used[asn] = true
+		}
+	}
+	var out []netip.Addr
+	for _, vp := range r.e.cfg.Selector.Rank(r.req.Src, target) {
+		if len(out) == n {
+			break
+		}
+		asn, known := asOf(vp)
+		if tried[vp] || !r.e.vps[vp] || (known && used[asn]) {
+			continue
+		}
+		if known {
+			used[asn] = true
+		}
+		out = append(out, vp)
+	}
+	return out
 }
 
 // nextBatch takes up to b vantage points from the front of vps, passing
@@ -206,8 +264,6 @@ func count(m map[netip.Addr]int, a netip.Addr) map[netip.Addr]int {
 // reaches reports whether a segment ends at the source.
 func (r *run) reaches(seg []Hop) bool { return r.same(seg[len(seg)-1].Addr, r.req.Src) }
 
-// spoofers returns the vantage points to try toward target, at most the
-// policy's limit, checking that each is configured.
 // skipSource reports whether the selector says the source's own Record
 // Route ping toward target cannot reveal a hop. Without a vantage point
 // to spoof from, that ping is the only Record Route left, and its reply
@@ -218,6 +274,8 @@ func (r *run) skipSource(target netip.Addr) bool {
 	return sel != nil && len(r.e.vps) > 0 && sel.SkipSource(r.req.Src, target)
 }
 
+// spoofers returns the vantage points to try toward target, at most the
+// policy's limit, checking that each is configured.
 func (r *run) spoofers(target netip.Addr) ([]netip.Addr, error) {
 	if r.e.cfg.Selector == nil {
 		return nil, nil

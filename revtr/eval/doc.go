@@ -19,16 +19,15 @@
 // deployment would have.
 //
 // Both policies measure with their caches (revtr.Cache; the reference
-// with the reference's rules). Measured on the simulator (2026-12-02,
+// with the reference's rules). Measured on the simulator (2026-12-03,
 // docs/eval.md): on the demo Internets of seeds 1–4 ours spends
-// 0.50–0.61× the reference's probes to find a path, 0.48–0.55× its probes
-// in all and 0.67–0.73× its rounds at equal or higher coverage and equal
-// wrong hops (TestEvalFloors holds this); on 21 Internets of 1,000–3,000
-// routers, one batch of 10,000 toward each of 5 sources, 0.38–0.47× the
-// probes and 0.64–0.69× the rounds, an exact-path share up to 5 points
-// higher (0.02 points lower on one) and all ASes present up to 2.7
-// points higher; where coverage or all-AS is lower (3 Internets each),
-// by at most 10 reverse traceroutes of 50,000 or 0.07 points
+// 0.49–0.56× the reference's probes in all and 0.68–0.76× its rounds at
+// equal or higher coverage and equal wrong hops (TestEvalFloors holds
+// this); on 21 Internets of 1,000–3,000 routers, one batch of 10,000
+// toward each of 5 sources, 0.42–0.49× the probes and 0.66–0.72× the
+// rounds, an exact-path share and all ASes present equal or up to 5.0
+// and 2.8 points higher, and coverage equal or higher but on one (2
+// reverse traceroutes of 50,000 fewer)
 // (TestEvalBatchScale holds seed 12). Config.Batch measures the cost as
 // a function of batch size.
 //
