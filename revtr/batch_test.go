@@ -155,7 +155,7 @@ func TestBatches(t *testing.T) {
 	}
 }
 
-// vpASes maps vantage point 10.8.0.k to AS as[k], every other address to
+// vpASes maps vantage point 10.8.0.k to AS m[k], every other address to
 // AS 1.
 type vpASes map[int]uint32
 
@@ -171,7 +171,7 @@ func (m vpASes) Lookup(a netip.Addr) (netip.Prefix, uint32, bool) {
 // destination tells, ours tries DestinationHedge more vantage points,
 // each of an AS none of the silent ones (nor an earlier hedge) is in, in
 // the selector's order, and takes a segment they reveal; without the
-// hedge, or with the reference's policy, the destination gets no more.
+// hedge, or when the first batch answers, the destination gets no more.
 func TestDestinationHedge(t *testing.T) {
 	ases := vpASes{1: 100, 2: 100, 3: 100, 4: 200, 5: 200, 6: 300, 7: 400}
 	for name, tc := range map[string]struct {
