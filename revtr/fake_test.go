@@ -118,7 +118,9 @@ func TestAtlasSegmentNarrowed(t *testing.T) {
 }
 
 // TestLoops: a loop inside one Record Route's slots is cut out; a reply
-// that comes back to an earlier hop fails the measurement.
+// that comes back to an earlier hop fails the measurement under the
+// reference policy, and is dropped under one that drops looping segments,
+// the search going on from the hop before (TestLoopingSegmentDropped).
 func TestLoops(t *testing.T) {
 	a, b, c := ip("10.4.0.1"), ip("10.3.0.1"), ip("10.2.0.1")
 	p := script{rr: map[netip.Addr][]netip.Addr{fDst: {fDst, fDst, a, b, a, c, fSrc}}}
@@ -132,6 +134,30 @@ func TestLoops(t *testing.T) {
 	res = run(t, fakeEngine(t, p, nil, pol), revtr.Request{Src: fSrc, Dst: fDst})
 	if res.Stop != revtr.Failed || res.Fail != revtr.FailLoop {
 		t.Errorf("stop %v %q, want FAILED loop", res.Stop, res.Fail)
+	}
+}
+
+// TestLoopingSegmentDropped: the reply from b comes back to the
+// destination; dropping it, the engine tries a, the hop before b, whose
+// reply reaches the source. The reference fails at b.
+func TestLoopingSegmentDropped(t *testing.T) {
+	a, b, c := ip("10.4.0.1"), ip("10.3.0.1"), ip("10.2.0.1")
+	p := script{rr: map[netip.Addr][]netip.Addr{fDst: {fDst, fDst, a, b}, b: {b, b, fDst, c}, a: {a, a, c, fSrc}}}
+	for _, drop := range []bool{false, true} {
+		pol := revtr.ReferencePolicy()
+		pol.Cache = revtr.CacheRules{} // the reply to D, kept under b, would answer for b
+		pol.DropLoopingSegments = drop
+		res := run(t, fakeEngine(t, p, nil, pol), revtr.Request{Src: fSrc, Dst: fDst})
+		want := []netip.Addr{fDst, a, c, fSrc}
+		switch {
+		case !drop && (res.Stop != revtr.Failed || res.Fail != revtr.FailLoop):
+			t.Errorf("kept: stop %v %q, want FAILED loop", res.Stop, res.Fail)
+		case drop && (res.Stop != revtr.Reaches || !slices.Equal(addrsOf(res.Hops), want)):
+			t.Errorf("dropped: hops %v (%v %q), want %v", addrsOf(res.Hops), res.Stop, res.Fail, want)
+		}
+	}
+	if !revtr.DefaultPolicy().DropLoopingSegments || revtr.ReferencePolicy().DropLoopingSegments {
+		t.Error("ours should drop looping segments, the reference not")
 	}
 }
 

@@ -56,6 +56,14 @@ type Policy struct {
 	// of the reply's path for another. The reference stops at a segment
 	// that reaches the source.
 	PreferAtlas bool
+	// DropLoopingSegments drops a segment that comes back to a hop at or
+	// before the one it would extend, as if its measurement had revealed
+	// nothing, and the search goes on; otherwise the reverse traceroute
+	// fails (FailLoop), as the reference's does. Such a loop is mostly
+	// made by a wrong alias: Record Route aliases are inferred
+	// (atlas.inferAliases), and a router that does not stamp can pair
+	// one router's interface with another's address.
+	DropLoopingSegments bool
 	// AllSegmentHops tries Record Route on every hop of the last segment,
 	// last first; otherwise only on its last hop.
 	AllSegmentHops bool
@@ -140,7 +148,9 @@ func ReferencePolicy() Policy {
 // needs starts near the hop (ShortTraces); an atlas traceroute met on a
 // Record Route segment is taken from there where it adds to the segment
 // (PreferAtlas); a hop the source already probed keeps that probe's RTT
-// (RTTFromProbes); its cache joins measurements in flight. The measured
+// (RTTFromProbes); its cache joins measurements in flight; a segment that
+// loops back onto the path is dropped and the search goes on, where the
+// reference fails (DropLoopingSegments). The measured
 // effect of each is in docs/eval.md. It asks the destination's
 // two-host responder only (TwoHostHops off): where responders run on end
 // hosts, as in the generated topologies, asking hops too cost 0.15–0.3
@@ -149,7 +159,7 @@ func ReferencePolicy() Policy {
 // nothing, the per-address memory being shared. Turn it on where
 // responders run on the way.
 func DefaultPolicy() Policy {
-	return Policy{Name: PolicyDefault, Batches: []int{2, 8}, TargetUnanswered: 10, QuitSilent: true, DestinationHedge: 2, ShortTraces: true, PreferAtlas: true, AllSegmentHops: true,
+	return Policy{Name: PolicyDefault, Batches: []int{2, 8}, TargetUnanswered: 10, QuitSilent: true, DestinationHedge: 2, DropLoopingSegments: true, ShortTraces: true, PreferAtlas: true, AllSegmentHops: true,
 		RefuseInterdomainSymmetry: true, KeepCandidates: true, Staleness: 24 * time.Hour, MaxProbes: 400,
 		ReusePaths: time.Hour, RTTFromProbes: true, Cache: CacheRules{TTL: DefaultCacheTTL, Silent: DefaultCacheSilent, Join: true, AnySender: true}}
 }

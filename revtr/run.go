@@ -124,6 +124,9 @@ func (r *run) extend(at int, seg []Hop) (bool, error) {
 	for _, h := range seg {
 		for _, p := range r.path[:at+1] {
 			if r.same(h.Addr, p.Addr) {
+				if r.e.cfg.Policy.DropLoopingSegments {
+					return false, nil
+				}
 				return false, fail(FailLoop, fmt.Errorf("revtr: %v is already hop of the path: %w", h.Addr, errLoop))
 			}
 		}
