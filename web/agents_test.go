@@ -249,8 +249,8 @@ func wantSource(t *testing.T, s *site, src controller.SourceInfo) shownSource {
 // builds one source's atlas, and holds the Sources and agents page to
 // the API: every agent's status, roles, addresses, version, rate,
 // connection, last contact, onboarding and quarantine; every source's
-// onboarding verdict and checks and its atlas. No console error, no
-// request elsewhere.
+// onboarding verdict and checks and its atlas, shown built without a
+// reload. No console error, no request elsewhere.
 func TestBrowserSourcesAndAgents(t *testing.T) {
 	s := serve(t, agents)
 	b := open(t)
@@ -264,6 +264,14 @@ func TestBrowserSourcesAndAgents(t *testing.T) {
 	if quarantined == 0 {
 		t.Errorf("no vantage point quarantined: the lab has some that cannot spoof: %+v", listed)
 	}
+	// The page is open before the atlas is built, and shows it built
+	// without a reload: it looks again by itself.
+	setKey(b, t, s, s.key)
+	b.run(t, chromedp.Navigate(s.url+"/ui/#/sources"), chromedp.Reload(),
+		waitJS(fmt.Sprintf(`document.querySelectorAll('[data-testid=sources] tbody tr').length === %d`, len(s.srcs))))
+	if got := eval[string](t, b, `document.querySelector('[data-testid=sources] [data-field=atlas-state]')?.textContent || ''`); got == "done" {
+		t.Fatalf("the first source's atlas shows done before it was built")
+	}
 	s.api(t, "POST", "/api/v1/atlas/run", strings.NewReader(`{"source": "`+s.srcs[0].String()+`"}`), nil)
 	for deadline := time.Now().Add(time.Minute); ; time.Sleep(100 * time.Millisecond) {
 		var at controller.AtlasStatus
@@ -273,7 +281,7 @@ func TestBrowserSourcesAndAgents(t *testing.T) {
 			t.Fatalf("atlas of %v: %+v", s.srcs[0], at)
 		}
 	}
-	setKey(b, t, s, s.key)
+	b.run(t, waitJS(`document.querySelector('[data-testid=sources] [data-field=atlas-state]')?.textContent === 'done'`))
 	// The API is read before and after the page: an agent heard from in
 	// between shows a last contact between the two, anything else must be
 	// the same (tried again if an onboarding report changed meanwhile).

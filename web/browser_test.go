@@ -416,11 +416,14 @@ func waitJS(expr string) chromedp.Action[chromedp.Void] {
 }
 
 // setKey opens the key page (the first time, from the controller's
-// root, which leads to the UI) and enters the key.
+// root, which leads to the UI) and enters the key, returning once the
+// page took it and went on to the submit form: a navigation started
+// before that could be overtaken by the page's own.
 func setKey(b *browser, t *testing.T, s *site, key string) {
 	if !strings.HasPrefix(eval[string](t, b, `location.href`), s.url) {
 		b.run(t, chromedp.Navigate(s.url+"/"), waitJS(`location.pathname === '/ui/'`))
 	}
 	b.run(t, waitJS(`(location.hash = '#/key', true)`), chromedp.WaitVisible(chromedp.ID("key-input")),
-		chromedp.SendKeys(chromedp.ID("key-input"), key), chromedp.Click(chromedp.CSS(`form button[type="submit"]`)))
+		chromedp.SendKeys(chromedp.ID("key-input"), key), chromedp.Click(chromedp.CSS(`form button[type="submit"]`)),
+		waitJS(`location.hash === '#/submit'`))
 }

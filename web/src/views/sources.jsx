@@ -1,3 +1,4 @@
+import { useEffect } from 'preact/hooks';
 import { get } from '../api.js';
 import { ErrorBox, useApi, when } from '../common.jsx';
 
@@ -133,15 +134,37 @@ function AgentRow({ a }) {
 // Sources shows every source (authorization, onboarding report, atlas)
 // and every agent (status, roles, version, rate, last contact,
 // onboarding, quarantine), as the API answers now.
+// building is whether an atlas of the page's sources is being built.
+const building = (data) => data.sources.some((s) => s.atlas.value && !['none', 'done', 'failed'].includes(s.atlas.value.state));
+
 export function Sources() {
   const [data, err, reload] = useApi(load, []);
+  // Agents connect, report and go quiet, atlases are built: look again
+  // every 10 seconds, every 2 while an atlas is being built; in a hidden
+  // tab, once it is shown again.
+  useEffect(() => {
+    if (!data && !err) return undefined;
+    const shown = () => {
+      if (document.visibilityState === 'hidden') return;
+      document.removeEventListener('visibilitychange', shown);
+      reload();
+    };
+    const t = setTimeout(() => {
+      document.addEventListener('visibilitychange', shown);
+      shown();
+    }, data && building(data) ? 2000 : 10000);
+    return () => {
+      clearTimeout(t);
+      document.removeEventListener('visibilitychange', shown);
+    };
+  }, [data, err]);
   return (
     <section aria-labelledby="sources-h">
       <h1 id="sources-h">Sources and agents</h1>
       <ErrorBox error={err} what="Sources and agents" />
       <div class="row">
         <button type="button" onClick={reload}>Reload</button>
-        {data ? <span class="muted" aria-live="polite">as of <Time t={data.at} /></span> : <span class="muted">loading…</span>}
+        {data ? <span class="muted">as of <Time t={data.at} /> (looks again every 10 s)</span> : <span class="muted">loading…</span>}
       </div>
       {data ? <SourcesTable data={data} /> : null}
       {data ? <AgentsTable data={data} /> : null}
