@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/netip"
 	"os"
 	"time"
@@ -48,6 +49,10 @@ type Config struct {
 	// (cidr, asn), instead of the backend's own map (the simulator's and
 	// the lab's know their Internet's prefixes).
 	PrefixToAS string `yaml:"prefix_to_as"`
+	// PprofListen, if set, serves Go's profiles (/debug/pprof/) there,
+	// apart from the API and with no key: keep it on a loopback or
+	// otherwise private address. Default: off.
+	PprofListen string `yaml:"pprof_listen"`
 	// DrainTimeout bounds a graceful stop (SIGTERM): the API stops
 	// taking requests, running jobs finish or are handed back. Default 30s.
 	DrainTimeout time.Duration `yaml:"drain_timeout"`
@@ -261,6 +266,7 @@ func (c Config) Validate() error {
 		{c.Name != "", "name is empty"},
 		{c.Listen != "", "listen is empty"},
 		{c.DB != "", "db is empty"},
+		{c.PprofListen == "" || validHostPort(c.PprofListen), fmt.Sprintf("pprof_listen %q: want host:port", c.PprofListen)},
 		{(c.TLS.Cert == "") == (c.TLS.Key == ""), "tls needs both cert and key"},
 		{c.API.MaxBatch > 0 && c.API.MaxBody > 0, "api.max_batch and api.max_body must be > 0"},
 		{s.MaxInFlight > 0 && s.Slice > 0 && s.MaxAttempts > 0, "scheduler.max_in_flight, slice and max_attempts must be > 0"},
@@ -285,4 +291,10 @@ func (c Config) Validate() error {
 		}
 	}
 	return nil
+}
+
+// validHostPort says whether s is a host:port a listener can take.
+func validHostPort(s string) bool {
+	_, port, err := net.SplitHostPort(s)
+	return err == nil && port != ""
 }

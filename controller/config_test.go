@@ -38,6 +38,10 @@ func TestConfig(t *testing.T) {
 		c.Retention.Results != 0 || c.Retention.DiscardedJobs != 0 || c.Retention.CompletedJobs != time.Hour {
 		t.Errorf("retention overrides: %+v, %v", c.Retention, err)
 	}
+	c, err = controller.Load(writeConfig(t, "pprof_listen: 127.0.0.1:6060\n"))
+	if err != nil || c.PprofListen != "127.0.0.1:6060" {
+		t.Errorf("pprof_listen: %q, %v", c.PprofListen, err)
+	}
 	c, err = controller.Load(writeConfig(t, "listen: :9\nscheduler: {start_interval: 0s, slice: 7}\napi: {allow: [10.0.0.0/8]}\nbackend: {kind: sim}\n"))
 	if err != nil || c.Listen != ":9" || c.Scheduler.StartInterval != 0 || c.Scheduler.Slice != 7 || len(c.API.Allow) != 1 ||
 		c.Backend.Kind != "sim" || c.Scheduler.MaxAttempts != 5 {
@@ -63,7 +67,8 @@ func TestConfig(t *testing.T) {
 	}
 	for _, bad := range []string{"lisen: x\n", "scheduler: {slice: 0}\n", "backend: {kind: robots}\n", "agents: {timeout: 0s}\n", "api: {allow: [10.0.0.0/33]}\n",
 		"scheduler: {job_timeout: 1m, rescue_after: 30s}\n", "tls: {cert: a}\n", "log: {format: xml}\n", "scheduler: {start_interval: fast}\n", "[\n",
-		"retention: {results: -1h}\n", "retention: {interval: 0s}\n", "retention: {discarded_jobs: 1m}\n", "retention: {completed_jobs: -1s}\n"} {
+		"retention: {results: -1h}\n", "retention: {interval: 0s}\n", "retention: {discarded_jobs: 1m}\n", "retention: {completed_jobs: -1s}\n",
+		"pprof_listen: localhost\n", "pprof_listen: \":\"\n"} {
 		if _, err := controller.Load(writeConfig(t, bad)); err == nil {
 			t.Errorf("%q: no error", bad)
 		} else if !errors.Is(err, controller.ErrConfig) {

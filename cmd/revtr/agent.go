@@ -4,11 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"net"
-	"net/http"
-	"net/http/pprof"
 	"os"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -92,27 +88,10 @@ func runAgent(ctx context.Context, cfg agent.Config) error {
 	}
 	defer a.Close()
 	if cfg.Local.PprofAddr != "" {
-		if err := servePprof(ctx, cfg.Local.PprofAddr, log); err != nil {
+		if err := servePprof(ctx, cfg.Local.PprofAddr, "local.pprofaddr", log); err != nil {
 			return err
 		}
 	}
 	log.Info("agent started", "name", cfg.Agent.Name, "addrs", a.Addrs(), "roles", cfg.Agent.Roles, "controller", cfg.URL(), "rate", cfg.Scamper.Rate)
 	return a.Run(ctx)
-}
-
-// servePprof serves Go's profiles on addr (local.pprofaddr) until ctx ends.
-func servePprof(ctx context.Context, addr string, log *slog.Logger) error {
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return fmt.Errorf("local.pprofaddr: %w", err)
-	}
-	mux := http.NewServeMux()
-	mux.HandleFunc("/debug/pprof/", pprof.Index)
-	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
-	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
-	go func() { _ = srv.Serve(ln) }() // ends with Close below
-	context.AfterFunc(ctx, func() { srv.Close() })
-	log.Info("profiles served", "addr", ln.Addr().String())
-	return nil
 }

@@ -90,6 +90,11 @@ func runController(cmd *cobra.Command, cfg controller.Config) error {
 	if err != nil {
 		return err
 	}
+	if cfg.PprofListen != "" {
+		if err := servePprof(ctx, cfg.PprofListen, "pprof_listen", log); err != nil {
+			return err
+		}
+	}
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return fmt.Errorf("controller: %w", err)
