@@ -2,10 +2,13 @@ package atlas
 
 import "net/netip"
 
-// aliasSet is alias knowledge as disjoint sets of addresses (union-find).
-// Not safe for concurrent use: the Index guards it.
+// aliasSet is alias knowledge as disjoint sets of addresses. Every
+// address of a set of two or more points at its set's root directly (a
+// union repoints the smaller set's members), so that finding the root,
+// which every intersection check does, is one map look-up. Not safe for
+// concurrent use: the Index guards it.
 type aliasSet struct {
-	parent map[netip.Addr]netip.Addr
+	parent map[netip.Addr]netip.Addr   // member → root
 	member map[netip.Addr][]netip.Addr // root → members
 }
 
@@ -14,13 +17,10 @@ func newAliasSet() *aliasSet {
 }
 
 func (s *aliasSet) root(a netip.Addr) netip.Addr {
-	for {
-		p, ok := s.parent[a]
-		if !ok || p == a {
-			return a
-		}
-		a = p
+	if r, ok := s.parent[a]; ok {
+		return r
 	}
+	return a
 }
 
 // union records that a and b are one router.
@@ -33,7 +33,9 @@ func (s *aliasSet) union(a, b netip.Addr) {
 	if len(ma) < len(mb) {
 		ra, rb, ma, mb = rb, ra, mb, ma
 	}
-	s.parent[rb] = ra
+	for _, m := range mb {
+		s.parent[m] = ra
+	}
 	s.parent[ra] = ra
 	s.member[ra] = append(ma, mb...)
 	delete(s.member, rb)

@@ -17,9 +17,12 @@ import (
 // their spoofed Record Route revealed on average, learned from every probe
 // it is told about (revtr.Selector.Observe). Safe for concurrent use.
 type Learned struct {
-	vps    []netip.Addr
-	asOf   map[netip.Addr]uint32
-	prefix PrefixOf
+	vps []netip.Addr
+	// asIndex numbers the vantage points' ASes densely, parallel to vps
+	// (nil: no ASes given); ases is how many there are.
+	asIndex []int32
+	ases    int
+	prefix  PrefixOf
 	// Weight is how many observations the cold-start prior counts for.
 	weight float64
 
@@ -66,12 +69,24 @@ func NewLearned(vps []netip.Addr, prefix PrefixOf, asOf map[netip.Addr]uint32) *
 	if prefix == nil {
 		prefix = Slash24
 	}
-	return &Learned{vps: slices.Clone(vps), asOf: asOf, prefix: prefix, weight: 2,
+	l := &Learned{vps: slices.Clone(vps), prefix: prefix, weight: 2,
 		stats: make(map[netip.Prefix]map[netip.Addr]*tally),
 		far:   newFarMemory(DefaultFarEntries, DefaultFarAge), answers: newFarMemory(DefaultFarEntries, DefaultFarAge),
 		toSrc: make(map[netip.Addr]map[netip.Prefix]int), replies: make(map[netip.Prefix]*replyTally),
 		fromSrc: make(map[srcPrefix]*replyTally), rrNear: make(map[netip.Addr]map[netip.Prefix]bool),
 		dist: make(map[netip.Prefix]map[netip.Addr]int), ingress: make(map[netip.Prefix]map[netip.Addr]netip.Addr)}
+	if asOf != nil {
+		index := make(map[uint32]int32)
+		for _, vp := range l.vps {
+			as := asOf[vp]
+			if _, ok := index[as]; !ok {
+				index[as] = int32(len(index))
+			}
+			l.asIndex = append(l.asIndex, index[as])
+		}
+		l.ases = len(index)
+	}
+	return l
 }
 
 // LimitFar bounds the memory of targets out of a source's Record Route
@@ -192,12 +207,13 @@ func (l *Learned) seen(p netip.Prefix, vp netip.Addr, d int) {
 }
 
 // prior is the cold-start expectation of the reverse hops vp reveals for
-// a target in p: the slots its Record Route has left after d forward
-// stamps and the target's two, when the prefix is d hops from it; little
-// when unknown, less when known to be too far or silent, and a little
-// more than that when the survey's ping got there with no slot left.
-func (l *Learned) prior(p netip.Prefix, vp netip.Addr) float64 {
-	d, ok := l.dist[p][vp]
+// a target in a prefix whose distances from the vantage points are dist:
+// the slots its Record Route has left after d forward stamps and the
+// target's two, when the prefix is d hops from it; little when unknown,
+// less when known to be too far or silent, and a little more than that
+// when the survey's ping got there with no slot left.
+func (l *Learned) prior(dist map[netip.Addr]int, vp netip.Addr) float64 {
+	d, ok := dist[vp]
 	switch {
 	case !ok && l.reach != nil:
 		return 0.15 + 0.1*l.reach[vp] // the survey's share of prefixes in range
@@ -211,16 +227,26 @@ func (l *Learned) prior(p netip.Prefix, vp netip.Addr) float64 {
 	return max(0.25, float64(meas.RRSlots-2-d))
 }
 
-// score is the smoothed mean number of reverse hops vp's probes into p
-// revealed: the more a probe reveals, the fewer steps (and joins between
-// measurements, where errors creep in) the path needs.
-func (l *Learned) score(p netip.Prefix, vp netip.Addr) float64 {
-	t := l.stats[p][vp]
-	prior := l.prior(p, vp)
+// score is the smoothed mean number of reverse hops vp's probes into a
+// prefix revealed (t: their tally there, nil if none; dist: the prefix's
+// distances): the more a probe reveals, the fewer steps (and joins
+// between measurements, where errors creep in) the path needs.
+func (l *Learned) score(t *tally, dist map[netip.Addr]int, vp netip.Addr) float64 {
+	prior := l.prior(dist, vp)
 	if t == nil {
 		return prior
 	}
 	return (float64(t.revealed) + l.weight*prior) / (float64(t.tries) + l.weight)
+}
+
+// ranked is a vantage point in a ranking: its index in Learned.vps, its
+// score for the target's prefix and the index of the ingress the survey
+// saw it enter the prefix by (-1: unknown). Small and pointer-free, it
+// sorts fast.
+type ranked struct {
+	score   float64
+	vp      int32
+	ingress int32
 }
 
 // Rank orders the vantage points for target by score, best first; among
@@ -228,30 +254,34 @@ func (l *Learned) score(p netip.Prefix, vp netip.Addr) float64 {
 func (l *Learned) Rank(src, target netip.Addr) []netip.Addr {
 	p := l.prefix(target)
 	l.mu.RLock()
-	type cand struct {
-		vp    netip.Addr
-		score float64
-	}
-	cs := make([]cand, 0, len(l.vps))
-	for _, vp := range l.vps {
-		if vp != src {
-			cs = append(cs, cand{vp, l.score(p, vp)})
+	stats, dist, ingress := l.stats[p], l.dist[p], l.ingress[p]
+	rs := make([]ranked, 0, len(l.vps))
+	var ingresses []netip.Addr // a prefix has few
+	for i, vp := range l.vps {
+		if vp == src {
+			continue
 		}
-	}
-	slices.SortStableFunc(cs, func(a, b cand) int { return cmp.Compare(b.score, a.score) })
-	out := make([]netip.Addr, len(cs))
-	for i, c := range cs {
-		out[i] = c.vp
-	}
-	out = diversify(out, l.asOf, func(i int) float64 { return cs[i].score })
-	if ing := l.ingress[p]; len(ing) > 0 {
-		scores := make(map[netip.Addr]float64, len(cs))
-		for _, c := range cs {
-			scores[c.vp] = c.score
+		r := ranked{score: l.score(stats[vp], dist, vp), vp: int32(i), ingress: -1}
+		if in, ok := ingress[vp]; ok {
+			k := slices.Index(ingresses, in)
+			if k < 0 {
+				k = len(ingresses)
+				ingresses = append(ingresses, in)
+			}
+			r.ingress = int32(k)
 		}
-		out = spreadIngresses(out, scores, ing)
+		rs = append(rs, r)
 	}
 	l.mu.RUnlock()
+	slices.SortStableFunc(rs, func(a, b ranked) int { return cmp.Compare(b.score, a.score) })
+	l.diversify(rs)
+	if len(ingresses) > 0 {
+		rs = spreadIngresses(rs, len(ingresses))
+	}
+	out := make([]netip.Addr, len(rs))
+	for i, r := range rs {
+		out[i] = l.vps[r.vp]
+	}
 	return out
 }
 
@@ -260,31 +290,29 @@ func (l *Learned) Rank(src, target netip.Addr) []netip.Addr {
 // ingresses not yet ranked (or unknown) that score at least half as well:
 // a router near the prefix that drops options, or forwards them without
 // stamping, fails every vantage point behind it alike. The reference's
-// ranking (IngressCover) spreads ingresses too.
-func spreadIngresses(vps []netip.Addr, score map[netip.Addr]float64, ingress map[netip.Addr]netip.Addr) []netip.Addr {
-	rest := slices.Clone(vps)
-	out := make([]netip.Addr, 0, len(vps))
-	used := make(map[netip.Addr]bool)
-	fresh := func(vp netip.Addr) bool {
-		in, ok := ingress[vp]
-		return !ok || !used[in]
-	}
+// ranking (IngressCover) spreads ingresses too. ingresses is how many
+// there are.
+func spreadIngresses(rs []ranked, ingresses int) []ranked {
+	rest := slices.Clone(rs)
+	out := rs[:0]
+	used := make([]bool, ingresses)
+	fresh := func(r ranked) bool { return r.ingress < 0 || !used[r.ingress] }
 	for len(rest) > 0 {
 		k := 0
 		if !fresh(rest[0]) {
-			for i := 1; i < len(rest) && score[rest[i]] >= score[rest[0]]/2; i++ {
+			for i := 1; i < len(rest) && rest[i].score >= rest[0].score/2; i++ {
 				if fresh(rest[i]) {
 					k = i
 					break
 				}
 			}
 		}
-		vp := rest[k]
+		r := rest[k]
 		rest = slices.Delete(rest, k, k+1)
-		if in, ok := ingress[vp]; ok {
-			used[in] = true
+		if r.ingress >= 0 {
+			used[r.ingress] = true
 		}
-		out = append(out, vp)
+		out = append(out, r)
 	}
 	return out
 }
@@ -448,28 +476,27 @@ func (l *Learned) Observe(o revtr.Observation) {
 
 // diversify reorders runs of equal score so that vantage points of ASes
 // not yet seen in the ranking come first (round-robin over ASes).
-func diversify(vps []netip.Addr, asOf map[netip.Addr]uint32, score func(int) float64) []netip.Addr {
-	if asOf == nil {
-		return vps
+func (l *Learned) diversify(rs []ranked) {
+	if l.asIndex == nil {
+		return
 	}
-	out := make([]netip.Addr, 0, len(vps))
-	used := make(map[uint32]bool)
-	for i := 0; i < len(vps); {
-		j := i
-		for j < len(vps) && score(j) == score(i) {
+	used := make([]bool, l.ases)
+	for i := 0; i < len(rs); {
+		j := i + 1
+		for j < len(rs) && rs[j].score == rs[i].score {
 			j++
 		}
-		run := vps[i:j]
-		slices.SortStableFunc(run, func(a, b netip.Addr) int {
-			return cmp.Compare(b2i(used[asOf[a]]), b2i(used[asOf[b]]))
-		})
-		for _, vp := range run {
-			used[asOf[vp]] = true
+		run := rs[i:j]
+		if len(run) > 1 {
+			slices.SortStableFunc(run, func(a, b ranked) int {
+				return cmp.Compare(b2i(used[l.asIndex[a.vp]]), b2i(used[l.asIndex[b.vp]]))
+			})
 		}
-		out = append(out, run...)
+		for _, r := range run {
+			used[l.asIndex[r.vp]] = true
+		}
 		i = j
 	}
-	return out
 }
 
 func b2i(b bool) int {
