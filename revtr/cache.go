@@ -250,6 +250,23 @@ func (c *Cache) peek(k cacheKey, at time.Time) (*cacheEntry, bool) {
 func (c *Cache) answer(k cacheKey, at time.Time, want func(*cacheEntry) bool) (*cacheEntry, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	return c.answerLocked(k, at, want)
+}
+
+// answers is answer for each of keys under one lock, in their order.
+func (c *Cache) answers(keys []cacheKey, at time.Time, want func(*cacheEntry) bool) []*cacheEntry {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var out []*cacheEntry
+	for _, k := range keys {
+		if e, ok := c.answerLocked(k, at, want); ok {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+func (c *Cache) answerLocked(k cacheKey, at time.Time, want func(*cacheEntry) bool) (*cacheEntry, bool) {
 	s := c.find(k)
 	if s == nil {
 		return nil, false

@@ -389,19 +389,17 @@ func (r *run) cachedSpoofed(ctx context.Context, target netip.Addr) []Hop {
 	if c == nil || r.e.cfg.Policy.Cache.TTL <= 0 || !r.e.cfg.Policy.Cache.AnySender {
 		return nil
 	}
-	now := r.e.cfg.Clock.Now(ctx)
-	var best []Hop
+	keys := make([]cacheKey, 0, len(r.e.cfg.VantagePoints))
 	for _, vp := range r.e.cfg.VantagePoints {
-		if vp == r.req.Src {
-			continue
+		if vp != r.req.Src {
+			keys = append(keys, c.key(cacheRR, r.req.Src, target, vp))
 		}
-		e, ok := c.answer(c.key(cacheRR, r.req.Src, target, vp), now, func(e *cacheEntry) bool {
-			p, ok := e.val.(meas.RRPing)
-			return ok && p.Replied && p.Dst == target // the target's own reply, not one that passed it
-		})
-		if !ok {
-			continue
-		}
+	}
+	var best []Hop
+	for _, e := range c.answers(keys, r.e.cfg.Clock.Now(ctx), func(e *cacheEntry) bool {
+		p, ok := e.val.(meas.RRPing)
+		return ok && p.Replied && p.Dst == target // the target's own reply, not one that passed it
+	}) {
 		if seg := r.revealed(e.val.(meas.RRPing), target, HopSpoofedRR, e.id); len(seg) > len(best) {
 			best = seg
 		}
