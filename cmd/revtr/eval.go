@@ -6,6 +6,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"slices"
 	"strings"
 	"time"
@@ -28,6 +29,7 @@ type evalFlags struct {
 	workers       int
 	batch         int
 	discordant    string
+	cpuProfile    string
 }
 
 func (f *evalFlags) add(cmd *cobra.Command, workers int) {
@@ -39,6 +41,7 @@ func (f *evalFlags) add(cmd *cobra.Command, workers int) {
 	fs.IntVar(&f.workers, "workers", workers, "reverse traceroutes run at once (1 keeps the figures deterministic)")
 	fs.IntVar(&f.batch, "batch", 0, "measure in batches of this many reverse traceroutes toward one source, each on an engine with an empty cache (0: one engine for all)")
 	fs.StringVar(&f.discordant, "discordant", "", "write the pairs on which the two policies differ, as JSON lines with both results and the true path, to this file")
+	fs.StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile of the whole evaluation (building the world, then each policy) to this file, for go tool pprof")
 }
 
 // run evaluates cfg with run, then prints the report. The discordant
@@ -68,6 +71,13 @@ func (f *evalFlags) run(cmd *cobra.Command, cfg eval.Config, run func(eval.Confi
 			return os.Rename(file.Name(), f.discordant)
 		}
 	}
+	if f.cpuProfile != "" {
+		stop, err := startCPUProfile(f.cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
 	rep, err := run(cfg)
 	if err != nil {
 		return err
@@ -76,6 +86,20 @@ func (f *evalFlags) run(cmd *cobra.Command, cfg eval.Config, run func(eval.Confi
 		return fmt.Errorf("--discordant %s: %w", f.discordant, err)
 	}
 	return rep.Write(cmd.OutOrStdout())
+}
+
+// startCPUProfile profiles the process's CPU into a new file at path
+// until stop is called.
+func startCPUProfile(path string) (stop func(), err error) {
+	file, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("--cpuprofile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(file); err != nil {
+		file.Close()
+		return nil, fmt.Errorf("--cpuprofile %s: %w", path, err)
+	}
+	return func() { pprof.StopCPUProfile(); file.Close() }, nil
 }
 
 // config validates the flags into an evaluation configuration.

@@ -128,6 +128,7 @@ func TestBadInput(t *testing.T) {
 		{[]string{"sim", "eval", "--policy", "default,default"}, "default given twice"},
 		{[]string{"sim", "eval", "--policy", "default", "--discordant", "/nonexistent/d.jsonl"}, "--discordant compares two policies"},
 		{[]string{"sim", "eval", "--revtrs", "1", "--discordant", "/nonexistent/d.jsonl"}, "--discordant /nonexistent/d.jsonl: open /nonexistent/.d.jsonl."},
+		{[]string{"sim", "eval", "--revtrs", "1", "--cpuprofile", "/nonexistent/cpu.out"}, "--cpuprofile: open /nonexistent/cpu.out"},
 		{[]string{"lab", "eval", "--rate", "0"}, "--rate must be positive, not 0"},
 		{[]string{"lab", "eval", "--rate", "-5"}, "--rate must be positive, not -5"},
 		{[]string{"lab", "eval", "--timeout", "0s"}, "--timeout must be positive, not 0s"},
@@ -180,6 +181,22 @@ func TestSimEval(t *testing.T) {
 		if !strings.Contains(out, want) {
 			t.Errorf("sim eval output lacks %q:\n%s", want, out)
 		}
+	}
+}
+
+// TestSimEvalCPUProfile checks that --cpuprofile writes a profile go tool
+// pprof reads, with the engine's functions in it.
+func TestSimEvalCPUProfile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "cpu.out")
+	if _, stderr, code := run(t, -1, "sim", "eval", "--revtrs", "10000", "--policy", "default", "--cpuprofile", path); code != 0 {
+		t.Fatalf("sim eval: status %d, stderr %q", code, stderr)
+	}
+	out, err := exec.Command("go", "tool", "pprof", "-top", "-nodecount=100000", bin, path).CombinedOutput()
+	if err != nil {
+		t.Fatalf("go tool pprof: %v\n%s", err, out)
+	}
+	if !strings.Contains(string(out), "revtr.(*Engine).Run") {
+		t.Errorf("the profile lacks the engine:\n%s", out)
 	}
 }
 
