@@ -137,6 +137,27 @@ const (
 	SymmetryNever                       // never assume symmetry
 )
 
+// symmetryNames are the stances' names, as String gives them.
+var symmetryNames = [...]string{"policy", "refuse-inter", "allow-inter", "never"}
+
+// String names the stance: policy, refuse-inter, allow-inter or never.
+func (s Symmetry) String() string {
+	if int(s) < len(symmetryNames) {
+		return symmetryNames[s]
+	}
+	return fmt.Sprintf("Symmetry(%d)", uint8(s))
+}
+
+// ParseSymmetry is the stance String names.
+func ParseSymmetry(name string) (Symmetry, error) {
+	for i, n := range symmetryNames {
+		if n == name {
+			return Symmetry(i), nil
+		}
+	}
+	return 0, fmt.Errorf("symmetry %q: want policy, refuse-inter, allow-inter or never", name)
+}
+
 // Request is one reverse traceroute to measure: the path from Dst back to
 // Src.
 type Request struct {

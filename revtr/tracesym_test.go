@@ -124,3 +124,19 @@ func (s traceScript) Traceroute(_ context.Context, r meas.TraceRequest) (meas.Tr
 	tr.Probes = len(tr.Hops)
 	return tr, nil
 }
+
+// TestSymmetryNames: every stance's name parses back to it; others are
+// refused.
+func TestSymmetryNames(t *testing.T) {
+	for _, s := range []revtr.Symmetry{revtr.SymmetryPolicy, revtr.SymmetryRefuseInter, revtr.SymmetryAllowInter, revtr.SymmetryNever} {
+		if got, err := revtr.ParseSymmetry(s.String()); err != nil || got != s {
+			t.Errorf("%v: parsed %v, %v", s, got, err)
+		}
+	}
+	if _, err := revtr.ParseSymmetry("Allow-Inter"); err == nil {
+		t.Error(`"Allow-Inter" parsed`)
+	}
+	if got := revtr.Symmetry(9).String(); got != "Symmetry(9)" {
+		t.Errorf("Symmetry(9) = %q", got)
+	}
+}

@@ -30,6 +30,7 @@ type evalFlags struct {
 	batch         int
 	discordant    string
 	cpuProfile    string
+	symmetry      string
 }
 
 func (f *evalFlags) add(cmd *cobra.Command, workers int) {
@@ -40,6 +41,7 @@ func (f *evalFlags) add(cmd *cobra.Command, workers int) {
 	fs.BoolVar(&f.twoHost, "two-host", false, "let our policy ask destinations' two-host responders")
 	fs.IntVar(&f.workers, "workers", workers, "reverse traceroutes run at once (1 keeps the figures deterministic)")
 	fs.IntVar(&f.batch, "batch", 0, "measure in batches of this many reverse traceroutes toward one source, each on an engine with an empty cache (0: one engine for all)")
+	fs.StringVar(&f.symmetry, "symmetry", "policy", "every request's stance on assumed symmetry, whatever the policy: policy (each its own; both refuse interdomain), refuse-inter, allow-inter or never")
 	fs.StringVar(&f.discordant, "discordant", "", "write the pairs on which the two policies differ, as JSON lines with both results and the true path, to this file")
 	fs.StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile of the whole evaluation (building the world, then each policy) to this file, for go tool pprof")
 }
@@ -130,9 +132,13 @@ func (f *evalFlags) config() (eval.Config, error) {
 	if f.discordant != "" && len(policies) < 2 {
 		return eval.Config{}, fmt.Errorf("--discordant compares two policies, not --policy %q", f.policies)
 	}
+	sym, err := revtr.ParseSymmetry(f.symmetry)
+	if err != nil {
+		return eval.Config{}, fmt.Errorf("--symmetry: %w", err)
+	}
 	return eval.Config{
 		Revtrs: f.revtrs, Policies: policies, RouterTargets: f.routerTargets,
-		TwoHost: f.twoHost, Workers: f.workers, Batch: f.batch,
+		TwoHost: f.twoHost, Workers: f.workers, Batch: f.batch, Symmetry: sym,
 	}, nil
 }
 

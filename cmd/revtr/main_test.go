@@ -129,6 +129,7 @@ func TestBadInput(t *testing.T) {
 		{[]string{"sim", "eval", "--policy", "default", "--discordant", "/nonexistent/d.jsonl"}, "--discordant compares two policies"},
 		{[]string{"sim", "eval", "--revtrs", "1", "--discordant", "/nonexistent/d.jsonl"}, "--discordant /nonexistent/d.jsonl: open /nonexistent/.d.jsonl."},
 		{[]string{"sim", "eval", "--revtrs", "1", "--cpuprofile", "/nonexistent/cpu.out"}, "--cpuprofile: open /nonexistent/cpu.out"},
+		{[]string{"sim", "eval", "--symmetry", "sometimes"}, `--symmetry: symmetry "sometimes": want policy, refuse-inter, allow-inter or never`},
 		{[]string{"lab", "eval", "--rate", "0"}, "--rate must be positive, not 0"},
 		{[]string{"lab", "eval", "--rate", "-5"}, "--rate must be positive, not -5"},
 		{[]string{"lab", "eval", "--timeout", "0s"}, "--timeout must be positive, not 0s"},
@@ -180,6 +181,36 @@ func TestSimEval(t *testing.T) {
 	for _, want := range []string{"default (n=20)", "reference (n=20)", "coverage (reach S)", "probes / revtr"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("sim eval output lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+// TestSimEvalSymmetry checks that --symmetry applies to both policies:
+// on seed 2, where both refuse interdomain symmetry for some pairs,
+// allow-inter assumes it instead (hop type 12) and never assumes none.
+func TestSimEvalSymmetry(t *testing.T) {
+	const refused = "Assume symmetry on an interdomain link"
+	for _, c := range []struct {
+		symmetry   string
+		want, lack []string
+	}{
+		{"policy", []string{refused}, []string{"symmetry: ", "type 12"}},
+		{"allow-inter", []string{"symmetry: allow-inter, every request and policy", "type 12 (sym-inter) hops"}, []string{refused}},
+		{"never", []string{"symmetry: never"}, []string{"type 11", "type 12", refused}},
+	} {
+		out, stderr, code := run(t, -1, "sim", "eval", "--seed", "2", "--router-targets", "--symmetry", c.symmetry)
+		if code != 0 {
+			t.Fatalf("--symmetry %s: status %d, stderr %q", c.symmetry, code, stderr)
+		}
+		for _, w := range c.want {
+			if !strings.Contains(out, w) {
+				t.Errorf("--symmetry %s: no %q in\n%s", c.symmetry, w, out)
+			}
+		}
+		for _, l := range c.lack {
+			if strings.Contains(out, l) {
+				t.Errorf("--symmetry %s: %q in\n%s", c.symmetry, l, out)
+			}
 		}
 	}
 }

@@ -56,6 +56,9 @@ func (r *Report) Write(w io.Writer) error {
 		100*p.NoEchoShare, 100*p.DropOptionsDstShare)
 	fmt.Fprintf(w, "atlas: %d traceroutes (%d probes), %d RR pings; spoofing tests: %d RR pings; reference survey: %d RR pings\n\n",
 		r.AtlasCost[0], r.AtlasCost[1], r.AtlasCost[2], r.SpoofTest, r.Survey)
+	if r.Symmetry != revtr.SymmetryPolicy {
+		fmt.Fprintf(w, "symmetry: %s, every request and policy\n\n", r.Symmetry)
+	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	r.header(tw)
 	for _, rw := range rows {

@@ -181,7 +181,9 @@ type Report struct {
 	SpoofTest int    // spoofing test probes
 	// Churn and PerHour are Config's: route churn and start rate.
 	Churn, PerHour float64
-	Policies       []Summary
+	// Symmetry is Config's: every request's stance on symmetry.
+	Symmetry revtr.Symmetry
+	Policies []Summary
 	// Discordant is how many pairs were written to Config.Discordant.
 	Discordant int
 }
@@ -201,7 +203,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	}
 	rep := &Report{Simulated: w.Net != nil, Seed: w.Topo.Seed, Params: w.Topo.Params, Routers: len(w.Topo.Routers()), ASes: len(w.Topo.ASes),
 		Sources: len(w.Sources), VPs: len(w.VPs), Spoofers: len(w.Spoofers), Targets: len(w.Targets), Survey: len(w.Survey), SpoofTest: w.SpoofProbes,
-		AtlasCost: [3]int{w.AtlasCost.Traces, w.AtlasCost.TraceProbes, w.AtlasCost.RRPings}, Churn: cfg.Churn, PerHour: cfg.PerHour}
+		AtlasCost: [3]int{w.AtlasCost.Traces, w.AtlasCost.TraceProbes, w.AtlasCost.RRPings}, Churn: cfg.Churn, PerHour: cfg.PerHour, Symmetry: cfg.Symmetry}
 	pairs := w.Pairs(cfg.Seed, cfg.Revtrs)
 	if cfg.Batch > 0 {
 		pairs = w.BatchPairs(cfg.Seed, cfg.Batch, max(cfg.Revtrs, cfg.Batch))

@@ -261,7 +261,7 @@ func (w *World) runSequential(ctx context.Context, e *revtr.Engine, pairs []Pair
 func (w *World) one(ctx context.Context, e *revtr.Engine, p Pair, at time.Duration, ag *ager) (o Outcome, spent, end time.Duration, err error) {
 	ctx = w.Clock.Start(ctx, at)
 	start := time.Now()
-	res, err := e.Run(ctx, revtr.Request{Src: p.Src, Dst: p.Dst, Label: "eval"})
+	res, err := e.Run(ctx, revtr.Request{Src: p.Src, Dst: p.Dst, Label: "eval", Symmetry: w.symmetry})
 	spent = time.Since(start)
 	end = at + res.Runtime
 	if err != nil {

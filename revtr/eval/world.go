@@ -78,6 +78,10 @@ type Config struct {
 	// Seed (topo.Churn); the ground truth follows. 0: none. Simulator
 	// only.
 	Churn float64
+	// Symmetry is every reverse traceroute's stance on assumed symmetry
+	// (revtr.Request.Symmetry), whatever the policy: the zero value
+	// leaves it to each policy (both refuse interdomain symmetry).
+	Symmetry revtr.Symmetry
 	// Discordant, if set, receives a JSON line per pair on which the
 	// first two policies differ pair by pair (Paired): both results and
 	// the true reverse path (WriteDiscordant). Every result is then kept
@@ -133,6 +137,7 @@ type World struct {
 	ids          atomic.Uint64
 	vpAS         map[netip.Addr]uint32
 	parallel     int
+	symmetry     revtr.Symmetry // every request's (Config.Symmetry)
 }
 
 // NewWorld generates the topology (unless given), realises it in the
@@ -179,7 +184,7 @@ func newWorld(tp *topo.Topology, cfg Config) (*World, error) {
 		return nil, err
 	}
 	w := &World{Topo: tp, Prober: cfg.Prober, Clock: cfg.Clock, ASMap: asm, Atlas: atlas.NewIndex(),
-		TwoHost: cfg.Responders, vpAS: make(map[netip.Addr]uint32), parallel: cfg.Parallel}
+		TwoHost: cfg.Responders, vpAS: make(map[netip.Addr]uint32), parallel: cfg.Parallel, symmetry: cfg.Symmetry}
 	w.ids.Store(1 << 40) // atlas IDs apart from the engines'
 	if w.Prober == nil {
 		if cfg.Churn > 0 {
