@@ -31,6 +31,7 @@ type evalFlags struct {
 	discordant    string
 	cpuProfile    string
 	symmetry      string
+	sequential    bool
 }
 
 func (f *evalFlags) add(cmd *cobra.Command, workers int) {
@@ -41,6 +42,7 @@ func (f *evalFlags) add(cmd *cobra.Command, workers int) {
 	fs.BoolVar(&f.twoHost, "two-host", false, "let our policy ask destinations' two-host responders")
 	fs.IntVar(&f.workers, "workers", workers, "reverse traceroutes run at once (1 keeps the figures deterministic)")
 	fs.IntVar(&f.batch, "batch", 0, "measure in batches of this many reverse traceroutes toward one source, each on an engine with an empty cache (0: one engine for all)")
+	fs.BoolVar(&f.sequential, "sequential", false, "start each reverse traceroute when the one before has ended, one at a time (sets --workers 1): what the caches hold then does not depend on timing, so a lab and the simulator compare pair by pair")
 	fs.StringVar(&f.symmetry, "symmetry", "policy", "every request's stance on assumed symmetry, whatever the policy: policy (each its own; both refuse interdomain), refuse-inter, allow-inter or never")
 	fs.StringVar(&f.discordant, "discordant", "", "write the pairs on which the two policies differ, as JSON lines with both results and the true path, to this file")
 	fs.StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile of the whole evaluation (building the world, then each policy) to this file, for go tool pprof")
@@ -105,7 +107,7 @@ func startCPUProfile(path string) (stop func(), err error) {
 }
 
 // config validates the flags into an evaluation configuration.
-func (f *evalFlags) config() (eval.Config, error) {
+func (f *evalFlags) config(cmd *cobra.Command) (eval.Config, error) {
 	if f.revtrs < 0 {
 		return eval.Config{}, fmt.Errorf("--revtrs must not be negative, not %d", f.revtrs)
 	}
@@ -114,6 +116,13 @@ func (f *evalFlags) config() (eval.Config, error) {
 	}
 	if f.workers < 1 {
 		return eval.Config{}, fmt.Errorf("--workers must be at least 1, not %d", f.workers)
+	}
+	workers := f.workers
+	if f.sequential {
+		if cmd.Flags().Changed("workers") && f.workers > 1 {
+			return eval.Config{}, fmt.Errorf("--sequential runs one reverse traceroute at a time, not --workers %d", f.workers)
+		}
+		workers = 1
 	}
 	var policies []string
 	for _, p := range strings.Split(f.policies, ",") {
@@ -138,7 +147,7 @@ func (f *evalFlags) config() (eval.Config, error) {
 	}
 	return eval.Config{
 		Revtrs: f.revtrs, Policies: policies, RouterTargets: f.routerTargets,
-		TwoHost: f.twoHost, Workers: f.workers, Batch: f.batch, Symmetry: sym,
+		TwoHost: f.twoHost, Workers: workers, Batch: f.batch, Symmetry: sym, Sequential: f.sequential,
 	}, nil
 }
 
@@ -207,7 +216,7 @@ router level alias-aware, share of wrong hops) and cost (probes by technique,
 sequential rounds, runtime) side by side, per hop type and overall.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, err := f.config()
+			cfg, err := f.config(cmd)
 			if err != nil {
 				return err
 			}
@@ -243,7 +252,7 @@ kernels. Runtimes are wall time; lab RTTs are microseconds, so sequential
 probe rounds are what predicts runtime on the Internet.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, err := f.config()
+			cfg, err := f.config(cmd)
 			if err != nil {
 				return err
 			}

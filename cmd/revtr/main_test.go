@@ -129,6 +129,7 @@ func TestBadInput(t *testing.T) {
 		{[]string{"sim", "eval", "--policy", "default", "--discordant", "/nonexistent/d.jsonl"}, "--discordant compares two policies"},
 		{[]string{"sim", "eval", "--revtrs", "1", "--discordant", "/nonexistent/d.jsonl"}, "--discordant /nonexistent/d.jsonl: open /nonexistent/.d.jsonl."},
 		{[]string{"sim", "eval", "--revtrs", "1", "--cpuprofile", "/nonexistent/cpu.out"}, "--cpuprofile: open /nonexistent/cpu.out"},
+		{[]string{"sim", "eval", "--sequential", "--workers", "2"}, "--sequential runs one reverse traceroute at a time, not --workers 2"},
 		{[]string{"sim", "eval", "--symmetry", "sometimes"}, `--symmetry: symmetry "sometimes": want policy, refuse-inter, allow-inter or never`},
 		{[]string{"lab", "eval", "--rate", "0"}, "--rate must be positive, not 0"},
 		{[]string{"lab", "eval", "--rate", "-5"}, "--rate must be positive, not -5"},
