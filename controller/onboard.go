@@ -75,9 +75,14 @@ func (b *agentsBackend) onboardAll(ctx context.Context) {
 	b.mu.RUnlock()
 	if len(srcs) > 0 {
 		slices.SortFunc(srcs, netip.Addr.Compare)
-		answering := b.answering(ctx, srcs[0], spoofCandidates(agents))
+		// The spoofing test's targets are pinged once a vantage point is
+		// due, not every interval.
+		var once sync.Once
+		var src netip.Addr
+		var answering []netip.Addr
 		b.round(ctx, agents, roleVantagePoint, due, func(ctx context.Context, ag fleet.Agent, a netip.Addr) Report {
-			return b.testVP(ctx, ag, a, srcs[0], targets, answering)
+			once.Do(func() { src, answering = b.spoofTestSource(ctx, srcs, spoofCandidates(agents)) })
+			return b.testVP(ctx, ag, a, src, targets, answering)
 		})
 	}
 	b.refreshAtlases(ctx)
@@ -194,6 +199,28 @@ func spoofCandidates(agents []fleet.Agent) []netip.Addr {
 		}
 	}
 	return append(agentAddrs(vps), agentAddrs(srcs)...)
+}
+
+// spoofTestSource picks the source the vantage points' spoofing tests
+// spoof as, and the candidates that answer its Record Route pings: the
+// first source, in address order, that more than onboardTries answer
+// (every vantage point then has as many targets other than itself),
+// else the one the most answer. Whether a vantage point's network lets
+// spoofed packets out does not depend on the source it spoofs as; a
+// source behind a router that drops options would fail every test.
+func (b *agentsBackend) spoofTestSource(ctx context.Context, srcs, cands []netip.Addr) (netip.Addr, []netip.Addr) {
+	var src netip.Addr
+	var answering []netip.Addr
+	for i, s := range srcs {
+		ans := b.answering(ctx, s, cands)
+		if i == 0 || len(ans) > len(answering) {
+			src, answering = s, ans
+		}
+		if len(ans) > onboardTries {
+			break
+		}
+	}
+	return src, answering
 }
 
 // answering are the targets that answer a Record Route ping from src

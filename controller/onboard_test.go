@@ -4,12 +4,14 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
 	"net/netip"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -19,39 +21,56 @@ import (
 	"github.com/revtr/revtr/agent/agenttest"
 	"github.com/revtr/revtr/controller"
 	"github.com/revtr/revtr/controller/fleet/fleettest"
+	"github.com/revtr/revtr/meas"
 	"github.com/revtr/revtr/store"
 )
 
-// TestOnboardingWaitsForAnotherAgent starts a source's agent alone (in
-// memory, no root): the controller does not fail its onboarding for lack
-// of another agent to aim at while it is alone (observed over 25
-// onboarding intervals), and passes it once a vantage point's agent has
-// connected.
-func TestOnboardingWaitsForAnotherAgent(t *testing.T) {
+// onboardWorld is a controller with the agents backend, in memory (no
+// root), whose agents run when start says, each with its own fake prober.
+type onboardWorld struct {
+	t     *testing.T
+	ctx   context.Context
+	st    *store.Store
+	cfg   controller.Config
+	api   string // the API's address
+	key   string // an API key of the sources
+	ep    fleettest.Endpoint
+	creds map[string]string
+	addrs map[string]netip.Addr
+	log   *slog.Logger
+}
+
+// newOnboardWorld registers the agents (name → address) and the sources
+// among them, and starts the controller, onboarding every 20 ms.
+func newOnboardWorld(t *testing.T, agents map[string]netip.Addr, sources ...string) *onboardWorld {
 	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
 	dir := t.TempDir()
 	st, err := store.Open(ctx, filepath.Join(dir, "revtr.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer st.Close()
-	src, vp := netip.MustParseAddr("198.51.100.1"), netip.MustParseAddr("198.51.100.2")
-	if err := st.AddSource(ctx, store.Source{Addr: src, Hostname: "src"}); err != nil {
-		t.Fatal(err)
-	}
-	creds := map[string]string{}
-	for name, a := range map[string]netip.Addr{"src": src, "vp": vp} {
-		if _, creds[name], err = st.AddAgent(ctx, name, []netip.Addr{a}); err != nil {
+	w := &onboardWorld{t: t, ctx: ctx, st: st, creds: map[string]string{}, addrs: agents,
+		log: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))}
+	var srcs []netip.Addr
+	for _, name := range sources {
+		srcs = append(srcs, agents[name])
+		if err := st.AddSource(ctx, store.Source{Addr: agents[name], Hostname: name}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	cfg := controller.Default()
-	cfg.Backend.Kind = "agents"
-	cfg.Agents.Listen = freeAddr(t)
-	cfg.Agents.GeneratedCert, cfg.Agents.OnboardInterval = filepath.Join(dir, "agents-ca.pem"), 20*time.Millisecond
-	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	c, err := controller.New(ctx, cfg, st, nil, prometheus.NewRegistry(), log)
+	for name, a := range agents {
+		if _, w.creds[name], err = st.AddAgent(ctx, name, []netip.Addr{a}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, w.key, err = st.AddUser(ctx, store.NewUser{Name: "onboard", Sources: srcs, PerDay: 100, Parallel: 10}); err != nil {
+		t.Fatal(err)
+	}
+	w.cfg = controller.Default()
+	w.cfg.Backend.Kind = "agents"
+	w.cfg.Agents.Listen = freeAddr(t)
+	w.cfg.Agents.GeneratedCert, w.cfg.Agents.OnboardInterval = filepath.Join(dir, "agents-ca.pem"), 20*time.Millisecond
+	c, err := controller.New(ctx, w.cfg, st, nil, prometheus.NewRegistry(), w.log)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -59,30 +78,60 @@ func TestOnboardingWaitsForAnotherAgent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	w.api = ln.Addr().String()
 	done := make(chan error, 1)
 	go func() { done <- c.Run(ctx, ln) }()
-	defer func() { cancel(); <-done }()
-	waitUntil(t, "the agents' certificate", func() bool { _, err := os.Stat(cfg.Agents.GeneratedCert); return err == nil })
-	ep := fleettest.Endpoint{Addr: cfg.Agents.Listen, CAFile: cfg.Agents.GeneratedCert}
-	runAgent := func(name, role string, a netip.Addr) {
-		ac := ep.AgentConfig(t, creds[name], 100)
-		ac.Agent.Name, ac.Agent.Roles = name, []string{role}
-		ag, err := agent.New(ac, (&agenttest.Prober{Own: []netip.Addr{a}}).Opener(), log)
-		if err != nil {
-			t.Fatal(err)
-		}
-		go ag.Run(ctx) // ends with ctx
-	}
-	report := func() (store.Onboarding, error) { return st.OnboardingOf(ctx, src, "source") }
+	t.Cleanup(func() { cancel(); <-done; st.Close() })
+	waitUntil(t, "the agents' certificate", func() bool { _, err := os.Stat(w.cfg.Agents.GeneratedCert); return err == nil })
+	w.ep = fleettest.Endpoint{Addr: w.cfg.Agents.Listen, CAFile: w.cfg.Agents.GeneratedCert}
+	return w
+}
 
-	runAgent("src", agent.RoleSource, src)
-	_, key, err := st.AddUser(ctx, store.NewUser{Name: "onboard", Sources: []netip.Addr{src}, PerDay: 100, Parallel: 10})
-	if err != nil {
-		t.Fatal(err)
+// start runs the agent name in role with prober p (nil: one that
+// answers everything).
+func (w *onboardWorld) start(name, role string, p *agenttest.Prober) *agenttest.Prober {
+	if p == nil {
+		p = &agenttest.Prober{}
 	}
+	p.Own = []netip.Addr{w.addrs[name]}
+	ac := w.ep.AgentConfig(w.t, w.creds[name], 100)
+	ac.Agent.Name, ac.Agent.Roles = name, []string{role}
+	ag, err := agent.New(ac, p.Opener(), w.log)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	go ag.Run(w.ctx) // ends with ctx
+	return p
+}
+
+// report is name's onboarding report in role, once there is one.
+func (w *onboardWorld) report(name, role string) controller.Report {
+	w.t.Helper()
+	var o store.Onboarding
+	waitUntil(w.t, name+"'s onboarding report", func() bool {
+		var err error
+		o, err = w.st.OnboardingOf(w.ctx, w.addrs[name], role)
+		return err == nil
+	})
+	var r controller.Report
+	if err := json.Unmarshal(o.Report, &r); err != nil {
+		w.t.Fatal(err)
+	}
+	r.Passed = o.Passed
+	return r
+}
+
+// TestOnboardingWaitsForAnotherAgent starts a source's agent alone: the
+// controller does not fail its onboarding for lack of another agent to
+// aim at while it is alone (observed over 25 onboarding intervals), and
+// passes it once a vantage point's agent has connected.
+func TestOnboardingWaitsForAnotherAgent(t *testing.T) {
+	src, vp := netip.MustParseAddr("198.51.100.1"), netip.MustParseAddr("198.51.100.2")
+	w := newOnboardWorld(t, map[string]netip.Addr{"src": src, "vp": vp}, "src")
+	w.start("src", agent.RoleSource, nil)
 	waitUntil(t, "the source's agent connected", func() bool {
-		req, _ := http.NewRequest(http.MethodGet, "http://"+ln.Addr().String()+"/api/v2/agents", nil)
-		req.Header.Set("Revtr-Key", key)
+		req, _ := http.NewRequest(http.MethodGet, "http://"+w.api+"/api/v2/agents", nil)
+		req.Header.Set("Revtr-Key", w.key)
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			return false
@@ -91,15 +140,68 @@ func TestOnboardingWaitsForAnotherAgent(t *testing.T) {
 		var r controller.AgentsResult
 		return json.NewDecoder(resp.Body).Decode(&r) == nil && len(r.Agents) == 1 && r.Agents[0].Status == "connected"
 	})
-	for deadline := time.Now().Add(25 * cfg.Agents.OnboardInterval); time.Now().Before(deadline); time.Sleep(cfg.Agents.OnboardInterval) {
-		if o, err := report(); !errors.Is(err, store.ErrNotFound) {
+	for deadline := time.Now().Add(25 * w.cfg.Agents.OnboardInterval); time.Now().Before(deadline); time.Sleep(w.cfg.Agents.OnboardInterval) {
+		if o, err := w.st.OnboardingOf(w.ctx, src, "source"); !errors.Is(err, store.ErrNotFound) {
 			t.Fatalf("the source alone was tested (passed %v): %s, %v; want no report until another agent connects", o.Passed, o.Report, err)
 		}
 	}
-	runAgent("vp", agent.RoleVantagePoint, vp)
-	waitUntil(t, "the source's onboarding report", func() bool { _, err := report(); return err == nil })
-	if o, _ := report(); !o.Passed {
-		t.Errorf("the source's report with a vantage point to aim at: %s; want passed", o.Report)
+	w.start("vp", agent.RoleVantagePoint, nil)
+	if r := w.report("src", "source"); !r.Passed {
+		t.Errorf("the source's report with a vantage point to aim at: %+v; want passed", r)
+	}
+}
+
+// TestOnboardingQuietOnceDone: once every agent has its report, the
+// onboarding loop sends no Record Route ping (observed over 25
+// intervals): the spoofing test's targets are pinged only when a vantage
+// point is due.
+func TestOnboardingQuietOnceDone(t *testing.T) {
+	w := newOnboardWorld(t, map[string]netip.Addr{"src": netip.MustParseAddr("198.51.100.1"),
+		"vp1": netip.MustParseAddr("198.51.100.2"), "vp2": netip.MustParseAddr("198.51.100.3")}, "src")
+	src := w.start("src", agent.RoleSource, nil)
+	w.start("vp1", agent.RoleVantagePoint, nil)
+	w.start("vp2", agent.RoleVantagePoint, nil)
+	for _, vp := range []string{"vp1", "vp2"} {
+		if r := w.report(vp, "vantage_point"); !r.Passed {
+			t.Fatalf("%s: %+v; want passed", vp, r)
+		}
+	}
+	before := src.RRPings()
+	time.Sleep(25 * w.cfg.Agents.OnboardInterval) // an observation window: nothing may happen in it
+	if n := src.RRPings() - before; n != 0 {
+		t.Errorf("%d Record Route pings from the source in 25 onboarding intervals after every report; want none", n)
+	}
+}
+
+// TestOnboardingSpoofTestSource: the vantage points' spoofing test
+// spoofs as a source enough agents answer. The first source in address
+// order passes its own test (one agent answers its Record Route pings)
+// but would leave the vantage point that answers it without a target;
+// the second, which every agent answers, is taken, and every vantage
+// point passes.
+func TestOnboardingSpoofTestSource(t *testing.T) {
+	addrs := map[string]netip.Addr{"src1": netip.MustParseAddr("198.51.100.1"), "src2": netip.MustParseAddr("198.51.100.2")}
+	for i := 1; i <= 4; i++ {
+		addrs[fmt.Sprintf("vp%d", i)] = netip.AddrFrom4([4]byte{198, 51, 100, byte(10 + i)})
+	}
+	w := newOnboardWorld(t, addrs, "src1", "src2")
+	w.start("src1", agent.RoleSource, &agenttest.Prober{Silent: func(r meas.RRRequest) bool { return r.Dst != addrs["vp1"] }})
+	w.start("src2", agent.RoleSource, nil)
+	for i := 1; i <= 4; i++ {
+		w.start(fmt.Sprintf("vp%d", i), agent.RoleVantagePoint, nil)
+	}
+	for _, src := range []string{"src1", "src2"} {
+		if r := w.report(src, "source"); !r.Passed {
+			t.Fatalf("%s: %+v; want passed", src, r)
+		}
+	}
+	for i := 1; i <= 4; i++ {
+		vp := fmt.Sprintf("vp%d", i)
+		r := w.report(vp, "vantage_point")
+		spoof := r.Checks[len(r.Checks)-1]
+		if !r.Passed || spoof.Name != "spoofing" || !strings.Contains(spoof.Detail, "spoofed as "+addrs["src2"].String()) {
+			t.Errorf("%s: passed %v, check %+v; want passed, spoofed as src2 (%v)", vp, r.Passed, spoof, addrs["src2"])
+		}
 	}
 }
 

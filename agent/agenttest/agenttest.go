@@ -24,9 +24,13 @@ type Prober struct {
 	// Hang, if set, makes pings wait until their context ends (a
 	// measurement still running when the session ends).
 	Hang bool
+	// Silent, if set, says which Record Route pings go unanswered (a
+	// router on the way drops options).
+	Silent func(meas.RRRequest) bool
 
-	mu   sync.Mutex
-	sent []meas.RRProbe
+	mu      sync.Mutex
+	sent    []meas.RRProbe
+	rrPings int
 }
 
 // Opener opens p (whatever the sources it may spoof).
@@ -61,10 +65,24 @@ func (p *Prober) Ping(ctx context.Context, r meas.PingRequest) (meas.Ping, error
 	return out, err
 }
 
-// RecordRoute answers with the destination's stamps alone.
+// RecordRoute answers with the destination's stamps alone, unless Silent
+// says it goes unanswered.
 func (p *Prober) RecordRoute(_ context.Context, r meas.RRRequest) (meas.RRPing, error) {
+	p.mu.Lock()
+	p.rrPings++
+	p.mu.Unlock()
 	r, err := r.Normalize()
+	if p.Silent != nil && p.Silent(r) {
+		return meas.RRPing{Src: r.Src, Dst: r.Dst, Sender: r.Src}, err
+	}
 	return meas.RRPing{Src: r.Src, Dst: r.Dst, Sender: r.Src, Replied: true, Recorded: []netip.Addr{r.Dst, r.Dst}}, err
+}
+
+// RRPings is how many Record Route pings RecordRoute was asked for.
+func (p *Prober) RRPings() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.rrPings
 }
 
 // Traceroute reaches the destination at TTL 1.
