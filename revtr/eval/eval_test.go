@@ -79,7 +79,8 @@ func floor(t *testing.T, seed int64, who, what string, v, bound float64, atLeast
 // most half the reference's probes and at most 0.75 of its rounds
 // [measured 2026-12-03: 0.46, 0.72] at equal or better coverage, all
 // ASes present and exact-path share [0.813/0.812, 0.946/0.943,
-// 0.667/0.623]. docs/eval.md has 20 other Internets.
+// 0.667/0.623]. docs/eval.md has 40 other Internets (seeds 11–50 and a
+// 3,019-router one).
 func TestEvalBatchScale(t *testing.T) {
 	p := topo.SizedParams(1050)
 	p.VantagePoints, p.Sources = 50, 5
