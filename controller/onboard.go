@@ -11,6 +11,7 @@ import (
 
 	"github.com/revtr/revtr/controller/fleet"
 	"github.com/revtr/revtr/meas"
+	"github.com/revtr/revtr/revtr/vpsel"
 	"github.com/revtr/revtr/store"
 )
 
@@ -81,7 +82,12 @@ func (b *agentsBackend) onboardAll(ctx context.Context) {
 		var src netip.Addr
 		var answering []netip.Addr
 		b.round(ctx, agents, roleVantagePoint, due, func(ctx context.Context, ag fleet.Agent, a netip.Addr) Report {
-			once.Do(func() { src, answering = b.spoofTestSource(ctx, srcs, spoofCandidates(agents)) })
+			once.Do(func() {
+				cands := spoofCandidates(agents)
+				src, answering, _ = vpsel.SpoofTestSource(srcs, onboardTries, func(s netip.Addr) ([]netip.Addr, error) {
+					return b.answering(ctx, s, cands), nil
+				})
+			})
 			return b.testVP(ctx, ag, a, src, targets, answering)
 		})
 	}
@@ -199,28 +205,6 @@ func spoofCandidates(agents []fleet.Agent) []netip.Addr {
 		}
 	}
 	return append(agentAddrs(vps), agentAddrs(srcs)...)
-}
-
-// spoofTestSource picks the source the vantage points' spoofing tests
-// spoof as, and the candidates that answer its Record Route pings: the
-// first source, in address order, that more than onboardTries answer
-// (every vantage point then has as many targets other than itself),
-// else the one the most answer. Whether a vantage point's network lets
-// spoofed packets out does not depend on the source it spoofs as; a
-// source behind a router that drops options would fail every test.
-func (b *agentsBackend) spoofTestSource(ctx context.Context, srcs, cands []netip.Addr) (netip.Addr, []netip.Addr) {
-	var src netip.Addr
-	var answering []netip.Addr
-	for i, s := range srcs {
-		ans := b.answering(ctx, s, cands)
-		if i == 0 || len(ans) > len(answering) {
-			src, answering = s, ans
-		}
-		if len(ans) > onboardTries {
-			break
-		}
-	}
-	return src, answering
 }
 
 // answering are the targets that answer a Record Route ping from src

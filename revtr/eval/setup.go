@@ -22,34 +22,24 @@ const spoofTries = 3
 // ping spoofed as a source must come back to the source from one of up
 // to spoofTries other hosts that answer the source's own Record Route
 // ping (not the source itself: Linux drops packets arriving with its own
-// address as source). The source is the first that more than spoofTries
-// hosts answer, else the one the most answer, as the controller's
-// onboarding picks it: a source behind a router that drops options would
-// fail every vantage point. Vantage points that fail it still measure
-// the atlas but do not spoof.
+// address as source). The source is vpsel.SpoofTestSource's, as in the
+// controller's onboarding. Vantage points that fail it still measure the
+// atlas but do not spoof.
 func (w *World) onboard(ctx context.Context) error {
 	if len(w.Sources) == 0 {
 		return fmt.Errorf("eval: topology has no source: %w", ErrConfig)
 	}
-	var s netip.Addr
-	var targets []netip.Addr
-	for i, src := range w.Sources {
+	s, targets, err := vpsel.SpoofTestSource(w.Sources, spoofTries, func(src netip.Addr) ([]netip.Addr, error) {
 		others := slices.DeleteFunc(append(slices.Clone(w.VPs), w.Sources...), func(a netip.Addr) bool { return a == src })
-		ans, err := w.answering(ctx, src, others)
 		w.SpoofProbes += len(others)
-		if err != nil {
-			return err
-		}
-		if i == 0 || len(ans) > len(targets) {
-			s, targets = src, ans
-		}
-		if len(ans) > spoofTries {
-			break
-		}
+		return w.answering(ctx, src, others)
+	})
+	if err != nil {
+		return err
 	}
 	ok := make([]bool, len(w.VPs))
 	sent := make([]int, len(w.VPs))
-	err := w.each(ctx, len(w.VPs), func(ctx context.Context, i int) error {
+	err = w.each(ctx, len(w.VPs), func(ctx context.Context, i int) error {
 		var err error
 		ok[i], sent[i], err = w.spoofTest(ctx, s, w.VPs[i], targets)
 		return err

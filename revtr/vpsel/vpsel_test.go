@@ -1,6 +1,7 @@
 package vpsel_test
 
 import (
+	"errors"
 	"math/rand/v2"
 	"net/netip"
 	"slices"
@@ -342,5 +343,43 @@ func BenchmarkLearnedRank(b *testing.B) {
 			b.Fatal("a vantage point is missing from the ranking")
 		}
 		i++
+	}
+}
+
+// TestSpoofTestSource: the first source more than tries hosts answer is
+// taken, and no later one is asked; failing that, the one the most
+// answer; an error ends the choice.
+func TestSpoofTestSource(t *testing.T) {
+	s1, s2, s3 := ip("10.0.0.1"), ip("10.0.0.2"), ip("10.0.0.3")
+	hosts := func(n int) []netip.Addr {
+		var out []netip.Addr
+		for i := range n {
+			out = append(out, netip.AddrFrom4([4]byte{10, 1, 0, byte(i + 1)}))
+		}
+		return out
+	}
+	for _, c := range []struct {
+		name    string
+		answers map[netip.Addr]int
+		want    netip.Addr
+		asked   int
+	}{
+		{"first enough", map[netip.Addr]int{s1: 4, s2: 9, s3: 9}, s1, 1},
+		{"second enough", map[netip.Addr]int{s1: 1, s2: 4, s3: 9}, s2, 2},
+		{"none enough", map[netip.Addr]int{s1: 1, s2: 3, s3: 2}, s2, 3},
+		{"none answered", map[netip.Addr]int{}, s1, 3},
+	} {
+		asked := 0
+		src, targets, err := vpsel.SpoofTestSource([]netip.Addr{s1, s2, s3}, 3, func(s netip.Addr) ([]netip.Addr, error) {
+			asked++
+			return hosts(c.answers[s]), nil
+		})
+		if err != nil || src != c.want || len(targets) != c.answers[c.want] || asked != c.asked {
+			t.Errorf("%s: %v with %d targets after asking %d, %v; want %v with %d after %d", c.name, src, len(targets), asked, err, c.want, c.answers[c.want], c.asked)
+		}
+	}
+	boom := errors.New("prober gone")
+	if _, _, err := vpsel.SpoofTestSource([]netip.Addr{s1, s2}, 3, func(netip.Addr) ([]netip.Addr, error) { return nil, boom }); !errors.Is(err, boom) {
+		t.Errorf("answering's error: %v", err)
 	}
 }
