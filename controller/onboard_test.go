@@ -175,25 +175,26 @@ func TestOnboardingQuietOnceDone(t *testing.T) {
 
 // TestOnboardingSpoofTestSource: the vantage points' spoofing test
 // spoofs as a source enough agents answer. The first source in address
-// order passes its own test (one agent answers its Record Route pings)
-// but would leave the vantage point that answers it without a target;
-// the second, which every agent answers, is taken, and every vantage
-// point passes.
+// order passes its own test (the second source answers its Record Route
+// pings, and no vantage point does); the second, which every agent
+// answers, is taken, and every vantage point passes. The vantage points
+// connect once both sources have passed, so that both are there to
+// choose from.
 func TestOnboardingSpoofTestSource(t *testing.T) {
 	addrs := map[string]netip.Addr{"src1": netip.MustParseAddr("198.51.100.1"), "src2": netip.MustParseAddr("198.51.100.2")}
 	for i := 1; i <= 4; i++ {
 		addrs[fmt.Sprintf("vp%d", i)] = netip.AddrFrom4([4]byte{198, 51, 100, byte(10 + i)})
 	}
 	w := newOnboardWorld(t, addrs, "src1", "src2")
-	w.start("src1", agent.RoleSource, &agenttest.Prober{Silent: func(r meas.RRRequest) bool { return r.Dst != addrs["vp1"] }})
+	w.start("src1", agent.RoleSource, &agenttest.Prober{Silent: func(r meas.RRRequest) bool { return r.Dst != addrs["src2"] }})
 	w.start("src2", agent.RoleSource, nil)
-	for i := 1; i <= 4; i++ {
-		w.start(fmt.Sprintf("vp%d", i), agent.RoleVantagePoint, nil)
-	}
 	for _, src := range []string{"src1", "src2"} {
 		if r := w.report(src, "source"); !r.Passed {
 			t.Fatalf("%s: %+v; want passed", src, r)
 		}
+	}
+	for i := 1; i <= 4; i++ {
+		w.start(fmt.Sprintf("vp%d", i), agent.RoleVantagePoint, nil)
 	}
 	for i := 1; i <= 4; i++ {
 		vp := fmt.Sprintf("vp%d", i)
