@@ -121,15 +121,10 @@ func (w *onboardWorld) report(name, role string) controller.Report {
 	return r
 }
 
-// TestOnboardingWaitsForAnotherAgent starts a source's agent alone: the
-// controller does not fail its onboarding for lack of another agent to
-// aim at while it is alone (observed over 25 onboarding intervals), and
-// passes it once a vantage point's agent has connected.
-func TestOnboardingWaitsForAnotherAgent(t *testing.T) {
-	src, vp := netip.MustParseAddr("198.51.100.1"), netip.MustParseAddr("198.51.100.2")
-	w := newOnboardWorld(t, map[string]netip.Addr{"src": src, "vp": vp}, "src")
-	w.start("src", agent.RoleSource, nil)
-	waitUntil(t, "the source's agent connected", func() bool {
+// waitConnected waits until the API lists n agents, all connected.
+func (w *onboardWorld) waitConnected(n int) {
+	w.t.Helper()
+	waitUntil(w.t, fmt.Sprintf("%d agents connected", n), func() bool {
 		req, _ := http.NewRequest(http.MethodGet, "http://"+w.api+"/api/v2/agents", nil)
 		req.Header.Set("Revtr-Key", w.key)
 		resp, err := http.DefaultClient.Do(req)
@@ -138,8 +133,27 @@ func TestOnboardingWaitsForAnotherAgent(t *testing.T) {
 		}
 		defer resp.Body.Close()
 		var r controller.AgentsResult
-		return json.NewDecoder(resp.Body).Decode(&r) == nil && len(r.Agents) == 1 && r.Agents[0].Status == "connected"
+		if json.NewDecoder(resp.Body).Decode(&r) != nil || len(r.Agents) != n {
+			return false
+		}
+		for _, ag := range r.Agents {
+			if ag.Status != "connected" {
+				return false
+			}
+		}
+		return true
 	})
+}
+
+// TestOnboardingWaitsForAnotherAgent starts a source's agent alone: the
+// controller does not fail its onboarding for lack of another agent to
+// aim at while it is alone (observed over 25 onboarding intervals), and
+// passes it once a vantage point's agent has connected.
+func TestOnboardingWaitsForAnotherAgent(t *testing.T) {
+	src, vp := netip.MustParseAddr("198.51.100.1"), netip.MustParseAddr("198.51.100.2")
+	w := newOnboardWorld(t, map[string]netip.Addr{"src": src, "vp": vp}, "src")
+	w.start("src", agent.RoleSource, nil)
+	w.waitConnected(1)
 	for deadline := time.Now().Add(25 * w.cfg.Agents.OnboardInterval); time.Now().Before(deadline); time.Sleep(w.cfg.Agents.OnboardInterval) {
 		if o, err := w.st.OnboardingOf(w.ctx, src, "source"); !errors.Is(err, store.ErrNotFound) {
 			t.Fatalf("the source alone was tested (passed %v): %s, %v; want no report until another agent connects", o.Passed, o.Report, err)
@@ -158,9 +172,12 @@ func TestOnboardingWaitsForAnotherAgent(t *testing.T) {
 func TestOnboardingQuietOnceDone(t *testing.T) {
 	w := newOnboardWorld(t, map[string]netip.Addr{"src": netip.MustParseAddr("198.51.100.1"),
 		"vp1": netip.MustParseAddr("198.51.100.2"), "vp2": netip.MustParseAddr("198.51.100.3")}, "src")
-	src := w.start("src", agent.RoleSource, nil)
+	// The vantage points first: one tested while the other had not
+	// connected would have no target but itself.
 	w.start("vp1", agent.RoleVantagePoint, nil)
 	w.start("vp2", agent.RoleVantagePoint, nil)
+	w.waitConnected(2)
+	src := w.start("src", agent.RoleSource, nil)
 	for _, vp := range []string{"vp1", "vp2"} {
 		if r := w.report(vp, "vantage_point"); !r.Passed {
 			t.Fatalf("%s: %+v; want passed", vp, r)
