@@ -171,20 +171,22 @@ func (m vpASes) Lookup(a netip.Addr) (netip.Prefix, uint32, bool) {
 // destination tells, ours tries DestinationHedge more vantage points,
 // each of an AS none of the silent ones (nor an earlier hedge) is in, in
 // the selector's order, and takes a segment they reveal; without the
-// hedge, or when the first batch answers, the destination gets no more.
+// hedge the destination gets no more, nor when the first batch answers
+// but the deepening batch (Policy.Deepen: the segment leads nowhere).
 func TestDestinationHedge(t *testing.T) {
 	ases := vpASes{1: 100, 2: 100, 3: 100, 4: 200, 5: 200, 6: 300, 7: 400}
 	for name, tc := range map[string]struct {
-		pol     revtr.Policy
-		reveal  map[int]int
-		batches [][]int
-		winner  int // 0: no segment
+		pol      revtr.Policy
+		reveal   map[int]int
+		batches  [][]int
+		winner   int // 0: no segment
+		deepened int // probes toward the destination after the segment's hops
 	}{
 		// 3 shares the silent ones' AS, 5 the first hedge's.
-		"hedge reveals": {revtr.DefaultPolicy(), map[int]int{1: -1, 2: -1, 3: 4, 4: -1, 5: 4, 6: 2}, [][]int{{1, 2}, {4, 6}}, 6},
-		"hedge silent":  {revtr.DefaultPolicy(), map[int]int{1: -1, 2: -1, 3: 4, 4: -1, 5: 4, 6: -1, 7: 2}, [][]int{{1, 2}, {4, 6}}, 0},
-		"no hedge":      {noHedge(), map[int]int{1: -1, 2: -1, 6: 2}, [][]int{{1, 2}}, 0},
-		"first answers": {revtr.DefaultPolicy(), map[int]int{2: 3, 6: 5}, [][]int{{1, 2}}, 2},
+		"hedge reveals": {revtr.DefaultPolicy(), map[int]int{1: -1, 2: -1, 3: 4, 4: -1, 5: 4, 6: 2}, [][]int{{1, 2}, {4, 6}}, 6, 0},
+		"hedge silent":  {revtr.DefaultPolicy(), map[int]int{1: -1, 2: -1, 3: 4, 4: -1, 5: 4, 6: -1, 7: 2}, [][]int{{1, 2}, {4, 6}}, 0, 0},
+		"no hedge":      {noHedge(), map[int]int{1: -1, 2: -1, 6: 2}, [][]int{{1, 2}}, 0, 0},
+		"first answers": {revtr.DefaultPolicy(), map[int]int{2: 3, 6: 5}, [][]int{{1, 2}}, 2, 2},
 	} {
 		p := &spoofScript{reveal: tc.reveal}
 		var vps []netip.Addr
@@ -204,8 +206,8 @@ func TestDestinationHedge(t *testing.T) {
 			}
 			at += len(want)
 		}
-		if n := p.toward(fDst); n != at {
-			t.Errorf("%s: %d spoofed probes toward the destination (%v), want %d", name, n, p.asked, at)
+		if n := p.toward(fDst); n != at+tc.deepened {
+			t.Errorf("%s: %d spoofed probes toward the destination (%v), want %d", name, n, p.asked, at+tc.deepened)
 		}
 		got := 0
 		if len(res.Hops) > 1 && res.Hops[1].Type == revtr.HopSpoofedRR {

@@ -109,6 +109,14 @@ type Policy struct {
 	// options on a slower path may delay a Record Route ping more than a
 	// plain one, so such an RTT can be the larger.
 	RTTFromProbes bool
+	// Deepen: once no hop of the segment the path ends with leads on,
+	// before symmetry is assumed, the hop that segment was revealed from
+	// gets spoofed Record Route pings from this many vantage points not
+	// tried toward it; a longer segment replaces the path's. A vantage
+	// point nearer the hop leaves more slots for reverse hops, so its
+	// segment may pass a router that answers no probe. 0: never (the
+	// reference).
+	Deepen int
 	// Cache is how the policy reuses measurements (Config.Cache); zero:
 	// it measures everything anew.
 	Cache CacheRules
@@ -150,7 +158,9 @@ func ReferencePolicy() Policy {
 // (PreferAtlas); a hop the source already probed keeps that probe's RTT
 // (RTTFromProbes); its cache joins measurements in flight; a segment that
 // loops back onto the path is dropped and the search goes on, where the
-// reference fails (DropLoopingSegments). The measured
+// reference fails (DropLoopingSegments); before assuming symmetry where
+// a segment led nowhere, 2 more vantage points spoof toward the hop that
+// revealed it (Deepen). The measured
 // effect of each is in docs/eval.md. It asks the destination's
 // two-host responder only (TwoHostHops off): where responders run on end
 // hosts, as in the generated topologies, asking hops too cost 0.15–0.3
@@ -159,7 +169,7 @@ func ReferencePolicy() Policy {
 // nothing, the per-address memory being shared. Turn it on where
 // responders run on the way.
 func DefaultPolicy() Policy {
-	return Policy{Name: PolicyDefault, Batches: []int{2, 8}, TargetUnanswered: 10, QuitSilent: true, DestinationHedge: 2, DropLoopingSegments: true, ShortTraces: true, PreferAtlas: true, AllSegmentHops: true,
+	return Policy{Name: PolicyDefault, Batches: []int{2, 8}, TargetUnanswered: 10, QuitSilent: true, DestinationHedge: 2, Deepen: 2, DropLoopingSegments: true, ShortTraces: true, PreferAtlas: true, AllSegmentHops: true,
 		RefuseInterdomainSymmetry: true, KeepCandidates: true, Staleness: 24 * time.Hour, MaxProbes: 400,
 		ReusePaths: time.Hour, RTTFromProbes: true, Cache: CacheRules{TTL: DefaultCacheTTL, Silent: DefaultCacheSilent, Join: true, AnySender: true}}
 }

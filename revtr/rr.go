@@ -24,11 +24,18 @@ func (r *run) recordRoute(ctx context.Context) (bool, error) {
 			continue
 		}
 		r.rrTried[a] = true
-		seg, err := r.rrTarget(ctx, a)
+		untried, seg, err := r.rrTarget(ctx, a)
 		if err != nil {
 			return false, err
 		}
+		tail := addrsOf(r.path[i+1:])
 		if ok, err := r.extend(i, seg); ok || err != nil {
+			if ok && !slices.Equal(tail, addrsOf(r.path[i+1:])) {
+				// A new segment, not the same hops again (a cached reply
+				// that passed a hop is the hop's): the one to deepen.
+				untried.at = i
+				r.revealedBy = &untried
+			}
 			return ok, err
 		}
 	}
@@ -36,8 +43,10 @@ func (r *run) recordRoute(ctx context.Context) (bool, error) {
 }
 
 // rrTarget returns the reverse hops after target that a Record Route ping
-// from the source or, failing that, spoofed ones reveal.
-func (r *run) rrTarget(ctx context.Context, target netip.Addr) ([]Hop, error) {
+// from the source or, failing that, spoofed ones reveal, and the vantage
+// points left untried toward target (Policy.Deepen).
+func (r *run) rrTarget(ctx context.Context, target netip.Addr) (untried, []Hop, error) {
+	left := untried{target: target, all: true}
 	if !r.skipSource(target) {
 		gs, err := fetch(ctx, r, []want{{kind: cacheRR, dst: target}}, &r.res.Cost.RR,
 			func(ctx context.Context, _ int) (meas.RRPing, error) {
@@ -49,31 +58,54 @@ func (r *run) rrTarget(ctx context.Context, target netip.Addr) ([]Hop, error) {
 				return p, nil
 			}, r.keepRR(false))
 		if err != nil {
-			return nil, err
+			return left, nil, err
 		}
 		if p := gs[0].val; p.Replied && p.Dst == target { // not the answer of a ping to a later hop
 			r.probed(target, p.RTT, gs[0].id)
 		}
 		if seg := r.reverseHops(gs[0].val, target, HopRR, gs[0].id, gs[0].sent); len(seg) > 0 {
-			return seg, nil
+			return left, seg, nil
 		}
 	}
 	return r.spoofed(ctx, target)
 }
 
+// addrsOf returns the addresses of hops.
+func addrsOf(hops []Hop) []netip.Addr {
+	out := make([]netip.Addr, len(hops))
+	for i, h := range hops {
+		out[i] = h.Addr
+	}
+	return out
+}
+
+// untried is what is left to spoof from toward target, path[at], once a
+// segment was revealed from it: vps, in the selector's order, or all of
+// the selector's (the segment came from the source's own ping, or from
+// the cache).
+type untried struct {
+	target netip.Addr
+	at     int
+	all    bool
+	vps    []netip.Addr
+}
+
 // spoofed sends spoofed Record Route pings toward target from the
 // selector's vantage points, batch after batch, until one reveals reverse
-// hops (the longest segment of the batch wins), and returns that segment.
+// hops (the longest segment of the batch wins), and returns that segment
+// with the vantage points left untried.
 // With Policy.QuitSilent it gives up after a batch of which no probe, nor
 // any earlier one toward the target, got a reply, if that silence tells
 // (SilenceJudge).
-func (r *run) spoofed(ctx context.Context, target netip.Addr) ([]Hop, error) {
+func (r *run) spoofed(ctx context.Context, target netip.Addr) (untried, []Hop, error) {
+	left := untried{target: target}
 	vps, err := r.spoofers(target)
 	if err != nil || len(vps) == 0 || r.spoofSilent(ctx, target) {
-		return nil, err
+		return left, nil, err
 	}
 	if seg := r.cachedSpoofed(ctx, target); len(seg) > 0 {
-		return seg, nil
+		left.all = true
+		return left, seg, nil
 	}
 	var silent []netip.Addr // senders of no reply so far
 	if !r.skipSource(target) {
@@ -93,9 +125,10 @@ func (r *run) spoofed(ctx context.Context, target netip.Addr) ([]Hop, error) {
 		silent = append(silent, batch...)
 		switch {
 		case err != nil:
-			return nil, err
+			return left, nil, err
 		case len(seg) > 0:
-			return seg, nil
+			left.vps = vps
+			return left, seg, nil
 		case answered:
 			hushed = 0
 			continue
@@ -105,18 +138,50 @@ func (r *run) spoofed(ctx context.Context, target netip.Addr) ([]Hop, error) {
 			continue
 		}
 		if r.silenceTells(target, silent) {
-			if seg, err := r.hedge(ctx, target, silent); len(seg) > 0 || err != nil {
-				return seg, err
+			seg, err := r.hedge(ctx, target, silent)
+			if len(seg) == 0 && err == nil {
+				r.markSpoofSilent(ctx, target)
 			}
-			r.markSpoofSilent(ctx, target)
-			return nil, nil
+			return left, seg, err
 		}
 		hushed = 2 * len(batch)
 	}
 	if hushed > 0 {
 		r.markSpoofSilent(ctx, target)
 	}
-	return nil, nil
+	return left, nil, nil
+}
+
+// deepen is the last resort before symmetry (Policy.Deepen), once no hop
+// of the segment the path ends with led on: the hop that segment was
+// revealed from gets spoofed Record Route pings from vantage points not
+// tried toward it yet, and the longest segment they reveal replaces the
+// path's if it is longer. A vantage point nearer the hop has more slots
+// left for reverse hops, and a longer segment may pass a router that
+// answers no probe, or reach an atlas traceroute. Each segment gets one
+// such batch. It reports whether the path grew.
+func (r *run) deepen(ctx context.Context) (bool, error) {
+	d, n := r.revealedBy, r.e.cfg.Policy.Deepen
+	r.revealedBy = nil
+	if d == nil || n <= 0 || d.at >= len(r.path) || r.path[d.at].Addr != d.target {
+		return false, nil
+	}
+	if d.all {
+		vps, err := r.spoofers(d.target)
+		if err != nil || r.spoofSilent(ctx, d.target) {
+			return false, err
+		}
+		d.vps = vps
+	}
+	batch, _ := r.nextBatch(d.target, d.vps, n)
+	if len(batch) == 0 {
+		return false, nil
+	}
+	seg, _, err := r.spoofBatch(ctx, d.target, batch)
+	if err != nil || len(seg) <= len(r.path)-d.at-1 {
+		return false, err
+	}
+	return r.extend(d.at, seg)
 }
 
 // silenceTells reports whether the silence of senders toward target says

@@ -38,6 +38,10 @@ type run struct {
 	// probedRTT holds the RTTs answered probes from the source measured
 	// toward addresses (Policy.RTTFromProbes).
 	probedRTT map[netip.Addr]hopRTT
+	// revealedBy is the hop whose Record Route revealed the segment the
+	// path ends with, and the vantage points its spoofed batches left
+	// untried (Policy.Deepen); nil once used.
+	revealedBy *untried
 }
 
 func newRun(e *Engine, req Request, res *Result) *run {
@@ -59,7 +63,8 @@ func (r *run) nextID() uint64 {
 // responder is asked first; at every step after that, the free atlas
 // look-up, then the newly reached hop's responder (if the policy allows),
 // then Record Route, then the reverse paths measured earlier (if the
-// policy reuses them), then symmetry.
+// policy reuses them), then more vantage points toward the hop that
+// revealed the last segment (if the policy deepens), then symmetry.
 func (r *run) measure(ctx context.Context) error {
 	if ok, err := r.twoHost(ctx); ok || err != nil {
 		return err
@@ -75,7 +80,13 @@ func (r *run) measure(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		if !grew && !r.reusePaths() {
+		if grew || r.reusePaths() {
+			continue
+		}
+		if grew, err = r.deepen(ctx); err != nil {
+			return err
+		}
+		if !grew {
 			if err := r.symmetry(ctx); err != nil {
 				return err
 			}
