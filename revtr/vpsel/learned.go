@@ -15,9 +15,7 @@ import (
 
 // Learned ranks vantage points per target prefix by how many reverse hops
 // their spoofed Record Route revealed on average, learned from every probe
-// it is told about (revtr.Selector.Observe); silence toward a target
-// counts only once the target is known to answer. Safe for concurrent
-// use.
+// it is told about (revtr.Selector.Observe). Safe for concurrent use.
 type Learned struct {
 	vps []netip.Addr
 	// asIndex numbers the vantage points' ASes densely, parallel to vps
@@ -37,10 +35,6 @@ type Learned struct {
 	// answers holds targets some Record Route ping got a reply from
 	// (keyed with an invalid source), bounded alike (SilenceTells).
 	answers farMemory
-	// owed holds the vantage points whose spoofed pings toward a target
-	// got no reply before any ping toward it did: charged to them once
-	// one does (Observe).
-	owed owedSilences
 	// replies counts, per prefix, the Record Route pings toward its
 	// addresses it was told about and how many got a reply, and all
 	// counts them over every prefix (SilenceTells).
@@ -78,7 +72,6 @@ func NewLearned(vps []netip.Addr, prefix PrefixOf, asOf map[netip.Addr]uint32) *
 	l := &Learned{vps: slices.Clone(vps), prefix: prefix, weight: 2,
 		stats: make(map[netip.Prefix]map[netip.Addr]*tally),
 		far:   newFarMemory(DefaultFarEntries, DefaultFarAge), answers: newFarMemory(DefaultFarEntries, DefaultFarAge),
-		owed:  newOwedSilences(DefaultOwedTargets),
 		toSrc: make(map[netip.Addr]map[netip.Prefix]int), replies: make(map[netip.Prefix]*replyTally),
 		fromSrc: make(map[srcPrefix]*replyTally), rrNear: make(map[netip.Addr]map[netip.Prefix]bool),
 		dist: make(map[netip.Prefix]map[netip.Addr]int), ingress: make(map[netip.Prefix]map[netip.Addr]netip.Addr)}
@@ -437,12 +430,7 @@ func (t replyTally) share(w, prior float64) float64 {
 	return (float64(t.replied) + w*prior) / (float64(t.tries) + w)
 }
 
-// Observe learns from one probe. A spoofed probe that got no reply
-// counts against its vantage point only once its target is known to
-// answer Record Route (a ping toward it got a reply lately, before or
-// after): a target that answers none — it drops options, or a router
-// just before it does — silences every vantage point alike and says
-// nothing of any.
+// Observe learns from one probe.
 func (l *Learned) Observe(o revtr.Observation) {
 	p := l.prefix(o.Target)
 	l.mu.Lock()
@@ -454,9 +442,6 @@ func (l *Learned) Observe(o revtr.Observation) {
 	}
 	if o.Replied {
 		l.answers.mark(pair{{}, o.Target}, o.At)
-		for _, vp := range l.owed.take(o.Target) {
-			l.tally(p, vp).tries++
-		}
 	}
 	rt := l.replies[p]
 	if rt == nil {
@@ -472,31 +457,21 @@ func (l *Learned) Observe(o revtr.Observation) {
 		}
 		l.fromSrc[k].add(o.Replied)
 	}
-	if o.VP != o.Src && !o.Replied && !l.answers.has(pair{{}, o.Target}) {
-		l.owed.add(o.Target, o.VP)
-		return
-	}
-	t := l.tally(p, o.VP)
-	t.tries++
-	if o.InRange {
-		t.inRange++
-	}
-	t.revealed += o.Revealed
-}
-
-// tally returns vp's tally for prefix p, made if need be.
-func (l *Learned) tally(p netip.Prefix, vp netip.Addr) *tally {
 	m := l.stats[p]
 	if m == nil {
 		m = make(map[netip.Addr]*tally)
 		l.stats[p] = m
 	}
-	t := m[vp]
+	t := m[o.VP]
 	if t == nil {
 		t = &tally{}
-		m[vp] = t
+		m[o.VP] = t
 	}
-	return t
+	t.tries++
+	if o.InRange {
+		t.inRange++
+	}
+	t.revealed += o.Revealed
 }
 
 // diversify reorders runs of equal score so that vantage points of ASes

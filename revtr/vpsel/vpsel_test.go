@@ -383,24 +383,3 @@ func TestSpoofTestSource(t *testing.T) {
 		t.Errorf("answering's error: %v", err)
 	}
 }
-
-// TestLearnedSilenceOwed: a vantage point's spoofed pings that got no
-// reply from a target that answers none do not lower its rank (the
-// target silences every vantage point alike); once a ping toward the
-// target gets a reply, from anyone, the silences held count against the
-// silent vantage point.
-func TestLearnedSilenceOwed(t *testing.T) {
-	dead, live := ip("10.9.0.8"), ip("10.9.0.9")
-	l := vpsel.NewLearned([]netip.Addr{v1, v2}, nil, nil)
-	for range 5 {
-		l.Observe(revtr.Observation{Src: src, Target: dead, VP: v1})
-		l.Observe(revtr.Observation{Src: src, Target: live, VP: v1})
-	}
-	if got := l.Rank(src, target); got[0] != v1 {
-		t.Errorf("rank %v after v1's silence toward targets never heard from; want v1 first still", got)
-	}
-	l.Observe(revtr.Observation{Src: src, Target: live, VP: v2, Replied: true})
-	if got := l.Rank(src, target); got[0] != v2 {
-		t.Errorf("rank %v once the target v1 was silent toward answered v2; want v2 first", got)
-	}
-}
