@@ -99,7 +99,9 @@ func checkReference(t *testing.T, got controller.RevtrsResult, n int) {
 		if rt.Status != "COMPLETED" || rt.Date == "" || rt.StartTime == 0 || rt.ID == 0 {
 			t.Errorf("reverse traceroute %+v", rt)
 		}
-		if rt.StopReason == "REACHES" && (len(rt.Path) < 2 || rt.Path[0].Type != "DST_REV_SEGMENT" || rt.Path[len(rt.Path)-1].Hop != rt.Src || rt.Runtime == 0) {
+		// A reverse traceroute answered wholly from the cache (a retry
+		// of one that timed out, say) takes no time: Runtime 0 is right.
+		if rt.StopReason == "REACHES" && (len(rt.Path) < 2 || rt.Path[0].Type != "DST_REV_SEGMENT" || rt.Path[len(rt.Path)-1].Hop != rt.Src || rt.Runtime < 0) {
 			t.Errorf("reached without a path to the source: %+v", rt)
 		}
 		if rt.StopReason == "FAILED" && rt.FailReason == "" {

@@ -24,7 +24,7 @@ func (r *run) recordRoute(ctx context.Context) (bool, error) {
 			continue
 		}
 		r.rrTried[a] = true
-		untried, seg, err := r.rrTarget(ctx, a)
+		left, seg, err := r.rrTarget(ctx, a)
 		if err != nil {
 			return false, err
 		}
@@ -33,8 +33,8 @@ func (r *run) recordRoute(ctx context.Context) (bool, error) {
 			if ok && !slices.Equal(tail, addrsOf(r.path[i+1:])) {
 				// A new segment, not the same hops again (a cached reply
 				// that passed a hop is the hop's): the one to deepen.
-				untried.at = i
-				r.revealedBy = &untried
+				left.at = i
+				r.revealedBy = &left
 			}
 			return ok, err
 		}

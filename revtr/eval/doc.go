@@ -21,19 +21,20 @@
 // Both policies measure with their caches (revtr.Cache; the reference
 // with the reference's rules). Measured on the simulator (2026-12-04,
 // docs/eval.md): on the demo Internets of seeds 1–4 ours spends
-// DEMOFIG the reference's probes in all and DEMORND its rounds at
+// 0.49–0.56× the reference's probes in all and 0.68–0.76× its rounds at
 // equal or higher coverage and equal wrong hops (TestEvalFloors holds
 // this); on 21 Internets of 1,000–3,000 routers, one batch of 10,000
 // toward each of 5 sources, 0.42–0.49× the probes and 0.66–0.72× the
 // rounds, an exact-path share and all ASes present equal or up to 5.0
 // and 2.8 points higher, and coverage equal or higher on all 21
 // (TestEvalBatchScale holds seed 12). On 30 more (seeds 31–60; 51–60
-// measured once, after every rule was fixed), 0.43–0.50× the probes (at
-// most 0.497) and 0.67–0.76× the rounds, with coverage equal or higher
-// and exact share higher on all 30, and all ASes present equal or higher
-// but on seeds 38 and 57: there it is 0.001 lower as a share of the
-// reverse traceroutes that reached (ours reached 193 and 52 more), but
-// higher in count.
+// measured once the rules were fixed), 0.44–0.50× the probes (at most
+// 0.497) and 0.67–0.75× the rounds, with coverage equal or higher at
+// three decimals and exact share higher on all 30, and all ASes present
+// equal or higher but on seeds 38 and 57: there it is 0.001 lower as a
+// share of the reverse traceroutes that reached (ours reached 205 and
+// 60 more), but higher in count. Paired, seeds 45, 47 and 48 reach the
+// source 24, 8 and 4 fewer times of 50,000 than the reference.
 // Config.Batch measures the cost as a function of batch size.
 //
 // The measured figures, and the commands that reproduce them, are in the
