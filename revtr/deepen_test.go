@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/netip"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 
@@ -17,6 +18,9 @@ import (
 type deepScript struct {
 	script
 	rev map[int][]netip.Addr
+	// own is what the source's own ping toward the destination reveals
+	// (nil: no reply).
+	own []netip.Addr
 	mu  sync.Mutex
 	// asked lists the vantage points that spoofed toward the destination.
 	asked []int
@@ -24,6 +28,9 @@ type deepScript struct {
 
 func (s *deepScript) RecordRoute(_ context.Context, r meas.RRRequest) (meas.RRPing, error) {
 	p := meas.RRPing{Src: r.Src, Dst: r.Dst, Sender: r.Sender}
+	if !r.Spoofed() && r.Dst == fDst && s.own != nil {
+		p.Sender, p.Replied, p.Recorded = r.Src, true, append([]netip.Addr{fDst, fDst}, s.own...)
+	}
 	if !r.Spoofed() || r.Dst != fDst {
 		return p, nil
 	}
@@ -44,7 +51,8 @@ func (s *deepScript) RecordRoute(_ context.Context, r meas.RRRequest) (meas.RRPi
 // points in the ranking (Policy.Deepen), and the third one's longer
 // segment reaches the source; the reference, which does not deepen,
 // fails. A deepening batch that reveals nothing longer leaves the path
-// as it was, and is sent once.
+// as it was, and is sent once. A segment the source's own ping revealed
+// is deepened from the top of the ranking: no spoofer was tried yet.
 func TestDeepen(t *testing.T) {
 	a, b := ip("10.4.0.1"), ip("10.4.0.2")
 	for _, tc := range []struct {
@@ -57,8 +65,12 @@ func TestDeepen(t *testing.T) {
 		{"ours", revtr.DefaultPolicy(), map[int][]netip.Addr{1: {a, b}, 2: {a}, 3: {a, b, fSrc}}, true, []int{1, 2, 3, 4}},
 		{"ours, nothing longer", revtr.DefaultPolicy(), map[int][]netip.Addr{1: {a, b}, 3: {a}}, false, []int{1, 2, 3, 4}},
 		{"reference", revtr.ReferencePolicy(), map[int][]netip.Addr{1: {a, b}, 2: {a}, 3: {a, b, fSrc}}, true, []int{1, 2, 3, 4, 5}},
+		{"ours, the source's segment", revtr.DefaultPolicy(), map[int][]netip.Addr{2: {a, b, fSrc}}, true, []int{1, 2}},
 	} {
 		p := &deepScript{rev: tc.rev}
+		if strings.Contains(tc.name, "source's") {
+			p.own = []netip.Addr{a, b}
+		}
 		if tc.name == "reference" {
 			// Its first batch of 5 holds the third vantage point: make it
 			// reveal what the first does, so that only deepening passes b.
