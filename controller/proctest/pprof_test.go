@@ -24,7 +24,19 @@ func TestPprof(t *testing.T) {
 	if err := os.WriteFile(cfg, []byte(text), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	p, addr := startCmd(t, filepath.Join(dir, "controller.log"), profilesServed, "controller", "--config", cfg)
+	// Once the API listens, the controller's goroutines run; the
+	// profiles' address was logged before.
+	logPath := filepath.Join(dir, "controller.log")
+	p, _ := startCmd(t, logPath, listening, "controller", "--config", cfg)
+	log, err := os.ReadFile(logPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := profilesServed.FindSubmatch(log)
+	if m == nil {
+		t.Fatalf("no %q line in the log before the API listened", profilesServed)
+	}
+	addr := string(m[1])
 	for path, want := range map[string]string{
 		"/debug/pprof/goroutine?debug=1": "github.com/revtr/revtr/controller.",
 		"/debug/pprof/cmdline":           cfg,
