@@ -28,6 +28,9 @@ func (r *run) recordRoute(ctx context.Context) (bool, error) {
 		if err != nil {
 			return false, err
 		}
+		if len(seg) == 0 {
+			continue
+		}
 		tail := addrsOf(r.path[i+1:])
 		if ok, err := r.extend(i, seg); ok || err != nil {
 			if ok && !slices.Equal(tail, addrsOf(r.path[i+1:])) {
