@@ -106,6 +106,17 @@ func TestEvalBatchScale(t *testing.T) {
 		t.Errorf("paired exact %v, all ASes %v: no discordant pair among 50,000", exact, all)
 	}
 	checkDiscordant(t, &disc, rep.Discordant, map[string]eval.Discordant{"reached": reached, "exact": exact, "all_ases": all})
+	// On the pairs both reached, ours has as many exact paths and paths
+	// with every AS, and the counts agree with the paired ones.
+	c, ok := eval.CommonSet(ours, ref)
+	switch {
+	case !ok || c.N != ours.Reached-reached.OnlyFirst || c.N != ref.Reached-reached.OnlySecond:
+		t.Errorf("common set %+v (ok %v): both reached should be %d", c, ok, ours.Reached-reached.OnlyFirst)
+	case c.Exact[0]-c.Exact[1] != exact.OnlyFirst-exact.OnlySecond || c.AllASes[0]-c.AllASes[1] != all.OnlyFirst-all.OnlySecond:
+		t.Errorf("common set %+v: differences should be the paired ones, exact %v, all ASes %v", c, exact, all)
+	case c.Exact[0] < c.Exact[1] || c.AllASes[0] < c.AllASes[1]:
+		t.Errorf("common set %+v: ours has fewer exact or all-ASes paths", c)
+	}
 }
 
 // checkDiscordant checks the pairs written to Config.Discordant: n

@@ -54,6 +54,41 @@ func Paired(a, b Summary) (reached, exact, allASes Discordant, ok bool) {
 	return reached, exact, allASes, true
 }
 
+// Common is accuracy on one set of pairs: the pairs both of two runs
+// over the same pairs reached (N), and how many of them each run got
+// exact and with all ASes present. Where coverage differs, a share of
+// the pairs each run reached weighs the pairs only one of them reached —
+// mostly the hardest — against that one; on the common set both are
+// judged on the same pairs.
+type Common struct {
+	N              int
+	Exact, AllASes [2]int
+}
+
+// CommonSet counts accuracy on the pairs both runs reached; ok is false
+// when the runs are not over the same number of pairs.
+func CommonSet(a, b Summary) (c Common, ok bool) {
+	if len(a.Marks) != len(b.Marks) || len(a.Marks) == 0 {
+		return c, false
+	}
+	for i, ma := range a.Marks {
+		mb := b.Marks[i]
+		if ma&mb&MarkReached == 0 {
+			continue
+		}
+		c.N++
+		for k, m := range [2]Mark{ma, mb} {
+			if m&MarkExact != 0 {
+				c.Exact[k]++
+			}
+			if m&MarkAllASes != 0 {
+				c.AllASes[k]++
+			}
+		}
+	}
+	return c, true
+}
+
 // discord returns the achievements that exactly one of marks a and b
 // has, among those judged: reaching the source on every pair, the exact
 // path and all ASes present on pairs both reached.

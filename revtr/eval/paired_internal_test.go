@@ -27,3 +27,22 @@ func TestPaired(t *testing.T) {
 		t.Error("runs over different pairs compared")
 	}
 }
+
+// TestCommonSet: accuracy is counted only on the pairs both runs
+// reached, per run.
+func TestCommonSet(t *testing.T) {
+	both := MarkReached | MarkExact | MarkAllASes
+	a := Summary{Marks: []Mark{both, MarkReached, both, 0, MarkReached | MarkExact}}
+	b := Summary{Marks: []Mark{MarkReached | MarkAllASes, both, 0, MarkReached, MarkReached | MarkExact}}
+	c, ok := CommonSet(a, b)
+	if !ok {
+		t.Fatal("same pairs: not comparable")
+	}
+	// Pairs 0, 1 and 4 were reached by both; pair 2 (a only) is not judged.
+	if want := (Common{N: 3, Exact: [2]int{2, 2}, AllASes: [2]int{1, 2}}); c != want {
+		t.Errorf("common set %+v, want %+v", c, want)
+	}
+	if _, ok := CommonSet(a, Summary{Marks: b.Marks[:4]}); ok {
+		t.Error("runs over different pairs compared")
+	}
+}

@@ -16,7 +16,9 @@ type row struct {
 	simOnly bool // meaningful on the simulator only
 }
 
-var rows = []row{
+// accuracyRows come first, then (for two policies) the common set's
+// lines, then costRows.
+var accuracyRows = []row{
 	{"coverage (reach S)", Summary.Coverage, "%.3f", false},
 	{"router-level exact", Summary.ExactShare, "%.3f", false},
 	{"no wrong hop, in order", Summary.ConsistentShare, "%.3f", false},
@@ -25,6 +27,9 @@ var rows = []row{
 	{"AS: all present", func(s Summary) float64 { return s.ASShare(ASAllPresent) }, "%.3f", false},
 	{"AS: missing one", func(s Summary) float64 { return s.ASShare(ASMissingOne) }, "%.3f", false},
 	{"AS: discrepant", func(s Summary) float64 { return s.ASShare(ASDiscrepant) }, "%.3f", false},
+}
+
+var costRows = []row{
 	{"probes / revtr", Summary.ProbesPerRevtr, "%.2f", false},
 	{"  finding the path", func(s Summary) float64 { return ratio(s.Cost.Measure(), s.N) }, "%.2f", false},
 	{"  RR from S", func(s Summary) float64 { return ratio(s.Cost.RR, s.N) }, "%.2f", false},
@@ -61,12 +66,9 @@ func (r *Report) Write(w io.Writer) error {
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	r.header(tw)
-	for _, rw := range rows {
-		if rw.simOnly && !r.Simulated {
-			continue
-		}
-		r.line(tw, rw.name, rw.f, rw.val)
-	}
+	r.rows(tw, accuracyRows)
+	r.commonLines(tw)
+	r.rows(tw, costRows)
 	for _, t := range revtr.HopTypes()[1:] {
 		r.typeLines(tw, t)
 	}
@@ -136,13 +138,47 @@ func (r *Report) header(w io.Writer) {
 	fmt.Fprintln(w)
 }
 
-func (r *Report) line(w io.Writer, name, f string, val func(Summary) float64) {
-	fmt.Fprintf(w, "%s\t", name)
-	for _, s := range r.Policies {
-		fmt.Fprintf(w, f+"\t", val(s))
+// rows prints a line per row (the simulator's only on the simulator).
+func (r *Report) rows(w io.Writer, rows []row) {
+	for _, rw := range rows {
+		if !rw.simOnly || r.Simulated {
+			r.line(w, rw.name, rw.f, rw.val)
+		}
 	}
-	if len(r.Policies) == 2 {
-		a, b := val(r.Policies[0]), val(r.Policies[1])
+}
+
+// commonLines prints, for two policies over the same pairs, the exact
+// and all-ASes shares of the pairs both reached (CommonSet).
+func (r *Report) commonLines(w io.Writer) {
+	if len(r.Policies) != 2 {
+		return
+	}
+	c, ok := CommonSet(r.Policies[0], r.Policies[1])
+	if !ok {
+		return
+	}
+	share := func(n [2]int) []float64 { return []float64{ratio(n[0], c.N), ratio(n[1], c.N)} }
+	r.values(w, "exact (both reached)", "%.3f", share(c.Exact))
+	r.values(w, "AS: all present (both reached)", "%.3f", share(c.AllASes))
+}
+
+func (r *Report) line(w io.Writer, name, f string, val func(Summary) float64) {
+	vals := make([]float64, len(r.Policies))
+	for i, s := range r.Policies {
+		vals[i] = val(s)
+	}
+	r.values(w, name, f, vals)
+}
+
+// values prints a line of one value per policy, with the first-over-
+// second ratio when there are two.
+func (r *Report) values(w io.Writer, name, f string, vals []float64) {
+	fmt.Fprintf(w, "%s\t", name)
+	for _, v := range vals {
+		fmt.Fprintf(w, f+"\t", v)
+	}
+	if len(vals) == 2 {
+		a, b := vals[0], vals[1]
 		if b != 0 {
 			fmt.Fprintf(w, "%.2f\t", a/b)
 		} else {
