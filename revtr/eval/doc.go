@@ -33,8 +33,10 @@
 // three decimals and exact share higher on all 30, and all ASes present
 // equal or higher but on seeds 38 and 57: there it is 0.001 lower as a
 // share of the reverse traceroutes that reached (ours reached 205 and
-// 60 more), but higher in count. Paired, seeds 45, 47 and 48 reach the
-// source 24, 8 and 4 fewer times of 50,000 than the reference.
+// 60 more), and equal on the pairs both reached (CommonSet: accuracy
+// judged on one set of pairs; the report's "(both reached)" lines), where
+// ours is equal or higher on all 51. Paired, seeds 45, 47 and 48 reach
+// the source 24, 8 and 4 fewer times of 50,000 than the reference.
 // Config.Batch measures the cost as a function of batch size.
 //
 // The measured figures, and the commands that reproduce them, are in the
